@@ -1,0 +1,557 @@
+//! Column builders that append without per-value overhead.
+//!
+//! Arrow's own builders are general; these are narrow. Each is a `Vec` of
+//! values, `i32` offsets for variable-length data, and a validity bitmap that
+//! is only allocated once a null arrives. `finish` hands the vectors to Arrow
+//! without copying and leaves the builder empty, pre-sized like the batch it
+//! just produced, so the next batch of a similar size does not regrow.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanArray, ListArray, MapArray, PrimitiveArray, StringArray, StructArray,
+};
+use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Fields};
+use arrow::error::ArrowError;
+use arrow_buffer::{BooleanBufferBuilder, NullBufferBuilder};
+
+/// Something that builds one Arrow array, row by row.
+pub trait ColumnBuilder: Send {
+    /// Rows appended so far.
+    fn len(&self) -> usize;
+    /// Whether no row was appended.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Appends `n` null rows.
+    fn push_nulls(&mut self, n: usize);
+    /// The Arrow type of the finished array.
+    fn data_type(&self) -> DataType;
+    /// Drops rows from `len` on, so a row that failed half-way can be undone.
+    fn truncate(&mut self, len: usize);
+    /// Takes the rows appended so far as an array and resets the builder.
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError>;
+}
+
+fn take_nulls(nulls: &mut NullBufferBuilder, capacity: usize) -> Option<NullBuffer> {
+    let finished = nulls.finish();
+    *nulls = NullBufferBuilder::new(capacity);
+    finished
+}
+
+/// A column of fixed-width values (`Int32`, `Int64`, `Float64`, ...).
+#[derive(Debug)]
+pub struct PrimitiveColumn<T: ArrowPrimitiveType> {
+    values: Vec<T::Native>,
+    nulls: NullBufferBuilder,
+}
+
+impl<T: ArrowPrimitiveType> Default for PrimitiveColumn<T> {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
+    /// An empty column with room for `capacity` values.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            values: Vec::with_capacity(capacity),
+            nulls: NullBufferBuilder::new(capacity),
+        }
+    }
+
+    /// Appends a value.
+    #[inline]
+    pub fn push(&mut self, value: T::Native) {
+        self.values.push(value);
+        self.nulls.append_non_null();
+    }
+
+    /// Appends a value, or null for `None`.
+    #[inline]
+    pub fn push_option(&mut self, value: Option<T::Native>) {
+        match value {
+            Some(v) => self.push(v),
+            None => self.push_nulls(1),
+        }
+    }
+
+    /// Appends every value of a slice, none null.
+    #[inline]
+    pub fn extend_from_slice(&mut self, values: &[T::Native]) {
+        self.values.extend_from_slice(values);
+        self.nulls.append_n_non_nulls(values.len());
+    }
+}
+
+impl<T: ArrowPrimitiveType> ColumnBuilder for PrimitiveColumn<T> {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    #[inline]
+    fn push_nulls(&mut self, n: usize) {
+        self.values
+            .resize(self.values.len() + n, T::Native::default());
+        self.nulls.append_n_nulls(n);
+    }
+
+    fn data_type(&self) -> DataType {
+        T::DATA_TYPE
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+        self.nulls.truncate(len);
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let capacity = self.values.len();
+        let values = std::mem::replace(&mut self.values, Vec::with_capacity(capacity));
+        let nulls = take_nulls(&mut self.nulls, capacity);
+        Ok(Arc::new(PrimitiveArray::<T>::try_new(
+            ScalarBuffer::from(values),
+            nulls,
+        )?))
+    }
+}
+
+/// A column of booleans.
+#[derive(Debug)]
+pub struct BoolColumn {
+    values: BooleanBufferBuilder,
+    nulls: NullBufferBuilder,
+}
+
+impl Default for BoolColumn {
+    fn default() -> Self {
+        Self {
+            values: BooleanBufferBuilder::new(0),
+            nulls: NullBufferBuilder::new(0),
+        }
+    }
+}
+
+impl BoolColumn {
+    /// Appends a value.
+    #[inline]
+    pub fn push(&mut self, value: bool) {
+        self.values.append(value);
+        self.nulls.append_non_null();
+    }
+
+    /// Appends the same value `n` times.
+    #[inline]
+    pub fn push_n(&mut self, n: usize, value: bool) {
+        self.values.append_n(n, value);
+        self.nulls.append_n_non_nulls(n);
+    }
+}
+
+impl ColumnBuilder for BoolColumn {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    #[inline]
+    fn push_nulls(&mut self, n: usize) {
+        self.values.append_n(n, false);
+        self.nulls.append_n_nulls(n);
+    }
+
+    fn data_type(&self) -> DataType {
+        DataType::Boolean
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+        self.nulls.truncate(len);
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let capacity = self.values.len();
+        let values: BooleanBuffer = self.values.finish();
+        self.values = BooleanBufferBuilder::new(capacity);
+        let nulls = take_nulls(&mut self.nulls, capacity);
+        Ok(Arc::new(BooleanArray::new(values, nulls)))
+    }
+}
+
+/// A column of UTF-8 strings with `i32` offsets.
+///
+/// Bytes are appended unchecked and validated once per batch in `finish`,
+/// which is several times cheaper than checking each value.
+#[derive(Debug)]
+pub struct StringColumn {
+    offsets: Vec<i32>,
+    data: Vec<u8>,
+    nulls: NullBufferBuilder,
+}
+
+impl Default for StringColumn {
+    fn default() -> Self {
+        Self {
+            offsets: vec![0],
+            data: Vec::new(),
+            nulls: NullBufferBuilder::new(0),
+        }
+    }
+}
+
+impl StringColumn {
+    /// Appends a string given as bytes; the batch fails to finish if they are
+    /// not UTF-8.
+    #[inline]
+    pub fn push(&mut self, value: &[u8]) {
+        self.data.extend_from_slice(value);
+        self.offsets.push(self.data.len() as i32);
+        self.nulls.append_non_null();
+    }
+
+    /// Appends a run of strings stored back to back in `data`, where `ends[i]`
+    /// is the end of string `i` within `data` (so `ends` is ascending and its
+    /// last element is `data.len()`). One copy for the whole run: this is how
+    /// the same list of sample identifiers is repeated in every row.
+    #[inline]
+    pub fn extend_packed(&mut self, data: &[u8], ends: &[i32]) {
+        let base = self.data.len() as i32;
+        self.data.extend_from_slice(data);
+        self.offsets.extend(ends.iter().map(|end| base + end));
+        self.nulls.append_n_non_nulls(ends.len());
+    }
+
+    /// Bytes held so far; callers cut batches before this reaches `i32::MAX`.
+    pub fn data_len(&self) -> usize {
+        self.data.len()
+    }
+}
+
+impl ColumnBuilder for StringColumn {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    #[inline]
+    fn push_nulls(&mut self, n: usize) {
+        let end = self.data.len() as i32;
+        self.offsets.resize(self.offsets.len() + n, end);
+        self.nulls.append_n_nulls(n);
+    }
+
+    fn data_type(&self) -> DataType {
+        DataType::Utf8
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.offsets.truncate(len + 1);
+            self.data.truncate(self.offsets[len] as usize);
+            self.nulls.truncate(len);
+        }
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.len();
+        let bytes = self.data.len();
+        let mut offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows + 1));
+        self.offsets.push(0);
+        let data = std::mem::replace(&mut self.data, Vec::with_capacity(bytes));
+        let nulls = take_nulls(&mut self.nulls, rows);
+        if offsets.is_empty() {
+            offsets.push(0);
+        }
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        Ok(Arc::new(StringArray::try_new(offsets, data.into(), nulls)?))
+    }
+}
+
+/// A column of lists whose items are built by a child builder.
+///
+/// Append a row by pushing its items into [`ListColumn::items`] and then
+/// calling [`ListColumn::close`]; a null row is [`ColumnBuilder::push_nulls`].
+#[derive(Debug)]
+pub struct ListColumn<C> {
+    offsets: Vec<i32>,
+    nulls: NullBufferBuilder,
+    items: C,
+}
+
+impl<C: ColumnBuilder + Default> Default for ListColumn<C> {
+    fn default() -> Self {
+        Self::new(C::default())
+    }
+}
+
+impl<C: ColumnBuilder> ListColumn<C> {
+    /// A list column over the given item builder.
+    pub fn new(items: C) -> Self {
+        Self {
+            offsets: vec![0],
+            nulls: NullBufferBuilder::new(0),
+            items,
+        }
+    }
+
+    /// The builder of the current row's items.
+    #[inline]
+    pub fn items(&mut self) -> &mut C {
+        &mut self.items
+    }
+
+    /// Ends the current row: the items pushed since the last row form its list.
+    #[inline]
+    pub fn close(&mut self) {
+        self.offsets.push(self.items.len() as i32);
+        self.nulls.append_non_null();
+    }
+
+    /// Ends the current row as null, discarding nothing: items pushed since the
+    /// last row would break the offsets, so none may have been pushed.
+    #[inline]
+    pub fn close_null(&mut self) {
+        self.push_nulls(1);
+    }
+
+    /// The number of items pushed so far, over all rows.
+    pub fn items_len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl<C: ColumnBuilder> ColumnBuilder for ListColumn<C> {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    #[inline]
+    fn push_nulls(&mut self, n: usize) {
+        let end = self.items.len() as i32;
+        self.offsets.resize(self.offsets.len() + n, end);
+        self.nulls.append_n_nulls(n);
+    }
+
+    fn data_type(&self) -> DataType {
+        crate::schema::list_of(self.items.data_type())
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.offsets.truncate(len + 1);
+            self.items.truncate(self.offsets[len] as usize);
+            self.nulls.truncate(len);
+        }
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.len();
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows + 1));
+        self.offsets.push(0);
+        let nulls = take_nulls(&mut self.nulls, rows);
+        let items = self.items.finish()?;
+        let field = Arc::new(Field::new_list_field(items.data_type().clone(), true));
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        Ok(Arc::new(ListArray::try_new(field, offsets, items, nulls)?))
+    }
+}
+
+/// A column of `Map<Utf8, Utf8>`: rows of key/value pairs.
+#[derive(Debug)]
+pub struct MapColumn {
+    offsets: Vec<i32>,
+    nulls: NullBufferBuilder,
+    keys: StringColumn,
+    values: StringColumn,
+}
+
+impl Default for MapColumn {
+    fn default() -> Self {
+        Self {
+            offsets: vec![0],
+            nulls: NullBufferBuilder::new(0),
+            keys: StringColumn::default(),
+            values: StringColumn::default(),
+        }
+    }
+}
+
+impl MapColumn {
+    /// Adds an entry to the current row; `None` is a null value.
+    #[inline]
+    pub fn insert(&mut self, key: &[u8], value: Option<&[u8]>) {
+        self.keys.push(key);
+        match value {
+            Some(v) => self.values.push(v),
+            None => self.values.push_nulls(1),
+        }
+    }
+
+    /// Ends the current row with the entries inserted since the last row.
+    #[inline]
+    pub fn close(&mut self) {
+        self.offsets.push(self.keys.len() as i32);
+        self.nulls.append_non_null();
+    }
+}
+
+impl ColumnBuilder for MapColumn {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn push_nulls(&mut self, n: usize) {
+        let end = self.keys.len() as i32;
+        self.offsets.resize(self.offsets.len() + n, end);
+        self.nulls.append_n_nulls(n);
+    }
+
+    fn data_type(&self) -> DataType {
+        crate::schema::string_map()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.offsets.truncate(len + 1);
+            let entries = self.offsets[len] as usize;
+            self.keys.truncate(entries);
+            self.values.truncate(entries);
+            self.nulls.truncate(len);
+        }
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.len();
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows + 1));
+        self.offsets.push(0);
+        let nulls = take_nulls(&mut self.nulls, rows);
+        let keys = self.keys.finish()?;
+        let values = self.values.finish()?;
+        let DataType::Map(entries_field, sorted) = crate::schema::string_map() else {
+            unreachable!("string_map is a map type")
+        };
+        let DataType::Struct(entry_fields) = entries_field.data_type().clone() else {
+            unreachable!("map entries are a struct")
+        };
+        let entries = StructArray::try_new(entry_fields, vec![keys, values], None)?;
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        Ok(Arc::new(MapArray::try_new(
+            entries_field,
+            offsets,
+            entries,
+            nulls,
+            sorted,
+        )?))
+    }
+}
+
+/// Finishes a struct array from already finished children.
+pub fn struct_array(
+    fields: Fields,
+    children: Vec<ArrayRef>,
+    len: usize,
+) -> Result<ArrayRef, ArrowError> {
+    if fields.is_empty() {
+        return Ok(Arc::new(StructArray::new_empty_fields(len, None)));
+    }
+    Ok(Arc::new(StructArray::try_new(fields, children, None)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{Float64Type, Int32Type};
+
+    #[test]
+    fn primitive_column_keeps_nulls_and_resets() {
+        let mut c = PrimitiveColumn::<Int32Type>::default();
+        c.push(1);
+        c.push_nulls(2);
+        c.push_option(Some(4));
+        let a = c.finish().unwrap();
+        let a = a.as_primitive::<Int32Type>();
+        assert_eq!(a.len(), 4);
+        assert_eq!(a.null_count(), 2);
+        assert_eq!(a.value(3), 4);
+        assert!(c.is_empty());
+        c.push(9);
+        assert_eq!(c.finish().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn string_column_rejects_invalid_utf8_at_finish() {
+        let mut c = StringColumn::default();
+        c.push(b"ok");
+        c.push(&[0xff, 0xfe]);
+        assert!(c.finish().is_err());
+    }
+
+    #[test]
+    fn packed_strings_repeat_without_per_value_work() {
+        let mut c = StringColumn::default();
+        c.extend_packed(b"NA1NA22", &[3, 7]);
+        c.extend_packed(b"NA1NA22", &[3, 7]);
+        let a = c.finish().unwrap();
+        let a = a.as_string::<i32>();
+        let values: Vec<&str> = a.iter().map(|v| v.unwrap()).collect();
+        assert_eq!(values, ["NA1", "NA22", "NA1", "NA22"]);
+    }
+
+    #[test]
+    fn list_column_of_floats() {
+        let mut c = ListColumn::new(PrimitiveColumn::<Float64Type>::default());
+        c.items().push(1.5);
+        c.items().push_nulls(1);
+        c.close();
+        c.push_nulls(1);
+        c.close();
+        let a = c.finish().unwrap();
+        let a = a.as_list::<i32>();
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.value(0).len(), 2);
+        assert!(a.is_null(1));
+        assert_eq!(a.value(2).len(), 0);
+    }
+
+    #[test]
+    fn truncate_undoes_a_half_written_row() {
+        let mut c = ListColumn::new(StringColumn::default());
+        c.items().push(b"a");
+        c.close();
+        c.items().push(b"b");
+        c.items().push(b"c");
+        c.truncate(1);
+        c.items().push(b"d");
+        c.close();
+        let a = c.finish().unwrap();
+        let a = a.as_list::<i32>();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.value(1).as_string::<i32>().value(0), "d");
+        assert_eq!(a.value(1).len(), 1);
+    }
+
+    #[test]
+    fn map_column_builds_string_maps() {
+        let mut c = MapColumn::default();
+        c.insert(b"k", Some(b"v"));
+        c.insert(b"flag", None);
+        c.close();
+        c.push_nulls(1);
+        let a = c.finish().unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.null_count(), 1);
+        assert_eq!(a.data_type(), &crate::schema::string_map());
+    }
+
+    #[test]
+    fn bool_column_counts_nulls() {
+        let mut c = BoolColumn::default();
+        c.push(true);
+        c.push_n(2, false);
+        c.push_nulls(1);
+        let a = c.finish().unwrap();
+        assert_eq!(a.len(), 4);
+        assert_eq!(a.null_count(), 1);
+    }
+}

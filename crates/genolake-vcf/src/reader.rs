@@ -1,0 +1,252 @@
+//! Reading VCF into Arrow record batches.
+
+mod builder;
+pub(crate) mod input;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use genolake_core::{Progress, Region, Split, Stringency};
+
+pub use builder::ReaderBuilder;
+pub use input::{Compression, VirtualPosition, detect_compression};
+
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::header::{Header, HeaderParser};
+use crate::record::RecordDecoder;
+use input::{Bounds, LineInput};
+
+/// Largest number of genotypes a default batch holds; rows per batch follow
+/// from the number of samples.
+const GENOTYPES_PER_BATCH: usize = 1 << 20;
+/// Most rows in a default batch (sites-only files, few samples).
+const MAX_BATCH_ROWS: usize = 8192;
+/// A batch is cut before its string data nears the 2 GiB an `i32` offset allows.
+const MAX_BATCH_BYTES: usize = 1 << 30;
+/// Splits smaller than this cost more to start than they save.
+const MIN_SPLIT_BYTES: u64 = 8 << 20;
+
+/// Options of the VCF reader, named as Glow names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderOptions {
+    /// `includeSampleIds`: put `sampleId` in each genotype (default true).
+    pub include_sample_ids: bool,
+    /// `flattenInfoFields`: one `INFO_<key>` column per INFO definition
+    /// (default true); false gives one `attributes` map instead.
+    pub flatten_info_fields: bool,
+    /// `validationStringency`: what to do with malformed records (default strict).
+    pub stringency: Stringency,
+    /// Read only these samples, in the file's order (default: all).
+    pub samples: Option<Vec<String>>,
+    /// Rows per batch (default: about a million genotypes, at most 8192 rows).
+    pub batch_size: Option<usize>,
+    /// Yield only records overlapping one of these regions (default: all).
+    pub regions: Vec<Region>,
+    /// Use a `.tbi`/`.csi` index beside a BGZF file to read only the blocks
+    /// that hold the regions (default true).
+    pub use_index: bool,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        Self {
+            include_sample_ids: true,
+            flatten_info_fields: true,
+            stringency: Stringency::Strict,
+            samples: None,
+            batch_size: None,
+            regions: Vec::new(),
+            use_index: true,
+        }
+    }
+}
+
+/// Reads the header at the start of a VCF file (plain, gzip or BGZF).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let header = genolake_vcf::read_header("tests/data/VCFv4.3.vcf", Default::default())?;
+/// assert_eq!(header.samples, ["NA00001", "NA00002", "NA00003"]);
+/// # Ok(()) }
+/// ```
+pub fn read_header(path: impl AsRef<Path>, stringency: Stringency) -> Result<Header> {
+    let path = path.as_ref();
+    let compression = detect_compression(path)?;
+    let mut input = LineInput::open(path, compression, Bounds::Split { start: 0, end: u64::MAX })?;
+    let mut parser = HeaderParser::new(stringency);
+    while let Some(line) = input.next_line()? {
+        let position = line.position;
+        let text = std::str::from_utf8(line.bytes).map_err(|_| {
+            Error::new(path, position, ErrorKind::Header("the header line is not UTF-8".into()))
+        })?;
+        let done = parser
+            .feed(text)
+            .map_err(|e| Error::new(path, position, ErrorKind::Header(e)))?;
+        if done {
+            break;
+        }
+    }
+    let line = parser.line_number();
+    parser
+        .finish()
+        .map_err(|e| Error::new(path, Position::Line(line.max(1)), ErrorKind::Header(e)))
+}
+
+/// The Arrow schema a file will be read with under `options`.
+pub fn schema(header: &Header, options: &ReaderOptions) -> std::result::Result<SchemaRef, String> {
+    crate::record::schema_of(header, options)
+}
+
+/// Cuts a file into at most `target` splits for parallel reading. Plain
+/// gzip cannot be entered mid-stream, so it is always one split.
+pub fn plan_splits(path: impl AsRef<Path>, target: usize) -> Result<Vec<Split>> {
+    let path = path.as_ref();
+    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    if detect_compression(path)? == Compression::Gzip {
+        return Ok(vec![Split::whole(path)]);
+    }
+    let parts = (len / MIN_SPLIT_BYTES + 1).min(target.max(1) as u64) as usize;
+    Ok(Split::tile(path, len, parts))
+}
+
+/// Reads the records of a VCF file (or of one split of it) as record batches.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use genolake_vcf::Reader;
+///
+/// let mut rows = 0;
+/// for batch in Reader::open("tests/data/VCFv4.3.vcf")? {
+///     rows += batch?.num_rows();
+/// }
+/// assert_eq!(rows, 5);
+/// # Ok(()) }
+/// ```
+pub struct Reader {
+    path: PathBuf,
+    header: Arc<Header>,
+    input: LineInput,
+    decoder: RecordDecoder,
+    stringency: Stringency,
+    batch_size: usize,
+    progress: Option<Arc<Progress>>,
+    reported_bytes: u64,
+    skipped: u64,
+    finished: bool,
+}
+
+impl Reader {
+    /// Opens a whole file with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::builder(path).build()
+    }
+
+    /// A builder for options, splits and progress reporting.
+    pub fn builder(path: impl AsRef<Path>) -> ReaderBuilder {
+        ReaderBuilder::new(path.as_ref())
+    }
+
+    /// The file's header.
+    pub fn header(&self) -> &Arc<Header> {
+        &self.header
+    }
+
+    /// The schema of the batches.
+    pub fn schema(&self) -> SchemaRef {
+        self.decoder.schema()
+    }
+
+    /// Malformed records skipped so far (lenient and silent stringency).
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    fn record_error(&self, position: Position, message: String) -> Error {
+        // Later splits and index chunks know byte positions, not line
+        // numbers; a fatal error is worth one more pass to name the line.
+        let position = match position {
+            Position::Line(_) => position,
+            other => input::locate_line(&self.path, other).map_or(other, Position::Line),
+        };
+        Error::new(&self.path, position, ErrorKind::Record(message))
+    }
+
+    fn report_progress(&mut self) {
+        if let Some(progress) = &self.progress {
+            let bytes = self.input.bytes_read();
+            progress.add_bytes(bytes - self.reported_bytes);
+            self.reported_bytes = bytes;
+        }
+    }
+
+    fn read_batch(&mut self) -> Result<Option<RecordBatch>> {
+        while !self.finished {
+            let Some(line) = self.input.next_line()? else {
+                self.finished = true;
+                break;
+            };
+            if line.bytes.is_empty() || line.bytes[0] == b'#' {
+                continue;
+            }
+            let position = line.position;
+            if let Err(message) = self.decoder.decode(line.bytes) {
+                match self.stringency {
+                    Stringency::Strict => return Err(self.record_error(position, message)),
+                    Stringency::Lenient => {
+                        tracing::warn!(
+                            "{}: {position}: {message}; record skipped",
+                            self.path.display()
+                        );
+                        self.skipped += 1;
+                    }
+                    Stringency::Silent => self.skipped += 1,
+                }
+                if let Some(p) = &self.progress {
+                    p.add_skipped(1);
+                }
+                continue;
+            }
+            if self.decoder.rows() >= self.batch_size
+                || self.decoder.buffered_bytes() >= MAX_BATCH_BYTES
+            {
+                break;
+            }
+        }
+        for warning in self.decoder.take_warnings() {
+            tracing::warn!("{}: {warning}", self.path.display());
+        }
+        self.report_progress();
+        let rows = self.decoder.rows();
+        if rows == 0 {
+            return Ok(None);
+        }
+        if let Some(p) = &self.progress {
+            p.add_records(rows as u64);
+        }
+        let batch = self
+            .decoder
+            .finish()
+            .map_err(|e| Error::new(&self.path, Position::File, ErrorKind::Arrow(e)))?;
+        Ok(Some(batch))
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.read_batch() {
+            Ok(batch) => batch.map(Ok),
+            Err(e) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+fn default_batch_size(samples: usize) -> usize {
+    (GENOTYPES_PER_BATCH / samples.max(1)).clamp(1, MAX_BATCH_ROWS)
+}

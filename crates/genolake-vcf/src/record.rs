@@ -1,0 +1,849 @@
+//! Decoding VCF data lines straight into Arrow columns.
+//!
+//! One pass over the line's bytes, no allocation per genotype: columns are
+//! split with `memchr`, numbers are parsed in place, and every value lands in a
+//! column builder. A line that turns out to be malformed half-way is undone by
+//! truncating every column back to the previous row, so lenient reads skip it
+//! cleanly.
+
+mod value;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int32Type, Int64Type, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow_buffer::NullBufferBuilder;
+use genolake_core::builder::{
+    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, StringColumn, struct_array,
+};
+use genolake_core::schema::{self as names, genotype_field_name, list_of, string_map, value_data_type};
+use genolake_core::{Region, Stringency};
+
+use crate::header::Header;
+use crate::reader::ReaderOptions;
+use value::{ValueColumn, parse_f64, parse_i64};
+
+/// What became of a decoded line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Appended as a row.
+    Row,
+    /// Outside the requested regions; nothing appended.
+    OutsideRegions,
+}
+
+/// Computes the schema a header and options give, without building anything.
+pub(crate) fn schema_of(header: &Header, options: &ReaderOptions) -> Result<SchemaRef, String> {
+    Ok(RecordDecoder::new(header, options)?.schema())
+}
+
+/// Where one FORMAT key of the current row goes.
+#[derive(Debug, Clone)]
+enum Slot {
+    Gt,
+    Field(usize),
+    Other(Box<[u8]>),
+}
+
+struct InfoColumns {
+    columns: Vec<ValueColumn>,
+    index: HashMap<Box<[u8]>, usize>,
+    seen: Vec<bool>,
+}
+
+struct GenotypeColumns {
+    offsets: Vec<i32>,
+    nulls: NullBufferBuilder,
+    /// Selected sample names packed back to back, and where each ends.
+    sample_data: Vec<u8>,
+    sample_ends: Vec<i32>,
+    sample_ids: Option<StringColumn>,
+    phased: BoolColumn,
+    calls: ListColumn<PrimitiveColumn<Int32Type>>,
+    fields: Vec<ValueColumn>,
+    index: HashMap<Box<[u8]>, usize>,
+    other: Option<MapColumn>,
+    struct_fields: Fields,
+    /// For each struct field after `sampleId`, which column builds it.
+    order: Vec<Part>,
+    /// Which header columns are selected (`None`: all).
+    selected: Option<Vec<bool>>,
+    n_selected: usize,
+    /// Cache of the last FORMAT column and what it maps to.
+    format: Vec<u8>,
+    slots: Vec<Slot>,
+    present: Vec<bool>,
+    has_gt: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Phased,
+    Calls,
+    Field(usize),
+    Other,
+}
+
+/// Decodes data lines of one header into record batches.
+pub(crate) struct RecordDecoder {
+    schema: SchemaRef,
+    stringency: Stringency,
+    regions: Vec<Region>,
+    n_samples: usize,
+    contig: StringColumn,
+    start: PrimitiveColumn<Int64Type>,
+    end: PrimitiveColumn<Int64Type>,
+    names: ListColumn<StringColumn>,
+    reference: StringColumn,
+    alternates: ListColumn<StringColumn>,
+    qual: PrimitiveColumn<Float64Type>,
+    filters: ListColumn<StringColumn>,
+    split_flag: BoolColumn,
+    info: Option<InfoColumns>,
+    attributes: Option<MapColumn>,
+    genotypes: GenotypeColumns,
+    rows: usize,
+    bytes: usize,
+    /// Undeclared INFO keys already warned about, with how often each was dropped.
+    undeclared_info: HashMap<Vec<u8>, u64>,
+    warnings: Vec<String>,
+}
+
+impl RecordDecoder {
+    pub(crate) fn new(header: &Header, options: &ReaderOptions) -> Result<Self, String> {
+        let mut fields = vec![
+            Field::new(names::CONTIG_NAME, DataType::Utf8, true),
+            Field::new(names::START, DataType::Int64, true),
+            Field::new(names::END, DataType::Int64, true),
+            Field::new(names::NAMES, list_of(DataType::Utf8), true),
+            Field::new(names::REFERENCE_ALLELE, DataType::Utf8, true),
+            Field::new(names::ALTERNATE_ALLELES, list_of(DataType::Utf8), true),
+            Field::new(names::QUAL, DataType::Float64, true),
+            Field::new(names::FILTERS, list_of(DataType::Utf8), true),
+            Field::new(names::SPLIT_FROM_MULTI_ALLELIC, DataType::Boolean, true),
+        ];
+        let (info, attributes) = if options.flatten_info_fields {
+            let mut columns = Vec::new();
+            let mut index = HashMap::new();
+            for def in &header.infos {
+                fields.push(Field::new(
+                    format!("{}{}", names::INFO_PREFIX, def.id),
+                    value_data_type(def.value_type, def.number),
+                    true,
+                ));
+                index.insert(def.id.as_bytes().into(), columns.len());
+                columns.push(ValueColumn::new(def));
+            }
+            let seen = vec![false; columns.len()];
+            (Some(InfoColumns { columns, index, seen }), None)
+        } else {
+            fields.push(Field::new(names::ATTRIBUTES, string_map(), true));
+            (None, Some(MapColumn::default()))
+        };
+
+        let selected = match &options.samples {
+            None => None,
+            Some(wanted) => {
+                let known: HashSet<&str> = header.samples.iter().map(String::as_str).collect();
+                if let Some(missing) = wanted.iter().find(|w| !known.contains(w.as_str())) {
+                    return Err(format!("sample {missing:?} is not in the file's header"));
+                }
+                let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
+                Some(header.samples.iter().map(|s| wanted.contains(s.as_str())).collect::<Vec<bool>>())
+            }
+        };
+        let mut sample_data = Vec::new();
+        let mut sample_ends = Vec::new();
+        for (i, sample) in header.samples.iter().enumerate() {
+            if selected.as_ref().is_none_or(|s| s[i]) {
+                sample_data.extend_from_slice(sample.as_bytes());
+                sample_ends.push(sample_data.len() as i32);
+            }
+        }
+        let n_selected = sample_ends.len();
+
+        let mut struct_fields = Vec::new();
+        if options.include_sample_ids {
+            struct_fields.push(Field::new(names::SAMPLE_ID, DataType::Utf8, true));
+        }
+        let mut order = Vec::new();
+        let mut genotype_fields = Vec::new();
+        let mut index = HashMap::new();
+        let gt_declared = header.format("GT").is_some();
+        let has_gt = gt_declared || !header.samples.is_empty();
+        let push_gt = |struct_fields: &mut Vec<Field>, order: &mut Vec<Part>| {
+            struct_fields.push(Field::new(names::PHASED, DataType::Boolean, true));
+            struct_fields.push(Field::new(names::CALLS, list_of(DataType::Int32), true));
+            order.push(Part::Phased);
+            order.push(Part::Calls);
+        };
+        if has_gt && !gt_declared {
+            push_gt(&mut struct_fields, &mut order);
+        }
+        for def in &header.formats {
+            if def.id == "GT" {
+                push_gt(&mut struct_fields, &mut order);
+                continue;
+            }
+            struct_fields.push(Field::new(
+                genotype_field_name(&def.id),
+                value_data_type(def.value_type, def.number),
+                true,
+            ));
+            order.push(Part::Field(genotype_fields.len()));
+            index.insert(def.id.as_bytes().into(), genotype_fields.len());
+            genotype_fields.push(ValueColumn::new(def));
+        }
+        let other = if options.stringency == Stringency::Strict {
+            None
+        } else {
+            struct_fields.push(Field::new(names::OTHER_FIELDS, string_map(), true));
+            order.push(Part::Other);
+            Some(MapColumn::default())
+        };
+        let struct_fields = Fields::from(struct_fields);
+        fields.push(Field::new(
+            names::GENOTYPES,
+            list_of(DataType::Struct(struct_fields.clone())),
+            true,
+        ));
+        let n_fields = genotype_fields.len();
+        Ok(Self {
+            schema: Arc::new(Schema::new(fields)),
+            stringency: options.stringency,
+            regions: options.regions.clone(),
+            n_samples: header.samples.len(),
+            contig: StringColumn::default(),
+            start: PrimitiveColumn::default(),
+            end: PrimitiveColumn::default(),
+            names: ListColumn::default(),
+            reference: StringColumn::default(),
+            alternates: ListColumn::default(),
+            qual: PrimitiveColumn::default(),
+            filters: ListColumn::default(),
+            split_flag: BoolColumn::default(),
+            info,
+            attributes,
+            genotypes: GenotypeColumns {
+                offsets: vec![0],
+                nulls: NullBufferBuilder::new(0),
+                sample_data,
+                sample_ends,
+                sample_ids: options.include_sample_ids.then(StringColumn::default),
+                phased: BoolColumn::default(),
+                calls: ListColumn::default(),
+                fields: genotype_fields,
+                index,
+                other,
+                struct_fields,
+                order,
+                selected,
+                n_selected,
+                format: Vec::new(),
+                slots: Vec::new(),
+                present: vec![false; n_fields],
+                has_gt,
+            },
+            rows: 0,
+            bytes: 0,
+            undeclared_info: HashMap::new(),
+            warnings: Vec::new(),
+        })
+    }
+
+    pub(crate) fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Rows decoded since the last batch.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Input bytes behind the rows since the last batch, plus the repeated
+    /// sample names: a batch is cut before any string column nears 2 GiB.
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.bytes + self.rows * self.genotypes.sample_data.len()
+    }
+
+    /// Warnings gathered since the last call (lenient reads).
+    pub(crate) fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Decodes one data line. On error nothing of the line remains appended.
+    pub(crate) fn decode(&mut self, line: &[u8]) -> Result<Outcome, String> {
+        let result = self.decode_inner(line);
+        match result {
+            Ok(Outcome::Row) => {
+                self.rows += 1;
+                self.bytes += line.len();
+            }
+            Ok(Outcome::OutsideRegions) => {}
+            Err(_) => self.rollback(),
+        }
+        result
+    }
+
+    fn rollback(&mut self) {
+        let rows = self.rows;
+        self.contig.truncate(rows);
+        self.start.truncate(rows);
+        self.end.truncate(rows);
+        self.names.truncate(rows);
+        self.reference.truncate(rows);
+        self.alternates.truncate(rows);
+        self.qual.truncate(rows);
+        self.filters.truncate(rows);
+        self.split_flag.truncate(rows);
+        if let Some(info) = &mut self.info {
+            for c in &mut info.columns {
+                c.builder().truncate(rows);
+            }
+        }
+        if let Some(a) = &mut self.attributes {
+            a.truncate(rows);
+        }
+        let g = &mut self.genotypes;
+        g.offsets.truncate(rows + 1);
+        g.nulls.truncate(rows);
+        let items = g.offsets[rows] as usize;
+        if let Some(ids) = &mut g.sample_ids {
+            ids.truncate(items);
+        }
+        g.phased.truncate(items);
+        g.calls.truncate(items);
+        for c in &mut g.fields {
+            c.builder().truncate(items);
+        }
+        if let Some(o) = &mut g.other {
+            o.truncate(items);
+        }
+    }
+
+    fn decode_inner(&mut self, line: &[u8]) -> Result<Outcome, String> {
+        let mut columns = Columns::new(line);
+        let chrom = columns.next_required("CHROM")?;
+        let pos = columns.next_required("POS")?;
+        let id = columns.next_required("ID")?;
+        let reference = columns.next_required("REF")?;
+        let alt = columns.next_required("ALT")?;
+        let qual = columns.next_required("QUAL")?;
+        let filter = columns.next_required("FILTER")?;
+        let info = columns.next_required("INFO")?;
+
+        if chrom.is_empty() {
+            return Err("CHROM is empty".to_string());
+        }
+        let pos = parse_i64(pos)
+            .filter(|p| *p >= 0)
+            .ok_or_else(|| format!("POS {:?} is not a non-negative integer", lossy(pos)))?;
+        let start = pos - 1;
+        let end = match info_value(info, b"END") {
+            Some(raw) => parse_i64(raw)
+                .ok_or_else(|| format!("INFO END {:?} is not an integer", lossy(raw)))?,
+            None => start + reference.len() as i64,
+        };
+        if !self.regions.is_empty() {
+            let contig = std::str::from_utf8(chrom).map_err(|_| "CHROM is not UTF-8".to_string())?;
+            if !Region::any_overlaps(&self.regions, contig, start, end) {
+                return Ok(Outcome::OutsideRegions);
+            }
+        }
+
+        self.contig.push(chrom);
+        self.start.push(start);
+        self.end.push(end);
+        push_split(&mut self.names, id, b';');
+        self.reference.push(reference);
+        push_split(&mut self.alternates, alt, b',');
+        if qual == b"." {
+            self.qual.push_nulls(1);
+        } else {
+            self.qual
+                .push(parse_f64(qual).map_err(|e| format!("QUAL: {e}"))?);
+        }
+        push_split(&mut self.filters, filter, b';');
+        self.split_flag.push(false);
+        self.decode_info(info)?;
+
+        let n_alleles = if alt == b"." {
+            1
+        } else {
+            1 + memchr::memchr_iter(b',', alt).count()
+        };
+        self.decode_genotypes(&mut columns, n_alleles)?;
+        Ok(Outcome::Row)
+    }
+
+    fn decode_info(&mut self, info: &[u8]) -> Result<(), String> {
+        if let Some(map) = &mut self.attributes {
+            if info != b"." {
+                for entry in info.split(|b| *b == b';').filter(|e| !e.is_empty()) {
+                    match memchr::memchr(b'=', entry) {
+                        Some(eq) => map.insert(&entry[..eq], Some(&entry[eq + 1..])),
+                        None => map.insert(entry, Some(b"")),
+                    }
+                }
+            }
+            map.close();
+            return Ok(());
+        }
+        let Some(cols) = &mut self.info else {
+            return Ok(());
+        };
+        cols.seen.fill(false);
+        if info != b"." {
+            for entry in info.split(|b| *b == b';').filter(|e| !e.is_empty()) {
+                let (key, value) = match memchr::memchr(b'=', entry) {
+                    Some(eq) => (&entry[..eq], Some(&entry[eq + 1..])),
+                    None => (entry, None),
+                };
+                let Some(&i) = cols.index.get(key) else {
+                    if self.stringency == Stringency::Strict {
+                        return Err(format!(
+                            "INFO key {:?} is not defined in the header (read with validationStringency=lenient to drop it with a warning)",
+                            lossy(key)
+                        ));
+                    }
+                    let count = self.undeclared_info.entry(key.to_vec()).or_insert(0);
+                    if *count == 0 && self.stringency == Stringency::Lenient {
+                        self.warnings.push(format!(
+                            "INFO key {:?} is not defined in the header; its values are dropped",
+                            lossy(key)
+                        ));
+                    }
+                    *count += 1;
+                    continue;
+                };
+                if std::mem::replace(&mut cols.seen[i], true) {
+                    return Err(format!("INFO key {:?} appears twice", lossy(key)));
+                }
+                let column = &mut cols.columns[i];
+                match (value, &*column) {
+                    (_, ValueColumn::Flag(_)) => column.push(b"")?,
+                    (Some(v), _) => column
+                        .push(v)
+                        .map_err(|e| format!("INFO {}: {e}", lossy(key)))?,
+                    (None, _) => {
+                        return Err(format!("INFO key {:?} has no value but is not a Flag", lossy(key)));
+                    }
+                }
+            }
+        }
+        for (column, seen) in cols.columns.iter_mut().zip(&cols.seen) {
+            if !seen {
+                column.push_absent(1);
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_genotypes(&mut self, columns: &mut Columns<'_>, n_alleles: usize) -> Result<(), String> {
+        let g = &mut self.genotypes;
+        let n_samples = self.n_samples;
+        let before = *g.offsets.last().unwrap_or(&0);
+        match columns.next() {
+            // Sites-only: an empty list of genotypes.
+            None if n_samples == 0 => g.offsets.push(before),
+            None => {
+                return Err(format!(
+                    "the record has no FORMAT or sample columns but the header names {n_samples} samples"
+                ));
+            }
+            Some(format) => {
+                if format.is_empty() {
+                    return Err("FORMAT is empty".to_string());
+                }
+                if format != g.format.as_slice() {
+                    g.map_format(format, self.stringency)?;
+                }
+                let mut seen = 0usize;
+                while let Some(sample) = columns.next() {
+                    if seen >= n_samples {
+                        let total = seen + 1 + columns.count_remaining();
+                        return Err(format!(
+                            "the record has {total} sample columns but the header names {n_samples} samples"
+                        ));
+                    }
+                    let wanted = g.selected.as_ref().is_none_or(|s| s[seen]);
+                    seen += 1;
+                    if wanted {
+                        g.decode_sample(sample, n_alleles)
+                            .map_err(|e| format!("sample {seen}: {e}"))?;
+                    }
+                }
+                if seen < n_samples {
+                    return Err(format!(
+                        "the record has {seen} sample columns but the header names {n_samples} samples"
+                    ));
+                }
+                let n = g.n_selected;
+                if g.has_gt && !g.slots.iter().any(|s| matches!(s, Slot::Gt)) {
+                    g.phased.push_nulls(n);
+                    g.calls.push_nulls(n);
+                }
+                for (column, present) in g.fields.iter_mut().zip(&g.present) {
+                    if !present {
+                        column.builder().push_nulls(n);
+                    }
+                }
+                if let Some(ids) = &mut g.sample_ids {
+                    ids.extend_packed(&g.sample_data, &g.sample_ends);
+                }
+                g.offsets.push(before + n as i32);
+            }
+        }
+        g.nulls.append_non_null();
+        Ok(())
+    }
+
+    /// Takes the rows decoded so far as a record batch.
+    pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let rows = std::mem::take(&mut self.rows);
+        self.bytes = 0;
+        let mut columns: Vec<ArrayRef> = vec![
+            self.contig.finish()?,
+            self.start.finish()?,
+            self.end.finish()?,
+            self.names.finish()?,
+            self.reference.finish()?,
+            self.alternates.finish()?,
+            self.qual.finish()?,
+            self.filters.finish()?,
+            self.split_flag.finish()?,
+        ];
+        if let Some(info) = &mut self.info {
+            for c in &mut info.columns {
+                columns.push(c.builder().finish()?);
+            }
+        }
+        if let Some(a) = &mut self.attributes {
+            columns.push(a.finish()?);
+        }
+        columns.push(self.genotypes.finish()?);
+        RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            columns,
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+    }
+}
+
+impl GenotypeColumns {
+    fn map_format(&mut self, format: &[u8], stringency: Stringency) -> Result<(), String> {
+        self.slots.clear();
+        self.present.fill(false);
+        let mut gt_seen = false;
+        for key in format.split(|b| *b == b':') {
+            let slot = if key == b"GT" {
+                if std::mem::replace(&mut gt_seen, true) {
+                    return Err("FORMAT lists GT twice".to_string());
+                }
+                Slot::Gt
+            } else if let Some(&i) = self.index.get(key) {
+                if std::mem::replace(&mut self.present[i], true) {
+                    return Err(format!("FORMAT lists {} twice", lossy(key)));
+                }
+                Slot::Field(i)
+            } else if stringency == Stringency::Strict || self.other.is_none() {
+                return Err(format!(
+                    "FORMAT key {:?} is not defined in the header (read with validationStringency=lenient to keep it in otherFields)",
+                    lossy(key)
+                ));
+            } else {
+                Slot::Other(key.into())
+            };
+            self.slots.push(slot);
+        }
+        self.format.clear();
+        self.format.extend_from_slice(format);
+        Ok(())
+    }
+
+    #[inline]
+    fn decode_sample(&mut self, sample: &[u8], n_alleles: usize) -> Result<(), String> {
+        if sample.is_empty() {
+            return Err("the sample column is empty".to_string());
+        }
+        let mut rest = sample;
+        let mut k = 0;
+        loop {
+            let (value, more) = match memchr::memchr(b':', rest) {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            let Some(slot) = self.slots.get(k) else {
+                return Err(format!(
+                    "it has more values than the {} FORMAT keys",
+                    self.slots.len()
+                ));
+            };
+            match slot {
+                Slot::Gt => {
+                    let phased = parse_gt(value, n_alleles, self.calls.items())?;
+                    self.calls.close();
+                    self.phased.push(phased);
+                }
+                Slot::Field(i) => {
+                    let i = *i;
+                    self.fields[i].push(value).map_err(|e| {
+                        format!("FORMAT {}: {e}", String::from_utf8_lossy(&self.format_key(k)))
+                    })?;
+                }
+                Slot::Other(key) => {
+                    if let Some(other) = &mut self.other {
+                        other.insert(key, (value != b".").then_some(value));
+                    }
+                }
+            }
+            k += 1;
+            match more {
+                Some(m) => rest = m,
+                None => break,
+            }
+        }
+        // Trailing keys may be dropped from a sample: they are missing.
+        for slot in &self.slots[k..] {
+            match slot {
+                Slot::Gt => {
+                    self.calls.push_nulls(1);
+                    self.phased.push_nulls(1);
+                }
+                Slot::Field(i) => self.fields[*i].builder().push_nulls(1),
+                Slot::Other(_) => {}
+            }
+        }
+        if let Some(other) = &mut self.other {
+            other.close();
+        }
+        Ok(())
+    }
+
+    fn format_key(&self, k: usize) -> Vec<u8> {
+        self.format.split(|b| *b == b':').nth(k).unwrap_or_default().to_vec()
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.offsets.len() - 1;
+        let items = *self.offsets.last().unwrap_or(&0) as usize;
+        let mut children: Vec<ArrayRef> = Vec::with_capacity(self.struct_fields.len());
+        if let Some(ids) = &mut self.sample_ids {
+            children.push(ids.finish()?);
+        }
+        for part in &self.order {
+            let array = match part {
+                Part::Phased => self.phased.finish()?,
+                Part::Calls => self.calls.finish()?,
+                Part::Field(i) => self.fields[*i].builder().finish()?,
+                Part::Other => match &mut self.other {
+                    Some(o) => o.finish()?,
+                    None => continue,
+                },
+            };
+            children.push(array);
+        }
+        let structs = struct_array(self.struct_fields.clone(), children, items)?;
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows + 1));
+        self.offsets.push(0);
+        let nulls = self.nulls.finish();
+        let field = Arc::new(Field::new_list_field(
+            DataType::Struct(self.struct_fields.clone()),
+            true,
+        ));
+        Ok(Arc::new(arrow::array::ListArray::try_new(
+            field,
+            arrow::buffer::OffsetBuffer::new(offsets.into()),
+            structs,
+            nulls,
+        )?))
+    }
+}
+
+/// Parses GT (`0/1`, `1|0`, `./.`, `2`, `0/1/2`, VCF 4.4's `|1`) into allele
+/// indices (−1 for `.`), returning whether it is phased.
+#[inline]
+fn parse_gt(raw: &[u8], n_alleles: usize, calls: &mut PrimitiveColumn<Int32Type>) -> Result<bool, String> {
+    let mut phased = false;
+    let mut i = 0;
+    if let Some(&first) = raw.first() {
+        if first == b'|' || first == b'/' {
+            phased = first == b'|';
+            i = 1;
+        }
+    }
+    loop {
+        let Some(&b) = raw.get(i) else {
+            return Err(format!("GT {:?} has an empty allele", lossy(raw)));
+        };
+        if b == b'.' {
+            calls.push(-1);
+            i += 1;
+        } else if b.is_ascii_digit() {
+            let mut allele: u32 = 0;
+            while let Some(&d) = raw.get(i) {
+                if !d.is_ascii_digit() {
+                    break;
+                }
+                allele = allele.saturating_mul(10).saturating_add((d - b'0') as u32);
+                i += 1;
+            }
+            if allele as usize >= n_alleles {
+                return Err(format!(
+                    "GT {:?} calls allele {allele} but the record has only {n_alleles} alleles",
+                    lossy(raw)
+                ));
+            }
+            calls.push(allele as i32);
+        } else {
+            return Err(format!(
+                "GT {:?} has {:?} where an allele (a number or '.') belongs",
+                lossy(raw),
+                b as char
+            ));
+        }
+        match raw.get(i) {
+            None => return Ok(phased),
+            Some(b'|') => phased = true,
+            Some(b'/') => {}
+            Some(&other) => {
+                return Err(format!(
+                    "GT {:?} has {:?} where '/' or '|' belongs",
+                    lossy(raw),
+                    other as char
+                ));
+            }
+        }
+        i += 1;
+    }
+}
+
+fn push_split(column: &mut ListColumn<StringColumn>, raw: &[u8], separator: u8) {
+    if raw != b"." {
+        for item in raw.split(|b| *b == separator) {
+            column.items().push(item);
+        }
+    }
+    column.close();
+}
+
+/// The value of `key` in an INFO column, if the key is there with a value.
+fn info_value<'a>(info: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    info.split(|b| *b == b';').find_map(|entry| {
+        let rest = entry.strip_prefix(key)?;
+        rest.strip_prefix(b"=")
+    })
+}
+
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// Tab-separated columns of a line, handed out one at a time.
+struct Columns<'a> {
+    rest: Option<&'a [u8]>,
+    taken: usize,
+}
+
+impl<'a> Columns<'a> {
+    fn new(line: &'a [u8]) -> Self {
+        Self {
+            rest: Some(line),
+            taken: 0,
+        }
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        self.taken += 1;
+        match memchr::memchr(b'\t', rest) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+
+    fn next_required(&mut self, name: &str) -> Result<&'a [u8], String> {
+        let taken = self.taken;
+        self.next().ok_or_else(|| {
+            format!("the line has {taken} tab-separated columns; a record needs at least 8 (no {name} column)")
+        })
+    }
+
+    fn count_remaining(&mut self) -> usize {
+        let mut n = 0;
+        while self.next().is_some() {
+            n += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gt(raw: &str, n_alleles: usize) -> Result<(bool, Vec<i32>), String> {
+        let mut calls = PrimitiveColumn::<Int32Type>::default();
+        let phased = parse_gt(raw.as_bytes(), n_alleles, &mut calls)?;
+        let array = calls.finish().unwrap();
+        let array = array
+            .as_any()
+            .downcast_ref::<arrow::array::Int32Array>()
+            .unwrap();
+        Ok((phased, array.values().to_vec()))
+    }
+
+    #[test]
+    fn gt_table() {
+        let cases: [(&str, bool, &[i32]); 10] = [
+            ("0/1", false, &[0, 1]),
+            ("1|0", true, &[1, 0]),
+            ("./.", false, &[-1, -1]),
+            (".", false, &[-1]),
+            ("1", false, &[1]),
+            ("./1", false, &[-1, 1]),
+            ("0/1/2", false, &[0, 1, 2]),
+            ("0|1|2", true, &[0, 1, 2]),
+            ("|1", true, &[1]),
+            ("2|.", true, &[2, -1]),
+        ];
+        for (raw, phased, calls) in cases {
+            assert_eq!(gt(raw, 3), Ok((phased, calls.to_vec())), "{raw}");
+        }
+    }
+
+    #[test]
+    fn strict_mode_rejects_gt_with_empty_allele() {
+        for bad in ["0/|1", "0/", "", "0//1", "a/1", "0-1"] {
+            assert!(gt(bad, 2).is_err(), "{bad:?} should be rejected");
+        }
+        let err = gt("0/3", 2).unwrap_err();
+        assert!(err.contains("allele 3"), "{err}");
+    }
+
+    #[test]
+    fn info_value_matches_whole_keys() {
+        assert_eq!(info_value(b"DP=3;END=100", b"END"), Some(&b"100"[..]));
+        assert_eq!(info_value(b"XEND=5;DB", b"END"), None);
+        assert_eq!(info_value(b"ENDX=5", b"END"), None);
+    }
+
+    #[test]
+    fn columns_count_and_report_missing() {
+        let mut c = Columns::new(b"a\tb");
+        assert_eq!(c.next_required("CHROM").unwrap(), b"a");
+        assert_eq!(c.next_required("POS").unwrap(), b"b");
+        let err = c.next_required("ID").unwrap_err();
+        assert!(err.contains("2 tab-separated columns"), "{err}");
+        assert!(Columns::new(b"").next().is_some_and(|c| c.is_empty()));
+    }
+}
