@@ -337,7 +337,8 @@ impl<C: ColumnBuilder> ColumnBuilder for ListColumn<C> {
     }
 
     fn truncate(&mut self, len: usize) {
-        if len < self.len() {
+        // Items of a row that was never closed are dropped too.
+        if len <= self.len() {
             self.offsets.truncate(len + 1);
             self.items.truncate(self.offsets[len] as usize);
             self.nulls.truncate(len);
@@ -411,7 +412,8 @@ impl ColumnBuilder for MapColumn {
     }
 
     fn truncate(&mut self, len: usize) {
-        if len < self.len() {
+        // Entries of a row that was never closed are dropped too.
+        if len <= self.len() {
             self.offsets.truncate(len + 1);
             let entries = self.offsets[len] as usize;
             self.keys.truncate(entries);

@@ -11,8 +11,9 @@ use crate::Error;
 /// Parsed from the 1-based, inclusive notation of samtools and bcftools:
 /// `chr1` (whole contig), `chr1:100` (one base), `chr1:100-` (to the end),
 /// `chr1:100-200`. Thousands separators are accepted. A contig name that
-/// itself contains `:` (as HLA alt contigs do) is kept whole when what follows
-/// the last `:` is not a position.
+/// itself contains `:` (as HLA alt contigs do) is written in braces, as
+/// samtools allows: `{HLA-A*01:01:01:01}:100-200`; without braces it is kept
+/// whole when what follows the last `:` is not a position.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Region {
     /// Contig name as written in the file.
@@ -66,6 +67,28 @@ impl FromStr for Region {
         if s.is_empty() {
             return Err(invalid("the contig name is empty"));
         }
+        if let Some(braced) = s.strip_prefix('{') {
+            let Some((contig, rest)) = braced.split_once('}') else {
+                return Err(invalid("the '{' before the contig name is not closed"));
+            };
+            if contig.is_empty() {
+                return Err(invalid("the contig name is empty"));
+            }
+            return match rest.strip_prefix(':') {
+                None if rest.is_empty() => Ok(Region::contig(contig)),
+                None => Err(invalid("expected ':' after the braced contig name")),
+                Some(range) => {
+                    let mut region: Region = format!("x:{range}").parse().map_err(|_| {
+                        invalid("the range after the contig name is not start-end")
+                    })?;
+                    if region.contig != "x" {
+                        return Err(invalid("the range after the contig name is not start-end"));
+                    }
+                    region.contig = contig.to_string();
+                    Ok(region)
+                }
+            };
+        }
         let Some((contig, range)) = s.rsplit_once(':') else {
             return Ok(Region::contig(s));
         };
@@ -101,6 +124,13 @@ impl FromStr for Region {
 
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.contig.contains(':') {
+            return match (self.start, self.end) {
+                (0, i64::MAX) => write!(f, "{{{}}}", self.contig),
+                (start, i64::MAX) => write!(f, "{{{}}}:{}-", self.contig, start + 1),
+                (start, end) => write!(f, "{{{}}}:{}-{}", self.contig, start + 1, end),
+            };
+        }
         match (self.start, self.end) {
             (0, i64::MAX) => write!(f, "{}", self.contig),
             (start, i64::MAX) => write!(f, "{}:{}-", self.contig, start + 1),
@@ -129,8 +159,9 @@ mod tests {
             ("chr1:100-", region("chr1", 99, i64::MAX)),
             ("chr1:100-200", region("chr1", 99, 200)),
             ("20:10,000,001-10,000,100", region("20", 10_000_000, 10_000_100)),
-            ("HLA-A*01:01:01:01", region("HLA-A*01:01:01:01", 0, i64::MAX)),
-            ("HLA-A*01:01:01:01:5-6", region("HLA-A*01:01:01:01", 4, 6)),
+            ("HLA-A*01:01:01:X", region("HLA-A*01:01:01:X", 0, i64::MAX)),
+            ("{HLA-A*01:01:01:01}", region("HLA-A*01:01:01:01", 0, i64::MAX)),
+            ("{HLA-A*01:01:01:01}:5-6", region("HLA-A*01:01:01:01", 4, 6)),
         ];
         for (input, expected) in cases {
             assert_eq!(input.parse::<Region>(), Ok(expected), "{input}");
@@ -139,14 +170,14 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for input in ["", ":1-2", "chr1:0-5", "chr1:10-5", "chr1:5-x"] {
+        for input in ["", ":1-2", "chr1:0-5", "chr1:10-5", "chr1:5-x", "{chr1", "{}:1-2", "{a}:x"] {
             assert!(input.parse::<Region>().is_err(), "{input} should fail");
         }
     }
 
     #[test]
     fn display_round_trips() {
-        for input in ["chr1", "chr1:100-", "chr1:100-200"] {
+        for input in ["chr1", "chr1:100-", "chr1:100-200", "{HLA:1}:5-9"] {
             assert_eq!(input.parse::<Region>().unwrap().to_string(), input);
         }
     }

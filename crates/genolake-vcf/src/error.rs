@@ -101,7 +101,6 @@ impl Error {
         &self.kind
     }
 }
-}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

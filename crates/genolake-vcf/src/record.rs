@@ -369,10 +369,11 @@ impl RecordDecoder {
         self.split_flag.push(false);
         self.decode_info(info)?;
 
+        // REF plus each ALT.
         let n_alleles = if alt == b"." {
             1
         } else {
-            1 + memchr::memchr_iter(b',', alt).count()
+            2 + memchr::memchr_iter(b',', alt).count()
         };
         self.decode_genotypes(&mut columns, n_alleles)?;
         Ok(Outcome::Row)
@@ -457,7 +458,13 @@ impl RecordDecoder {
                 if format.is_empty() {
                     return Err("FORMAT is empty".to_string());
                 }
-                if format != g.format.as_slice() {
+                // FORMAT "." declares no per-sample keys: every field is missing.
+                let no_keys = format == b".";
+                if no_keys {
+                    g.slots.clear();
+                    g.present.fill(false);
+                    g.format.clear();
+                } else if format != g.format.as_slice() {
                     g.map_format(format, self.stringency)?;
                 }
                 let mut seen = 0usize;
@@ -470,7 +477,11 @@ impl RecordDecoder {
                     }
                     let wanted = g.selected.as_ref().is_none_or(|s| s[seen]);
                     seen += 1;
-                    if wanted {
+                    if wanted && no_keys {
+                        if let Some(other) = &mut g.other {
+                            other.close();
+                        }
+                    } else if wanted {
                         g.decode_sample(sample, n_alleles)
                             .map_err(|e| format!("sample {seen}: {e}"))?;
                     }
@@ -534,6 +545,8 @@ impl RecordDecoder {
 
 impl GenotypeColumns {
     fn map_format(&mut self, format: &[u8], stringency: Stringency) -> Result<(), String> {
+        // Forget the cached FORMAT first: a failure below leaves the slots half built.
+        self.format.clear();
         self.slots.clear();
         self.present.fill(false);
         let mut gt_seen = false;
