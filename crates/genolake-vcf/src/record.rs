@@ -324,6 +324,12 @@ impl RecordDecoder {
     }
 
     fn decode_inner(&mut self, line: &[u8]) -> Result<Outcome, String> {
+        if let Err(e) = std::str::from_utf8(line) {
+            return Err(format!(
+                "the line is not valid UTF-8 (at byte {} of the line)",
+                e.valid_up_to() + 1
+            ));
+        }
         let mut columns = Columns::new(line);
         let chrom = columns.next_required("CHROM")?;
         let pos = columns.next_required("POS")?;
