@@ -1,1 +1,70 @@
-fn main() {}
+//! `genolake`: genomics files into Arrow, SQL and Delta Lake.
+//!
+//! ```text
+//! genolake schema calls.vcf.gz                 # the table a file becomes
+//! genolake count calls.vcf.gz --threads 8      # decode everything, count records
+//! genolake ingest calls.vcf.gz --table lake/calls --partition-by contigName
+//! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
+//! ```
+
+mod commands;
+mod options;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Genomics files (VCF) into Apache Arrow, SQL and Delta Lake, with Glow's
+/// column names and options.
+#[derive(Debug, Parser)]
+#[command(name = "genolake", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log more (-v: info, -vv: debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the Arrow schema a file is read with.
+    Schema(commands::schema::Args),
+    /// Decode files into Arrow batches and count their records (no output).
+    Count(commands::count::Args),
+    /// Write files into a Delta Lake table.
+    Ingest(commands::ingest::Args),
+    /// Run SQL statements over files and tables; prints the last result.
+    Sql(commands::sql::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    let result = match cli.command {
+        Command::Schema(args) => commands::schema::run(args),
+        Command::Count(args) => commands::count::run(args),
+        Command::Ingest(args) => commands::ingest::run(args),
+        Command::Sql(args) => commands::sql::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod count;
+pub mod ingest;
+pub mod schema;
+pub mod sql;
