@@ -72,7 +72,7 @@ fn main() -> io::Result<()> {
             .replace('Y', "<DEL>");
         write!(
             line,
-            "chr{contig}\t{pos}\trs{v}\t{}\t{alt}\t{:.1}\tPASS\tAF={af:.4}{}\tDP={}\t",
+            "chr{contig}\t{pos}\trs{v}\t{}\t{alt}\t{:.1}\tPASS\tAF={af:.4}{};DP={}\t",
             reference as char,
             rng.unit() * 1000.0,
             if triallelic { ",0.001" } else { "" },
