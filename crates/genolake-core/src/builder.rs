@@ -267,6 +267,92 @@ impl ColumnBuilder for StringColumn {
     }
 }
 
+/// A column that repeats one fixed list of strings per row: the sample
+/// identifiers of every row's genotypes.
+///
+/// The strings are given once, as `&str`, so every value appended is a copy
+/// of whole valid UTF-8 strings and the batch needs no validation pass (on a
+/// cohort that pass would reread every sample name of every row).
+#[derive(Debug)]
+pub struct RepeatedStrings {
+    packed: Vec<u8>,
+    ends: Vec<i32>,
+    offsets: Vec<i32>,
+    data: Vec<u8>,
+}
+
+impl RepeatedStrings {
+    /// A builder that repeats `values` in order.
+    pub fn new<S: AsRef<str>>(values: &[S]) -> Self {
+        let mut packed = Vec::new();
+        let mut ends = Vec::with_capacity(values.len());
+        for v in values {
+            packed.extend_from_slice(v.as_ref().as_bytes());
+            ends.push(packed.len() as i32);
+        }
+        Self {
+            packed,
+            ends,
+            offsets: vec![0],
+            data: Vec::new(),
+        }
+    }
+
+    /// Appends the whole list once.
+    #[inline]
+    pub fn push_all(&mut self) {
+        let base = self.data.len() as i32;
+        self.data.extend_from_slice(&self.packed);
+        self.offsets.extend(self.ends.iter().map(|end| base + end));
+    }
+
+    /// Bytes one repetition adds.
+    pub fn bytes_per_repetition(&self) -> usize {
+        self.packed.len()
+    }
+
+    /// Strings appended so far.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Whether nothing was appended.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops strings from `len` on; `len` must fall between repetitions.
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.offsets.truncate(len + 1);
+            self.data.truncate(self.offsets[len] as usize);
+        }
+    }
+
+    /// Takes the strings appended so far as an array.
+    pub fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let len = self.len();
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(len + 1));
+        self.offsets.push(0);
+        let capacity = self.data.len();
+        let data = std::mem::replace(&mut self.data, Vec::with_capacity(capacity));
+        if data.len() > i32::MAX as usize {
+            return Err(ArrowError::InvalidArgumentError(
+                "repeated strings exceed 2 GiB in one batch".into(),
+            ));
+        }
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        // SAFETY: `data` is a concatenation of copies of `packed`, itself a
+        // concatenation of `&str`s, and every offset is a boundary between
+        // two of those strings (or the start or end), so each value is valid
+        // UTF-8; offsets are monotonic because `ends` is and each repetition
+        // starts at the previous data length.
+        Ok(Arc::new(unsafe {
+            StringArray::new_unchecked(offsets, data.into(), None)
+        }))
+    }
+}
+
 /// A column of lists whose items are built by a child builder.
 ///
 /// Append a row by pushing its items into [`ListColumn::items`] and then
@@ -498,6 +584,20 @@ mod tests {
         let a = a.as_string::<i32>();
         let values: Vec<&str> = a.iter().map(|v| v.unwrap()).collect();
         assert_eq!(values, ["NA1", "NA22", "NA1", "NA22"]);
+    }
+
+    #[test]
+    fn repeated_strings_repeat_and_truncate() {
+        let mut c = RepeatedStrings::new(&["NA1", "NA22", ""]);
+        c.push_all();
+        c.push_all();
+        c.truncate(3);
+        c.push_all();
+        let a = c.finish().unwrap();
+        let a = a.as_string::<i32>();
+        let values: Vec<&str> = a.iter().map(|v| v.unwrap()).collect();
+        assert_eq!(values, ["NA1", "NA22", "", "NA1", "NA22", ""]);
+        assert!(c.is_empty());
     }
 
     #[test]

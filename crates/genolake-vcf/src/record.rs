@@ -6,23 +6,26 @@
 //! truncating every column back to the previous row, so lenient reads skip it
 //! cleanly.
 
+mod gt;
 mod value;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int32Type, Int64Type, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
 use genolake_core::builder::{
-    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, StringColumn, struct_array,
+    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings, StringColumn,
+    struct_array,
 };
 use genolake_core::schema::{self as names, genotype_field_name, list_of, string_map, value_data_type};
 use genolake_core::{Region, Stringency};
 
 use crate::header::Header;
 use crate::reader::ReaderOptions;
+use gt::GtColumns;
 use value::{ValueColumn, parse_f64, parse_i64};
 
 /// What became of a decoded line.
@@ -56,12 +59,10 @@ struct InfoColumns {
 struct GenotypeColumns {
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
-    /// Selected sample names packed back to back, and where each ends.
-    sample_data: Vec<u8>,
-    sample_ends: Vec<i32>,
-    sample_ids: Option<StringColumn>,
-    phased: BoolColumn,
-    calls: ListColumn<PrimitiveColumn<Int32Type>>,
+    sample_ids: Option<RepeatedStrings>,
+    /// Bytes of sample names one row adds.
+    sample_bytes: usize,
+    gt: GtColumns,
     fields: Vec<ValueColumn>,
     index: HashMap<Box<[u8]>, usize>,
     other: Option<MapColumn>,
@@ -154,15 +155,15 @@ impl RecordDecoder {
                 Some(header.samples.iter().map(|s| wanted.contains(s.as_str())).collect::<Vec<bool>>())
             }
         };
-        let mut sample_data = Vec::new();
-        let mut sample_ends = Vec::new();
-        for (i, sample) in header.samples.iter().enumerate() {
-            if selected.as_ref().is_none_or(|s| s[i]) {
-                sample_data.extend_from_slice(sample.as_bytes());
-                sample_ends.push(sample_data.len() as i32);
-            }
-        }
-        let n_selected = sample_ends.len();
+        let selected_names: Vec<&str> = header
+            .samples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| selected.as_ref().is_none_or(|s| s[*i]))
+            .map(|(_, name)| name.as_str())
+            .collect();
+        let n_selected = selected_names.len();
+        let sample_ids = RepeatedStrings::new(&selected_names);
 
         let mut struct_fields = Vec::new();
         if options.include_sample_ids {
@@ -229,11 +230,9 @@ impl RecordDecoder {
             genotypes: GenotypeColumns {
                 offsets: vec![0],
                 nulls: NullBufferBuilder::new(0),
-                sample_data,
-                sample_ends,
-                sample_ids: options.include_sample_ids.then(StringColumn::default),
-                phased: BoolColumn::default(),
-                calls: ListColumn::default(),
+                sample_bytes: sample_ids.bytes_per_repetition(),
+                sample_ids: options.include_sample_ids.then_some(sample_ids),
+                gt: GtColumns::default(),
                 fields: genotype_fields,
                 index,
                 other,
@@ -265,7 +264,7 @@ impl RecordDecoder {
     /// Input bytes behind the rows since the last batch, plus the repeated
     /// sample names: a batch is cut before any string column nears 2 GiB.
     pub(crate) fn buffered_bytes(&self) -> usize {
-        self.bytes + self.rows * self.genotypes.sample_data.len()
+        self.bytes + self.rows * self.genotypes.sample_bytes
     }
 
     /// Warnings gathered since the last call (lenient reads).
@@ -313,8 +312,7 @@ impl RecordDecoder {
         if let Some(ids) = &mut g.sample_ids {
             ids.truncate(items);
         }
-        g.phased.truncate(items);
-        g.calls.truncate(items);
+        g.gt.truncate(items);
         for c in &mut g.fields {
             c.builder().truncate(items);
         }
@@ -473,17 +471,37 @@ impl RecordDecoder {
                 } else if format != g.format.as_slice() {
                     g.map_format(format, self.stringency)?;
                 }
+                let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
-                while let Some(sample) = columns.next() {
+                // Sample columns are short: a plain byte loop finds their ends
+                // faster than memchr, whose set-up would dominate.
+                let mut rest = columns.take_rest();
+                while let Some(bytes) = rest {
+                    let (sample, next) = match bytes.iter().position(|&b| b == b'\t') {
+                        Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
+                        None => (bytes, None),
+                    };
+                    rest = next;
                     if seen >= n_samples {
-                        let total = seen + 1 + columns.count_remaining();
+                        let total = seen + 1 + rest.map_or(0, |r| 1 + memchr::memchr_iter(b'\t', r).count());
                         return Err(format!(
                             "the record has {total} sample columns but the header names {n_samples} samples"
                         ));
                     }
                     let wanted = g.selected.as_ref().is_none_or(|s| s[seen]);
                     seen += 1;
-                    if wanted && no_keys {
+                    if wanted && gt_only {
+                        g.gt.push(sample, n_alleles).map_err(|e| {
+                            if sample.contains(&b':') {
+                                format!("sample {seen}: it has more values than the 1 FORMAT keys")
+                            } else {
+                                format!("sample {seen}: {e}")
+                            }
+                        })?;
+                        if let Some(other) = &mut g.other {
+                            other.close();
+                        }
+                    } else if wanted && no_keys {
                         if let Some(other) = &mut g.other {
                             other.close();
                         }
@@ -499,8 +517,7 @@ impl RecordDecoder {
                 }
                 let n = g.n_selected;
                 if g.has_gt && !g.slots.iter().any(|s| matches!(s, Slot::Gt)) {
-                    g.phased.push_nulls(n);
-                    g.calls.push_nulls(n);
+                    g.gt.push_missing(n);
                 }
                 for (column, present) in g.fields.iter_mut().zip(&g.present) {
                     if !present {
@@ -508,7 +525,7 @@ impl RecordDecoder {
                     }
                 }
                 if let Some(ids) = &mut g.sample_ids {
-                    ids.extend_packed(&g.sample_data, &g.sample_ends);
+                    ids.push_all();
                 }
                 g.offsets.push(before + n as i32);
             }
@@ -590,7 +607,7 @@ impl GenotypeColumns {
         let mut rest = sample;
         let mut k = 0;
         loop {
-            let (value, more) = match memchr::memchr(b':', rest) {
+            let (value, more) = match rest.iter().position(|&b| b == b':') {
                 Some(i) => (&rest[..i], Some(&rest[i + 1..])),
                 None => (rest, None),
             };
@@ -602,9 +619,7 @@ impl GenotypeColumns {
             };
             match slot {
                 Slot::Gt => {
-                    let phased = parse_gt(value, n_alleles, self.calls.items())?;
-                    self.calls.close();
-                    self.phased.push(phased);
+                    self.gt.push(value, n_alleles)?;
                 }
                 Slot::Field(i) => {
                     let i = *i;
@@ -628,8 +643,7 @@ impl GenotypeColumns {
         for slot in &self.slots[k..] {
             match slot {
                 Slot::Gt => {
-                    self.calls.push_nulls(1);
-                    self.phased.push_nulls(1);
+                    self.gt.push_missing(1);
                 }
                 Slot::Field(i) => self.fields[*i].builder().push_nulls(1),
                 Slot::Other(_) => {}
@@ -652,10 +666,11 @@ impl GenotypeColumns {
         if let Some(ids) = &mut self.sample_ids {
             children.push(ids.finish()?);
         }
+        let (phased, calls) = self.gt.finish()?;
         for part in &self.order {
             let array = match part {
-                Part::Phased => self.phased.finish()?,
-                Part::Calls => self.calls.finish()?,
+                Part::Phased => phased.clone(),
+                Part::Calls => calls.clone(),
                 Part::Field(i) => self.fields[*i].builder().finish()?,
                 Part::Other => match &mut self.other {
                     Some(o) => o.finish()?,
@@ -678,64 +693,6 @@ impl GenotypeColumns {
             structs,
             nulls,
         )?))
-    }
-}
-
-/// Parses GT (`0/1`, `1|0`, `./.`, `2`, `0/1/2`, VCF 4.4's `|1`) into allele
-/// indices (−1 for `.`), returning whether it is phased.
-#[inline]
-fn parse_gt(raw: &[u8], n_alleles: usize, calls: &mut PrimitiveColumn<Int32Type>) -> Result<bool, String> {
-    let mut phased = false;
-    let mut i = 0;
-    if let Some(&first) = raw.first() {
-        if first == b'|' || first == b'/' {
-            phased = first == b'|';
-            i = 1;
-        }
-    }
-    loop {
-        let Some(&b) = raw.get(i) else {
-            return Err(format!("GT {:?} has an empty allele", lossy(raw)));
-        };
-        if b == b'.' {
-            calls.push(-1);
-            i += 1;
-        } else if b.is_ascii_digit() {
-            let mut allele: u32 = 0;
-            while let Some(&d) = raw.get(i) {
-                if !d.is_ascii_digit() {
-                    break;
-                }
-                allele = allele.saturating_mul(10).saturating_add((d - b'0') as u32);
-                i += 1;
-            }
-            if allele as usize >= n_alleles {
-                return Err(format!(
-                    "GT {:?} calls allele {allele} but the record has only {n_alleles} alleles",
-                    lossy(raw)
-                ));
-            }
-            calls.push(allele as i32);
-        } else {
-            return Err(format!(
-                "GT {:?} has {:?} where an allele (a number or '.') belongs",
-                lossy(raw),
-                b as char
-            ));
-        }
-        match raw.get(i) {
-            None => return Ok(phased),
-            Some(b'|') => phased = true,
-            Some(b'/') => {}
-            Some(&other) => {
-                return Err(format!(
-                    "GT {:?} has {:?} where '/' or '|' belongs",
-                    lossy(raw),
-                    other as char
-                ));
-            }
-        }
-        i += 1;
     }
 }
 
@@ -797,57 +754,15 @@ impl<'a> Columns<'a> {
         })
     }
 
-    fn count_remaining(&mut self) -> usize {
-        let mut n = 0;
-        while self.next().is_some() {
-            n += 1;
-        }
-        n
+    /// Everything after the columns handed out so far.
+    fn take_rest(&mut self) -> Option<&'a [u8]> {
+        self.rest.take()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn gt(raw: &str, n_alleles: usize) -> Result<(bool, Vec<i32>), String> {
-        let mut calls = PrimitiveColumn::<Int32Type>::default();
-        let phased = parse_gt(raw.as_bytes(), n_alleles, &mut calls)?;
-        let array = calls.finish().unwrap();
-        let array = array
-            .as_any()
-            .downcast_ref::<arrow::array::Int32Array>()
-            .unwrap();
-        Ok((phased, array.values().to_vec()))
-    }
-
-    #[test]
-    fn gt_table() {
-        let cases: [(&str, bool, &[i32]); 10] = [
-            ("0/1", false, &[0, 1]),
-            ("1|0", true, &[1, 0]),
-            ("./.", false, &[-1, -1]),
-            (".", false, &[-1]),
-            ("1", false, &[1]),
-            ("./1", false, &[-1, 1]),
-            ("0/1/2", false, &[0, 1, 2]),
-            ("0|1|2", true, &[0, 1, 2]),
-            ("|1", true, &[1]),
-            ("2|.", true, &[2, -1]),
-        ];
-        for (raw, phased, calls) in cases {
-            assert_eq!(gt(raw, 3), Ok((phased, calls.to_vec())), "{raw}");
-        }
-    }
-
-    #[test]
-    fn strict_mode_rejects_gt_with_empty_allele() {
-        for bad in ["0/|1", "0/", "", "0//1", "a/1", "0-1"] {
-            assert!(gt(bad, 2).is_err(), "{bad:?} should be rejected");
-        }
-        let err = gt("0/3", 2).unwrap_err();
-        assert!(err.contains("allele 3"), "{err}");
-    }
 
     #[test]
     fn info_value_matches_whole_keys() {

@@ -1,0 +1,256 @@
+//! The GT field: allele indices and phasing, Glow's `calls` and `phased`.
+//!
+//! GT is the one field of every genotype of every file, so it has its own
+//! columns: allele indices go to a plain `Vec<i32>` (they are never null:
+//! a missing allele is −1), phasing to a bit buffer, and one validity bitmap
+//! (materialised only once a genotype lacks GT) serves both.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Int32Array, ListArray};
+use arrow::buffer::{OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{DataType, Field};
+use arrow::error::ArrowError;
+use arrow_buffer::{BooleanBufferBuilder, NullBufferBuilder};
+
+#[derive(Debug)]
+pub(crate) struct GtColumns {
+    phased: BooleanBufferBuilder,
+    alleles: Vec<i32>,
+    offsets: Vec<i32>,
+    nulls: NullBufferBuilder,
+}
+
+impl Default for GtColumns {
+    fn default() -> Self {
+        Self {
+            phased: BooleanBufferBuilder::new(0),
+            alleles: Vec::new(),
+            offsets: vec![0],
+            nulls: NullBufferBuilder::new(0),
+        }
+    }
+}
+
+impl GtColumns {
+    /// Genotypes appended so far.
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Parses one GT value and appends it.
+    #[inline]
+    pub(crate) fn push(&mut self, raw: &[u8], n_alleles: usize) -> Result<(), String> {
+        // The common case: two single-digit (or missing) alleles.
+        if let &[a, sep, b] = raw {
+            if (sep == b'/' || sep == b'|') && allele_digit(a, n_alleles) && allele_digit(b, n_alleles) {
+                self.alleles.push(digit_value(a));
+                self.alleles.push(digit_value(b));
+                return Ok(self.close(sep == b'|'));
+            }
+        }
+        let phased = parse_gt(raw, n_alleles, &mut self.alleles)?;
+        self.close(phased);
+        Ok(())
+    }
+
+    #[inline]
+    fn close(&mut self, phased: bool) {
+        self.offsets.push(self.alleles.len() as i32);
+        self.phased.append(phased);
+        self.nulls.append_non_null();
+    }
+
+    /// Appends `n` genotypes without GT.
+    pub(crate) fn push_missing(&mut self, n: usize) {
+        let end = self.alleles.len() as i32;
+        self.offsets.resize(self.offsets.len() + n, end);
+        self.phased.append_n(n, false);
+        self.nulls.append_n_nulls(n);
+    }
+
+    /// Drops genotypes from `len` on (and alleles of a genotype left half-parsed).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len <= self.len() {
+            self.offsets.truncate(len + 1);
+            self.alleles.truncate(self.offsets[len] as usize);
+            self.phased.truncate(len);
+            self.nulls.truncate(len);
+        }
+    }
+
+    /// The `phased` and `calls` arrays.
+    pub(crate) fn finish(&mut self) -> Result<(ArrayRef, ArrayRef), ArrowError> {
+        let len = self.len();
+        let nulls = self.nulls.finish();
+        self.nulls = NullBufferBuilder::new(len);
+        let phased = BooleanArray::new(self.phased.finish(), nulls.clone());
+        let capacity = self.alleles.len();
+        let alleles = std::mem::replace(&mut self.alleles, Vec::with_capacity(capacity));
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(len + 1));
+        self.offsets.push(0);
+        let calls = ListArray::try_new(
+            Arc::new(Field::new_list_field(DataType::Int32, true)),
+            OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            Arc::new(Int32Array::new(ScalarBuffer::from(alleles), None)),
+            nulls,
+        )?;
+        Ok((Arc::new(phased), Arc::new(calls)))
+    }
+}
+
+#[inline]
+fn allele_digit(b: u8, n_alleles: usize) -> bool {
+    b == b'.' || (b.is_ascii_digit() && ((b - b'0') as usize) < n_alleles)
+}
+
+#[inline]
+fn digit_value(b: u8) -> i32 {
+    if b == b'.' { -1 } else { (b - b'0') as i32 }
+}
+
+/// Parses GT (`0/1`, `1|0`, `./.`, `2`, `0/1/2`, `10/12`, VCF 4.4's `|1`)
+/// into allele indices (−1 for `.`), returning whether it is phased.
+pub(crate) fn parse_gt(raw: &[u8], n_alleles: usize, calls: &mut Vec<i32>) -> Result<bool, String> {
+    let lossy = || String::from_utf8_lossy(raw);
+    let mut phased = false;
+    let mut i = 0;
+    if let Some(&first) = raw.first() {
+        if first == b'|' || first == b'/' {
+            phased = first == b'|';
+            i = 1;
+        }
+    }
+    loop {
+        let Some(&b) = raw.get(i) else {
+            return Err(format!("GT {:?} has an empty allele", lossy()));
+        };
+        if b == b'.' {
+            calls.push(-1);
+            i += 1;
+        } else if b.is_ascii_digit() {
+            let mut allele: u32 = 0;
+            while let Some(&d) = raw.get(i) {
+                if !d.is_ascii_digit() {
+                    break;
+                }
+                allele = allele.saturating_mul(10).saturating_add((d - b'0') as u32);
+                i += 1;
+            }
+            if allele as usize >= n_alleles {
+                return Err(format!(
+                    "GT {:?} calls allele {allele} but the record has only {n_alleles} alleles",
+                    lossy()
+                ));
+            }
+            calls.push(allele as i32);
+        } else {
+            return Err(format!(
+                "GT {:?} has {:?} where an allele (a number or '.') belongs",
+                lossy(),
+                b as char
+            ));
+        }
+        match raw.get(i) {
+            None => return Ok(phased),
+            Some(b'|') => phased = true,
+            Some(b'/') => {}
+            Some(&other) => {
+                return Err(format!(
+                    "GT {:?} has {:?} where '/' or '|' belongs",
+                    lossy(),
+                    other as char
+                ));
+            }
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::Int32Type;
+    use proptest::prelude::*;
+
+    fn gt(raw: &str, n_alleles: usize) -> Result<(bool, Vec<i32>), String> {
+        let mut columns = GtColumns::default();
+        columns.push(raw.as_bytes(), n_alleles)?;
+        let (phased, calls) = columns.finish().unwrap();
+        let calls = calls.as_list::<i32>().value(0);
+        Ok((
+            phased.as_boolean().value(0),
+            calls.as_primitive::<Int32Type>().values().to_vec(),
+        ))
+    }
+
+    #[test]
+    fn gt_table() {
+        let cases: [(&str, bool, &[i32]); 12] = [
+            ("0/1", false, &[0, 1]),
+            ("1|0", true, &[1, 0]),
+            ("./.", false, &[-1, -1]),
+            (".|.", true, &[-1, -1]),
+            (".", false, &[-1]),
+            ("1", false, &[1]),
+            ("./1", false, &[-1, 1]),
+            ("0/1/2", false, &[0, 1, 2]),
+            ("0|1|2", true, &[0, 1, 2]),
+            ("|1", true, &[1]),
+            ("2|.", true, &[2, -1]),
+            ("10/11", false, &[10, 11]),
+        ];
+        for (raw, phased, calls) in cases {
+            assert_eq!(gt(raw, 12), Ok((phased, calls.to_vec())), "{raw}");
+        }
+    }
+
+    #[test]
+    fn strict_mode_rejects_gt_with_empty_allele() {
+        for bad in ["0/|1", "0/", "", "0//1", "a/1", "0-1"] {
+            assert!(gt(bad, 2).is_err(), "{bad:?} should be rejected");
+        }
+        let err = gt("0/3", 2).unwrap_err();
+        assert!(err.contains("allele 3"), "{err}");
+        assert!(gt("0/2", 2).is_err(), "the fast path checks the allele count too");
+    }
+
+    #[test]
+    fn missing_gt_is_null_in_both_columns() {
+        let mut columns = GtColumns::default();
+        columns.push(b"0/1", 2).unwrap();
+        columns.push_missing(2);
+        let (phased, calls) = columns.finish().unwrap();
+        assert_eq!((phased.null_count(), calls.null_count()), (2, 2));
+        assert_eq!(calls.len(), 3);
+    }
+
+    proptest! {
+        /// Any GT written from allele indices and separators parses back to them.
+        #[test]
+        fn written_genotypes_parse_back(
+            alleles in proptest::collection::vec(proptest::option::of(0u8..40), 1..6),
+            phased in any::<bool>(),
+        ) {
+            let text: Vec<String> = alleles
+                .iter()
+                .map(|a| a.map_or(".".to_string(), |a| a.to_string()))
+                .collect();
+            let raw = text.join(if phased { "|" } else { "/" });
+            let expected: Vec<i32> = alleles.iter().map(|a| a.map_or(-1, i32::from)).collect();
+            let (got_phased, calls) = gt(&raw, 40).unwrap();
+            prop_assert_eq!(calls, expected);
+            prop_assert_eq!(got_phased, phased && alleles.len() > 1);
+        }
+
+        /// No byte string makes the parser panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(raw in proptest::collection::vec(any::<u8>(), 0..12)) {
+            let mut columns = GtColumns::default();
+            let _ = columns.push(&raw, 3);
+            columns.truncate(0);
+            prop_assert_eq!(columns.len(), 0);
+        }
+    }
+}
