@@ -26,7 +26,7 @@ use crate::record::RecordDecoder;
 /// };
 /// let reader = Reader::builder("tests/data/VCFv4.3.vcf").options(options).build()?;
 /// let rows: usize = reader.map(|b| b.map(|b| b.num_rows())).sum::<Result<_, _>>()?;
-/// assert_eq!(rows, 2);
+/// assert_eq!(rows, 3);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
