@@ -12,7 +12,7 @@ mod value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch};
+use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
@@ -764,6 +764,7 @@ impl<'a> Columns<'a> {
 mod tests {
     use super::*;
     use crate::header::HeaderParser;
+    use arrow::array::Array;
     use proptest::prelude::*;
 
     fn decoder(stringency: Stringency) -> RecordDecoder {
