@@ -473,9 +473,17 @@ impl RecordDecoder {
                 }
                 let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
+                let mut rest = columns.take_rest();
+                if gt_only && g.selected.is_none() && g.other.is_none() {
+                    if let Some(bytes) = rest {
+                        if g.gt.push_diploid_row(bytes, n_samples, n_alleles) {
+                            seen = n_samples;
+                            rest = None;
+                        }
+                    }
+                }
                 // Sample columns are short: a plain byte loop finds their ends
                 // faster than memchr, whose set-up would dominate.
-                let mut rest = columns.take_rest();
                 while let Some(bytes) = rest {
                     let (sample, next) = match bytes.iter().position(|&b| b == b'\t') {
                         Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),

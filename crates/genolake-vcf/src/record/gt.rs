@@ -54,6 +54,43 @@ impl GtColumns {
         Ok(())
     }
 
+    /// Appends a whole row of `n` samples if it is the common shape: a
+    /// FORMAT of GT alone, every sample two single-digit (or missing) alleles
+    /// (`0/1\t1|1\t./.`). Returns false, appending nothing, otherwise.
+    pub(crate) fn push_diploid_row(&mut self, bytes: &[u8], n: usize, n_alleles: usize) -> bool {
+        if n == 0 || bytes.len() != 4 * n - 1 {
+            return false;
+        }
+        let well_formed = bytes.chunks(4).all(|c| {
+            allele_digit(c[0], n_alleles)
+                && (c[1] == b'/' || c[1] == b'|')
+                && allele_digit(c[2], n_alleles)
+                && c.get(3).is_none_or(|&t| t == b'\t')
+        });
+        if !well_formed {
+            return false;
+        }
+        let base = self.alleles.len() as i32;
+        self.alleles.reserve(2 * n);
+        for c in bytes.chunks(4) {
+            self.alleles.push(digit_value(c[0]));
+            self.alleles.push(digit_value(c[2]));
+        }
+        self.offsets.extend((1..=n as i32).map(|k| base + 2 * k));
+        // Phasing bits go in 64 at a time.
+        for group in bytes.chunks(4 * 64) {
+            let mut word = 0u64;
+            let mut count = 0;
+            for (bit, c) in group.chunks(4).enumerate() {
+                word |= ((c[1] == b'|') as u64) << bit;
+                count += 1;
+            }
+            self.phased.append_word(word, count);
+        }
+        self.nulls.append_n_non_nulls(n);
+        true
+    }
+
     #[inline]
     fn close(&mut self, phased: bool) {
         self.offsets.push(self.alleles.len() as i32);
@@ -214,6 +251,31 @@ mod tests {
         let err = gt("0/3", 2).unwrap_err();
         assert!(err.contains("allele 3"), "{err}");
         assert!(gt("0/2", 2).is_err(), "the fast path checks the allele count too");
+    }
+
+    #[test]
+    fn diploid_rows_take_the_fast_path_only_when_well_formed() {
+        let mut fast = GtColumns::default();
+        assert!(fast.push_diploid_row(b"0/1\t1|1\t./.", 3, 2));
+        let mut slow = GtColumns::default();
+        for gt in ["0/1", "1|1", "./."] {
+            slow.push(gt.as_bytes(), 2).unwrap();
+        }
+        let (a, b) = (fast.finish().unwrap(), slow.finish().unwrap());
+        assert_eq!(a.0.as_ref(), b.0.as_ref());
+        assert_eq!(a.1.as_ref(), b.1.as_ref());
+        let mut columns = GtColumns::default();
+        for (row, n) in [(&b"0/1\t1|2"[..], 2), (b"0/1\t1", 2), (b"0/1\t1/1", 3), (b"0/1 1/1", 2), (b"0/10", 1)] {
+            assert!(!columns.push_diploid_row(row, n, 2), "{:?}", String::from_utf8_lossy(row));
+        }
+        assert_eq!(columns.len(), 0);
+        // A long row crosses the 64-genotype words of the phasing bits.
+        let row: Vec<String> = (0..150).map(|i| if i % 3 == 0 { "0|1" } else { "1/0" }.to_string()).collect();
+        let mut columns = GtColumns::default();
+        assert!(columns.push_diploid_row(row.join("\t").as_bytes(), 150, 2));
+        let (phased, _) = columns.finish().unwrap();
+        let phased = phased.as_boolean();
+        assert!((0..150).all(|i| phased.value(i) == (i % 3 == 0)));
     }
 
     #[test]
