@@ -63,7 +63,7 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
     }
 
     /// Appends a value.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, value: T::Native) {
         self.values.push(value);
         self.nulls.append_non_null();

@@ -474,6 +474,7 @@ impl RecordDecoder {
                 let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
                 let mut rest = columns.take_rest();
+                // Most cohorts: GT alone, diploid, every sample read.
                 if gt_only && g.selected.is_none() && g.other.is_none() {
                     if let Some(bytes) = rest {
                         if g.gt.push_diploid_row(bytes, n_samples, n_alleles) {
@@ -482,41 +483,30 @@ impl RecordDecoder {
                         }
                     }
                 }
-                // Sample columns are short: a plain byte loop finds their ends
+                // Sample fields are short: plain byte loops find their ends
                 // faster than memchr, whose set-up would dominate.
                 while let Some(bytes) = rest {
-                    let (sample, next) = match bytes.iter().position(|&b| b == b'\t') {
-                        Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
-                        None => (bytes, None),
-                    };
-                    rest = next;
                     if seen >= n_samples {
-                        let total = seen + 1 + rest.map_or(0, |r| 1 + memchr::memchr_iter(b'\t', r).count());
+                        let total = seen + 1 + memchr::memchr_iter(b'\t', bytes).count();
                         return Err(format!(
                             "the record has {total} sample columns but the header names {n_samples} samples"
                         ));
                     }
                     let wanted = g.selected.as_ref().is_none_or(|s| s[seen]);
                     seen += 1;
-                    if wanted && gt_only {
-                        g.gt.push(sample, n_alleles).map_err(|e| {
-                            if sample.contains(&b':') {
-                                format!("sample {seen}: it has more values than the 1 FORMAT keys")
-                            } else {
-                                format!("sample {seen}: {e}")
+                    if !wanted || no_keys {
+                        let end = bytes.iter().position(|&b| b == b'\t');
+                        rest = end.map(|i| &bytes[i + 1..]);
+                        if wanted {
+                            if let Some(other) = &mut g.other {
+                                other.close();
                             }
-                        })?;
-                        if let Some(other) = &mut g.other {
-                            other.close();
                         }
-                    } else if wanted && no_keys {
-                        if let Some(other) = &mut g.other {
-                            other.close();
-                        }
-                    } else if wanted {
-                        g.decode_sample(sample, n_alleles)
-                            .map_err(|e| format!("sample {seen}: {e}"))?;
+                        continue;
                     }
+                    rest = g
+                        .decode_sample(bytes, n_alleles)
+                        .map_err(|e| format!("sample {seen}: {e}"))?;
                 }
                 if seen < n_samples {
                     return Err(format!(
@@ -607,18 +597,24 @@ impl GenotypeColumns {
         Ok(())
     }
 
+    /// Decodes the sample starting at `bytes[0]` (which runs to the next tab
+    /// or the end) and returns what follows its tab, if anything. Fields are
+    /// found in the same pass that finds the sample's end.
     #[inline]
-    fn decode_sample(&mut self, sample: &[u8], n_alleles: usize) -> Result<(), String> {
-        if sample.is_empty() {
-            return Err("the sample column is empty".to_string());
-        }
-        let mut rest = sample;
+    fn decode_sample<'a>(&mut self, bytes: &'a [u8], n_alleles: usize) -> Result<Option<&'a [u8]>, String> {
+        let mut pos = 0;
         let mut k = 0;
-        loop {
-            let (value, more) = match rest.iter().position(|&b| b == b':') {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
+        let next = loop {
+            let end = pos
+                + bytes[pos..]
+                    .iter()
+                    .position(|&b| b == b':' || b == b'\t')
+                    .unwrap_or(bytes.len() - pos);
+            let value = &bytes[pos..end];
+            let terminator = bytes.get(end).copied();
+            if k == 0 && value.is_empty() && terminator != Some(b':') {
+                return Err("the sample column is empty".to_string());
+            }
             let Some(slot) = self.slots.get(k) else {
                 return Err(format!(
                     "it has more values than the {} FORMAT keys",
@@ -626,9 +622,7 @@ impl GenotypeColumns {
                 ));
             };
             match slot {
-                Slot::Gt => {
-                    self.gt.push(value, n_alleles)?;
-                }
+                Slot::Gt => self.gt.push(value, n_alleles)?,
                 Slot::Field(i) => {
                     let i = *i;
                     self.fields[i].push(value).map_err(|e| {
@@ -642,17 +636,16 @@ impl GenotypeColumns {
                 }
             }
             k += 1;
-            match more {
-                Some(m) => rest = m,
-                None => break,
+            match terminator {
+                Some(b':') => pos = end + 1,
+                Some(_) => break Some(&bytes[end + 1..]),
+                None => break None,
             }
-        }
+        };
         // Trailing keys may be dropped from a sample: they are missing.
         for slot in &self.slots[k..] {
             match slot {
-                Slot::Gt => {
-                    self.gt.push_missing(1);
-                }
+                Slot::Gt => self.gt.push_missing(1),
                 Slot::Field(i) => self.fields[*i].builder().push_nulls(1),
                 Slot::Other(_) => {}
             }
@@ -660,7 +653,7 @@ impl GenotypeColumns {
         if let Some(other) = &mut self.other {
             other.close();
         }
-        Ok(())
+        Ok(next)
     }
 
     fn format_key(&self, k: usize) -> Vec<u8> {

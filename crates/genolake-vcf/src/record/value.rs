@@ -66,28 +66,20 @@ impl ValueColumn {
         }
         match self {
             Self::Flag(c) => c.push(true),
-            Self::Int(c) => {
-                if memchr::memchr(b',', raw).is_some() {
-                    return Err(too_many(raw));
-                }
-                c.push(parse_i32(raw)?);
-            }
-            Self::Float(c) => {
-                if memchr::memchr(b',', raw).is_some() {
-                    return Err(too_many(raw));
-                }
-                c.push(parse_f64(raw)?);
-            }
+            Self::Int(c) => match parse_i32_fast(raw) {
+                Some(v) => c.push(v),
+                None if raw.contains(&b',') => return Err(too_many(raw)),
+                None => return Err(not_integer(raw)),
+            },
+            Self::Float(c) => match parse_f64(raw) {
+                Ok(v) => c.push(v),
+                Err(_) if raw.contains(&b',') => return Err(too_many(raw)),
+                Err(e) => return Err(e),
+            },
             // A single string keeps its commas: free text often has them.
             Self::Str(c) => c.push(raw),
             Self::IntList(c) => {
-                for item in raw.split(|b| *b == b',') {
-                    if item == b"." {
-                        c.items().push_nulls(1);
-                    } else {
-                        c.items().push(parse_i32(item)?);
-                    }
-                }
+                push_int_list(c.items(), raw)?;
                 c.close();
             }
             Self::FloatList(c) => {
@@ -115,6 +107,7 @@ impl ValueColumn {
     }
 }
 
+#[cold]
 fn too_many(raw: &[u8]) -> String {
     format!(
         "{:?} has several values but the header declares one (Number=1)",
@@ -123,26 +116,75 @@ fn too_many(raw: &[u8]) -> String {
 }
 
 /// Parses a VCF Integer: optional sign and decimal digits, within `i32`.
-#[inline]
-pub(crate) fn parse_i32(raw: &[u8]) -> Result<i32, String> {
+/// The error message is built by the caller: keeping `String` out of the
+/// return type keeps this in registers on the hot path.
+#[inline(always)]
+pub(crate) fn parse_i32_fast(raw: &[u8]) -> Option<i32> {
     let (negative, digits) = match raw {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
         _ => (false, raw),
     };
     if digits.is_empty() || digits.len() > 10 {
-        return Err(not_integer(raw));
+        return None;
     }
     let mut value: i64 = 0;
     for &b in digits {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
-            return Err(not_integer(raw));
+            return None;
         }
         value = value * 10 + d as i64;
     }
-    let value = if negative { -value } else { value };
-    i32::try_from(value).map_err(|_| format!("{} does not fit a 32-bit Integer", String::from_utf8_lossy(raw)))
+    i32::try_from(if negative { -value } else { value }).ok()
+}
+
+/// Parses a comma-separated list of Integers (`.` items are null) in one
+/// pass over the bytes, appending each item.
+#[inline]
+fn push_int_list(items: &mut PrimitiveColumn<Int32Type>, raw: &[u8]) -> Result<(), String> {
+    let bad = || {
+        let item = raw
+            .split(|b| *b == b',')
+            .find(|item| *item != b"." && parse_i32_fast(item).is_none())
+            .unwrap_or(raw);
+        not_integer(item)
+    };
+    let mut i = 0;
+    loop {
+        if raw.get(i) == Some(&b'.') && matches!(raw.get(i + 1), None | Some(b',')) {
+            items.push_nulls(1);
+            i += 1;
+        } else {
+            let negative = raw.get(i) == Some(&b'-');
+            if negative || raw.get(i) == Some(&b'+') {
+                i += 1;
+            }
+            let first = i;
+            let mut value: i64 = 0;
+            while let Some(&b) = raw.get(i) {
+                let d = b.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                value = value * 10 + d as i64;
+                i += 1;
+                if i - first > 10 {
+                    return Err(bad());
+                }
+            }
+            if i == first {
+                return Err(bad());
+            }
+            let value = i32::try_from(if negative { -value } else { value }).map_err(|_| bad())?;
+            items.push(value);
+        }
+        match raw.get(i) {
+            None => return Ok(()),
+            Some(b',') => i += 1,
+            Some(_) => return Err(bad()),
+        }
+    }
 }
 
 /// Parses a non-negative or negative decimal `i64` (POS, END).
@@ -166,8 +208,14 @@ pub(crate) fn parse_i64(raw: &[u8]) -> Option<i64> {
     Some(if negative { -value } else { value })
 }
 
+#[cold]
 fn not_integer(raw: &[u8]) -> String {
-    format!("{:?} is not an Integer", String::from_utf8_lossy(raw))
+    let digits = raw.strip_prefix(b"-").unwrap_or(raw);
+    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        format!("{} does not fit a 32-bit Integer", String::from_utf8_lossy(raw))
+    } else {
+        format!("{:?} is not an Integer", String::from_utf8_lossy(raw))
+    }
 }
 
 /// Parses a VCF Float: decimal or scientific notation, and `inf`, `infinity`
@@ -186,13 +234,34 @@ mod tests {
 
     #[test]
     fn integers_within_range() {
-        assert_eq!(parse_i32(b"42"), Ok(42));
-        assert_eq!(parse_i32(b"-7"), Ok(-7));
-        assert_eq!(parse_i32(b"+7"), Ok(7));
-        assert_eq!(parse_i32(b"2147483647"), Ok(i32::MAX));
+        assert_eq!(parse_i32_fast(b"42"), Some(42));
+        assert_eq!(parse_i32_fast(b"-7"), Some(-7));
+        assert_eq!(parse_i32_fast(b"+7"), Some(7));
+        assert_eq!(parse_i32_fast(b"2147483647"), Some(i32::MAX));
         for bad in [&b""[..], b"-", b"1.5", b"abc", b"2147483648", b"99999999999"] {
-            assert!(parse_i32(bad).is_err(), "{bad:?}");
+            assert!(parse_i32_fast(bad).is_none(), "{bad:?}");
         }
+    }
+
+    fn int_list(raw: &str) -> Result<Vec<Option<i32>>, String> {
+        use arrow::array::{Array, AsArray};
+        let mut items = PrimitiveColumn::<Int32Type>::default();
+        push_int_list(&mut items, raw.as_bytes())?;
+        let a = items.finish().unwrap();
+        let a = a.as_primitive::<Int32Type>();
+        Ok((0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect())
+    }
+
+    #[test]
+    fn integer_lists_in_one_pass() {
+        assert_eq!(int_list("1,22,-3"), Ok(vec![Some(1), Some(22), Some(-3)]));
+        assert_eq!(int_list("5,.,7"), Ok(vec![Some(5), None, Some(7)]));
+        assert_eq!(int_list("."), Ok(vec![None]));
+        assert_eq!(int_list("+2147483647"), Ok(vec![Some(i32::MAX)]));
+        for bad in ["", "1,", ",1", "1,,2", "1.5", "x", "1;2", "2147483648", "..", "-"] {
+            assert!(int_list(bad).is_err(), "{bad:?}");
+        }
+        assert!(int_list("3,x7").unwrap_err().contains("\"x7\""));
     }
 
     #[test]
