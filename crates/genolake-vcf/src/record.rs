@@ -26,7 +26,7 @@ use genolake_core::{Region, Stringency};
 use crate::header::Header;
 use crate::reader::ReaderOptions;
 use gt::GtColumns;
-use value::{ValueColumn, parse_f64, parse_i64};
+use value::{ValueColumn, format_value_len, parse_f64, parse_i64};
 
 /// What became of a decoded line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -605,38 +605,40 @@ impl GenotypeColumns {
         let mut pos = 0;
         let mut k = 0;
         let next = loop {
-            let end = pos
-                + bytes[pos..]
-                    .iter()
-                    .position(|&b| b == b':' || b == b'\t')
-                    .unwrap_or(bytes.len() - pos);
-            let value = &bytes[pos..end];
-            let terminator = bytes.get(end).copied();
-            if k == 0 && value.is_empty() && terminator != Some(b':') {
-                return Err("the sample column is empty".to_string());
-            }
             let Some(slot) = self.slots.get(k) else {
                 return Err(format!(
                     "it has more values than the {} FORMAT keys",
                     self.slots.len()
                 ));
             };
-            match slot {
-                Slot::Gt => self.gt.push(value, n_alleles)?,
+            let rest = &bytes[pos..];
+            if k == 0 && matches!(rest.first(), None | Some(b'\t')) {
+                return Err("the sample column is empty".to_string());
+            }
+            let len = match slot {
+                Slot::Gt => {
+                    let len = format_value_len(rest);
+                    self.gt.push(&rest[..len], n_alleles)?;
+                    len
+                }
                 Slot::Field(i) => {
                     let i = *i;
-                    self.fields[i].push(value).map_err(|e| {
+                    self.fields[i].push_format_value(rest).map_err(|e| {
                         format!("FORMAT {}: {e}", String::from_utf8_lossy(&self.format_key(k)))
-                    })?;
+                    })?
                 }
                 Slot::Other(key) => {
+                    let len = format_value_len(rest);
+                    let value = &rest[..len];
                     if let Some(other) = &mut self.other {
                         other.insert(key, (value != b".").then_some(value));
                     }
+                    len
                 }
-            }
+            };
             k += 1;
-            match terminator {
+            let end = pos + len;
+            match bytes.get(end) {
                 Some(b':') => pos = end + 1,
                 Some(_) => break Some(&bytes[end + 1..]),
                 None => break None,

@@ -79,7 +79,9 @@ impl ValueColumn {
             // A single string keeps its commas: free text often has them.
             Self::Str(c) => c.push(raw),
             Self::IntList(c) => {
-                push_int_list(c.items(), raw)?;
+                if push_int_list(c.items(), raw) != Some(raw.len()) {
+                    return Err(not_integer_list(raw));
+                }
                 c.close();
             }
             Self::FloatList(c) => {
@@ -105,6 +107,57 @@ impl ValueColumn {
         }
         Ok(())
     }
+
+    /// Parses the FORMAT value at the start of `bytes` (it ends at `:`, a tab
+    /// or the end), appends it, and returns its length. Integers are parsed
+    /// in the same pass that finds the value's end.
+    #[inline]
+    pub(crate) fn push_format_value(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        match self {
+            Self::Int(c) => {
+                let end = match bytes {
+                    [b'.', rest @ ..] if ends_format_value(rest.first()) => {
+                        c.push_nulls(1);
+                        return Ok(1);
+                    }
+                    _ => bytes
+                        .iter()
+                        .position(|b| !(b.is_ascii_digit() || *b == b'-' || *b == b'+'))
+                        .unwrap_or(bytes.len()),
+                };
+                if ends_format_value(bytes.get(end)) {
+                    if let Some(v) = parse_i32_fast(&bytes[..end]) {
+                        c.push(v);
+                        return Ok(end);
+                    }
+                }
+            }
+            Self::IntList(c) => {
+                if let Some(end) = push_int_list(c.items(), bytes) {
+                    if ends_format_value(bytes.get(end)) {
+                        c.close();
+                        return Ok(end);
+                    }
+                }
+            }
+            _ => {}
+        }
+        // Everything else, and the error messages of the fast paths above:
+        // the general parser on the delimited value (a failed fast path has
+        // no effect that matters, as the caller rolls the row back on error).
+        let end = format_value_len(bytes);
+        self.push(&bytes[..end])?;
+        Ok(end)
+    }
+}
+
+#[cold]
+fn not_integer_list(raw: &[u8]) -> String {
+    let item = raw
+        .split(|b| *b == b',')
+        .find(|item| *item != b"." && parse_i32_fast(item).is_none())
+        .unwrap_or(raw);
+    not_integer(item)
 }
 
 #[cold]
@@ -139,20 +192,16 @@ pub(crate) fn parse_i32_fast(raw: &[u8]) -> Option<i32> {
     i32::try_from(if negative { -value } else { value }).ok()
 }
 
-/// Parses a comma-separated list of Integers (`.` items are null) in one
-/// pass over the bytes, appending each item.
+/// Parses a comma-separated list of Integers (`.` items are null) at the
+/// start of `raw`, in one pass, appending each item. Stops at the first byte
+/// after an item that is not a comma and returns how many bytes it used;
+/// `None` if an item is not an Integer (items may then have been appended:
+/// the caller rolls the row back).
 #[inline]
-fn push_int_list(items: &mut PrimitiveColumn<Int32Type>, raw: &[u8]) -> Result<(), String> {
-    let bad = || {
-        let item = raw
-            .split(|b| *b == b',')
-            .find(|item| *item != b"." && parse_i32_fast(item).is_none())
-            .unwrap_or(raw);
-        not_integer(item)
-    };
+fn push_int_list(items: &mut PrimitiveColumn<Int32Type>, raw: &[u8]) -> Option<usize> {
     let mut i = 0;
     loop {
-        if raw.get(i) == Some(&b'.') && matches!(raw.get(i + 1), None | Some(b',')) {
+        if raw.get(i) == Some(&b'.') && !raw.get(i + 1).is_some_and(u8::is_ascii_digit) {
             items.push_nulls(1);
             i += 1;
         } else {
@@ -164,27 +213,37 @@ fn push_int_list(items: &mut PrimitiveColumn<Int32Type>, raw: &[u8]) -> Result<(
             let mut value: i64 = 0;
             while let Some(&b) = raw.get(i) {
                 let d = b.wrapping_sub(b'0');
-                if d > 9 {
+                if d > 9 || i - first == 10 {
                     break;
                 }
                 value = value * 10 + d as i64;
                 i += 1;
-                if i - first > 10 {
-                    return Err(bad());
-                }
             }
-            if i == first {
-                return Err(bad());
+            if i == first || raw.get(i).is_some_and(u8::is_ascii_digit) {
+                return None;
             }
-            let value = i32::try_from(if negative { -value } else { value }).map_err(|_| bad())?;
-            items.push(value);
+            items.push(i32::try_from(if negative { -value } else { value }).ok()?);
         }
         match raw.get(i) {
-            None => return Ok(()),
             Some(b',') => i += 1,
-            Some(_) => return Err(bad()),
+            _ => return Some(i),
         }
     }
+}
+
+/// Whether a FORMAT value ends before this byte.
+#[inline(always)]
+fn ends_format_value(b: Option<&u8>) -> bool {
+    matches!(b, None | Some(b':') | Some(b'\t'))
+}
+
+/// Length of the FORMAT value at the start of `bytes`.
+#[inline]
+pub(crate) fn format_value_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|&b| b == b':' || b == b'\t')
+        .unwrap_or(bytes.len())
 }
 
 /// Parses a non-negative or negative decimal `i64` (POS, END).
@@ -246,7 +305,9 @@ mod tests {
     fn int_list(raw: &str) -> Result<Vec<Option<i32>>, String> {
         use arrow::array::{Array, AsArray};
         let mut items = PrimitiveColumn::<Int32Type>::default();
-        push_int_list(&mut items, raw.as_bytes())?;
+        if push_int_list(&mut items, raw.as_bytes()) != Some(raw.len()) {
+            return Err(not_integer_list(raw.as_bytes()));
+        }
         let a = items.finish().unwrap();
         let a = a.as_primitive::<Int32Type>();
         Ok((0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect())
