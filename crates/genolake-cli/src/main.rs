@@ -41,9 +41,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // delta-rs logs, as errors, probes that are expected to fail (whether a
+    // table exists yet); its real errors reach us as return values.
     let default_level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,deltalake_core=off,buoyant_kernel=off",
+        1 => "info,deltalake_core=off,buoyant_kernel=off",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -115,6 +115,7 @@ impl InputFile {
 /// assert_ne!(one.app_id(), lenient.app_id());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Provenance {
     /// The files the rows were read from.
     pub inputs: Vec<InputFile>,

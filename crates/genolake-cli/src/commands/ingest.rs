@@ -1,10 +1,19 @@
-//! `genolake ingest`: files into a Delta Lake table.
+//! `genolake ingest`: files into a Delta Lake table, in one commit.
+//!
+//! The files are read through the same DataFusion scan as `read_vcf` (split
+//! across every core, memory bounded by the batch size) and streamed into
+//! delta-rs; nothing is committed unless every record was read and written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
+use genolake_core::Progress;
+use genolake_lake::{Ingest, Provenance, SaveMode};
+use serde_json::json;
 
-use crate::options::ReadArgs;
+use crate::options::{ReadArgs, threads};
+use crate::progress::Bar;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +23,16 @@ pub struct Args {
     /// The Delta table to write (a directory; created if missing).
     #[arg(long)]
     table: PathBuf,
+    /// What to do if the table exists: error, append or overwrite.
+    #[arg(long, default_value = "error", value_parser = parse_mode)]
+    mode: SaveMode,
+    /// Partition the table by these columns (for example contigName).
+    #[arg(long, value_delimiter = ',')]
+    partition_by: Vec<String>,
+    /// Append even if these exact inputs with these options were ingested
+    /// before (by default such a re-ingest is detected and skipped).
+    #[arg(long)]
+    allow_duplicates: bool,
     #[command(flatten)]
     read: ReadArgs,
     /// Threads to decode and write with (default: every core).
@@ -21,7 +40,67 @@ pub struct Args {
     threads: Option<usize>,
 }
 
+fn parse_mode(s: &str) -> Result<SaveMode, String> {
+    s.parse()
+}
+
 pub fn run(args: Args) -> Result<()> {
-    let _ = (&args.inputs, &args.table, &args.read, args.threads);
-    bail!("ingest is not wired yet")
+    let threads = threads(args.threads);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(ingest(args, threads))
+}
+
+async fn ingest(args: Args, threads: usize) -> Result<()> {
+    let options = args.read.reader_options()?;
+    let mut total_bytes = 0;
+    for input in &args.inputs {
+        total_bytes += std::fs::metadata(input)
+            .with_context(|| format!("{}: cannot read the input", input.display()))?
+            .len();
+    }
+    let recorded_options = json!({
+        "format": "vcf",
+        "includeSampleIds": options.include_sample_ids,
+        "flattenInfoFields": options.flatten_info_fields,
+        "validationStringency": options.stringency.to_string(),
+        "regions": options.regions.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "samples": options.samples,
+        "partitionBy": args.partition_by,
+    });
+    let provenance = Provenance::from_paths(&args.inputs, recorded_options).await?;
+
+    let progress = Arc::new(Progress::default());
+    let ctx = genolake_sql::SessionBuilder::new().target_partitions(threads).build();
+    let table = genolake_sql::vcf_table(&args.inputs, options, Some(progress.clone()))?;
+    let input = ctx.read_table(table)?;
+    let location = table_location(&args.table)?;
+    let bar = Bar::start(progress.clone(), total_bytes, "ingesting");
+    let summary = Ingest::new(location)
+        .mode(args.mode)
+        .partition_by(args.partition_by.iter().cloned())
+        .idempotent(!args.allow_duplicates)
+        .provenance(provenance)
+        .execute(input)
+        .await;
+    drop(bar);
+    let summary = summary?;
+    if progress.skipped() > 0 {
+        eprintln!("{} malformed records were skipped", progress.skipped());
+    }
+    println!("{summary}");
+    Ok(())
+}
+
+/// The table as an absolute path, so the commit records where it is.
+fn table_location(table: &Path) -> Result<String> {
+    let absolute = if table.is_absolute() {
+        table.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(table)
+    };
+    Ok(absolute.to_string_lossy().into_owned())
 }

@@ -1,0 +1,728 @@
+//! The ingest operation: a DataFusion plan or record batch streams into a
+//! Delta table, in one commit, with provenance and idempotency.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::{SendableRecordBatchStream, SessionState, SessionStateBuilder};
+use datafusion::logical_expr::LogicalPlan;
+use deltalake::delta_datafusion::create_session;
+use deltalake::delta_datafusion::planner::DeltaPlanner;
+use deltalake::kernel::Transaction;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::operations::write::SchemaMode;
+use deltalake::parquet::file::properties::WriterProperties;
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::history::{IngestRecord, read_commit};
+use crate::properties::genomics_writer_properties;
+use crate::provenance::{COMMIT_INFO_KEY, Provenance};
+use crate::stream::plan_of_streams;
+
+/// The app transaction id counting genolake overwrites of a table; its
+/// version is the table's current generation (absent: 0).
+pub const GENERATION_APP_ID: &str = "genolake-generation";
+
+/// How many commits back a skipped re-ingest looks for the commit that
+/// first wrote the same content (to name its version in the message).
+const SKIP_LOOKBACK: i64 = 1000;
+
+/// What to do when a table already exists at the location.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SaveMode {
+    /// Fail, naming the table (the default: never touch a table unasked).
+    #[default]
+    #[serde(rename = "error")]
+    ErrorIfExists,
+    /// Add the rows to the table (skipping content already ingested, see
+    /// [`Ingest::idempotent`]).
+    Append,
+    /// Replace the table's rows, schema and (if given) partitioning, in one
+    /// commit; earlier versions stay readable by time travel until vacuumed.
+    Overwrite,
+}
+
+impl SaveMode {
+    /// The name the CLI takes: `error`, `append` or `overwrite`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaveMode::ErrorIfExists => "error",
+            SaveMode::Append => "append",
+            SaveMode::Overwrite => "overwrite",
+        }
+    }
+
+    fn to_delta(self) -> deltalake::protocol::SaveMode {
+        match self {
+            SaveMode::ErrorIfExists => deltalake::protocol::SaveMode::ErrorIfExists,
+            SaveMode::Append => deltalake::protocol::SaveMode::Append,
+            SaveMode::Overwrite => deltalake::protocol::SaveMode::Overwrite,
+        }
+    }
+}
+
+impl fmt::Display for SaveMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SaveMode {
+    type Err = String;
+
+    /// Parses `error` (or `errorifexists`), `append` or `overwrite`,
+    /// ignoring case.
+    ///
+    /// ```
+    /// use genolake_lake::SaveMode;
+    /// assert_eq!("append".parse(), Ok(SaveMode::Append));
+    /// assert_eq!("Error".parse(), Ok(SaveMode::ErrorIfExists));
+    /// assert!("ignore".parse::<SaveMode>().is_err());
+    /// ```
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "error" | "errorifexists" => Ok(SaveMode::ErrorIfExists),
+            "append" => Ok(SaveMode::Append),
+            "overwrite" => Ok(SaveMode::Overwrite),
+            _ => Err(format!(
+                "invalid save mode {s:?}: expected error, append or overwrite"
+            )),
+        }
+    }
+}
+
+/// How an ingest ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The rows were committed as a new table version.
+    Committed,
+    /// Nothing was written: an append found its content's app transaction
+    /// already committed in the table's current generation.
+    Skipped {
+        /// The version that committed the same content, if still in the log.
+        committed_in: Option<i64>,
+    },
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestSummary {
+    /// The table's URL.
+    pub table: Url,
+    /// Committed, or skipped as a re-ingest.
+    pub outcome: Outcome,
+    /// The table version the ingest committed (when skipped: the current one).
+    pub version: i64,
+    /// Rows written.
+    pub rows: u64,
+    /// Data files written.
+    pub files: u64,
+    /// Bytes in the data files written.
+    pub bytes: u64,
+    /// Data files removed (an overwrite removes the previous ones).
+    pub removed_files: u64,
+    /// The app transaction id of the content, when the ingest was idempotent.
+    pub app_id: Option<String>,
+    /// The table generation the rows belong to (see [`IngestRecord::generation`]).
+    pub generation: i64,
+    /// Wall time of the whole ingest.
+    pub elapsed: Duration,
+}
+
+impl IngestSummary {
+    /// Whether the ingest was skipped as a re-ingest of content already in the table.
+    pub fn is_skipped(&self) -> bool {
+        matches!(self.outcome, Outcome::Skipped { .. })
+    }
+}
+
+impl fmt::Display for IngestSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.outcome {
+            Outcome::Committed => {
+                write!(
+                    f,
+                    "wrote {} rows in {} file{} ({:.1} MB) to {} as version {} in {:.1} s",
+                    self.rows,
+                    self.files,
+                    if self.files == 1 { "" } else { "s" },
+                    self.bytes as f64 / 1e6,
+                    self.table,
+                    self.version,
+                    self.elapsed.as_secs_f64()
+                )?;
+                if self.removed_files > 0 {
+                    write!(f, ", replacing {} file(s)", self.removed_files)?;
+                }
+                Ok(())
+            }
+            Outcome::Skipped { committed_in } => {
+                write!(f, "skipped: these inputs were already ingested into {}", self.table)?;
+                if let Some(version) = committed_in {
+                    write!(f, " at version {version}")?;
+                }
+                write!(
+                    f,
+                    " (app transaction {}); nothing was written. Use --mode overwrite to \
+                     replace the table's rows, or pass --allow-duplicates to append a second copy",
+                    self.app_id.as_deref().unwrap_or("?")
+                )
+            }
+        }
+    }
+}
+
+/// Writes a DataFusion plan (or record batch streams) into a Delta table, in
+/// one commit. Configure with chained methods, then run once with
+/// [`execute`](Ingest::execute), [`execute_stream`](Ingest::execute_stream)
+/// or [`execute_streams`](Ingest::execute_streams).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use arrow::array::{Int64Array, RecordBatch, StringArray};
+/// use arrow::datatypes::{DataType, Field, Schema};
+/// use datafusion::prelude::SessionContext;
+/// use genolake_lake::{Ingest, SaveMode};
+///
+/// let schema = Arc::new(Schema::new(vec![
+///     Field::new("contigName", DataType::Utf8, true),
+///     Field::new("start", DataType::Int64, true),
+/// ]));
+/// let batch = RecordBatch::try_new(schema, vec![
+///     Arc::new(StringArray::from(vec!["1", "2"])),
+///     Arc::new(Int64Array::from(vec![100, 200])),
+/// ])?;
+/// let df = SessionContext::new().read_batch(batch)?;
+/// let dir = tempfile::tempdir()?;
+/// let summary = Ingest::new(dir.path().join("variants").to_str().unwrap())
+///     .mode(SaveMode::Append)
+///     .partition_by(["contigName"])
+///     .execute(df)
+///     .await?;
+/// assert_eq!((summary.version, summary.rows, summary.files), (0, 2, 2));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Ingest {
+    location: String,
+    mode: SaveMode,
+    partition_by: Vec<String>,
+    provenance: Option<Provenance>,
+    writer_properties: Option<WriterProperties>,
+    idempotent: bool,
+    merge_schema: bool,
+    target_file_size: Option<NonZeroU64>,
+    table_name: Option<String>,
+    description: Option<String>,
+    storage_options: HashMap<String, String>,
+}
+
+impl Ingest {
+    /// An ingest into the table at `location`: a local path (created if
+    /// missing) or a URL (`file://`, or an object store delta-rs knows).
+    pub fn new(location: impl Into<String>) -> Self {
+        Self {
+            location: location.into(),
+            mode: SaveMode::default(),
+            partition_by: Vec::new(),
+            provenance: None,
+            writer_properties: None,
+            idempotent: true,
+            merge_schema: false,
+            target_file_size: None,
+            table_name: None,
+            description: None,
+            storage_options: HashMap::new(),
+        }
+    }
+
+    /// What to do if a table exists (default: [`SaveMode::ErrorIfExists`]).
+    pub fn mode(mut self, mode: SaveMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Partition a new table by these columns (`contigName`, typically).
+    /// For an existing table they must match its partitioning, except with
+    /// [`SaveMode::Overwrite`], which repartitions. Empty (the default)
+    /// keeps an existing table's partitioning.
+    pub fn partition_by(mut self, columns: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.partition_by = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Inputs, tool version and options to record in the commit; the input
+    /// checksums and options also make the idempotency key.
+    pub fn provenance(mut self, provenance: Provenance) -> Self {
+        self.provenance = Some(provenance);
+        self
+    }
+
+    /// Parquet writer properties, replacing
+    /// [`genomics_writer_properties`] of the input schema.
+    pub fn writer_properties(mut self, properties: WriterProperties) -> Self {
+        self.writer_properties = Some(properties);
+        self
+    }
+
+    /// Whether to record and honour an app transaction for the content
+    /// (default true). When the provenance names input files, the commit
+    /// carries a Delta app transaction (`txn`) whose id hashes the input
+    /// checksums and options ([`Provenance::app_id`]); an append whose id is
+    /// already committed in the table's current generation is skipped
+    /// ([`Outcome::Skipped`]) instead of duplicating rows. Two concurrent
+    /// ingests of the same content conflict at commit, and one fails.
+    /// Overwrites always write, and start a new generation, so content
+    /// ingested before an overwrite can be appended again.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Let an append add columns the table lacks (new INFO fields, say);
+    /// without it (the default) a schema difference fails the ingest.
+    pub fn merge_schema(mut self, merge: bool) -> Self {
+        self.merge_schema = merge;
+        self
+    }
+
+    /// Roll data files at about this many bytes (default: the table's
+    /// `delta.targetFileSize`, or delta-rs's 100 MB).
+    pub fn target_file_size(mut self, bytes: u64) -> Self {
+        self.target_file_size = NonZeroU64::new(bytes);
+        self
+    }
+
+    /// The table name recorded in a new table's metadata.
+    pub fn table_name(mut self, name: impl Into<String>) -> Self {
+        self.table_name = Some(name.into());
+        self
+    }
+
+    /// The description recorded in a new table's metadata.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Options for the object store (credentials, region, ...), as delta-rs
+    /// takes them.
+    pub fn storage_options(mut self, options: HashMap<String, String>) -> Self {
+        self.storage_options = options;
+        self
+    }
+
+    /// Runs the ingest on a DataFrame's plan. The plan is executed by
+    /// delta-rs in the DataFrame's own session (its tables, functions and
+    /// object stores) with delta-rs's query planner added, and streamed into
+    /// Parquet files: the input is never collected in memory.
+    pub async fn execute(self, input: DataFrame) -> Result<IngestSummary> {
+        let schema = input.schema().inner().clone();
+        let (state, plan) = input.into_parts();
+        let state = SessionStateBuilder::new_from_existing(state)
+            .with_query_planner(DeltaPlanner::new())
+            .build();
+        self.run(schema, plan, state).await
+    }
+
+    /// Runs the ingest on one record batch stream (see
+    /// [`blocking_stream`](crate::blocking_stream) for a file reader).
+    pub async fn execute_stream(self, input: SendableRecordBatchStream) -> Result<IngestSummary> {
+        self.execute_streams(vec![input]).await
+    }
+
+    /// Runs the ingest on several streams of the same schema (splits of a
+    /// file, or several files), consumed concurrently, in one commit.
+    pub async fn execute_streams(
+        self,
+        inputs: Vec<SendableRecordBatchStream>,
+    ) -> Result<IngestSummary> {
+        let Some(first) = inputs.first() else {
+            return Err(Error::new(
+                self.location,
+                ErrorKind::Options("no input streams to ingest".into()),
+            ));
+        };
+        let schema = first.schema();
+        if let Some(other) = inputs.iter().find(|s| s.schema() != schema) {
+            return Err(Error::new(
+                self.location,
+                ErrorKind::Options(format!(
+                    "the input streams have different schemas: {schema} and {}",
+                    other.schema()
+                )),
+            ));
+        }
+        let plan = plan_of_streams(schema.clone(), inputs)
+            .map_err(|e| Error::new(&self.location, ErrorKind::DataFusion(e)))?;
+        self.run(schema, plan, create_session().state()).await
+    }
+
+    async fn run(
+        self,
+        schema: SchemaRef,
+        plan: LogicalPlan,
+        state: SessionState,
+    ) -> Result<IngestSummary> {
+        let started = Instant::now();
+        let target = Target::resolve(&self.location, true)?;
+        let (table, exists) = match target.open_or_new(&self.storage_options).await {
+            Ok(opened) => opened,
+            Err(e) => {
+                target.discard_new_table();
+                return Err(e);
+            }
+        };
+        let result = self.write(&target, table, exists, schema, plan, state, started).await;
+        if result.is_err() && !exists {
+            target.discard_new_table();
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        self,
+        target: &Target,
+        table: DeltaTable,
+        exists: bool,
+        schema: SchemaRef,
+        plan: LogicalPlan,
+        state: SessionState,
+        started: Instant,
+    ) -> Result<IngestSummary> {
+        let location = target.location.as_str();
+        let error = |kind| Error::new(location, kind);
+
+        for column in &self.partition_by {
+            if schema.field_with_name(column).is_err() {
+                let columns: Vec<_> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                return Err(error(ErrorKind::Options(format!(
+                    "cannot partition by {column:?}: the input has no such column \
+                     (its columns: {})",
+                    columns.join(", ")
+                ))));
+            }
+        }
+        if exists && self.mode == SaveMode::ErrorIfExists {
+            return Err(error(ErrorKind::TableExists));
+        }
+
+        let generation = if exists {
+            txn_version(&table, GENERATION_APP_ID, location)
+                .await?
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let provenance = self
+            .provenance
+            .clone()
+            .unwrap_or_else(|| Provenance::new(serde_json::json!({})));
+        let app_id = (self.idempotent && !provenance.inputs.is_empty()).then(|| provenance.app_id());
+
+        if let (true, SaveMode::Append, Some(app_id)) = (exists, self.mode, &app_id)
+            && txn_version(&table, app_id, location).await? == Some(generation)
+        {
+            let version = crate::history::table_version(&table);
+            let committed_in = find_commit_with_txn(&table, location, app_id, version).await;
+            tracing::info!(table = %target.url, app_id, "skipping re-ingest of committed content");
+            return Ok(IngestSummary {
+                table: target.url.clone(),
+                outcome: Outcome::Skipped { committed_in },
+                version,
+                rows: 0,
+                files: 0,
+                bytes: 0,
+                removed_files: 0,
+                app_id: Some(app_id.clone()),
+                generation,
+                elapsed: started.elapsed(),
+            });
+        }
+
+        let commit_generation = if exists && self.mode == SaveMode::Overwrite {
+            generation + 1
+        } else {
+            generation
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let mut transactions = Vec::new();
+        if self.mode == SaveMode::Overwrite {
+            transactions.push(Transaction::new_with_last_update(
+                GENERATION_APP_ID,
+                commit_generation,
+                Some(now),
+            ));
+        }
+        if let Some(app_id) = &app_id {
+            transactions.push(Transaction::new_with_last_update(
+                app_id,
+                commit_generation,
+                Some(now),
+            ));
+        }
+        let record = IngestRecord {
+            provenance,
+            mode: self.mode,
+            partition_by: self.partition_by.clone(),
+            app_id: app_id.clone(),
+            generation: commit_generation,
+        };
+        let record = serde_json::to_value(&record).map_err(|e| {
+            error(ErrorKind::Options(format!("cannot serialise the provenance: {e}")))
+        })?;
+        let commit = CommitProperties::default()
+            .with_metadata([(COMMIT_INFO_KEY.to_string(), record)])
+            .with_application_transactions(transactions);
+
+        let properties = self
+            .writer_properties
+            .clone()
+            .unwrap_or_else(|| genomics_writer_properties(&schema));
+        let mut builder = table
+            .write(Vec::<RecordBatch>::new())
+            .with_input_plan(plan)
+            .with_session_state(Arc::new(state))
+            .with_save_mode(self.mode.to_delta())
+            .with_writer_properties(properties)
+            .with_commit_properties(commit);
+        if !self.partition_by.is_empty() {
+            builder = builder.with_partition_columns(self.partition_by.clone());
+        }
+        match self.mode {
+            SaveMode::Overwrite => builder = builder.with_schema_mode(SchemaMode::Overwrite),
+            SaveMode::Append if self.merge_schema => {
+                builder = builder.with_schema_mode(SchemaMode::Merge)
+            }
+            _ => {}
+        }
+        if let Some(size) = self.target_file_size {
+            builder = builder.with_target_file_size(Some(size));
+        }
+        if let Some(name) = &self.table_name {
+            builder = builder.with_table_name(name);
+        }
+        if let Some(description) = &self.description {
+            builder = builder.with_description(description);
+        }
+
+        let table = builder.await.map_err(|e| error(ErrorKind::Write(e)))?;
+        let version = crate::history::table_version(&table);
+        let commit = read_commit(table.log_store().as_ref(), location, version)
+            .await?
+            .ok_or_else(|| {
+                error(ErrorKind::Options(format!(
+                    "commit {version} is missing from the log right after it was made"
+                )))
+            })?;
+        let summary = IngestSummary {
+            table: target.url.clone(),
+            outcome: Outcome::Committed,
+            version,
+            rows: commit.added_rows,
+            files: commit.added_files,
+            bytes: commit.added_bytes,
+            removed_files: commit.removed_files,
+            app_id,
+            generation: commit_generation,
+            elapsed: started.elapsed(),
+        };
+        tracing::info!("{summary}");
+        Ok(summary)
+    }
+}
+
+async fn txn_version(table: &DeltaTable, app_id: &str, location: &str) -> Result<Option<i64>> {
+    let state = table
+        .snapshot()
+        .map_err(|e| Error::new(location, ErrorKind::Delta(e)))?;
+    state
+        .transaction_version(table.log_store().as_ref(), app_id)
+        .await
+        .map_err(|e| Error::new(location, ErrorKind::Delta(e)))
+}
+
+/// The newest version (within [`SKIP_LOOKBACK`] commits) whose commit holds
+/// the app transaction `app_id`.
+async fn find_commit_with_txn(
+    table: &DeltaTable,
+    location: &str,
+    app_id: &str,
+    latest: i64,
+) -> Option<i64> {
+    let log_store = table.log_store();
+    for version in (0.max(latest - SKIP_LOOKBACK)..=latest).rev() {
+        match read_commit(log_store.as_ref(), location, version).await {
+            Ok(Some(commit)) if commit.app_transactions.contains_key(app_id) => {
+                return Some(version);
+            }
+            Ok(Some(_)) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A table location resolved to a URL, remembering what was there before so
+/// a failed first ingest can leave the place as it found it.
+pub(crate) struct Target {
+    /// The location as the user gave it, for messages.
+    pub(crate) location: String,
+    pub(crate) url: Url,
+    /// The directory, for a local table.
+    local: Option<PathBuf>,
+    /// Whether the local directory existed before the ingest.
+    existed: bool,
+    /// Whether it existed and was empty.
+    was_empty: bool,
+}
+
+impl Target {
+    /// Resolves `location`; a missing local directory is created when
+    /// `create` is set, and an error otherwise.
+    pub(crate) fn resolve(location: &str, create: bool) -> Result<Self> {
+        let error = |message: String| Error::new(location, ErrorKind::Location(message));
+        let local = local_path(location);
+        let (existed, was_empty) = match &local {
+            Some(path) => match std::fs::read_dir(path) {
+                Ok(mut entries) => (true, entries.next().is_none()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if !create {
+                        return Err(error("there is no Delta table here".into()));
+                    }
+                    (false, false)
+                }
+                Err(e) if path.is_file() => {
+                    return Err(error(format!("not a directory ({e})")));
+                }
+                Err(e) => return Err(error(format!("cannot read the directory: {e}"))),
+            },
+            None => (true, false),
+        };
+        let url = deltalake::ensure_table_uri(location).map_err(|e| error(e.to_string()))?;
+        Ok(Self {
+            location: location.to_string(),
+            url,
+            local,
+            existed,
+            was_empty,
+        })
+    }
+
+    /// Opens the table if there is one: `(table, true)`; otherwise a handle
+    /// to create it with: `(table, false)`.
+    pub(crate) async fn open_or_new(
+        &self,
+        storage_options: &HashMap<String, String>,
+    ) -> Result<(DeltaTable, bool)> {
+        let delta_error = |e| Error::new(&self.location, ErrorKind::Delta(e));
+        let mut table = DeltaTableBuilder::from_url(self.url.clone())
+            .map_err(delta_error)?
+            .with_storage_options(storage_options.clone())
+            .build()
+            .map_err(delta_error)?;
+        match table.load().await {
+            Ok(()) => Ok((table, true)),
+            Err(DeltaTableError::NotATable(_)) => Ok((table, false)),
+            Err(e) => Err(delta_error(e)),
+        }
+    }
+
+    /// Opens the table, `None` if there is none.
+    pub(crate) async fn open(
+        &self,
+        storage_options: &HashMap<String, String>,
+    ) -> Result<Option<DeltaTable>> {
+        let (table, exists) = self.open_or_new(storage_options).await?;
+        Ok(exists.then_some(table))
+    }
+
+    /// After a failed first ingest, removes what it left in a local
+    /// directory that did not exist or was empty before (the directory, or
+    /// its new contents). Anything else is left alone: uncommitted files in
+    /// an existing table are invisible to readers and removed by `VACUUM`.
+    pub(crate) fn discard_new_table(&self) {
+        let Some(path) = &self.local else { return };
+        if (self.existed && !self.was_empty) || has_commit(path) {
+            return;
+        }
+        let removed = if self.existed {
+            std::fs::read_dir(path).and_then(|entries| {
+                entries.into_iter().try_for_each(|entry| {
+                    let entry = entry?.path();
+                    if entry.is_dir() {
+                        std::fs::remove_dir_all(entry)
+                    } else {
+                        std::fs::remove_file(entry)
+                    }
+                })
+            })
+        } else {
+            std::fs::remove_dir_all(path)
+        };
+        if let Err(e) = removed {
+            tracing::warn!("{}: cannot remove the files of a failed ingest: {e}", path.display());
+        }
+    }
+}
+
+/// The local directory a location names, `None` for a remote URL.
+fn local_path(location: &str) -> Option<PathBuf> {
+    match Url::parse(location) {
+        Ok(url) if url.scheme() == "file" => url.to_file_path().ok(),
+        // One-letter schemes are Windows drive letters.
+        Ok(url) if url.scheme().len() > 1 => None,
+        _ => Some(PathBuf::from(location)),
+    }
+}
+
+/// Whether a local directory holds a Delta commit file.
+fn has_commit(path: &Path) -> bool {
+    std::fs::read_dir(path.join("_delta_log")).is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".json") && name.starts_with(|c: char| c.is_ascii_digit())
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_and_urls_are_told_apart() {
+        assert_eq!(local_path("data/t"), Some(PathBuf::from("data/t")));
+        assert_eq!(local_path("/data/t"), Some(PathBuf::from("/data/t")));
+        assert_eq!(local_path("file:///data/t"), Some(PathBuf::from("/data/t")));
+        assert_eq!(local_path("s3://bucket/t"), None);
+        assert_eq!(local_path("memory:///t"), None);
+    }
+
+    #[test]
+    fn save_modes_round_trip_through_their_names() {
+        for mode in [SaveMode::ErrorIfExists, SaveMode::Append, SaveMode::Overwrite] {
+            assert_eq!(mode.as_str().parse(), Ok(mode));
+            let json = serde_json::to_value(mode).unwrap();
+            assert_eq!(json, mode.as_str());
+        }
+    }
+}

@@ -1,0 +1,635 @@
+//! Ingest into Delta, checked with an independent reader: the Python
+//! `deltalake` package (see `read_delta.py`).
+//!
+//! The interpreter is `$GENOLAKE_PYTHON`, by default the workspace's
+//! `.venv/bin/python`. If it is missing the tests fail, unless
+//! `GENOLAKE_SKIP_PYTHON=1`, which skips the Python read-back (the Rust-side
+//! checks still run).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::prelude::SessionContext;
+use deltalake::parquet::basic::{Compression, Encoding};
+use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
+use genolake_lake::{
+    Error, ErrorKind, Ingest, IngestSummary, Outcome, Provenance, SaveMode, blocking_stream,
+};
+use genolake_vcf::{Reader, ReaderOptions};
+use serde_json::{Value, json};
+
+const DATA: &str = "/work/shared/data/glow";
+
+fn data(name: &str) -> PathBuf {
+    Path::new(DATA).join(name)
+}
+
+/// 1kg_sample.vcf: 3 samples, one contig.
+fn kg_sample() -> PathBuf {
+    data("1kg_sample.vcf")
+}
+
+/// CEUTrio: 3 samples, contigs 20 and 21.
+fn ceu_trio() -> PathBuf {
+    data("CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf")
+}
+
+/// 1000 Genomes phase 3, chr20, BGZF: 2,504 samples.
+fn thousand_genomes() -> PathBuf {
+    data("tabix-test-vcf/1000G.phase3.broad.withGenotypes.chr20.10100000.vcf.gz")
+}
+
+fn read_vcf(path: &Path) -> (SchemaRef, Vec<RecordBatch>) {
+    let reader = Reader::open(path).unwrap();
+    let schema = reader.schema();
+    let batches = reader.into_iter().collect::<Result<Vec<_>, _>>().unwrap();
+    (schema, batches)
+}
+
+/// A VCF file as a stream, decoded on the blocking pool as the writer pulls.
+fn vcf_stream(path: &Path) -> SendableRecordBatchStream {
+    vcf_stream_with(path, ReaderOptions::default())
+}
+
+fn vcf_stream_with(path: &Path, options: ReaderOptions) -> SendableRecordBatchStream {
+    let reader = Reader::builder(path).options(options).build().unwrap();
+    blocking_stream(reader.schema(), reader)
+}
+
+async fn provenance_of(path: &Path) -> Provenance {
+    Provenance::from_paths([path], json!({"validationStringency": "strict"}))
+        .await
+        .unwrap()
+}
+
+fn table_dir() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("variants").to_str().unwrap().to_string();
+    (dir, table)
+}
+
+/// The columns compared with the Python read-back, as JSON rows with
+/// explicit nulls, sorted so row order does not matter.
+fn rows_of(batches: &[RecordBatch]) -> Vec<Value> {
+    let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish().unwrap();
+    let rows: Value = serde_json::from_slice(&writer.into_inner()).unwrap_or(json!([]));
+    let field = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    let mut rows: Vec<Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let genotypes = r.get("genotypes").and_then(Value::as_array).map(|gs| {
+                gs.iter()
+                    .map(|g| {
+                        json!({
+                            "sampleId": field(g, "sampleId"),
+                            "phased": field(g, "phased"),
+                            "calls": field(g, "calls"),
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            });
+            json!({
+                "contigName": field(r, "contigName"),
+                "start": field(r, "start"),
+                "end": field(r, "end"),
+                "referenceAllele": field(r, "referenceAllele"),
+                "alternateAlleles": field(r, "alternateAlleles"),
+                "genotypes": genotypes,
+            })
+        })
+        .collect();
+    sort_rows(&mut rows);
+    rows
+}
+
+fn sort_rows(rows: &mut [Value]) {
+    rows.sort_by_cached_key(|r| r.to_string());
+}
+
+fn python() -> Option<PathBuf> {
+    let python = std::env::var_os("GENOLAKE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    if python.exists() {
+        return Some(python);
+    }
+    if std::env::var("GENOLAKE_SKIP_PYTHON").as_deref() == Ok("1") {
+        eprintln!("GENOLAKE_SKIP_PYTHON=1: skipping the Python deltalake read-back");
+        return None;
+    }
+    panic!(
+        "the Python interpreter {} is missing: create a venv there with `deltalake`, \
+         point GENOLAKE_PYTHON at one, or set GENOLAKE_SKIP_PYTHON=1 to skip the Python checks",
+        python.display()
+    );
+}
+
+/// The table as the Python `deltalake` package reads it (`None` when
+/// skipped); `app_ids` are looked up with `transaction_version`.
+fn read_with_python(table: &str, app_ids: &[&str]) -> Option<Value> {
+    let python = python()?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/read_delta.py");
+    let output = Command::new(&python)
+        .arg(script)
+        .arg(table)
+        .args(app_ids)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "read_delta.py failed on {table}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    sort_rows(value["rows"].as_array_mut().unwrap());
+    Some(value)
+}
+
+/// Row count as delta-rs's own DataFusion provider reads the table.
+async fn rust_row_count(table: &str) -> usize {
+    let table = deltalake::open_table(deltalake::ensure_table_uri(table).unwrap())
+        .await
+        .unwrap();
+    let ctx = SessionContext::new();
+    table.update_datafusion_session(&ctx.state()).unwrap();
+    let provider = table.table_provider().await.unwrap();
+    ctx.read_table(provider).unwrap().count().await.unwrap()
+}
+
+async fn table_version(table: &str) -> i64 {
+    let version = deltalake::open_table(deltalake::ensure_table_uri(table).unwrap())
+        .await
+        .unwrap()
+        .version()
+        .unwrap();
+    i64::try_from(version).unwrap()
+}
+
+fn has_delta_commit(dir: &Path) -> bool {
+    std::fs::read_dir(dir.join("_delta_log"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        })
+        .unwrap_or(false)
+}
+
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if !path.ends_with("_delta_log") {
+                files.extend(parquet_files(&path));
+            }
+        } else if path.extension().is_some_and(|e| e == "parquet") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Copies a VCF with the POS of its last record made non-numeric; returns
+/// that record's line number.
+fn corrupt_last_record(from: &Path, to: &Path) -> usize {
+    let text = std::fs::read_to_string(from).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let last = lines.len() - 1;
+    let fields: Vec<&str> = lines[last].split('\t').collect();
+    lines[last] = [&[fields[0], "12x45"], &fields[2..]].concat().join("\t");
+    std::fs::write(to, lines.join("\n") + "\n").unwrap();
+    last + 1
+}
+
+fn committed(summary: &IngestSummary) {
+    assert_eq!(summary.outcome, Outcome::Committed, "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dataframe_ingest_reads_back_identically_with_python_deltalake() {
+    let (_dir, table) = table_dir();
+    let (_, batches) = read_vcf(&kg_sample());
+    let expected = rows_of(&batches);
+    let df = SessionContext::new().read_batches(batches).unwrap();
+
+    let summary = Ingest::new(&table).execute(df).await.unwrap();
+    committed(&summary);
+    assert_eq!(summary.version, 0);
+    assert_eq!(summary.rows as usize, expected.len());
+    assert!(summary.files >= 1 && summary.bytes > 0);
+    assert_eq!(rust_row_count(&table).await, expected.len());
+
+    let Some(read) = read_with_python(&table, &[]) else { return };
+    assert_eq!(read["num_rows"], expected.len());
+    assert_eq!(read["rows"].as_array().unwrap(), &expected);
+    // Nested types survive: a list of structs with a list of calls inside.
+    let genotypes = read["types"]["genotypes"].as_str().unwrap();
+    assert!(genotypes.contains("sampleId") && genotypes.contains("calls"), "{genotypes}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_ingest_of_1000_genomes_reads_back_identically() {
+    let (_dir, table) = table_dir();
+    let (_, batches) = read_vcf(&thousand_genomes());
+    let expected = rows_of(&batches);
+    assert!(expected[0]["genotypes"].as_array().unwrap().len() > 2000);
+
+    let summary = Ingest::new(&table)
+        .provenance(provenance_of(&thousand_genomes()).await)
+        .execute_stream(vcf_stream(&thousand_genomes()))
+        .await
+        .unwrap();
+    committed(&summary);
+    assert_eq!(summary.rows as usize, expected.len());
+
+    let Some(read) = read_with_python(&table, &[]) else { return };
+    assert_eq!(read["rows"].as_array().unwrap(), &expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partition_by_contig_name_is_readable_by_python_deltalake() {
+    let (dir, table) = table_dir();
+    let (_, batches) = read_vcf(&ceu_trio());
+    let expected = rows_of(&batches);
+
+    let summary = Ingest::new(&table)
+        .partition_by(["contigName"])
+        .execute_stream(vcf_stream(&ceu_trio()))
+        .await
+        .unwrap();
+    committed(&summary);
+    assert_eq!(summary.rows as usize, expected.len());
+    let root = dir.path().join("variants");
+    for contig in ["20", "21"] {
+        let partition = root.join(format!("contigName={contig}"));
+        assert!(!parquet_files(&partition).is_empty(), "no files in {}", partition.display());
+    }
+    assert_eq!(rust_row_count(&table).await, expected.len());
+
+    let Some(read) = read_with_python(&table, &[]) else { return };
+    assert_eq!(read["partition_columns"], json!(["contigName"]));
+    assert_eq!(read["rows"].as_array().unwrap(), &expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn append_twice_doubles_rows_and_an_idempotent_reingest_is_skipped() {
+    let (_dir, table) = table_dir();
+    let vcf = kg_sample();
+    let (_, batches) = read_vcf(&vcf);
+    let once = rows_of(&batches);
+    let provenance = provenance_of(&vcf).await;
+
+    let first = Ingest::new(&table)
+        .provenance(provenance.clone())
+        .execute_stream(vcf_stream(&vcf))
+        .await
+        .unwrap();
+    committed(&first);
+    let app_id = first.app_id.clone().unwrap();
+    assert_eq!(app_id, provenance.app_id());
+
+    // Idempotency off: a plain append duplicates the rows.
+    let second = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .provenance(provenance.clone())
+        .idempotent(false)
+        .execute_stream(vcf_stream(&vcf))
+        .await
+        .unwrap();
+    committed(&second);
+    assert_eq!(second.version, 1);
+    assert_eq!(rust_row_count(&table).await, 2 * once.len());
+
+    // Idempotency on (the default): the same content again is skipped.
+    let third = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .provenance(provenance.clone())
+        .execute_stream(vcf_stream(&vcf))
+        .await
+        .unwrap();
+    assert_eq!(third.outcome, Outcome::Skipped { committed_in: Some(0) });
+    assert_eq!((third.version, third.rows), (1, 0));
+    let message = third.to_string();
+    assert!(message.contains("already ingested") && message.contains(&app_id), "{message}");
+    assert_eq!(table_version(&table).await, 1);
+
+    // Other content is appended.
+    let other = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .provenance(provenance_of(&data("NA12878_21_10002403.vcf")).await)
+        .merge_schema(true)
+        .execute_stream(vcf_stream(&data("NA12878_21_10002403.vcf")))
+        .await
+        .unwrap();
+    committed(&other);
+    assert_eq!(other.version, 2);
+
+    let Some(read) = read_with_python(&table, &[&app_id]) else { return };
+    assert_eq!(read["version"], 2);
+    assert_eq!(read["num_rows"], 2 * once.len() + other.rows as usize);
+    assert_eq!(read["transactions"][&app_id], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overwrite_replaces_rows_and_schema_and_starts_a_new_generation() {
+    let (_dir, table) = table_dir();
+    let (kg, ceu) = (kg_sample(), ceu_trio());
+    let kg_provenance = provenance_of(&kg).await;
+    Ingest::new(&table)
+        .provenance(kg_provenance.clone())
+        .execute_stream(vcf_stream(&kg))
+        .await
+        .unwrap();
+
+    // CEUTrio has other INFO columns: the overwrite replaces the schema too.
+    let overwrite = Ingest::new(&table)
+        .mode(SaveMode::Overwrite)
+        .partition_by(["contigName"])
+        .provenance(provenance_of(&ceu).await)
+        .execute_stream(vcf_stream(&ceu))
+        .await
+        .unwrap();
+    committed(&overwrite);
+    assert_eq!((overwrite.version, overwrite.generation), (1, 1));
+    assert!(overwrite.removed_files >= 1);
+    let (_, ceu_batches) = read_vcf(&ceu);
+    let ceu_rows = rows_of(&ceu_batches);
+    assert_eq!(rust_row_count(&table).await, ceu_rows.len());
+    if let Some(read) = read_with_python(&table, &[]) {
+        assert_eq!(read["rows"].as_array().unwrap(), &ceu_rows);
+        assert_eq!(read["partition_columns"], json!(["contigName"]));
+    }
+
+    // The first content was overwritten, so it is not skipped any more.
+    let again = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .provenance(kg_provenance)
+        .merge_schema(true)
+        .execute_stream(vcf_stream(&kg))
+        .await
+        .unwrap();
+    committed(&again);
+    assert_eq!(again.generation, 1);
+    let (_, kg_batches) = read_vcf(&kg);
+    assert_eq!(
+        rust_row_count(&table).await,
+        ceu_rows.len() + rows_of(&kg_batches).len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_mode_on_an_existing_table_fails_naming_the_path_and_the_flags() {
+    let (_dir, table) = table_dir();
+    Ingest::new(&table)
+        .execute_stream(vcf_stream(&kg_sample()))
+        .await
+        .unwrap();
+
+    let err: Error = Ingest::new(&table)
+        .execute_stream(vcf_stream(&kg_sample()))
+        .await
+        .unwrap_err();
+    assert!(err.is_table_exists());
+    let message = err.to_string();
+    for part in [table.as_str(), "already exists", "--mode append", "--mode overwrite"] {
+        assert!(message.contains(part), "{message:?} lacks {part:?}");
+    }
+    assert_eq!(table_version(&table).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_info_carries_the_provenance() {
+    let (_dir, table) = table_dir();
+    let vcf = kg_sample();
+    let options = json!({"validationStringency": "strict", "includeSampleIds": true});
+    let provenance = Provenance::from_paths([&vcf], options.clone()).await.unwrap();
+    let summary = Ingest::new(&table)
+        .partition_by(["contigName"])
+        .provenance(provenance.clone())
+        .execute_stream(vcf_stream(&vcf))
+        .await
+        .unwrap();
+
+    // The checksum, computed by an independent tool.
+    let sha256sum = Command::new("sha256sum").arg(&vcf).output().unwrap();
+    let sha256 = String::from_utf8(sha256sum.stdout).unwrap();
+    let sha256 = sha256.split_whitespace().next().unwrap();
+    let size = std::fs::metadata(&vcf).unwrap().len();
+
+    let commits = genolake_lake::history(&table, None).await.unwrap();
+    assert_eq!(commits.len(), 1);
+    let record = commits[0].ingest.as_ref().unwrap();
+    assert_eq!(record.provenance.inputs.len(), 1);
+    let input = &record.provenance.inputs[0];
+    assert_eq!(input.path, vcf.display().to_string());
+    assert_eq!((input.size, input.sha256.as_str()), (size, sha256));
+    assert_eq!(record.provenance.options, options);
+    assert_eq!(
+        record.provenance.tool_version,
+        format!("genolake {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(record.mode, SaveMode::ErrorIfExists);
+    assert_eq!(record.partition_by, ["contigName"]);
+    assert_eq!(record.app_id, summary.app_id);
+    assert_eq!(commits[0].app_transactions[summary.app_id.as_ref().unwrap()], 0);
+    assert_eq!(commits[0].added_rows, summary.rows);
+
+    // The same record through delta-rs's history API...
+    let delta = deltalake::open_table(deltalake::ensure_table_uri(&table).unwrap())
+        .await
+        .unwrap();
+    let history: Vec<_> = futures::TryStreamExt::try_collect(delta.history(None))
+        .await
+        .unwrap();
+    assert_eq!(history[0].info["genolake"]["inputs"][0]["sha256"], sha256);
+
+    // ...and through Python's.
+    let app_id = summary.app_id.as_deref().unwrap();
+    let Some(read) = read_with_python(&table, &[app_id]) else { return };
+    let genolake = &read["history"][0]["genolake"];
+    assert_eq!(genolake["inputs"][0]["sha256"], sha256);
+    assert_eq!(genolake["inputs"][0]["size"], size);
+    assert_eq!(genolake["options"], options);
+    assert_eq!(genolake["toolVersion"], record.provenance.tool_version);
+    assert_eq!(read["transactions"][app_id], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_input_stream_leaves_no_table_behind() {
+    let (dir, table) = table_dir();
+    let (schema, batches) = read_vcf(&kg_sample());
+    let input: Vec<Result<RecordBatch, std::io::Error>> = vec![
+        Ok(batches[0].clone()),
+        Ok(batches[0].clone()),
+        Err(std::io::Error::other("the input broke off")),
+    ];
+    let err = Ingest::new(&table)
+        .execute_stream(blocking_stream(schema.clone(), input))
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Write(_)), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("the input broke off"), "{message}");
+    assert!(message.contains("nothing was committed"), "{message}");
+    assert!(!dir.path().join("variants").exists(), "a failed first ingest left its directory");
+
+    // An existing empty directory is left empty.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let input: Vec<Result<RecordBatch, std::io::Error>> =
+        vec![Ok(batches[0].clone()), Err(std::io::Error::other("broken"))];
+    Ingest::new(empty.to_str().unwrap())
+        .execute_stream(blocking_stream(schema, input))
+        .await
+        .unwrap_err();
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_vcf_line_in_strict_mode_leaves_an_existing_table_unchanged() {
+    let (dir, table) = table_dir();
+    let vcf = kg_sample();
+    Ingest::new(&table)
+        .partition_by(["contigName"])
+        .execute_stream(vcf_stream(&vcf))
+        .await
+        .unwrap();
+    let rows_before = rust_row_count(&table).await;
+
+    // The first batches decode and go to the writer before the strict
+    // reader meets the broken last record.
+    let bad = dir.path().join("bad.vcf");
+    let line = corrupt_last_record(&vcf, &bad);
+    let options = ReaderOptions {
+        batch_size: Some(4),
+        ..ReaderOptions::default()
+    };
+
+    let err = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .provenance(provenance_of(&bad).await)
+        .execute_stream(vcf_stream_with(&bad, options))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("bad.vcf"), "{message}");
+    assert!(message.contains(&format!("line {line}")), "{message}");
+    assert_eq!(table_version(&table).await, 0);
+    assert_eq!(rust_row_count(&table).await, rows_before);
+    assert!(has_delta_commit(&dir.path().join("variants")));
+    let Some(read) = read_with_python(&table, &[]) else { return };
+    assert_eq!((read["version"].as_i64(), read["num_rows"].as_u64()), (Some(0), Some(rows_before as u64)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_vcf_in_a_first_ingest_leaves_no_delta_log_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.vcf");
+    corrupt_last_record(&kg_sample(), &bad);
+    let table = dir.path().join("t");
+    let options = ReaderOptions {
+        batch_size: Some(2),
+        ..ReaderOptions::default()
+    };
+    Ingest::new(table.to_str().unwrap())
+        .execute_stream(vcf_stream_with(&bad, options))
+        .await
+        .unwrap_err();
+    assert!(!has_delta_commit(&table));
+    assert!(!table.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genotype_leaves_are_written_without_statistics_or_dictionaries() {
+    let (dir, table) = table_dir();
+    Ingest::new(&table)
+        .execute_stream(vcf_stream(&thousand_genomes()))
+        .await
+        .unwrap();
+    let files = parquet_files(&dir.path().join("variants"));
+    assert!(!files.is_empty());
+    let reader = SerializedFileReader::new(std::fs::File::open(&files[0]).unwrap()).unwrap();
+    let metadata = reader.metadata();
+    let row_group = metadata.row_group(0);
+    let mut seen = Vec::new();
+    for column in row_group.columns() {
+        let path = column.column_path().string();
+        let dictionary = column.dictionary_page_offset().is_some();
+        let statistics = column.statistics().is_some();
+        assert!(matches!(column.compression(), Compression::ZSTD(_)), "{path}");
+        match path.as_str() {
+            "contigName" => assert!(dictionary && statistics, "{path}"),
+            "start" | "end" => assert!(statistics && !dictionary, "{path}"),
+            "genotypes.list.element.sampleId" | "genotypes.list.item.sampleId" => {
+                assert!(dictionary && !statistics, "{path}")
+            }
+            p if p.starts_with("genotypes.") => {
+                assert!(!dictionary && !statistics, "{path}");
+                let encodings: Vec<Encoding> = column.encodings().collect();
+                assert!(!encodings.contains(&Encoding::RLE_DICTIONARY), "{path}");
+            }
+            _ => {}
+        }
+        seen.push(path);
+    }
+    // Lists are named `element` (Parquet's standard) or `item` (Arrow's
+    // default) depending on the path delta-rs writes through; both are covered.
+    for path in [
+        "genotypes.list.element.sampleId",
+        "genotypes.list.element.phased",
+        "genotypes.list.element.calls.list.element",
+    ] {
+        let arrow_naming = path.replace("element", "item");
+        assert!(
+            seen.iter().any(|p| *p == path || *p == arrow_naming),
+            "{path} not among {seen:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_streams_ingest_in_one_commit() {
+    let (_dir, table) = table_dir();
+    let (kg, ceu) = (kg_sample(), ceu_trio());
+    let provenance = Provenance::from_paths([&ceu, &ceu], json!({})).await.unwrap();
+    let summary = Ingest::new(&table)
+        .provenance(provenance)
+        .execute_streams(vec![vcf_stream(&ceu), vcf_stream(&ceu)])
+        .await
+        .unwrap();
+    committed(&summary);
+    let (_, batches) = read_vcf(&ceu);
+    assert_eq!(summary.rows as usize, 2 * rows_of(&batches).len());
+    assert_eq!(summary.version, 0);
+
+    // Streams of different schemas are refused before anything is written.
+    let err = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .execute_streams(vec![vcf_stream(&ceu), vcf_stream(&kg)])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("different schemas"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_partition_column_is_refused_naming_the_columns() {
+    let (dir, table) = table_dir();
+    let err = Ingest::new(&table)
+        .partition_by(["chrom"])
+        .execute_stream(vcf_stream(&kg_sample()))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("\"chrom\"") && message.contains("contigName"), "{message}");
+    assert!(!dir.path().join("variants").exists());
+}

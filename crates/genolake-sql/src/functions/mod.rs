@@ -1,0 +1,62 @@
+//! Table functions: `read_vcf(...)` and `read_delta(...)`.
+
+mod read_delta;
+mod read_vcf;
+
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::Expr;
+
+pub use read_delta::ReadDelta;
+pub use read_vcf::ReadVcf;
+
+use crate::error::{Error, Result};
+
+/// The text of a constant argument: strings as they are, numbers and
+/// booleans as SQL prints them.
+pub(crate) fn literal_text(function: &str, position: usize, expr: &Expr) -> Result<String> {
+    let not_constant = || {
+        Error::Usage(format!(
+            "{function}: argument {position} must be a constant string, number or boolean, not {expr}"
+        ))
+    };
+    let Expr::Literal(value, _) = expr else {
+        return Err(not_constant());
+    };
+    match value {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Ok(s.clone()),
+        ScalarValue::Boolean(Some(_))
+        | ScalarValue::Int8(Some(_))
+        | ScalarValue::Int16(Some(_))
+        | ScalarValue::Int32(Some(_))
+        | ScalarValue::Int64(Some(_))
+        | ScalarValue::UInt8(Some(_))
+        | ScalarValue::UInt16(Some(_))
+        | ScalarValue::UInt32(Some(_))
+        | ScalarValue::UInt64(Some(_)) => Ok(value.to_string()),
+        _ => Err(not_constant()),
+    }
+}
+
+/// Splits `path, 'name', value, 'name', value, ...` into the path and the
+/// option pairs.
+pub(crate) fn path_and_options(
+    function: &str,
+    usage: &str,
+    args: &[Expr],
+) -> Result<(String, Vec<(String, String)>)> {
+    if args.is_empty() || args.len().is_multiple_of(2) {
+        return Err(Error::Usage(format!(
+            "{function} takes a path then option names and values in pairs: {usage}"
+        )));
+    }
+    let path = literal_text(function, 1, &args[0])?;
+    let mut options = Vec::new();
+    for (i, pair) in args[1..].chunks(2).enumerate() {
+        let name = literal_text(function, 2 + 2 * i, &pair[0])?;
+        let value = literal_text(function, 3 + 2 * i, &pair[1])?;
+        options.push((name, value));
+    }
+    Ok((path, options))
+}

@@ -1,0 +1,87 @@
+//! Running a script of SQL statements, as `genolake sql` does.
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::dataframe::DataFrame;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::DFParserBuilder;
+use datafusion::sql::sqlparser::dialect::dialect_from_str;
+
+use crate::error::{Error, Result};
+
+/// Runs the statements of `sql`, separated by `;`, one after the other, and
+/// returns the last one's result, not yet executed.
+///
+/// The text is split by DataFusion's SQL parser, so a `;` inside a quoted
+/// string, a quoted identifier or a comment does not end a statement. Every
+/// statement but the last is executed to completion (a `CREATE EXTERNAL
+/// TABLE` registers its table, an `INSERT` or `COPY` writes), in order, each
+/// seeing what the previous ones did; their results are discarded. Nothing
+/// runs if any statement fails to parse.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let ctx = genolake_sql::session();
+/// let sql = "CREATE VIEW v AS SELECT contigName, start FROM read_vcf('tests/data/VCFv4.3.vcf');
+///            SELECT count(*) AS n FROM v WHERE start > 17000 -- a comment; with a semicolon
+///            ";
+/// let df = genolake_sql::run_statements(&ctx, sql).await?;
+/// let result = genolake_sql::collect(df).await?;
+/// assert_eq!(result.num_rows(), 1);
+/// # Ok(()) }
+/// ```
+pub async fn run_statements(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    let (dialect_name, recursion_limit) = {
+        let state = ctx.state();
+        let options = state.config().options();
+        (
+            options.sql_parser.dialect,
+            options.sql_parser.recursion_limit.get(),
+        )
+    };
+    let dialect = dialect_from_str(dialect_name)
+        .ok_or_else(|| Error::Usage(format!("unsupported SQL dialect {dialect_name}")))?;
+    let mut statements = DFParserBuilder::new(sql)
+        .with_dialect(dialect.as_ref())
+        .with_recursion_limit(recursion_limit)
+        .build()?
+        .parse_statements()?;
+    let Some(last) = statements.pop_back() else {
+        return Err(Error::Usage("no SQL statement to run".into()));
+    };
+    for statement in statements {
+        let plan = ctx.state().statement_to_plan(statement).await?;
+        ctx.execute_logical_plan(plan).await?.collect().await?;
+    }
+    let plan = ctx.state().statement_to_plan(last).await?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// A query result held in memory.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    /// The result's columns (also when there are no rows).
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    /// Number of rows over all batches.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Executes a [`DataFrame`] and keeps its schema with its batches.
+pub async fn collect(df: DataFrame) -> Result<QueryResult> {
+    let schema = SchemaRef::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await?;
+    Ok(QueryResult { schema, batches })
+}
+
+/// [`run_statements`] then [`collect`]: the last statement's result in memory.
+pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<QueryResult> {
+    collect(run_statements(ctx, sql).await?).await
+}

@@ -1,0 +1,412 @@
+//! `read_vcf` against bcftools: counts, regions, splits, options and errors.
+
+mod common;
+
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use datafusion::physical_plan::{ExecutionPlanProperties, collect_partitioned};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use genolake_core::Progress;
+use genolake_sql::{SessionBuilder, session, vcf_table};
+
+use common::*;
+
+const THOUSAND_GENOMES: &str =
+    "tabix-test-vcf/1000G.phase3.broad.withGenotypes.chr20.10100000.vcf.gz";
+const CEU_TRIO_BGZF: &str = "tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz";
+const CEU_TRIO_PLAIN: &str = "CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf";
+
+async fn query(ctx: &SessionContext, sql: &str) -> Vec<arrow::array::RecordBatch> {
+    ctx.sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn count(ctx: &SessionContext, sql: &str) -> usize {
+    single_i64(&query(ctx, sql).await) as usize
+}
+
+#[tokio::test]
+async fn count_star_equals_bcftools_record_count() {
+    let ctx = session();
+    for file in [THOUSAND_GENOMES, CEU_TRIO_BGZF, CEU_TRIO_PLAIN] {
+        let path = glow(file);
+        let ours = count(&ctx, &format!("SELECT count(*) FROM read_vcf('{path}')")).await;
+        assert!(ours > 0, "{file}");
+        if let Some(expected) = bcftools_count(&path, &[]) {
+            assert_eq!(ours, expected, "{file}");
+        }
+    }
+}
+
+/// Predicates on contigName/start/end, the bcftools arguments that select
+/// the same records, and the regions the reader must be given.
+const REGION_CASES: &[(&str, &[&str], &str)] = &[
+    // bcftools -r: records overlapping 20:10,000,000-10,500,000 (1-based).
+    (
+        "contigName = '20' AND end > 9999999 AND start < 10500000",
+        &["-r", "20:10000000-10500000"],
+        "regions=[20:10000000-10500000]",
+    ),
+    // bcftools -t: records whose POS lies in the range.
+    (
+        "contigName = '21' AND start >= 10100000 AND start < 10200000",
+        &["-t", "21:10100001-10200000"],
+        "regions=[21:10100001-10200000]",
+    ),
+    (
+        "contigName IN ('20', '21') AND start BETWEEN 10050000 AND 10150000",
+        &["-t", "20:10050001-10150001,21:10050001-10150001"],
+        "regions=[20:10050001-10150001, 21:10050001-10150001]",
+    ),
+    (
+        "(contigName = '20' AND start < 10050000) OR (contigName = '21' AND start > 10500000)",
+        &["-t", "20:1-10050000,21:10500002-"],
+        "regions=[20:1-10050000, 21:10500002-]",
+    ),
+    ("contigName = '21'", &["-t", "21"], "regions=[21]"),
+    ("contigName = '22'", &["-t", "22"], "regions=[22]"),
+    (
+        "contigName = '20' AND start < 0",
+        &["-t", "22"],
+        "regions=[]",
+    ),
+];
+
+#[tokio::test]
+async fn region_filters_match_bcftools_and_reach_the_reader() {
+    let ctx = session();
+    let path = glow(CEU_TRIO_BGZF);
+    let total = bcftools_count(&path, &[]);
+    for (predicate, bcftools_args, shown) in REGION_CASES {
+        let sql = format!("SELECT count(*) FROM read_vcf('{path}') WHERE {predicate}");
+        let ours = count(&ctx, &sql).await;
+        if let Some(expected) = bcftools_count(&path, bcftools_args) {
+            assert_eq!(ours, expected, "{predicate} vs bcftools {bcftools_args:?}");
+        }
+        if let Some(total) = total {
+            assert!(
+                ours < total,
+                "{predicate} keeps every record: a poor test case"
+            );
+        }
+        let plan = explain(&ctx, &sql).await;
+        assert!(
+            plan.contains(shown),
+            "{predicate}: the plan does not show {shown}:\n{plan}"
+        );
+        // The filter is Inexact: DataFusion still applies it.
+        assert!(
+            plan.contains("FilterExec"),
+            "{predicate}: no FilterExec left:\n{plan}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn indexed_reads_decode_only_the_region() {
+    let path = glow(CEU_TRIO_BGZF);
+    let file_size = std::fs::metadata(&path).unwrap().len();
+    let progress = Arc::new(Progress::default());
+    let table = vcf_table(
+        &[path.clone().into()],
+        Default::default(),
+        Some(Arc::clone(&progress)),
+    )
+    .unwrap();
+    let ctx = session();
+    ctx.register_table("calls", table).unwrap();
+    let sql = "SELECT count(*) FROM calls WHERE contigName = '21' AND end > 10100000 AND start < 10102000";
+    let rows = count(&ctx, sql).await;
+    assert!(rows > 0);
+    if let Some(expected) = bcftools_count(&path, &["-r", "21:10100001-10102000"]) {
+        assert_eq!(rows, expected);
+    }
+    // The reader saw the region: it decoded only the overlapping records
+    // and, through the tabix index, read a fraction of the file.
+    assert_eq!(progress.records(), rows as u64);
+    assert!(
+        progress.bytes() < file_size / 2,
+        "read {} of {file_size} bytes for a small region",
+        progress.bytes()
+    );
+
+    // Without a usable predicate every record is decoded.
+    let before = progress.records();
+    let all = count(&ctx, "SELECT count(*) FROM calls WHERE qual > 0").await;
+    assert!(all > rows);
+    assert_eq!(progress.records() - before, 1075);
+}
+
+#[tokio::test]
+async fn a_region_option_reads_what_bcftools_regions_read() {
+    let ctx = session();
+    let path = glow(CEU_TRIO_BGZF);
+    let sql = format!(
+        "SELECT count(*) FROM read_vcf('{path}', 'region', '20:10,000,000-10,500,000, 21:10100001-10150000')"
+    );
+    let ours = count(&ctx, &sql).await;
+    if let Some(expected) =
+        bcftools_count(&path, &["-r", "20:10000000-10500000,21:10100001-10150000"])
+    {
+        assert_eq!(ours, expected);
+    }
+}
+
+#[tokio::test]
+async fn regions_sharing_a_bgzf_block_are_read_once() {
+    let ctx = session();
+    let path = glow(CEU_TRIO_BGZF);
+    let regions = "21:10100001-10100500,21:10101000-10101500";
+    let bcftools_rows = bcftools_count(&path, &["-r", regions]);
+    let by_option = count(
+        &ctx,
+        &format!("SELECT count(*) FROM read_vcf('{path}', 'region', '{regions}')"),
+    )
+    .await;
+    let by_filter = count(
+        &ctx,
+        &format!(
+            "SELECT count(*) FROM read_vcf('{path}') WHERE contigName = '21' AND
+               ((end > 10100000 AND start < 10100500) OR (end > 10100999 AND start < 10101500))"
+        ),
+    )
+    .await;
+    assert_eq!(by_option, by_filter);
+    if let Some(expected) = bcftools_rows {
+        assert!(expected > 0);
+        assert_eq!(by_option, expected);
+    }
+}
+
+fn split_session(partitions: usize) -> SessionContext {
+    let mut config = SessionConfig::new().with_repartition_file_min_size(1);
+    // Keep each byte range in its partition, so the test sees the split.
+    config
+        .options_mut()
+        .execution
+        .enable_file_stream_work_stealing = false;
+    SessionBuilder::new()
+        .config(config)
+        .target_partitions(partitions)
+        .build()
+}
+
+/// Reads every row with 1 and with 2 partitions: same rows, and the second
+/// plan really has two non-empty partitions (unless the file is plain gzip).
+async fn same_rows_with_two_partitions(path: &str, splittable: bool) {
+    let sql = format!(
+        "SELECT contigName, start, \"end\", referenceAllele, alternateAlleles, qual, genotypes FROM read_vcf('{path}')"
+    );
+    let one = query(&split_session(1), &sql).await;
+    let ctx = split_session(2);
+    let plan = ctx
+        .sql(&sql)
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap();
+    let partitions = collect_partitioned(Arc::clone(&plan), ctx.task_ctx())
+        .await
+        .unwrap();
+    let text = explain(&ctx, &sql).await;
+    if splittable {
+        assert_eq!(plan.output_partitioning().partition_count(), 2, "{text}");
+        for (i, partition) in partitions.iter().enumerate() {
+            assert!(
+                num_rows(partition) > 0,
+                "partition {i} of {path} is empty:\n{text}"
+            );
+        }
+        assert!(text.contains("2 groups"), "{text}");
+    } else {
+        assert!(
+            text.contains("1 group"),
+            "a plain gzip file must not be split:\n{text}"
+        );
+    }
+    let two: Vec<_> = partitions.into_iter().flatten().collect();
+    assert!(num_rows(&one) > 0);
+    assert_eq!(sorted_rows(&one), sorted_rows(&two), "{path}");
+}
+
+#[tokio::test]
+async fn splitting_a_file_across_partitions_yields_the_same_rows() {
+    same_rows_with_two_partitions(&glow(CEU_TRIO_BGZF), true).await;
+    same_rows_with_two_partitions(&glow(CEU_TRIO_PLAIN), true).await;
+    same_rows_with_two_partitions(&glow(THOUSAND_GENOMES), true).await;
+
+    // Plain gzip (not BGZF) is read whole.
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("ceu.vcf.gz");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "gzip -c '{}' > '{}'",
+            glow(CEU_TRIO_PLAIN),
+            gz.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    same_rows_with_two_partitions(gz.to_str().unwrap(), false).await;
+}
+
+#[tokio::test]
+async fn a_split_file_filtered_by_region_matches_bcftools() {
+    let ctx = split_session(2);
+    let path = glow(CEU_TRIO_BGZF);
+    let sql = format!(
+        "SELECT count(*) FROM read_vcf('{path}') WHERE contigName = '20' AND end > 9999999 AND start < 10500000"
+    );
+    let ours = count(&ctx, &sql).await;
+    if let Some(expected) = bcftools_count(&path, &["-r", "20:10000000-10500000"]) {
+        assert_eq!(ours, expected);
+    }
+}
+
+#[tokio::test]
+async fn limit_stops_early() {
+    let ctx = session();
+    let path = glow(THOUSAND_GENOMES);
+    let batches = query(
+        &ctx,
+        &format!("SELECT contigName, start FROM read_vcf('{path}') LIMIT 3"),
+    )
+    .await;
+    assert_eq!(num_rows(&batches), 3);
+}
+
+#[tokio::test]
+async fn glow_options_shape_the_table() {
+    let ctx = session();
+    let path = local_data("VCFv4.3.vcf");
+
+    let df = ctx
+        .sql(&format!(
+            "SELECT * FROM read_vcf('{path}', 'includeSampleIds', false)"
+        ))
+        .await
+        .unwrap();
+    let DataType::List(item) = df
+        .schema()
+        .field_with_name(None, "genotypes")
+        .unwrap()
+        .data_type()
+        .clone()
+    else {
+        panic!("genotypes is not a list");
+    };
+    let DataType::Struct(fields) = item.data_type() else {
+        panic!("genotypes items are not structs");
+    };
+    assert!(fields.iter().all(|f| f.name() != "sampleId"), "{fields:?}");
+    assert!(fields.iter().any(|f| f.name() == "calls"));
+
+    let sizes = query(
+        &ctx,
+        &format!(
+            "SELECT DISTINCT cardinality(genotypes) FROM read_vcf('{path}', 'samples', 'NA00002')"
+        ),
+    )
+    .await;
+    assert_eq!(sorted_rows(&sizes), ["1"]);
+
+    let ids = query(
+        &ctx,
+        &format!("SELECT DISTINCT g['sampleId'] FROM (SELECT unnest(genotypes) AS g FROM read_vcf('{path}', 'samples', 'NA00003,NA00001'))"),
+    )
+    .await;
+    assert_eq!(sorted_rows(&ids), ["NA00001", "NA00003"]);
+
+    let df = ctx
+        .sql(&format!(
+            "SELECT attributes FROM read_vcf('{path}', 'flattenInfoFields', 'false')"
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(
+        df.schema().field(0).data_type(),
+        DataType::Map(_, _)
+    ));
+
+    for (args, message) in [
+        ("'validationStringency', 'loose'", "validationStringency"),
+        ("'includeSampleId', true", "known options are"),
+        ("'samples'", "in pairs"),
+    ] {
+        let e = ctx
+            .sql(&format!("SELECT * FROM read_vcf('{path}', {args})"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(message), "{args}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn directories_and_wildcards_read_several_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.vcf", "b.vcf", "c.vcf.bak"] {
+        std::fs::copy(local_data("VCFv4.3.vcf"), dir.path().join(name)).unwrap();
+    }
+    let ctx = session();
+    let d = dir.path().display();
+    assert_eq!(
+        count(&ctx, &format!("SELECT count(*) FROM read_vcf('{d}')")).await,
+        10
+    );
+    assert_eq!(
+        count(&ctx, &format!("SELECT count(*) FROM read_vcf('{d}/a*')")).await,
+        5
+    );
+    let e = ctx
+        .sql(&format!("SELECT * FROM read_vcf('{d}/z*.vcf')"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no VCF file matches"), "{e}");
+
+    // Files whose headers define other columns cannot share a table.
+    std::fs::copy(glow(CEU_TRIO_PLAIN), dir.path().join("d.vcf")).unwrap();
+    let e = ctx
+        .sql(&format!("SELECT * FROM read_vcf('{d}')"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("d.vcf") && e.contains("other columns"), "{e}");
+}
+
+#[tokio::test]
+async fn a_malformed_record_fails_the_query_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.vcf");
+    let text = std::fs::read_to_string(local_data("VCFv4.3.vcf")).unwrap();
+    let header_lines = text.lines().filter(|l| l.starts_with('#')).count();
+    let broken = text.replacen("20\t17330\t", "20\tseventeen\t", 1);
+    std::fs::write(&path, broken).unwrap();
+    let ctx = session();
+    let sql = format!("SELECT count(*) FROM read_vcf('{}')", path.display());
+    let e = ctx
+        .sql(&sql)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("broken.vcf"), "{e}");
+    assert!(e.contains(&format!("line {}", header_lines + 2)), "{e}");
+
+    // Lenient reads skip the record.
+    let sql = format!(
+        "SELECT count(*) FROM read_vcf('{}', 'validationStringency', 'lenient')",
+        path.display()
+    );
+    assert_eq!(count(&ctx, &sql).await, 4);
+}
