@@ -37,7 +37,15 @@ fn schema_prints_glow_columns_and_genotype_fields() {
     let out = genolake(&["schema", example().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for column in ["contigName: Utf8", "start: Int64", "end: Int64", "INFO_AF", "genotypes: List<Struct>", "  sampleId: Utf8", "  calls: List(Int32)"] {
+    for column in [
+        "contigName: Utf8",
+        "start: Int64",
+        "end: Int64",
+        "INFO_AF",
+        "genotypes: List<Struct>",
+        "  sampleId: Utf8",
+        "  calls: List(Int32)",
+    ] {
         assert!(text.contains(column), "schema lacks {column:?}:\n{text}");
     }
     let out = genolake(&["schema", "--no-sample-ids", example().to_str().unwrap()]);
@@ -54,12 +62,21 @@ fn count_agrees_with_bcftools() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).trim(),
-        format!("{records} records, {} genotypes, 0 skipped", records * samples)
+        format!(
+            "{records} records, {} genotypes, 0 skipped",
+            records * samples
+        )
     );
     let region = "20:10000000-10001500";
-    let expected = bcftools(&["view", "-H", "-r", region, path]).lines().count();
+    let expected = bcftools(&["view", "-H", "-r", region, path])
+        .lines()
+        .count();
     let out = genolake(&["count", "--region", region, path]);
-    assert!(stdout(&out).starts_with(&format!("{expected} records")), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with(&format!("{expected} records")),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -85,5 +102,9 @@ fn malformed_input_fails_with_file_and_line() {
 fn unknown_stringency_is_a_usage_error() {
     let out = genolake(&["count", "--stringency", "loose", "x.vcf"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("strict, lenient or silent"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("strict, lenient or silent"),
+        "{}",
+        stderr(&out)
+    );
 }

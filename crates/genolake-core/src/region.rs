@@ -78,9 +78,9 @@ impl FromStr for Region {
                 None if rest.is_empty() => Ok(Region::contig(contig)),
                 None => Err(invalid("expected ':' after the braced contig name")),
                 Some(range) => {
-                    let mut region: Region = format!("x:{range}").parse().map_err(|_| {
-                        invalid("the range after the contig name is not start-end")
-                    })?;
+                    let mut region: Region = format!("x:{range}")
+                        .parse()
+                        .map_err(|_| invalid("the range after the contig name is not start-end"))?;
                     if region.contig != "x" {
                         return Err(invalid("the range after the contig name is not start-end"));
                     }
@@ -158,9 +158,15 @@ mod tests {
             ("chr1:100", region("chr1", 99, 100)),
             ("chr1:100-", region("chr1", 99, i64::MAX)),
             ("chr1:100-200", region("chr1", 99, 200)),
-            ("20:10,000,001-10,000,100", region("20", 10_000_000, 10_000_100)),
+            (
+                "20:10,000,001-10,000,100",
+                region("20", 10_000_000, 10_000_100),
+            ),
             ("HLA-A*01:01:01:X", region("HLA-A*01:01:01:X", 0, i64::MAX)),
-            ("{HLA-A*01:01:01:01}", region("HLA-A*01:01:01:01", 0, i64::MAX)),
+            (
+                "{HLA-A*01:01:01:01}",
+                region("HLA-A*01:01:01:01", 0, i64::MAX),
+            ),
             ("{HLA-A*01:01:01:01}:5-6", region("HLA-A*01:01:01:01", 4, 6)),
         ];
         for (input, expected) in cases {
@@ -170,7 +176,16 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for input in ["", ":1-2", "chr1:0-5", "chr1:10-5", "chr1:5-x", "{chr1", "{}:1-2", "{a}:x"] {
+        for input in [
+            "",
+            ":1-2",
+            "chr1:0-5",
+            "chr1:10-5",
+            "chr1:5-x",
+            "{chr1",
+            "{}:1-2",
+            "{a}:x",
+        ] {
             assert!(input.parse::<Region>().is_err(), "{input} should fail");
         }
     }

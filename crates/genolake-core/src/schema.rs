@@ -192,7 +192,9 @@ mod tests {
 
     #[test]
     fn glow_renames_are_invertible() {
-        for key in ["DP", "FT", "GL", "PL", "GP", "GQ", "HQ", "EC", "MQ", "AD", "MIN_DP"] {
+        for key in [
+            "DP", "FT", "GL", "PL", "GP", "GQ", "HQ", "EC", "MQ", "AD", "MIN_DP",
+        ] {
             assert_eq!(format_key_of_genotype_field(genotype_field_name(key)), key);
         }
     }
@@ -203,7 +205,11 @@ mod tests {
             (ValueType::Flag, Number::Count(0), DataType::Boolean),
             (ValueType::Integer, Number::Count(0), DataType::Int32),
             (ValueType::Integer, Number::Count(1), DataType::Int32),
-            (ValueType::Integer, Number::Count(2), list_of(DataType::Int32)),
+            (
+                ValueType::Integer,
+                Number::Count(2),
+                list_of(DataType::Int32),
+            ),
             (ValueType::Float, Number::A, list_of(DataType::Float64)),
             (ValueType::String, Number::R, list_of(DataType::Utf8)),
             (ValueType::Character, Number::Count(1), DataType::Utf8),
@@ -211,7 +217,11 @@ mod tests {
             (ValueType::String, Number::Unknown, list_of(DataType::Utf8)),
         ];
         for (value_type, number, expected) in cases {
-            assert_eq!(value_data_type(value_type, number), expected, "{value_type:?} {number:?}");
+            assert_eq!(
+                value_data_type(value_type, number),
+                expected,
+                "{value_type:?} {number:?}"
+            );
         }
     }
 }

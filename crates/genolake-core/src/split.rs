@@ -41,7 +41,11 @@ impl Split {
             .map(|i| Split {
                 path: path.clone(),
                 start: i * step,
-                end: if i + 1 == parts { u64::MAX } else { (i + 1) * step },
+                end: if i + 1 == parts {
+                    u64::MAX
+                } else {
+                    (i + 1) * step
+                },
             })
             .collect()
     }

@@ -26,14 +26,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--mode" => mode = args.next().ok_or("--mode needs a value")?.parse()?,
-            "--partition-by" => partition_by.push(args.next().ok_or("--partition-by needs a column")?),
+            "--partition-by" => {
+                partition_by.push(args.next().ok_or("--partition-by needs a column")?)
+            }
             "--splits" => splits = args.next().ok_or("--splits needs a number")?.parse()?,
             "--no-idempotent" => idempotent = false,
             _ => positional.push(arg),
         }
     }
     let [table, inputs @ ..] = positional.as_slice() else {
-        return Err("usage: ingest_vcf TABLE INPUT... [--mode M] [--partition-by C] [--splits N]".into());
+        return Err(
+            "usage: ingest_vcf TABLE INPUT... [--mode M] [--partition-by C] [--splits N]".into(),
+        );
     };
     if inputs.is_empty() {
         return Err("no input files".into());

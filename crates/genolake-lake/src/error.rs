@@ -48,7 +48,9 @@ pub enum ErrorKind {
 #[derive(Debug)]
 pub struct Error {
     location: String,
-    kind: ErrorKind,
+    // Boxed: delta-rs errors are large, and every `Result` of this crate
+    // would otherwise carry their size.
+    kind: Box<ErrorKind>,
 }
 
 /// The result type of `genolake-lake`.
@@ -59,7 +61,7 @@ impl Error {
     pub fn new(location: impl Into<String>, kind: ErrorKind) -> Self {
         Self {
             location: location.into(),
-            kind,
+            kind: Box::new(kind),
         }
     }
 
@@ -75,7 +77,7 @@ impl Error {
 
     /// Whether the error means the table already existed under mode `error`.
     pub fn is_table_exists(&self) -> bool {
-        matches!(self.kind, ErrorKind::TableExists)
+        matches!(*self.kind, ErrorKind::TableExists)
     }
 }
 
@@ -87,6 +89,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.kind)
+        std::error::Error::source(self.kind.as_ref())
     }
 }

@@ -111,13 +111,13 @@ impl Commit {
                 commit.added_rows += rows.unwrap_or(0);
             } else if action.get("remove").is_some() {
                 commit.removed_files += 1;
-            } else if let Some(txn) = action.get("txn") {
-                if let (Some(app_id), Some(v)) = (
+            } else if let Some(txn) = action.get("txn")
+                && let (Some(app_id), Some(v)) = (
                     txn.get("appId").and_then(Value::as_str),
                     txn.get("version").and_then(Value::as_i64),
-                ) {
-                    commit.app_transactions.insert(app_id.to_string(), v);
-                }
+                )
+            {
+                commit.app_transactions.insert(app_id.to_string(), v);
             }
         }
         // delta-rs counts the rows it wrote; files written without
@@ -224,7 +224,10 @@ mod tests {
         assert_eq!(commit.version, 4);
         assert_eq!(commit.timestamp, Some(5));
         assert_eq!(commit.operation.as_deref(), Some("WRITE"));
-        assert_eq!((commit.added_files, commit.added_bytes, commit.added_rows), (2, 15, 7));
+        assert_eq!(
+            (commit.added_files, commit.added_bytes, commit.added_rows),
+            (2, 15, 7)
+        );
         assert_eq!(commit.removed_files, 1);
         assert_eq!(commit.app_transactions["genolake-ingest-x"], 2);
         let record = commit.ingest.unwrap();

@@ -169,7 +169,11 @@ impl fmt::Display for IngestSummary {
                 Ok(())
             }
             Outcome::Skipped { committed_in } => {
-                write!(f, "skipped: these inputs were already ingested into {}", self.table)?;
+                write!(
+                    f,
+                    "skipped: these inputs were already ingested into {}",
+                    self.table
+                )?;
                 if let Some(version) = committed_in {
                     write!(f, " at version {version}")?;
                 }
@@ -387,7 +391,9 @@ impl Ingest {
                 return Err(e);
             }
         };
-        let result = self.write(&target, table, exists, schema, plan, state, started).await;
+        let result = self
+            .write(&target, table, exists, schema, plan, state, started)
+            .await;
         if result.is_err() && !exists {
             target.discard_new_table();
         }
@@ -433,7 +439,8 @@ impl Ingest {
             .provenance
             .clone()
             .unwrap_or_else(|| Provenance::new(serde_json::json!({})));
-        let app_id = (self.idempotent && !provenance.inputs.is_empty()).then(|| provenance.app_id());
+        let app_id =
+            (self.idempotent && !provenance.inputs.is_empty()).then(|| provenance.app_id());
 
         if let (true, SaveMode::Append, Some(app_id)) = (exists, self.mode, &app_id)
             && txn_version(&table, app_id, location).await? == Some(generation)
@@ -486,7 +493,9 @@ impl Ingest {
             generation: commit_generation,
         };
         let record = serde_json::to_value(&record).map_err(|e| {
-            error(ErrorKind::Options(format!("cannot serialise the provenance: {e}")))
+            error(ErrorKind::Options(format!(
+                "cannot serialise the provenance: {e}"
+            )))
         })?;
         let commit = CommitProperties::default()
             .with_metadata([(COMMIT_INFO_KEY.to_string(), record)])
@@ -678,7 +687,10 @@ impl Target {
             std::fs::remove_dir_all(path)
         };
         if let Err(e) = removed {
-            tracing::warn!("{}: cannot remove the files of a failed ingest: {e}", path.display());
+            tracing::warn!(
+                "{}: cannot remove the files of a failed ingest: {e}",
+                path.display()
+            );
         }
     }
 }
@@ -719,7 +731,11 @@ mod tests {
 
     #[test]
     fn save_modes_round_trip_through_their_names() {
-        for mode in [SaveMode::ErrorIfExists, SaveMode::Append, SaveMode::Overwrite] {
+        for mode in [
+            SaveMode::ErrorIfExists,
+            SaveMode::Append,
+            SaveMode::Overwrite,
+        ] {
             assert_eq!(mode.as_str().parse(), Ok(mode));
             let json = serde_json::to_value(mode).unwrap();
             assert_eq!(json, mode.as_str());

@@ -95,7 +95,13 @@ pub fn genomics_writer_properties_builder(schema: &Schema) -> WriterPropertiesBu
     if let Some(genotypes) = schema.fields().iter().find(|f| f.name() == GENOTYPES) {
         for naming in [Naming::AsGiven, Naming::Parquet] {
             let mut leaves = Vec::new();
-            collect_leaves(genotypes, naming, &mut Vec::new(), &mut Vec::new(), &mut leaves);
+            collect_leaves(
+                genotypes,
+                naming,
+                &mut Vec::new(),
+                &mut Vec::new(),
+                &mut leaves,
+            );
             for leaf in leaves {
                 let path = ColumnPath::new(leaf.physical);
                 let is_sample_id = leaf.logical == [GENOTYPES, SAMPLE_ID];
@@ -235,7 +241,11 @@ mod tests {
             "genotypes.list.item.otherFields.entries.keys",
             "genotypes.list.item.otherFields.entries.values",
         ] {
-            assert_eq!(props.statistics_enabled(&path(leaf)), EnabledStatistics::None, "{leaf}");
+            assert_eq!(
+                props.statistics_enabled(&path(leaf)),
+                EnabledStatistics::None,
+                "{leaf}"
+            );
             assert!(!props.dictionary_enabled(&path(leaf)), "{leaf}");
         }
     }
@@ -243,9 +253,15 @@ mod tests {
     #[test]
     fn sample_id_keeps_a_dictionary_but_no_statistics() {
         let props = genomics_writer_properties(&schema());
-        for leaf in ["genotypes.list.element.sampleId", "genotypes.list.item.sampleId"] {
+        for leaf in [
+            "genotypes.list.element.sampleId",
+            "genotypes.list.item.sampleId",
+        ] {
             assert!(props.dictionary_enabled(&path(leaf)), "{leaf}");
-            assert_eq!(props.statistics_enabled(&path(leaf)), EnabledStatistics::None);
+            assert_eq!(
+                props.statistics_enabled(&path(leaf)),
+                EnabledStatistics::None
+            );
         }
     }
 
@@ -253,7 +269,10 @@ mod tests {
     fn site_columns_keep_statistics_and_everything_is_zstd() {
         let props = genomics_writer_properties(&schema());
         for column in ["contigName", "start", "end"] {
-            assert_eq!(props.statistics_enabled(&path(column)), EnabledStatistics::Page);
+            assert_eq!(
+                props.statistics_enabled(&path(column)),
+                EnabledStatistics::Page
+            );
         }
         assert!(props.dictionary_enabled(&path("contigName")));
         assert!(!props.dictionary_enabled(&path("start")));

@@ -170,7 +170,10 @@ impl Provenance {
         let mut provenance = Self::new(options);
         for task in futures::future::join_all(tasks).await {
             let input = task.map_err(|e| {
-                Error::new("input files", ErrorKind::Options(format!("checksum task failed: {e}")))
+                Error::new(
+                    "input files",
+                    ErrorKind::Options(format!("checksum task failed: {e}")),
+                )
             })??;
             provenance.inputs.push(input);
         }
@@ -231,10 +234,12 @@ fn canonical_json(value: &Value, out: &mut String) {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

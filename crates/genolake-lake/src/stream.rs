@@ -75,7 +75,9 @@ struct OnceStream {
 
 impl fmt::Debug for OnceStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnceStream").field("schema", &self.schema).finish()
+        f.debug_struct("OnceStream")
+            .field("schema", &self.schema)
+            .finish()
     }
 }
 

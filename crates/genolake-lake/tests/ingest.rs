@@ -229,12 +229,17 @@ async fn dataframe_ingest_reads_back_identically_with_python_deltalake() {
     assert!(summary.files >= 1 && summary.bytes > 0);
     assert_eq!(rust_row_count(&table).await, expected.len());
 
-    let Some(read) = read_with_python(&table, &[]) else { return };
+    let Some(read) = read_with_python(&table, &[]) else {
+        return;
+    };
     assert_eq!(read["num_rows"], expected.len());
     assert_eq!(read["rows"].as_array().unwrap(), &expected);
     // Nested types survive: a list of structs with a list of calls inside.
     let genotypes = read["types"]["genotypes"].as_str().unwrap();
-    assert!(genotypes.contains("sampleId") && genotypes.contains("calls"), "{genotypes}");
+    assert!(
+        genotypes.contains("sampleId") && genotypes.contains("calls"),
+        "{genotypes}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +257,9 @@ async fn stream_ingest_of_1000_genomes_reads_back_identically() {
     committed(&summary);
     assert_eq!(summary.rows as usize, expected.len());
 
-    let Some(read) = read_with_python(&table, &[]) else { return };
+    let Some(read) = read_with_python(&table, &[]) else {
+        return;
+    };
     assert_eq!(read["rows"].as_array().unwrap(), &expected);
 }
 
@@ -272,11 +279,17 @@ async fn partition_by_contig_name_is_readable_by_python_deltalake() {
     let root = dir.path().join("variants");
     for contig in ["20", "21"] {
         let partition = root.join(format!("contigName={contig}"));
-        assert!(!parquet_files(&partition).is_empty(), "no files in {}", partition.display());
+        assert!(
+            !parquet_files(&partition).is_empty(),
+            "no files in {}",
+            partition.display()
+        );
     }
     assert_eq!(rust_row_count(&table).await, expected.len());
 
-    let Some(read) = read_with_python(&table, &[]) else { return };
+    let Some(read) = read_with_python(&table, &[]) else {
+        return;
+    };
     assert_eq!(read["partition_columns"], json!(["contigName"]));
     assert_eq!(read["rows"].as_array().unwrap(), &expected);
 }
@@ -317,10 +330,18 @@ async fn append_twice_doubles_rows_and_an_idempotent_reingest_is_skipped() {
         .execute_stream(vcf_stream(&vcf))
         .await
         .unwrap();
-    assert_eq!(third.outcome, Outcome::Skipped { committed_in: Some(0) });
+    assert_eq!(
+        third.outcome,
+        Outcome::Skipped {
+            committed_in: Some(0)
+        }
+    );
     assert_eq!((third.version, third.rows), (1, 0));
     let message = third.to_string();
-    assert!(message.contains("already ingested") && message.contains(&app_id), "{message}");
+    assert!(
+        message.contains("already ingested") && message.contains(&app_id),
+        "{message}"
+    );
     assert_eq!(table_version(&table).await, 1);
 
     // Other content is appended.
@@ -334,7 +355,9 @@ async fn append_twice_doubles_rows_and_an_idempotent_reingest_is_skipped() {
     committed(&other);
     assert_eq!(other.version, 2);
 
-    let Some(read) = read_with_python(&table, &[&app_id]) else { return };
+    let Some(read) = read_with_python(&table, &[&app_id]) else {
+        return;
+    };
     assert_eq!(read["version"], 2);
     assert_eq!(read["num_rows"], 2 * once.len() + other.rows as usize);
     assert_eq!(read["transactions"][&app_id], 0);
@@ -401,7 +424,12 @@ async fn error_mode_on_an_existing_table_fails_naming_the_path_and_the_flags() {
         .unwrap_err();
     assert!(err.is_table_exists());
     let message = err.to_string();
-    for part in [table.as_str(), "already exists", "--mode append", "--mode overwrite"] {
+    for part in [
+        table.as_str(),
+        "already exists",
+        "--mode append",
+        "--mode overwrite",
+    ] {
         assert!(message.contains(part), "{message:?} lacks {part:?}");
     }
     assert_eq!(table_version(&table).await, 0);
@@ -412,7 +440,9 @@ async fn commit_info_carries_the_provenance() {
     let (_dir, table) = table_dir();
     let vcf = kg_sample();
     let options = json!({"validationStringency": "strict", "includeSampleIds": true});
-    let provenance = Provenance::from_paths([&vcf], options.clone()).await.unwrap();
+    let provenance = Provenance::from_paths([&vcf], options.clone())
+        .await
+        .unwrap();
     let summary = Ingest::new(&table)
         .partition_by(["contigName"])
         .provenance(provenance.clone())
@@ -441,7 +471,10 @@ async fn commit_info_carries_the_provenance() {
     assert_eq!(record.mode, SaveMode::ErrorIfExists);
     assert_eq!(record.partition_by, ["contigName"]);
     assert_eq!(record.app_id, summary.app_id);
-    assert_eq!(commits[0].app_transactions[summary.app_id.as_ref().unwrap()], 0);
+    assert_eq!(
+        commits[0].app_transactions[summary.app_id.as_ref().unwrap()],
+        0
+    );
     assert_eq!(commits[0].added_rows, summary.rows);
 
     // The same record through delta-rs's history API...
@@ -455,7 +488,9 @@ async fn commit_info_carries_the_provenance() {
 
     // ...and through Python's.
     let app_id = summary.app_id.as_deref().unwrap();
-    let Some(read) = read_with_python(&table, &[app_id]) else { return };
+    let Some(read) = read_with_python(&table, &[app_id]) else {
+        return;
+    };
     let genolake = &read["history"][0]["genolake"];
     assert_eq!(genolake["inputs"][0]["sha256"], sha256);
     assert_eq!(genolake["inputs"][0]["size"], size);
@@ -481,7 +516,10 @@ async fn a_failing_input_stream_leaves_no_table_behind() {
     let message = err.to_string();
     assert!(message.contains("the input broke off"), "{message}");
     assert!(message.contains("nothing was committed"), "{message}");
-    assert!(!dir.path().join("variants").exists(), "a failed first ingest left its directory");
+    assert!(
+        !dir.path().join("variants").exists(),
+        "a failed first ingest left its directory"
+    );
 
     // An existing empty directory is left empty.
     let empty = dir.path().join("empty");
@@ -527,8 +565,13 @@ async fn a_malformed_vcf_line_in_strict_mode_leaves_an_existing_table_unchanged(
     assert_eq!(table_version(&table).await, 0);
     assert_eq!(rust_row_count(&table).await, rows_before);
     assert!(has_delta_commit(&dir.path().join("variants")));
-    let Some(read) = read_with_python(&table, &[]) else { return };
-    assert_eq!((read["version"].as_i64(), read["num_rows"].as_u64()), (Some(0), Some(rows_before as u64)));
+    let Some(read) = read_with_python(&table, &[]) else {
+        return;
+    };
+    assert_eq!(
+        (read["version"].as_i64(), read["num_rows"].as_u64()),
+        (Some(0), Some(rows_before as u64))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -566,7 +609,10 @@ async fn genotype_leaves_are_written_without_statistics_or_dictionaries() {
         let path = column.column_path().string();
         let dictionary = column.dictionary_page_offset().is_some();
         let statistics = column.statistics().is_some();
-        assert!(matches!(column.compression(), Compression::ZSTD(_)), "{path}");
+        assert!(
+            matches!(column.compression(), Compression::ZSTD(_)),
+            "{path}"
+        );
         match path.as_str() {
             "contigName" => assert!(dictionary && statistics, "{path}"),
             "start" | "end" => assert!(statistics && !dictionary, "{path}"),
@@ -601,7 +647,9 @@ async fn genotype_leaves_are_written_without_statistics_or_dictionaries() {
 async fn several_streams_ingest_in_one_commit() {
     let (_dir, table) = table_dir();
     let (kg, ceu) = (kg_sample(), ceu_trio());
-    let provenance = Provenance::from_paths([&ceu, &ceu], json!({})).await.unwrap();
+    let provenance = Provenance::from_paths([&ceu, &ceu], json!({}))
+        .await
+        .unwrap();
     let summary = Ingest::new(&table)
         .provenance(provenance)
         .execute_streams(vec![vcf_stream(&ceu), vcf_stream(&ceu)])
@@ -630,6 +678,9 @@ async fn an_unknown_partition_column_is_refused_naming_the_columns() {
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("\"chrom\"") && message.contains("contigName"), "{message}");
+    assert!(
+        message.contains("\"chrom\"") && message.contains("contigName"),
+        "{message}"
+    );
     assert!(!dir.path().join("variants").exists());
 }

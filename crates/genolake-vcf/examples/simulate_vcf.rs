@@ -39,14 +39,35 @@ fn main() -> io::Result<()> {
     for c in 1..=22 {
         writeln!(out, "##contig=<ID=chr{c},length=250000000>")?;
     }
-    writeln!(out, "##INFO=<ID=AF,Number=A,Type=Float,Description=\"Allele frequency\">")?;
-    writeln!(out, "##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Total depth\">")?;
-    writeln!(out, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">")?;
+    writeln!(
+        out,
+        "##INFO=<ID=AF,Number=A,Type=Float,Description=\"Allele frequency\">"
+    )?;
+    writeln!(
+        out,
+        "##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Total depth\">"
+    )?;
+    writeln!(
+        out,
+        "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">"
+    )?;
     if rich {
-        writeln!(out, "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Allelic depths\">")?;
-        writeln!(out, "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Read depth\">")?;
-        writeln!(out, "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">")?;
-        writeln!(out, "##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"Phred-scaled likelihoods\">")?;
+        writeln!(
+            out,
+            "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Allelic depths\">"
+        )?;
+        writeln!(
+            out,
+            "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Read depth\">"
+        )?;
+        writeln!(
+            out,
+            "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">"
+        )?;
+        writeln!(
+            out,
+            "##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"Phred-scaled likelihoods\">"
+        )?;
     }
     write!(out, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT")?;
     for s in 0..samples {

@@ -162,7 +162,10 @@ impl<R: Read + Seek> BlockReader<R> {
         let start = out.len();
         out.resize(start + len as usize, 0);
         let deflated = &self.compressed[..rest - FOOTER_LEN];
-        match self.decompressor.deflate_decompress(deflated, &mut out[start..]) {
+        match self
+            .decompressor
+            .deflate_decompress(deflated, &mut out[start..])
+        {
             Ok(n) if n == len as usize => {}
             Ok(n) => {
                 out.truncate(start);
@@ -214,7 +217,11 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// block header whose stated size lands on another block header (or on the
 /// end of the file). A chance match inside compressed data would need 16
 /// fixed bytes and a consistent size field twice over.
-pub fn next_block_start<R: Read + Seek>(inner: &mut R, from: u64, file_len: u64) -> io::Result<Option<u64>> {
+pub fn next_block_start<R: Read + Seek>(
+    inner: &mut R,
+    from: u64,
+    file_len: u64,
+) -> io::Result<Option<u64>> {
     const WINDOW: usize = 2 * MAX_BLOCK_SIZE + HEADER_LEN;
     let mut pos = from;
     let mut buf = vec![0u8; WINDOW];
@@ -271,7 +278,9 @@ pub(crate) mod tests {
             let n = compressor.deflate_compress(piece, &mut deflated).unwrap();
             deflated.truncate(n);
             let block_len = HEADER_LEN + n + FOOTER_LEN;
-            out.extend_from_slice(&[0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0]);
+            out.extend_from_slice(&[
+                0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0,
+            ]);
             out.extend_from_slice(&((block_len - 1) as u16).to_le_bytes());
             out.extend_from_slice(&deflated);
             let mut crc = Crc::new();
@@ -324,7 +333,9 @@ pub(crate) mod tests {
 
     #[test]
     fn finds_block_starts_from_any_offset() {
-        let data: Vec<u8> = (0..100_000u32).flat_map(|i| (i * 7919).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..100_000u32)
+            .flat_map(|i| (i * 7919).to_le_bytes())
+            .collect();
         let file = bgzf(&data, 30_000);
         let mut starts = Vec::new();
         let mut reader = BlockReader::new(Cursor::new(&file));
@@ -335,7 +346,11 @@ pub(crate) mod tests {
         let mut cursor = Cursor::new(&file);
         for from in [0, 1, starts[1] - 1, starts[1], starts[1] + 1, starts[2] + 5] {
             let expected = starts.iter().copied().find(|s| *s >= from);
-            assert_eq!(next_block_start(&mut cursor, from, len).unwrap(), expected, "from {from}");
+            assert_eq!(
+                next_block_start(&mut cursor, from, len).unwrap(),
+                expected,
+                "from {from}"
+            );
         }
         assert_eq!(next_block_start(&mut cursor, len, len).unwrap(), None);
     }

@@ -139,7 +139,10 @@ mod tests {
         assert_eq!(e.to_string(), "x.vcf: line 12: POS \"abc\" is not a number");
         let e = Error::new(
             "x.vcf.gz",
-            Position::Virtual { block: 100, within: 7 },
+            Position::Virtual {
+                block: 100,
+                within: 7,
+            },
             ErrorKind::Record("bad".into()),
         );
         assert_eq!(

@@ -68,7 +68,11 @@ impl VariantIndex {
             })
             .ok_or_else(|| bad("the index has no contig names (is it a VCF index?)".into()))?;
         let bits = index.min_shift() as u32 + 3 * index.depth() as u32;
-        let max_position = if bits >= 62 { i64::MAX } else { (1i64 << bits) - 1 };
+        let max_position = if bits >= 62 {
+            i64::MAX
+        } else {
+            (1i64 << bits) - 1
+        };
         Ok(Self {
             path: path.to_path_buf(),
             index,
@@ -97,7 +101,11 @@ impl VariantIndex {
             }
             let to_position = |p: i64| {
                 NoodlesPosition::try_from(p as usize).map_err(|e| {
-                    Error::new(&self.path, Position::File, ErrorKind::Index(format!("position {p}: {e}")))
+                    Error::new(
+                        &self.path,
+                        Position::File,
+                        ErrorKind::Index(format!("position {p}: {e}")),
+                    )
                 })
             };
             let interval = Interval::from(to_position(start)?..=to_position(end)?);
@@ -121,7 +129,9 @@ impl VariantIndex {
 }
 
 /// Sorts chunks and merges the ones that overlap or touch, so no line is read twice.
-fn merge(mut chunks: Vec<(VirtualPosition, VirtualPosition)>) -> Vec<(VirtualPosition, VirtualPosition)> {
+fn merge(
+    mut chunks: Vec<(VirtualPosition, VirtualPosition)>,
+) -> Vec<(VirtualPosition, VirtualPosition)> {
     chunks.sort();
     let mut merged: Vec<(VirtualPosition, VirtualPosition)> = Vec::with_capacity(chunks.len());
     for (start, end) in chunks {
@@ -143,7 +153,19 @@ mod tests {
 
     #[test]
     fn merge_joins_overlapping_and_touching_chunks() {
-        let merged = merge(vec![(v(10, 0), v(20, 5)), (v(0, 0), v(5, 0)), (v(20, 5), v(30, 0)), (v(40, 0), v(50, 0))]);
-        assert_eq!(merged, vec![(v(0, 0), v(5, 0)), (v(10, 0), v(30, 0)), (v(40, 0), v(50, 0))]);
+        let merged = merge(vec![
+            (v(10, 0), v(20, 5)),
+            (v(0, 0), v(5, 0)),
+            (v(20, 5), v(30, 0)),
+            (v(40, 0), v(50, 0)),
+        ]);
+        assert_eq!(
+            merged,
+            vec![
+                (v(0, 0), v(5, 0)),
+                (v(10, 0), v(30, 0)),
+                (v(40, 0), v(50, 0))
+            ]
+        );
     }
 }

@@ -47,4 +47,6 @@ mod record;
 
 pub use error::{Error, ErrorKind, Position, Result};
 pub use header::Header;
-pub use reader::{Compression, Reader, ReaderBuilder, ReaderOptions, plan_splits, read_header, schema};
+pub use reader::{
+    Compression, Reader, ReaderBuilder, ReaderOptions, plan_splits, read_header, schema,
+};

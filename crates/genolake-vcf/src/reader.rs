@@ -74,12 +74,23 @@ impl Default for ReaderOptions {
 pub fn read_header(path: impl AsRef<Path>, stringency: Stringency) -> Result<Header> {
     let path = path.as_ref();
     let compression = detect_compression(path)?;
-    let mut input = LineInput::open(path, compression, Bounds::Split { start: 0, end: u64::MAX })?;
+    let mut input = LineInput::open(
+        path,
+        compression,
+        Bounds::Split {
+            start: 0,
+            end: u64::MAX,
+        },
+    )?;
     let mut parser = HeaderParser::new(stringency);
     while let Some(line) = input.next_line()? {
         let position = line.position;
         let text = std::str::from_utf8(line.bytes).map_err(|_| {
-            Error::new(path, position, ErrorKind::Header("the header line is not UTF-8".into()))
+            Error::new(
+                path,
+                position,
+                ErrorKind::Header("the header line is not UTF-8".into()),
+            )
         })?;
         let done = parser
             .feed(text)
@@ -103,7 +114,9 @@ pub fn schema(header: &Header, options: &ReaderOptions) -> std::result::Result<S
 /// gzip cannot be entered mid-stream, so it is always one split.
 pub fn plan_splits(path: impl AsRef<Path>, target: usize) -> Result<Vec<Split>> {
     let path = path.as_ref();
-    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
     if detect_compression(path)? == Compression::Gzip {
         return Ok(vec![Split::whole(path)]);
     }

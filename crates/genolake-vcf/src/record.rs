@@ -17,10 +17,12 @@ use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, 
 use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
 use genolake_core::builder::{
-    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings, StringColumn,
-    struct_array,
+    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings,
+    StringColumn, struct_array,
 };
-use genolake_core::schema::{self as names, genotype_field_name, list_of, string_map, value_data_type};
+use genolake_core::schema::{
+    self as names, genotype_field_name, list_of, string_map, value_data_type,
+};
 use genolake_core::{Region, Stringency};
 
 use crate::header::Header;
@@ -138,7 +140,14 @@ impl RecordDecoder {
                 columns.push(ValueColumn::new(def));
             }
             let seen = vec![false; columns.len()];
-            (Some(InfoColumns { columns, index, seen }), None)
+            (
+                Some(InfoColumns {
+                    columns,
+                    index,
+                    seen,
+                }),
+                None,
+            )
         } else {
             fields.push(Field::new(names::ATTRIBUTES, string_map(), true));
             (None, Some(MapColumn::default()))
@@ -152,7 +161,13 @@ impl RecordDecoder {
                     return Err(format!("sample {missing:?} is not in the file's header"));
                 }
                 let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
-                Some(header.samples.iter().map(|s| wanted.contains(s.as_str())).collect::<Vec<bool>>())
+                Some(
+                    header
+                        .samples
+                        .iter()
+                        .map(|s| wanted.contains(s.as_str()))
+                        .collect::<Vec<bool>>(),
+                )
             }
         };
         let selected_names: Vec<&str> = header
@@ -351,7 +366,8 @@ impl RecordDecoder {
             None => start + reference.len() as i64,
         };
         if !self.regions.is_empty() {
-            let contig = std::str::from_utf8(chrom).map_err(|_| "CHROM is not UTF-8".to_string())?;
+            let contig =
+                std::str::from_utf8(chrom).map_err(|_| "CHROM is not UTF-8".to_string())?;
             if !Region::any_overlaps(&self.regions, contig, start, end) {
                 return Ok(Outcome::OutsideRegions);
             }
@@ -433,7 +449,10 @@ impl RecordDecoder {
                         .push(v)
                         .map_err(|e| format!("INFO {}: {e}", lossy(key)))?,
                     (None, _) => {
-                        return Err(format!("INFO key {:?} has no value but is not a Flag", lossy(key)));
+                        return Err(format!(
+                            "INFO key {:?} has no value but is not a Flag",
+                            lossy(key)
+                        ));
                     }
                 }
             }
@@ -446,7 +465,11 @@ impl RecordDecoder {
         Ok(())
     }
 
-    fn decode_genotypes(&mut self, columns: &mut Columns<'_>, n_alleles: usize) -> Result<(), String> {
+    fn decode_genotypes(
+        &mut self,
+        columns: &mut Columns<'_>,
+        n_alleles: usize,
+    ) -> Result<(), String> {
         let g = &mut self.genotypes;
         let n_samples = self.n_samples;
         let before = *g.offsets.last().unwrap_or(&0);
@@ -475,13 +498,14 @@ impl RecordDecoder {
                 let mut seen = 0usize;
                 let mut rest = columns.take_rest();
                 // Most cohorts: GT alone, diploid, every sample read.
-                if gt_only && g.selected.is_none() && g.other.is_none() {
-                    if let Some(bytes) = rest {
-                        if g.gt.push_diploid_row(bytes, n_samples, n_alleles) {
-                            seen = n_samples;
-                            rest = None;
-                        }
-                    }
+                if gt_only
+                    && g.selected.is_none()
+                    && g.other.is_none()
+                    && let Some(bytes) = rest
+                    && g.gt.push_diploid_row(bytes, n_samples, n_alleles)
+                {
+                    seen = n_samples;
+                    rest = None;
                 }
                 // Sample fields are short: plain byte loops find their ends
                 // faster than memchr, whose set-up would dominate.
@@ -497,10 +521,8 @@ impl RecordDecoder {
                     if !wanted || no_keys {
                         let end = bytes.iter().position(|&b| b == b'\t');
                         rest = end.map(|i| &bytes[i + 1..]);
-                        if wanted {
-                            if let Some(other) = &mut g.other {
-                                other.close();
-                            }
+                        if wanted && let Some(other) = &mut g.other {
+                            other.close();
                         }
                         continue;
                     }
@@ -601,7 +623,11 @@ impl GenotypeColumns {
     /// or the end) and returns what follows its tab, if anything. Fields are
     /// found in the same pass that finds the sample's end.
     #[inline]
-    fn decode_sample<'a>(&mut self, bytes: &'a [u8], n_alleles: usize) -> Result<Option<&'a [u8]>, String> {
+    fn decode_sample<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        n_alleles: usize,
+    ) -> Result<Option<&'a [u8]>, String> {
         let mut pos = 0;
         let mut k = 0;
         let next = loop {
@@ -624,7 +650,10 @@ impl GenotypeColumns {
                 Slot::Field(i) => {
                     let i = *i;
                     self.fields[i].push_format_value(rest).map_err(|e| {
-                        format!("FORMAT {}: {e}", String::from_utf8_lossy(&self.format_key(k)))
+                        format!(
+                            "FORMAT {}: {e}",
+                            String::from_utf8_lossy(&self.format_key(k))
+                        )
                     })?
                 }
                 Slot::Other(key) => {
@@ -659,7 +688,11 @@ impl GenotypeColumns {
     }
 
     fn format_key(&self, k: usize) -> Vec<u8> {
-        self.format.split(|b| *b == b':').nth(k).unwrap_or_default().to_vec()
+        self.format
+            .split(|b| *b == b':')
+            .nth(k)
+            .unwrap_or_default()
+            .to_vec()
     }
 
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
@@ -784,7 +817,10 @@ mod tests {
             parser.feed(line).unwrap();
         }
         let header = parser.finish().unwrap();
-        let options = ReaderOptions { stringency, ..Default::default() };
+        let options = ReaderOptions {
+            stringency,
+            ..Default::default()
+        };
         RecordDecoder::new(&header, &options).unwrap()
     }
 

@@ -68,7 +68,10 @@ fn misdeclared_numbers_fail_strict_and_are_skipped_lenient() {
             .collect::<Result<Vec<_>, _>>()
             .unwrap_err()
             .to_string();
-        assert!(err.contains(file) && err.contains(key) && err.contains("Number=1"), "{err}");
+        assert!(
+            err.contains(file) && err.contains(key) && err.contains("Number=1"),
+            "{err}"
+        );
         let reader = genolake_vcf::Reader::builder(&path)
             .options(ReaderOptions {
                 stringency: Stringency::Lenient,

@@ -19,7 +19,12 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn read(path: &Path, stringency: Stringency) -> (Result<usize, String>, u64) {
-    let reader = Reader::builder(path).options(ReaderOptions { stringency, ..Default::default() }).build();
+    let reader = Reader::builder(path)
+        .options(ReaderOptions {
+            stringency,
+            ..Default::default()
+        })
+        .build();
     let mut reader = match reader {
         Ok(r) => r,
         Err(e) => return (Err(e.to_string()), 0),
@@ -38,17 +43,47 @@ fn read(path: &Path, stringency: Stringency) -> (Result<usize, String>, u64) {
 /// Undeclared keys are the exception under lenient stringency: the record is
 /// kept (INFO values dropped with a warning, FORMAT values in `otherFields`).
 const BAD_RECORDS: &[(&str, &[&str])] = &[
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/|1\t0/0\n", &["line 6", "GT \"0/|1\"", "where an allele"]),
-    ("1\tabc\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n", &["line 6", "POS \"abc\""]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\t1/1\n", &["line 6", "3 sample columns", "2 samples"]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\n", &["line 6", "1 sample columns"]),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/|1\t0/0\n",
+        &["line 6", "GT \"0/|1\"", "where an allele"],
+    ),
+    (
+        "1\tabc\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "POS \"abc\""],
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\t1/1\n",
+        &["line 6", "3 sample columns", "2 samples"],
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\n",
+        &["line 6", "1 sample columns"],
+    ),
     ("1\t100\t.\tA\tG\n", &["line 6", "at least 8"]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=x\tGT\t0/1\t0/0\n", &["line 6", "INFO DP", "not an Integer"]),
-    ("1\t100\t.\tA\tG\tlow\tPASS\tDP=3\tGT\t0/1\t0/0\n", &["line 6", "QUAL"]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tXX=1\tGT\t0/1\t0/0\n", &["line 6", "INFO key \"XX\" is not defined"]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT:ZZ\t0/1:1\t0/0:2\n", &["line 6", "FORMAT key \"ZZ\""]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/2\t0/0\n", &["line 6", "allele 2", "only 2 alleles"]),
-    ("1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1:5\t0/0\n", &["line 6", "more values than the 1 FORMAT keys"]),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=x\tGT\t0/1\t0/0\n",
+        &["line 6", "INFO DP", "not an Integer"],
+    ),
+    (
+        "1\t100\t.\tA\tG\tlow\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "QUAL"],
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tXX=1\tGT\t0/1\t0/0\n",
+        &["line 6", "INFO key \"XX\" is not defined"],
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT:ZZ\t0/1:1\t0/0:2\n",
+        &["line 6", "FORMAT key \"ZZ\""],
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/2\t0/0\n",
+        &["line 6", "allele 2", "only 2 alleles"],
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1:5\t0/0\n",
+        &["line 6", "more values than the 1 FORMAT keys"],
+    ),
 ];
 
 #[test]
@@ -63,7 +98,11 @@ fn strict_mode_names_the_line_and_lenient_mode_skips_it() {
         for word in *words {
             assert!(err.contains(word), "error {err:?} should mention {word:?}");
         }
-        let expected = if bad.contains("XX=1") || bad.contains("GT:ZZ") { (Ok(3), 0) } else { (Ok(2), 1) };
+        let expected = if bad.contains("XX=1") || bad.contains("GT:ZZ") {
+            (Ok(3), 0)
+        } else {
+            (Ok(2), 1)
+        };
         assert_eq!(read(&path, Stringency::Lenient), expected, "{bad}");
         assert_eq!(read(&path, Stringency::Silent), expected, "{bad}");
     }
@@ -85,15 +124,19 @@ fn a_broken_info_header_line_is_an_error_naming_its_line() {
     let text = format!("{HEADER}{GOOD}").replace("Type=Integer", "Type=Int");
     let path = write(dir.path(), "header.vcf", text.as_bytes());
     let err = read(&path, Stringency::Strict).0.unwrap_err();
-    assert!(err.contains("line 2") && err.contains("INFO DP") && err.contains("Int"), "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("INFO DP") && err.contains("Int"),
+        "{err}"
+    );
     // Lenient: the definition is dropped, so DP values are dropped with a warning.
     assert_eq!(read(&path, Stringency::Lenient), (Ok(1), 0));
 }
 
 #[test]
 fn truncated_bgzf_is_an_error_with_a_byte_offset() {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/glow/tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/data/glow/tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz",
+    );
     let bytes = std::fs::read(source).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "cut.vcf.gz", &bytes[..bytes.len() * 2 / 3]);
@@ -105,7 +148,9 @@ fn truncated_bgzf_is_an_error_with_a_byte_offset() {
 
 #[test]
 fn a_missing_file_names_the_path() {
-    let err = read(Path::new("/nonexistent/x.vcf"), Stringency::Strict).0.unwrap_err();
+    let err = read(Path::new("/nonexistent/x.vcf"), Stringency::Strict)
+        .0
+        .unwrap_err();
     assert!(err.contains("/nonexistent/x.vcf"), "{err}");
 }
 
@@ -113,8 +158,18 @@ fn a_missing_file_names_the_path() {
 fn windows_line_endings_read_like_unix_ones() {
     let dir = tempfile::tempdir().unwrap();
     let unix = write(dir.path(), "unix.vcf", format!("{HEADER}{GOOD}").as_bytes());
-    let windows = write(dir.path(), "win.vcf", format!("{HEADER}{GOOD}").replace('\n', "\r\n").as_bytes());
-    let a: Vec<_> = Reader::open(&unix).unwrap().collect::<Result<_, _>>().unwrap();
-    let b: Vec<_> = Reader::open(&windows).unwrap().collect::<Result<_, _>>().unwrap();
+    let windows = write(
+        dir.path(),
+        "win.vcf",
+        format!("{HEADER}{GOOD}").replace('\n', "\r\n").as_bytes(),
+    );
+    let a: Vec<_> = Reader::open(&unix)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let b: Vec<_> = Reader::open(&windows)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(a, b);
 }

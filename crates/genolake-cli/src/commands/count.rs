@@ -49,7 +49,10 @@ pub fn run(args: Args) -> Result<()> {
                 scope.spawn(|| -> Result<(u64, u64, u64)> {
                     let (mut rows, mut genotypes, mut skipped) = (0u64, 0u64, 0u64);
                     loop {
-                        let next = queue.lock().map_err(|_| anyhow!("a worker panicked"))?.next();
+                        let next = queue
+                            .lock()
+                            .map_err(|_| anyhow!("a worker panicked"))?
+                            .next();
                         let Some((split, header)) = next else { break };
                         let mut reader = genolake_vcf::Reader::builder(&split.path)
                             .options(options.clone())
@@ -73,7 +76,10 @@ pub fn run(args: Args) -> Result<()> {
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err(anyhow!("a decoding thread panicked"))))
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(anyhow!("a decoding thread panicked")))
+            })
             .collect()
     });
     drop(bar);

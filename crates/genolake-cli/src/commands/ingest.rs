@@ -74,7 +74,9 @@ async fn ingest(args: Args, threads: usize) -> Result<()> {
     let provenance = Provenance::from_paths(&args.inputs, recorded_options).await?;
 
     let progress = Arc::new(Progress::default());
-    let ctx = genolake_sql::SessionBuilder::new().target_partitions(threads).build();
+    let ctx = genolake_sql::SessionBuilder::new()
+        .target_partitions(threads)
+        .build();
     let table = genolake_sql::vcf_table(&args.inputs, options, Some(progress.clone()))?;
     let input = ctx.read_table(table)?;
     let location = table_location(&args.table)?;

@@ -40,17 +40,22 @@ pub fn run(args: Args) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
-        let ctx = genolake_sql::SessionBuilder::new().target_partitions(threads).build();
+        let ctx = genolake_sql::SessionBuilder::new()
+            .target_partitions(threads)
+            .build();
         let df = genolake_sql::run_statements(&ctx, &args.query).await?;
         match &args.output {
             Some(path) => {
-                let file = File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-                let mut out = genolake_sql::write_dataframe(df, args.format, BufWriter::new(file)).await?;
+                let file = File::create(path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?;
+                let mut out =
+                    genolake_sql::write_dataframe(df, args.format, BufWriter::new(file)).await?;
                 out.flush()?;
             }
             None => {
                 let stdout = std::io::stdout();
-                let mut out = genolake_sql::write_dataframe(df, args.format, BufWriter::new(stdout)).await?;
+                let mut out =
+                    genolake_sql::write_dataframe(df, args.format, BufWriter::new(stdout)).await?;
                 out.flush()?;
             }
         }

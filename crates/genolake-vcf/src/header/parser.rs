@@ -19,7 +19,9 @@ pub fn parse_meta_line(line: &str) -> Result<MetaLine, String> {
         return Err(format!("meta-information line \"##{line}\" has no '='"));
     };
     if key.is_empty() {
-        return Err(format!("meta-information line \"##{line}\" has an empty key"));
+        return Err(format!(
+            "meta-information line \"##{line}\" has an empty key"
+        ));
     }
     let value = if value.starts_with('<') {
         MetaValue::Structured(parse_structured(value)?)
@@ -52,7 +54,9 @@ pub fn parse_structured(value: &str) -> Result<Vec<(String, String)>, String> {
             key.push(c);
         }
         if key.is_empty() {
-            return Err(format!("structured value {value:?} has a field with no name"));
+            return Err(format!(
+                "structured value {value:?} has a field with no name"
+            ));
         }
         let mut val = String::new();
         if chars.peek() == Some(&'"') {
@@ -145,7 +149,9 @@ fn parse_definition(kind: &str, value: &MetaValue) -> Result<Definition, String>
         .ok_or_else(|| format!("{kind} {id} has no Type"))
         .and_then(|t| parse_type(t).map_err(|e| format!("{kind} {id}: {e}")))?;
     if kind == "FORMAT" && value_type == ValueType::Flag {
-        return Err(format!("FORMAT {id} has Type=Flag, which FORMAT does not allow"));
+        return Err(format!(
+            "FORMAT {id} has Type=Flag, which FORMAT does not allow"
+        ));
     }
     Ok(Definition {
         id: id.to_string(),
@@ -243,7 +249,9 @@ impl HeaderParser {
                 // Kept as text so that a writer still reproduces it.
                 MetaLine {
                     key: line.split('=').next().unwrap_or_default().to_string(),
-                    value: MetaValue::Text(line.split_once('=').map(|x| x.1).unwrap_or("").to_string()),
+                    value: MetaValue::Text(
+                        line.split_once('=').map(|x| x.1).unwrap_or("").to_string(),
+                    ),
                 }
             }
         };
@@ -265,7 +273,9 @@ impl HeaderParser {
                         Some(l) => match l.parse::<u64>() {
                             Ok(l) => Some(l),
                             Err(_) => {
-                                self.tolerate(format!("contig {id} has length {l:?}, not a number"))?;
+                                self.tolerate(format!(
+                                    "contig {id} has length {l:?}, not a number"
+                                ))?;
                                 None
                             }
                         },
@@ -291,7 +301,8 @@ impl HeaderParser {
         };
         match list.iter().find(|d| d.id == def.id) {
             None => list.push(def),
-            Some(existing) if existing.number == def.number && existing.value_type == def.value_type => {}
+            Some(existing)
+                if existing.number == def.number && existing.value_type == def.value_type => {}
             Some(_) => {
                 let id = def.id;
                 self.tolerate(format!(
@@ -369,7 +380,10 @@ mod tests {
         assert_eq!(h.meta.len(), 7);
         assert_eq!(h.infos.len(), 2);
         assert_eq!(h.info("AF").unwrap().number, Number::A);
-        assert_eq!(h.info("AF").unwrap().description, "Allele \"Frequency\", per ALT");
+        assert_eq!(
+            h.info("AF").unwrap().description,
+            "Allele \"Frequency\", per ALT"
+        );
         assert_eq!(h.format("HQ").unwrap().number, Number::Count(2));
         assert_eq!(h.contigs[0].length, Some(62435964));
         assert_eq!(h.samples, ["NA1", "NA 2"]);

@@ -94,11 +94,13 @@ impl ReaderBuilder {
         let decoder = RecordDecoder::new(&header, &options)
             .map_err(|e| Error::new(&path, Position::File, ErrorKind::Options(e)))?;
         let compression = detect_compression(&path)?;
-        let index = if options.regions.is_empty() || !options.use_index || compression != Compression::Bgzf {
-            None
-        } else {
-            find_index(&path)
-        };
+        let index =
+            if options.regions.is_empty() || !options.use_index || compression != Compression::Bgzf
+            {
+                None
+            } else {
+                find_index(&path)
+            };
         let bounds = match index {
             Some(index_path) => {
                 let index = VariantIndex::read(&index_path)?;
@@ -125,7 +127,10 @@ impl ReaderBuilder {
             input,
             decoder,
             stringency: options.stringency,
-            batch_size: options.batch_size.unwrap_or_else(|| default_batch_size(selected)).max(1),
+            batch_size: options
+                .batch_size
+                .unwrap_or_else(|| default_batch_size(selected))
+                .max(1),
             progress: self.progress,
             reported_bytes: 0,
             skipped: 0,

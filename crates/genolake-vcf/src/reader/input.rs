@@ -74,6 +74,9 @@ pub enum Bounds {
     Chunks(Vec<(VirtualPosition, VirtualPosition)>),
 }
 
+// The BGZF reader holds its inflate state inline; boxing it would cost a
+// pointer chase per block for nothing, as there is one `Source` per reader.
+#[allow(clippy::large_enum_variant)]
 enum Source {
     Plain(BufReader<File>),
     Gzip(MultiGzDecoder<Counting<BufReader<File>>>),
@@ -122,7 +125,10 @@ impl LineInput {
         let reader = BufReader::with_capacity(1 << 16, file);
         let source = match compression {
             Compression::None => Source::Plain(reader),
-            Compression::Gzip => Source::Gzip(MultiGzDecoder::new(Counting { inner: reader, count: 0 })),
+            Compression::Gzip => Source::Gzip(MultiGzDecoder::new(Counting {
+                inner: reader,
+                count: 0,
+            })),
             Compression::Bgzf => Source::Bgzf(BlockReader::new(reader)),
         };
         let mut input = LineInput {
@@ -149,7 +155,9 @@ impl LineInput {
                     return Err(Error::new(
                         path,
                         Position::File,
-                        ErrorKind::Index("an index can only be used with a BGZF-compressed file".into()),
+                        ErrorKind::Index(
+                            "an index can only be used with a BGZF-compressed file".into(),
+                        ),
                     ));
                 }
                 chunks.reverse();
@@ -196,7 +204,8 @@ impl LineInput {
                 let first = if start == 0 {
                     Some(0)
                 } else {
-                    bgzf::next_block_start(reader.get_mut(), start, file_len).map_err(|e| Error::io(&self.path, e))?
+                    bgzf::next_block_start(reader.get_mut(), start, file_len)
+                        .map_err(|e| Error::io(&self.path, e))?
                 };
                 match first {
                     Some(block) if block < end => {
@@ -249,7 +258,9 @@ impl LineInput {
         self.owned_end = None;
         self.chunk_end = Some(end);
         if let Source::Bgzf(reader) = &mut self.source {
-            reader.seek(begin.block).map_err(|e| Error::io(&self.path, e))?;
+            reader
+                .seek(begin.block)
+                .map_err(|e| Error::io(&self.path, e))?;
         }
         if !self.fill()? {
             return self.next_chunk();
@@ -267,7 +278,13 @@ impl LineInput {
         self.compact();
         let path = &self.path;
         match &mut self.source {
-            Source::Plain(r) => read_some(r, &mut self.buf, path, &mut self.eof, &mut self.compressed_read),
+            Source::Plain(r) => read_some(
+                r,
+                &mut self.buf,
+                path,
+                &mut self.eof,
+                &mut self.compressed_read,
+            ),
             Source::Gzip(r) => {
                 let more = read_some(r, &mut self.buf, path, &mut self.eof, &mut 0)?;
                 self.compressed_read = r.get_ref().count;
@@ -281,7 +298,9 @@ impl LineInput {
                         self.blocks.push((at, info.offset));
                         if self.owned_end.is_none() {
                             self.owned_end = match self.chunk_end {
-                                Some(end) if info.offset == end.block => Some(at + end.within as usize),
+                                Some(end) if info.offset == end.block => {
+                                    Some(at + end.within as usize)
+                                }
                                 Some(end) if info.offset > end.block => Some(at),
                                 Some(_) => None,
                                 // The line starting exactly at the first block
@@ -304,7 +323,11 @@ impl LineInput {
                             Some(io) => ErrorKind::Io(io),
                             None => ErrorKind::Compression(e.message),
                         };
-                        return Err(Error::new(path.clone(), Position::CompressedOffset(e.offset), kind));
+                        return Err(Error::new(
+                            path.clone(),
+                            Position::CompressedOffset(e.offset),
+                            kind,
+                        ));
                     }
                 }
             },

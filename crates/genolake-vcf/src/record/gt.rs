@@ -42,12 +42,15 @@ impl GtColumns {
     #[inline]
     pub(crate) fn push(&mut self, raw: &[u8], n_alleles: usize) -> Result<(), String> {
         // The common case: two single-digit (or missing) alleles.
-        if let &[a, sep, b] = raw {
-            if (sep == b'/' || sep == b'|') && allele_digit(a, n_alleles) && allele_digit(b, n_alleles) {
-                self.alleles.push(digit_value(a));
-                self.alleles.push(digit_value(b));
-                return Ok(self.close(sep == b'|'));
-            }
+        if let &[a, sep, b] = raw
+            && (sep == b'/' || sep == b'|')
+            && allele_digit(a, n_alleles)
+            && allele_digit(b, n_alleles)
+        {
+            self.alleles.push(digit_value(a));
+            self.alleles.push(digit_value(b));
+            self.close(sep == b'|');
+            return Ok(());
         }
         let phased = parse_gt(raw, n_alleles, &mut self.alleles)?;
         self.close(phased);
@@ -152,11 +155,11 @@ pub(crate) fn parse_gt(raw: &[u8], n_alleles: usize, calls: &mut Vec<i32>) -> Re
     let lossy = || String::from_utf8_lossy(raw);
     let mut phased = false;
     let mut i = 0;
-    if let Some(&first) = raw.first() {
-        if first == b'|' || first == b'/' {
-            phased = first == b'|';
-            i = 1;
-        }
+    if let Some(&first) = raw.first()
+        && (first == b'|' || first == b'/')
+    {
+        phased = first == b'|';
+        i = 1;
     }
     loop {
         let Some(&b) = raw.get(i) else {
@@ -250,7 +253,10 @@ mod tests {
         }
         let err = gt("0/3", 2).unwrap_err();
         assert!(err.contains("allele 3"), "{err}");
-        assert!(gt("0/2", 2).is_err(), "the fast path checks the allele count too");
+        assert!(
+            gt("0/2", 2).is_err(),
+            "the fast path checks the allele count too"
+        );
     }
 
     #[test]
@@ -265,12 +271,24 @@ mod tests {
         assert_eq!(a.0.as_ref(), b.0.as_ref());
         assert_eq!(a.1.as_ref(), b.1.as_ref());
         let mut columns = GtColumns::default();
-        for (row, n) in [(&b"0/1\t1|2"[..], 2), (b"0/1\t1", 2), (b"0/1\t1/1", 3), (b"0/1 1/1", 2), (b"0/10", 1)] {
-            assert!(!columns.push_diploid_row(row, n, 2), "{:?}", String::from_utf8_lossy(row));
+        for (row, n) in [
+            (&b"0/1\t1|2"[..], 2),
+            (b"0/1\t1", 2),
+            (b"0/1\t1/1", 3),
+            (b"0/1 1/1", 2),
+            (b"0/10", 1),
+        ] {
+            assert!(
+                !columns.push_diploid_row(row, n, 2),
+                "{:?}",
+                String::from_utf8_lossy(row)
+            );
         }
         assert_eq!(columns.len(), 0);
         // A long row crosses the 64-genotype words of the phasing bits.
-        let row: Vec<String> = (0..150).map(|i| if i % 3 == 0 { "0|1" } else { "1/0" }.to_string()).collect();
+        let row: Vec<String> = (0..150)
+            .map(|i| if i % 3 == 0 { "0|1" } else { "1/0" }.to_string())
+            .collect();
         let mut columns = GtColumns::default();
         assert!(columns.push_diploid_row(row.join("\t").as_bytes(), 150, 2));
         let (phased, _) = columns.finish().unwrap();

@@ -1,7 +1,9 @@
 //! Typed INFO and FORMAT values: parsing a field's text into its column.
 
 use arrow::datatypes::{Float64Type, Int32Type};
-use genolake_core::builder::{BoolColumn, ColumnBuilder, ListColumn, PrimitiveColumn, StringColumn};
+use genolake_core::builder::{
+    BoolColumn, ColumnBuilder, ListColumn, PrimitiveColumn, StringColumn,
+};
 use genolake_core::schema::ValueType;
 
 use crate::header::Definition;
@@ -28,7 +30,9 @@ impl ValueColumn {
             (ValueType::String | ValueType::Character, true) => Self::Str(StringColumn::default()),
             (ValueType::Integer, false) => Self::IntList(ListColumn::default()),
             (ValueType::Float, false) => Self::FloatList(ListColumn::default()),
-            (ValueType::String | ValueType::Character, false) => Self::StrList(ListColumn::default()),
+            (ValueType::String | ValueType::Character, false) => {
+                Self::StrList(ListColumn::default())
+            }
         }
     }
 
@@ -125,19 +129,19 @@ impl ValueColumn {
                         .position(|b| !(b.is_ascii_digit() || *b == b'-' || *b == b'+'))
                         .unwrap_or(bytes.len()),
                 };
-                if ends_format_value(bytes.get(end)) {
-                    if let Some(v) = parse_i32_fast(&bytes[..end]) {
-                        c.push(v);
-                        return Ok(end);
-                    }
+                if ends_format_value(bytes.get(end))
+                    && let Some(v) = parse_i32_fast(&bytes[..end])
+                {
+                    c.push(v);
+                    return Ok(end);
                 }
             }
             Self::IntList(c) => {
-                if let Some(end) = push_int_list(c.items(), bytes) {
-                    if ends_format_value(bytes.get(end)) {
-                        c.close();
-                        return Ok(end);
-                    }
+                if let Some(end) = push_int_list(c.items(), bytes)
+                    && ends_format_value(bytes.get(end))
+                {
+                    c.close();
+                    return Ok(end);
                 }
             }
             _ => {}
@@ -271,7 +275,10 @@ pub(crate) fn parse_i64(raw: &[u8]) -> Option<i64> {
 fn not_integer(raw: &[u8]) -> String {
     let digits = raw.strip_prefix(b"-").unwrap_or(raw);
     if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
-        format!("{} does not fit a 32-bit Integer", String::from_utf8_lossy(raw))
+        format!(
+            "{} does not fit a 32-bit Integer",
+            String::from_utf8_lossy(raw)
+        )
     } else {
         format!("{:?} is not an Integer", String::from_utf8_lossy(raw))
     }
@@ -297,7 +304,14 @@ mod tests {
         assert_eq!(parse_i32_fast(b"-7"), Some(-7));
         assert_eq!(parse_i32_fast(b"+7"), Some(7));
         assert_eq!(parse_i32_fast(b"2147483647"), Some(i32::MAX));
-        for bad in [&b""[..], b"-", b"1.5", b"abc", b"2147483648", b"99999999999"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b"1.5",
+            b"abc",
+            b"2147483648",
+            b"99999999999",
+        ] {
             assert!(parse_i32_fast(bad).is_none(), "{bad:?}");
         }
     }
@@ -310,7 +324,9 @@ mod tests {
         }
         let a = items.finish().unwrap();
         let a = a.as_primitive::<Int32Type>();
-        Ok((0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect())
+        Ok((0..a.len())
+            .map(|i| a.is_valid(i).then(|| a.value(i)))
+            .collect())
     }
 
     #[test]
@@ -319,7 +335,18 @@ mod tests {
         assert_eq!(int_list("5,.,7"), Ok(vec![Some(5), None, Some(7)]));
         assert_eq!(int_list("."), Ok(vec![None]));
         assert_eq!(int_list("+2147483647"), Ok(vec![Some(i32::MAX)]));
-        for bad in ["", "1,", ",1", "1,,2", "1.5", "x", "1;2", "2147483648", "..", "-"] {
+        for bad in [
+            "",
+            "1,",
+            ",1",
+            "1,,2",
+            "1.5",
+            "x",
+            "1;2",
+            "2147483648",
+            "..",
+            "-",
+        ] {
             assert!(int_list(bad).is_err(), "{bad:?}");
         }
         assert!(int_list("3,x7").unwrap_err().contains("\"x7\""));

@@ -23,10 +23,9 @@ pub fn bcftools(args: &[&str]) -> Option<String> {
         eprintln!("GENOLAKE_SKIP_PEERS is set: not comparing with bcftools");
         return None;
     }
-    let output = Command::new("bcftools")
-        .args(args)
-        .output()
-        .expect("bcftools is needed for this test (apt-get install bcftools), or set GENOLAKE_SKIP_PEERS=1");
+    let output = Command::new("bcftools").args(args).output().expect(
+        "bcftools is needed for this test (apt-get install bcftools), or set GENOLAKE_SKIP_PEERS=1",
+    );
     assert!(
         output.status.success(),
         "bcftools {args:?} failed: {}",
@@ -95,14 +94,23 @@ fn joined(array: &ArrayRef, i: usize, sep: &str) -> String {
         return ".".into();
     }
     let strings = list.as_string::<i32>();
-    strings.iter().map(|s| s.unwrap_or(".")).collect::<Vec<_>>().join(sep)
+    strings
+        .iter()
+        .map(|s| s.unwrap_or("."))
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// Prints batches as `query_format(header)` makes bcftools print records.
 pub fn render(header: &Header, batches: &[RecordBatch]) -> Vec<String> {
     let mut lines = Vec::new();
     for batch in batches {
-        let col = |name: &str| batch.column_by_name(name).unwrap_or_else(|| panic!("no column {name}")).clone();
+        let col = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap_or_else(|| panic!("no column {name}"))
+                .clone()
+        };
         let contig = col("contigName");
         let start = col("start");
         let end = col("end");
@@ -133,14 +141,22 @@ pub fn render(header: &Header, batches: &[RecordBatch]) -> Vec<String> {
                 let structs: &StructArray = list.as_struct();
                 for j in 0..structs.len() {
                     line.push('\t');
-                    line.push_str(structs.column_by_name("sampleId").unwrap().as_string::<i32>().value(j));
+                    line.push_str(
+                        structs
+                            .column_by_name("sampleId")
+                            .unwrap()
+                            .as_string::<i32>()
+                            .value(j),
+                    );
                     for format in &header.formats {
                         line.push('#');
                         if format.id == "GT" {
                             line.push_str(&render_gt(structs, j));
                         } else {
                             let name = genolake_core::schema::genotype_field_name(&format.id);
-                            let c = structs.column_by_name(name).unwrap_or_else(|| panic!("no genotype field {name}"));
+                            let c = structs
+                                .column_by_name(name)
+                                .unwrap_or_else(|| panic!("no genotype field {name}"));
                             line.push_str(&render_value(c.as_ref(), j, false));
                         }
                     }
@@ -157,14 +173,24 @@ fn render_gt(structs: &StructArray, j: usize) -> String {
     if calls.is_null(j) {
         return ".".into();
     }
-    let phased = structs.column_by_name("phased").unwrap().as_boolean().value(j);
+    let phased = structs
+        .column_by_name("phased")
+        .unwrap()
+        .as_boolean()
+        .value(j);
     let alleles = calls.as_list::<i32>().value(j);
     let alleles = alleles.as_primitive::<Int32Type>();
     let sep = if phased { "|" } else { "/" };
     alleles
         .values()
         .iter()
-        .map(|a| if *a < 0 { ".".to_string() } else { a.to_string() })
+        .map(|a| {
+            if *a < 0 {
+                ".".to_string()
+            } else {
+                a.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(sep)
 }
@@ -173,12 +199,22 @@ fn render_gt(structs: &StructArray, j: usize) -> String {
 /// in text (bcftools keeps floats in 32 bits) must agree to 1e-5 relative.
 pub fn assert_same_records(file: &Path, ours: &[String], theirs: &str) {
     let theirs: Vec<&str> = theirs.lines().collect();
-    assert_eq!(ours.len(), theirs.len(), "{}: record count differs", file.display());
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "{}: record count differs",
+        file.display()
+    );
     for (n, (a, b)) in ours.iter().zip(&theirs).enumerate() {
         let fa: Vec<&str> = a.split(['\t', '#']).collect();
         let fb: Vec<&str> = b.split(['\t', '#']).collect();
         let (sa, sb) = (short(a), short(b));
-        assert_eq!(fa.len(), fb.len(), "{} record {n}: field count\n ours: {sa}\n bcftools: {sb}", file.display());
+        assert_eq!(
+            fa.len(),
+            fb.len(),
+            "{} record {n}: field count\n ours: {sa}\n bcftools: {sb}",
+            file.display()
+        );
         for (x, y) in fa.iter().zip(&fb) {
             assert!(
                 same_field(x, y),
@@ -204,7 +240,9 @@ fn same_field(a: &str, b: &str) -> bool {
             x == y
                 || match (x.parse::<f64>(), y.parse::<f64>()) {
                     (Ok(x), Ok(y)) => {
-                        (x.is_nan() && y.is_nan()) || x == y || ((x - y).abs() <= 1e-5 * x.abs().max(y.abs()))
+                        (x.is_nan() && y.is_nan())
+                            || x == y
+                            || ((x - y).abs() <= 1e-5 * x.abs().max(y.abs()))
                     }
                     _ => false,
                 }
@@ -218,6 +256,8 @@ pub fn read_all(path: &Path, options: genolake_vcf::ReaderOptions) -> (Header, V
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let header = (**reader.header()).clone();
-    let batches = reader.collect::<Result<Vec<_>, _>>().unwrap_or_else(|e| panic!("{e}"));
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("{e}"));
     (header, batches)
 }

@@ -1,0 +1,277 @@
+//! Building record batches of the PLINK variant table.
+//!
+//! The site columns come from `.bim` lines through the core builders. The
+//! genotypes are where the bytes are: every genotype has exactly two calls,
+//! so the offsets of `genotypes` and of `calls`, and the repeated `sampleId`
+//! strings, are the same for every batch of a given number of rows. They are
+//! built once per fileset and shared by every batch of every reader of it
+//! (Arrow buffers are reference counted), leaving one flat `Int32` buffer of calls per batch,
+//! filled from the `.bed` bytes by a 256-entry table.
+
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{ArrayRef, Int32Array, ListArray, RecordBatch};
+use arrow::buffer::{OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use genolake_core::builder::{
+    ColumnBuilder, ListColumn, PrimitiveColumn, RepeatedStrings, StringColumn, struct_array,
+};
+use genolake_core::schema::{self as names, list_of};
+
+use crate::bim::BimRecord;
+
+/// The fields of a genotype struct.
+pub(crate) fn genotype_fields(include_sample_ids: bool) -> Fields {
+    let mut fields = Vec::with_capacity(2);
+    if include_sample_ids {
+        fields.push(Field::new(names::SAMPLE_ID, DataType::Utf8, true));
+    }
+    fields.push(Field::new(names::CALLS, list_of(DataType::Int32), true));
+    Fields::from(fields)
+}
+
+/// The schema of Glow's PLINK reader, in its column order.
+pub(crate) fn plink_schema(include_sample_ids: bool) -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new(names::CONTIG_NAME, DataType::Utf8, true),
+        Field::new(names::NAMES, list_of(DataType::Utf8), true),
+        Field::new(names::POSITION, DataType::Float64, true),
+        Field::new(names::START, DataType::Int64, true),
+        Field::new(names::END, DataType::Int64, true),
+        Field::new(names::REFERENCE_ALLELE, DataType::Utf8, true),
+        Field::new(names::ALTERNATE_ALLELES, list_of(DataType::Utf8), true),
+        genolake_core::schema::genotypes_field(
+            genotype_fields(include_sample_ids)
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect(),
+        ),
+    ]))
+}
+
+/// The parts of the genotype column that depend only on the row count
+/// (and the samples read).
+pub(crate) struct Shared {
+    rows: usize,
+    samples: usize,
+    ids: Option<Vec<String>>,
+    genotype_offsets: OffsetBuffer<i32>,
+    call_offsets: OffsetBuffer<i32>,
+    sample_ids: Option<ArrayRef>,
+}
+
+/// The last [`Shared`] parts built for a fileset, for its next reader: the
+/// readers of its splits then build them once between them.
+#[derive(Clone, Default)]
+pub(crate) struct SharedCache(Arc<Mutex<Option<Arc<Shared>>>>);
+
+impl SharedCache {
+    fn get(&self, rows: usize, samples: usize, ids: &Option<Vec<String>>) -> Option<Arc<Shared>> {
+        let cached = self.0.lock().ok()?.clone()?;
+        (cached.rows >= rows && cached.samples == samples && &cached.ids == ids).then_some(cached)
+    }
+
+    fn put(&self, shared: Arc<Shared>) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(shared);
+        }
+    }
+}
+
+impl std::fmt::Debug for SharedCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedCache")
+    }
+}
+
+/// A cache never makes two filesets differ.
+impl PartialEq for SharedCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SharedCache {}
+
+/// Accumulates rows and turns them into record batches.
+pub(crate) struct BatchBuilder {
+    schema: SchemaRef,
+    genotype_fields: Fields,
+    samples: usize,
+    sample_ids: Option<Vec<String>>,
+    contig: StringColumn,
+    names: ListColumn<StringColumn>,
+    position: PrimitiveColumn<Float64Type>,
+    start: PrimitiveColumn<Int64Type>,
+    end: PrimitiveColumn<Int64Type>,
+    reference: StringColumn,
+    alternates: ListColumn<StringColumn>,
+    calls: Vec<i32>,
+    rows: usize,
+    shared: Option<Arc<Shared>>,
+    cache: SharedCache,
+}
+
+impl BatchBuilder {
+    /// A builder for rows of `samples.len()` genotypes; `sample_ids` is
+    /// `None` when the struct carries no `sampleId`.
+    pub(crate) fn new(samples: usize, sample_ids: Option<Vec<String>>, cache: SharedCache) -> Self {
+        let include = sample_ids.is_some();
+        Self {
+            schema: plink_schema(include),
+            genotype_fields: genotype_fields(include),
+            samples,
+            sample_ids,
+            contig: StringColumn::default(),
+            names: ListColumn::new(StringColumn::default()),
+            position: PrimitiveColumn::default(),
+            start: PrimitiveColumn::default(),
+            end: PrimitiveColumn::default(),
+            reference: StringColumn::default(),
+            alternates: ListColumn::new(StringColumn::default()),
+            calls: Vec::new(),
+            rows: 0,
+            shared: None,
+            cache,
+        }
+    }
+
+    pub(crate) fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Appends the site columns of a row; its calls go to [`Self::calls`].
+    pub(crate) fn push_site(&mut self, record: &BimRecord<'_>) {
+        self.contig.push(record.contig.as_bytes());
+        self.names.items().push(record.id.as_bytes());
+        self.names.close();
+        self.position.push(record.centimorgans);
+        let start = record.position.saturating_sub(1);
+        self.start.push(start);
+        self.end
+            .push(start.saturating_add(record.allele2.len() as i64));
+        self.reference.push(record.allele2.as_bytes());
+        self.alternates.items().push(record.allele1.as_bytes());
+        self.alternates.close();
+        self.rows += 1;
+    }
+
+    /// The flat calls of the rows pushed so far: two per genotype, row after row.
+    pub(crate) fn calls(&mut self) -> &mut Vec<i32> {
+        &mut self.calls
+    }
+
+    fn shared(&mut self, rows: usize) -> Result<&Shared, ArrowError> {
+        let reusable = self.shared.as_ref().is_some_and(|s| s.rows >= rows);
+        if !reusable && let Some(cached) = self.cache.get(rows, self.samples, &self.sample_ids) {
+            self.shared = Some(cached);
+        }
+        let reusable = self.shared.as_ref().is_some_and(|s| s.rows >= rows);
+        if !reusable {
+            let samples = self.samples;
+            let too_big = || {
+                ArrowError::InvalidArgumentError(format!(
+                    "{rows} rows of {samples} genotypes exceed the 2^31 values an Arrow list \
+                     holds in one batch; use a smaller batch size"
+                ))
+            };
+            let genotypes = rows.checked_mul(samples).ok_or_else(too_big)?;
+            if genotypes
+                .checked_mul(2)
+                .is_none_or(|c| c > i32::MAX as usize)
+            {
+                return Err(too_big());
+            }
+            let genotype_offsets: Vec<i32> = (0..=rows).map(|r| (r * samples) as i32).collect();
+            let call_offsets: Vec<i32> = (0..=genotypes).map(|g| (2 * g) as i32).collect();
+            let sample_ids = match &self.sample_ids {
+                None => None,
+                Some(ids) => {
+                    let mut column = RepeatedStrings::new(ids);
+                    if column
+                        .bytes_per_repetition()
+                        .checked_mul(rows)
+                        .is_none_or(|b| b > i32::MAX as usize)
+                    {
+                        return Err(ArrowError::InvalidArgumentError(format!(
+                            "{rows} rows of sample names exceed the 2 GiB an Arrow string column \
+                             holds in one batch; use a smaller batch size"
+                        )));
+                    }
+                    for _ in 0..rows {
+                        column.push_all();
+                    }
+                    Some(column.finish()?)
+                }
+            };
+            let shared = Arc::new(Shared {
+                rows,
+                samples,
+                ids: self.sample_ids.clone(),
+                genotype_offsets: OffsetBuffer::new(ScalarBuffer::from(genotype_offsets)),
+                call_offsets: OffsetBuffer::new(ScalarBuffer::from(call_offsets)),
+                sample_ids,
+            });
+            self.cache.put(shared.clone());
+            self.shared = Some(shared);
+        }
+        Ok(self.shared.as_ref().expect("just built"))
+    }
+
+    /// Checks that the rows' genotype columns can be built, before any
+    /// work is spent on them.
+    pub(crate) fn prepare(&mut self, rows: usize) -> Result<(), ArrowError> {
+        self.shared(rows).map(|_| ())
+    }
+
+    /// Takes the rows pushed so far as a batch.
+    pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let rows = std::mem::take(&mut self.rows);
+        let genotypes = rows * self.samples;
+        let calls = std::mem::take(&mut self.calls);
+        if calls.len() != 2 * genotypes {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "{} calls decoded for {rows} rows of {} samples",
+                calls.len(),
+                self.samples
+            )));
+        }
+        let item = Arc::new(Field::new_list_field(DataType::Int32, true));
+        let genotype_fields = self.genotype_fields.clone();
+        let shared = self.shared(rows)?;
+        let call_offsets = shared.call_offsets.slice(0, genotypes);
+        let genotype_offsets = shared.genotype_offsets.slice(0, rows);
+        let sample_ids = shared.sample_ids.as_ref().map(|a| a.slice(0, genotypes));
+        let calls = ListArray::try_new(
+            item,
+            call_offsets,
+            Arc::new(Int32Array::new(ScalarBuffer::from(calls), None)),
+            None,
+        )?;
+        let mut children: Vec<ArrayRef> = Vec::with_capacity(2);
+        children.extend(sample_ids);
+        children.push(Arc::new(calls));
+        let structs = struct_array(genotype_fields.clone(), children, genotypes)?;
+        let genotypes_array = ListArray::try_new(
+            Arc::new(Field::new_list_field(
+                DataType::Struct(genotype_fields),
+                true,
+            )),
+            genotype_offsets,
+            structs,
+            None,
+        )?;
+        let columns: Vec<ArrayRef> = vec![
+            self.contig.finish()?,
+            self.names.finish()?,
+            self.position.finish()?,
+            self.start.finish()?,
+            self.end.finish()?,
+            self.reference.finish()?,
+            self.alternates.finish()?,
+            Arc::new(genotypes_array),
+        ];
+        RecordBatch::try_new(self.schema.clone(), columns)
+    }
+}
