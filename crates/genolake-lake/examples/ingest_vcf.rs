@@ -3,8 +3,12 @@
 //! ```text
 //! cargo run --release -p genolake-lake --example ingest_vcf -- \
 //!     TABLE INPUT.vcf[.gz]... [--mode error|append|overwrite] [--partition-by COLUMN] \
-//!     [--splits N] [--no-idempotent]
+//!     [--splits N] [--no-idempotent] [--writer genomics|parquet-defaults]
 //! ```
+//!
+//! `--writer` compares Parquet writer properties: genolake's
+//! [`genomics_writer_properties`] (the default) against Parquet's defaults
+//! with snappy (dictionaries and page statistics on every column).
 //!
 //! Each input is cut into up to `--splits` splits (default: one per core),
 //! decoded concurrently, and written in one commit with the inputs'
@@ -12,7 +16,9 @@
 
 use std::time::Instant;
 
-use genolake_lake::{Ingest, Provenance, SaveMode, blocking_stream};
+use deltalake::parquet::basic::Compression;
+use deltalake::parquet::file::properties::WriterProperties;
+use genolake_lake::{Ingest, Provenance, SaveMode, blocking_stream, genomics_writer_properties};
 use genolake_vcf::{Reader, plan_splits};
 
 #[tokio::main]
@@ -23,6 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut partition_by = Vec::new();
     let mut splits = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut idempotent = true;
+    let mut writer = String::from("genomics");
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--mode" => mode = args.next().ok_or("--mode needs a value")?.parse()?,
@@ -31,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--splits" => splits = args.next().ok_or("--splits needs a number")?.parse()?,
             "--no-idempotent" => idempotent = false,
+            "--writer" => writer = args.next().ok_or("--writer needs a value")?,
             _ => positional.push(arg),
         }
     }
@@ -55,7 +63,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             streams.push(blocking_stream(reader.schema(), reader));
         }
     }
+    let schema = streams[0].schema();
+    let properties = match writer.as_str() {
+        "genomics" => genomics_writer_properties(&schema),
+        "parquet-defaults" => WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build(),
+        other => return Err(format!("unknown --writer {other}").into()),
+    };
     let summary = Ingest::new(table.as_str())
+        .writer_properties(properties)
         .mode(mode)
         .partition_by(partition_by)
         .provenance(provenance)

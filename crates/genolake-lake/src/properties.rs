@@ -11,12 +11,12 @@
 //! turns a 12 s, 53 MB write into 7 s and 16 MB.
 
 use arrow::datatypes::{DataType, Field, Schema};
-use deltalake::parquet::basic::{Compression, ZstdLevel};
+use deltalake::parquet::basic::{Compression, Encoding, ZstdLevel};
 use deltalake::parquet::file::properties::{
     EnabledStatistics, WriterProperties, WriterPropertiesBuilder,
 };
 use deltalake::parquet::schema::types::ColumnPath;
-use genolake_core::schema::{CONTIG_NAME, END, GENOTYPES, SAMPLE_ID, START};
+use genolake_core::schema::{CALLS, CONTIG_NAME, END, GENOTYPES, SAMPLE_ID, START};
 
 /// Row groups are cut at about this many encoded bytes (as Spark's
 /// `parquet.block.size`), whatever the number of samples per row.
@@ -64,7 +64,18 @@ pub fn genomics_writer_properties(schema: &Schema) -> WriterProperties {
 /// - other site columns: Parquet defaults (dictionary, chunk statistics);
 /// - every leaf under `genotypes`: no statistics, no dictionary, except a
 ///   dictionary on `sampleId` (a few thousand distinct values repeated on
-///   every row).
+///   every row); `calls` and the scalar integer fields (`depth`,
+///   `conditionalQuality`, ...) encoded `DELTA_BINARY_PACKED`, which packs
+///   small or slowly varying integers into a few bits each at the speed of
+///   plain encoding. Integer lists other than `calls` (`alleleDepths`,
+///   `phredLikelihoods`) stay plain: their values jump (PL 0, 30, 300) and
+///   zstd compresses them better plain.
+///
+/// Measured on 100,000 sites × 2,000 simulated samples (bench/data, one
+/// unpartitioned file, 2 cores): GT only, delta `calls` write 46 MB instead of
+/// 75 MB in the same 8.9 s; GT:AD:DP:GQ:PL, delta on `calls`, `depth`
+/// and `conditionalQuality` saves 20–25% of those columns, while delta on
+/// `alleleDepths` and `phredLikelihoods` would grow them by 10% and 107%.
 ///
 /// Nested leaves are addressed by their Parquet column paths, which follow
 /// the Arrow field names of lists and maps (`genotypes.list.item.calls...`
@@ -105,6 +116,11 @@ pub fn genomics_writer_properties_builder(schema: &Schema) -> WriterPropertiesBu
             for leaf in leaves {
                 let path = ColumnPath::new(leaf.physical);
                 let is_sample_id = leaf.logical == [GENOTYPES, SAMPLE_ID];
+                let is_calls = leaf.logical == [GENOTYPES, CALLS];
+                if leaf.integer && (is_calls || leaf.lists == 1) {
+                    builder =
+                        builder.set_column_encoding(path.clone(), Encoding::DELTA_BINARY_PACKED);
+                }
                 builder = builder
                     .set_column_statistics_enabled(path.clone(), EnabledStatistics::None)
                     .set_column_dictionary_enabled(path, is_sample_id);
@@ -128,6 +144,10 @@ struct Leaf {
     physical: Vec<String>,
     /// Field names only (`genotypes`, `calls`).
     logical: Vec<String>,
+    /// Whether the leaf holds integers (Parquet INT32 or INT64).
+    integer: bool,
+    /// How many list levels the path crosses (`genotypes` itself is one).
+    lists: usize,
 }
 
 fn collect_leaves(
@@ -197,9 +217,21 @@ fn collect_type_leaves(
         DataType::RunEndEncoded(_, values) => {
             collect_type_leaves(values.data_type(), naming, physical, logical, out)
         }
-        _ => out.push(Leaf {
+        other => out.push(Leaf {
             physical: physical.clone(),
             logical: logical.clone(),
+            lists: physical.iter().filter(|p| *p == "list").count(),
+            integer: matches!(
+                other,
+                DataType::Int8
+                    | DataType::Int16
+                    | DataType::Int32
+                    | DataType::Int64
+                    | DataType::UInt8
+                    | DataType::UInt16
+                    | DataType::UInt32
+                    | DataType::UInt64
+            ),
         }),
     }
 }
@@ -223,6 +255,8 @@ mod tests {
                 Field::new(SAMPLE_ID, DataType::Utf8, true),
                 Field::new("phased", DataType::Boolean, true),
                 Field::new("calls", list_of(DataType::Int32), true),
+                Field::new("depth", DataType::Int32, true),
+                Field::new("phredLikelihoods", list_of(DataType::Int32), true),
                 Field::new("otherFields", string_map(), true),
             ]),
         ])
@@ -247,6 +281,32 @@ mod tests {
                 "{leaf}"
             );
             assert!(!props.dictionary_enabled(&path(leaf)), "{leaf}");
+        }
+    }
+
+    #[test]
+    fn calls_and_scalar_integer_genotype_fields_are_delta_encoded() {
+        let props = genomics_writer_properties(&schema());
+        for leaf in [
+            "genotypes.list.element.calls.list.element",
+            "genotypes.list.item.calls.list.item",
+            "genotypes.list.element.depth",
+            "genotypes.list.item.depth",
+        ] {
+            assert_eq!(
+                props.encoding(&path(leaf)),
+                Some(Encoding::DELTA_BINARY_PACKED),
+                "{leaf}"
+            );
+        }
+        for leaf in [
+            "genotypes.list.element.phased",
+            "genotypes.list.element.sampleId",
+            "genotypes.list.element.phredLikelihoods.list.element",
+            "genotypes.list.item.phredLikelihoods.list.item",
+            "start",
+        ] {
+            assert_eq!(props.encoding(&path(leaf)), None, "{leaf}");
         }
     }
 

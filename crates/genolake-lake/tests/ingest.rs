@@ -593,7 +593,7 @@ async fn a_malformed_vcf_in_a_first_ingest_leaves_no_delta_log_commit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn genotype_leaves_are_written_without_statistics_or_dictionaries() {
+async fn genotype_leaves_are_written_without_statistics_or_dictionaries_and_calls_delta_encoded() {
     let (dir, table) = table_dir();
     Ingest::new(&table)
         .execute_stream(vcf_stream(&thousand_genomes()))
@@ -623,6 +623,12 @@ async fn genotype_leaves_are_written_without_statistics_or_dictionaries() {
                 assert!(!dictionary && !statistics, "{path}");
                 let encodings: Vec<Encoding> = column.encodings().collect();
                 assert!(!encodings.contains(&Encoding::RLE_DICTIONARY), "{path}");
+                if p.contains(".calls.") {
+                    assert!(
+                        encodings.contains(&Encoding::DELTA_BINARY_PACKED),
+                        "{path}: {encodings:?}"
+                    );
+                }
             }
             _ => {}
         }
