@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! genolake schema calls.vcf.gz                 # the table a file becomes
-//! genolake count calls.vcf.gz --threads 8      # decode everything, count records
+//! genolake count imputed.bgen --threads 8      # decode everything, count records
 //! genolake ingest calls.vcf.gz --table lake/calls --partition-by contigName
+//! genolake ingest cohort.bed --table lake/cohort
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
 //! ```
 
@@ -15,8 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Genomics files (VCF) into Apache Arrow, SQL and Delta Lake, with Glow's
-/// column names and options.
+/// Genomics files (VCF, BGEN, PLINK) into Apache Arrow, SQL and Delta Lake,
+/// with Glow's column names and options.
 #[derive(Debug, Parser)]
 #[command(name = "genolake", version, about, long_about = None)]
 struct Cli {

@@ -1,53 +1,181 @@
 //! Reader options shared by every command that reads input files.
+//!
+//! Flags are turned into option pairs under Glow's names (`includeSampleIds`,
+//! `hardCallThreshold`, ...) and handed to the same parser SQL's
+//! `read_<format>(...)` uses, so a flag and a SQL option can never disagree;
+//! the pairs are also what an ingest records as its options.
 
-use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
 use clap::Args;
-use genolake_core::{Region, Stringency};
-use genolake_vcf::ReaderOptions;
+use genolake_core::Stringency;
+use genolake_sql::{InputFormat, SharedReader};
 
 /// Options with Glow's meaning; the long names are Glow's, in kebab case.
+/// Format-specific flags are refused for other formats.
 #[derive(Debug, Clone, Args)]
 pub struct ReadArgs {
+    /// The input format (default: told by the file names: .vcf[.gz|.bgz],
+    /// .bgen, .bed/.bim/.fam or a PLINK prefix).
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<InputFormat>,
     /// Leave `sampleId` out of each genotype (Glow: includeSampleIds=false).
     #[arg(long)]
     pub no_sample_ids: bool,
-    /// One `attributes` map instead of `INFO_<key>` columns (Glow: flattenInfoFields=false).
-    #[arg(long)]
-    pub no_flatten_info_fields: bool,
     /// What to do with malformed records: strict (stop with an error),
     /// lenient (skip with a warning), silent (skip quietly).
     #[arg(long, default_value = "strict", value_parser = parse_stringency)]
     pub stringency: Stringency,
     /// Read only records overlapping this region (`chr`, `chr:start-end`, 1-based);
-    /// repeat or separate by commas for several. Uses a .tbi/.csi index when present.
+    /// repeat or separate by commas for several. Uses a .tbi/.csi/.bgi index when present.
     #[arg(long, value_delimiter = ',')]
     pub region: Vec<String>,
-    /// Read only these samples (comma-separated).
+    /// Read only these samples (comma-separated; VCF and PLINK).
     #[arg(long, value_delimiter = ',')]
     pub samples: Option<Vec<String>>,
+    /// VCF: one `attributes` map instead of `INFO_<key>` columns (Glow: flattenInfoFields=false).
+    #[arg(long)]
+    pub no_flatten_info_fields: bool,
+    /// BGEN: an Oxford .sample file naming the samples (Glow: sampleFilePath).
+    #[arg(long)]
+    pub sample_file: Option<PathBuf>,
+    /// BGEN: the .sample column holding sample IDs (Glow: sampleIdColumn; default ID_2).
+    #[arg(long)]
+    pub sample_id_column: Option<String>,
+    /// BGEN: the probability a call needs (Glow: hardCallThreshold; default 0.9).
+    #[arg(long)]
+    pub hard_call_threshold: Option<f64>,
+    /// BGEN: leave out hard calls (Glow: emitHardCalls=false).
+    #[arg(long)]
+    pub no_hard_calls: bool,
+    /// PLINK: sample IDs are the IID alone, not FID_IID (Glow: mergeFidIid=false).
+    #[arg(long)]
+    pub no_merge_fid_iid: bool,
+    /// PLINK: the .fam column delimiter (one character, `tab`, `space`, or
+    /// `whitespace` for any run of both, the default).
+    #[arg(long)]
+    pub fam_delimiter: Option<String>,
+    /// PLINK: the .bim column delimiter (as --fam-delimiter).
+    #[arg(long)]
+    pub bim_delimiter: Option<String>,
+    /// Any reader option by its Glow name, as NAME=VALUE (repeatable), for
+    /// example `--option useBgenIndex=false`.
+    #[arg(long = "option", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub options: Vec<(String, String)>,
+}
+
+fn parse_format(s: &str) -> Result<InputFormat, String> {
+    s.parse().map_err(|e: genolake_sql::Error| e.to_string())
 }
 
 fn parse_stringency(s: &str) -> Result<Stringency, String> {
     s.parse().map_err(|e: genolake_core::Error| e.to_string())
 }
 
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected NAME=VALUE, not '{s}'"))
+}
+
+/// Inputs of one format, and a reader for them.
+pub struct Inputs {
+    pub format: InputFormat,
+    pub reader: SharedReader,
+    /// The options given, by Glow's names, in the order given.
+    pub options: Vec<(String, String)>,
+}
+
 impl ReadArgs {
-    /// The reader options these arguments ask for.
-    pub fn reader_options(&self) -> Result<ReaderOptions> {
-        let regions = self
-            .region
-            .iter()
-            .map(|r| r.parse::<Region>().with_context(|| format!("--region {r}")))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ReaderOptions {
-            include_sample_ids: !self.no_sample_ids,
-            flatten_info_fields: !self.no_flatten_info_fields,
-            stringency: self.stringency,
-            samples: self.samples.clone(),
-            regions,
-            ..Default::default()
+    /// The options these flags ask for, by Glow's names. Flags left at their
+    /// defaults are not listed, so each format's reader only sees what the
+    /// user said.
+    pub fn option_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut set = |name: &str, value: String| pairs.push((name.to_string(), value));
+        if self.no_sample_ids {
+            set("includeSampleIds", "false".into());
+        }
+        if self.stringency != Stringency::Strict {
+            set("validationStringency", self.stringency.to_string());
+        }
+        if !self.region.is_empty() {
+            set("region", self.region.join(";"));
+        }
+        if let Some(samples) = &self.samples {
+            set("samples", samples.join(","));
+        }
+        if self.no_flatten_info_fields {
+            set("flattenInfoFields", "false".into());
+        }
+        if let Some(path) = &self.sample_file {
+            set("sampleFilePath", path.to_string_lossy().into_owned());
+        }
+        if let Some(column) = &self.sample_id_column {
+            set("sampleIdColumn", column.clone());
+        }
+        if let Some(threshold) = self.hard_call_threshold {
+            set("hardCallThreshold", threshold.to_string());
+        }
+        if self.no_hard_calls {
+            set("emitHardCalls", "false".into());
+        }
+        if self.no_merge_fid_iid {
+            set("mergeFidIid", "false".into());
+        }
+        if let Some(delimiter) = &self.fam_delimiter {
+            set("famDelimiter", delimiter.clone());
+        }
+        if let Some(delimiter) = &self.bim_delimiter {
+            set("bimDelimiter", delimiter.clone());
+        }
+        pairs.extend(self.options.iter().cloned());
+        pairs
+    }
+
+    /// The format of `inputs` (they must share one) and its reader.
+    pub fn inputs(&self, inputs: &[PathBuf]) -> Result<Inputs> {
+        let format = match self.format {
+            Some(format) => format,
+            None => detect_format(inputs)?,
+        };
+        let options = self.option_pairs();
+        let reader = format.reader(&options)?;
+        Ok(Inputs {
+            format,
+            reader,
+            options,
         })
     }
+}
+
+/// The one format of `inputs`, told by their names.
+fn detect_format(inputs: &[PathBuf]) -> Result<InputFormat> {
+    let mut found: Option<(InputFormat, &Path)> = None;
+    for input in inputs {
+        let Some(format) = InputFormat::detect(input) else {
+            bail!(
+                "{}: cannot tell the format from the name (expected .vcf, .vcf.gz, .vcf.bgz, \
+                 .bgen, .bed or a PLINK prefix); pass --format",
+                input.display()
+            );
+        };
+        match found {
+            None => found = Some((format, input)),
+            Some((first, first_path)) if first != format => bail!(
+                "{} is {} but {} is {}: one command reads one format",
+                first_path.display(),
+                first.display_name(),
+                input.display(),
+                format.display_name()
+            ),
+            Some(_) => {}
+        }
+    }
+    found
+        .map(|(format, _)| format)
+        .ok_or_else(|| anyhow::anyhow!("no input given"))
 }
 
 /// The number of threads to use: the flag, or every core.

@@ -108,3 +108,139 @@ fn unknown_stringency_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+fn glow(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/glow")
+        .join(relative);
+    assert!(path.exists(), "test data {} is missing", path.display());
+    path.to_str().unwrap().to_string()
+}
+
+const PLINK_PREFIX: &str = "plink/five-samples-five-variants/bed-bim-fam/test";
+
+#[test]
+fn schema_and_count_read_bgen_and_plink() {
+    let bgen = glow("bgen/example.16bits.bgen");
+    let out = genolake(&["schema", &bgen]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("  posteriorProbabilities: List(Float64)"));
+    let out = genolake(&["count", "--threads", "2", &bgen]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // 199 variants x 500 samples (the VCF Glow pairs with it says so too).
+    assert_eq!(
+        stdout(&out).trim(),
+        "199 records, 99500 genotypes, 0 skipped"
+    );
+
+    let prefix = glow(&format!("{PLINK_PREFIX}.bed"));
+    let prefix = prefix.trim_end_matches(".bed");
+    let out = genolake(&["schema", prefix]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("position: Float64"),
+        "{}",
+        stdout(&out)
+    );
+    let out = genolake(&["count", "--region", "23,24", prefix]);
+    assert_eq!(stdout(&out).trim(), "2 records, 10 genotypes, 0 skipped");
+    // A flag of another format is refused by name.
+    let out = genolake(&["count", "--hard-call-threshold", "0.8", prefix]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("hardCallThreshold") && stderr(&out).contains("unknown PLINK option"),
+        "{}",
+        stderr(&out)
+    );
+    let out = genolake(&["count", &bgen, prefix]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("one command reads one format"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_plink_input_names_the_file() {
+    let out = genolake(&[
+        "count",
+        &glow("plink/five-samples-five-variants/malformed/test.bed"),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("malformed/test.bed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = genolake(&[
+        "schema",
+        &glow("plink/five-samples-five-variants/no-fam/test.bed"),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("test.fam"), "{}", stderr(&out));
+}
+
+/// The Python `deltalake` package's view of a table: row count and columns
+/// (`None` when GENOLAKE_SKIP_PYTHON is set).
+fn python_row_count(table: &Path) -> Option<String> {
+    if std::env::var_os("GENOLAKE_SKIP_PYTHON").is_some() {
+        return None;
+    }
+    let python = std::env::var("GENOLAKE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = "import os, sys\n\
+        from deltalake import DeltaTable\n\
+        t = DeltaTable(sys.argv[1]).to_pyarrow_table()\n\
+        print(t.num_rows, ','.join(t.column_names))\n\
+        sys.stdout.flush()\n\
+        os._exit(0)\n";
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(table)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}; set GENOLAKE_PYTHON to a venv with deltalake"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    Some(stdout(&out).trim().to_string())
+}
+
+#[test]
+fn bgen_and_plink_ingest_into_delta_tables_that_read_back_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let plink = glow(&format!("{PLINK_PREFIX}.bed"));
+    let cases = [
+        ("bgen", glow("bgen/example.16bits.bgen"), "read_bgen", 199),
+        ("plink", plink, "read_plink", 5),
+    ];
+    for (name, input, function, rows) in cases {
+        let table = dir.path().join(name);
+        let table_str = table.to_str().unwrap();
+        let out = genolake(&["ingest", &input, "--table", table_str]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        // Every row, as CSV, from the table and from the file.
+        let query = |from: String| {
+            let out = genolake(&[
+                "sql",
+                "--format",
+                "csv",
+                &format!("SELECT * FROM {from} ORDER BY contigName, start, names"),
+            ]);
+            assert!(out.status.success(), "{name}: {}", stderr(&out));
+            stdout(&out)
+        };
+        let from_delta = query(format!("read_delta('{table_str}')"));
+        let from_file = query(format!("{function}('{input}')"));
+        assert_eq!(from_delta.lines().count(), rows + 1, "{name}");
+        assert_eq!(from_delta, from_file, "{name}");
+        if let Some(python) = python_row_count(&table) {
+            assert!(
+                python.starts_with(&format!("{rows} contigName,")),
+                "{name}: {python}"
+            );
+            assert!(python.ends_with(",genotypes"), "{name}: {python}");
+        }
+        // The same inputs again are recognised and skipped.
+        let out = genolake(&["ingest", &input, "--table", table_str, "--mode", "append"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(stdout(&out).contains("skipped"), "{name}: {}", stdout(&out));
+    }
+}

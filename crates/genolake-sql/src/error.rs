@@ -18,6 +18,12 @@ pub enum Error {
     /// Reading a VCF file failed (the message names file and position).
     #[error(transparent)]
     Vcf(#[from] genolake_vcf::Error),
+    /// Reading a BGEN file failed (the message names file and byte offset).
+    #[error(transparent)]
+    Bgen(#[from] genolake_bgen::Error),
+    /// Reading a PLINK fileset failed (the message names file and place).
+    #[error(transparent)]
+    Plink(#[from] genolake_plink::Error),
     /// Planning or executing a query failed.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
@@ -30,8 +36,9 @@ pub enum Error {
     /// Opening or reading a Delta table failed.
     #[error(transparent)]
     Delta(#[from] deltalake::DeltaTableError),
-    /// An input path cannot be used: missing, unreadable, not a VCF, or its
-    /// header disagrees with the other inputs of the same table.
+    /// An input path cannot be used: missing, unreadable, of another
+    /// format, or read with other columns than the other inputs of the same
+    /// table.
     #[error("{}: {message}", path.display())]
     Input {
         /// The file or directory concerned.

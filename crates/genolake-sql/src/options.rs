@@ -2,7 +2,8 @@
 //!
 //! The same names work in `read_vcf('x.vcf', 'includeSampleIds', false)` and
 //! in `CREATE EXTERNAL TABLE ... STORED AS VCF OPTIONS ('includeSampleIds'
-//! 'false')`. DataFusion lower-cases `OPTIONS` keys and prefixes them with
+//! 'false')`, and likewise for `read_bgen`/`STORED AS BGEN` and
+//! `read_plink`/`STORED AS PLINK`. DataFusion lower-cases `OPTIONS` keys and prefixes them with
 //! `format.`, so names are matched without case, without that prefix and
 //! without underscores: `includeSampleIds`, `includesampleids`,
 //! `format.includesampleids` and `include_sample_ids` are one option.
@@ -23,6 +24,31 @@ pub const VCF_OPTION_NAMES: &[&str] = &[
     "useIndex",
 ];
 
+/// The options [`apply_bgen_option`] understands, as users write them.
+pub const BGEN_OPTION_NAMES: &[&str] = &[
+    "includeSampleIds",
+    "sampleFilePath",
+    "sampleIdColumn",
+    "emitHardCalls",
+    "hardCallThreshold",
+    "validationStringency",
+    "region",
+    "batchSize",
+    "useBgenIndex",
+];
+
+/// The options [`apply_plink_option`] understands, as users write them.
+pub const PLINK_OPTION_NAMES: &[&str] = &[
+    "includeSampleIds",
+    "mergeFidIid",
+    "famDelimiter",
+    "bimDelimiter",
+    "validationStringency",
+    "samples",
+    "region",
+    "batchSize",
+];
+
 /// The canonical spelling of an option key: no `format.` prefix, lower case,
 /// no underscores.
 pub(crate) fn normalize_key(key: &str) -> String {
@@ -37,7 +63,58 @@ pub(crate) fn normalize_key(key: &str) -> String {
         .collect()
 }
 
-/// Sets one reader option by its Glow name on `options`.
+/// An option every format reader takes, under the same name.
+enum Common {
+    IncludeSampleIds(bool),
+    Stringency(Stringency),
+    Samples(Vec<String>),
+    Regions(Vec<Region>),
+    BatchSize(usize),
+}
+
+/// The common option `normalized` names, if it names one.
+fn common_option(normalized: &str, key: &str, value: &str) -> Result<Option<Common>> {
+    let bad = |message: String| Error::option(key, message);
+    Ok(Some(match normalized {
+        "includesampleids" => Common::IncludeSampleIds(parse_bool(value).map_err(bad)?),
+        "validationstringency" | "stringency" => Common::Stringency(
+            value
+                .trim()
+                .parse::<Stringency>()
+                .map_err(|_| bad(format!("expected strict, lenient or silent, not '{value}'")))?,
+        ),
+        "samples" | "sampleids" => Common::Samples(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        ),
+        "region" | "regions" => Common::Regions(parse_regions(value).map_err(bad)?),
+        "batchsize" => Common::BatchSize(
+            value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| bad(format!("expected a positive number of rows, not '{value}'")))?,
+        ),
+        _ => return Ok(None),
+    }))
+}
+
+fn unknown(format: &str, key: &str, known: &[&str]) -> Error {
+    Error::option(
+        key,
+        format!(
+            "unknown {format} option; known options are {}",
+            known.join(", ")
+        ),
+    )
+}
+
+/// Sets one VCF reader option by its Glow name on `options`.
 ///
 /// `region` takes one or more regions in samtools notation separated by
 /// commas, semicolons or spaces (`"20:1-100000, 21"`); thousands separators
@@ -57,46 +134,112 @@ pub(crate) fn normalize_key(key: &str) -> String {
 /// assert!(apply_vcf_option(&mut options, "includeSampleId", "true").is_err());
 /// ```
 pub fn apply_vcf_option(options: &mut ReaderOptions, key: &str, value: &str) -> Result<()> {
+    let normalized = normalize_key(key);
+    match common_option(&normalized, key, value)? {
+        Some(Common::IncludeSampleIds(b)) => options.include_sample_ids = b,
+        Some(Common::Stringency(s)) => options.stringency = s,
+        Some(Common::Samples(s)) => options.samples = Some(s),
+        Some(Common::Regions(mut r)) => options.regions.append(&mut r),
+        Some(Common::BatchSize(n)) => options.batch_size = Some(n),
+        None => match normalized.as_str() {
+            "flatteninfofields" => {
+                options.flatten_info_fields =
+                    parse_bool(value).map_err(|m| Error::option(key, m))?
+            }
+            "useindex" => {
+                options.use_index = parse_bool(value).map_err(|m| Error::option(key, m))?
+            }
+            _ => return Err(unknown("VCF", key, VCF_OPTION_NAMES)),
+        },
+    }
+    Ok(())
+}
+
+/// Sets one BGEN reader option by its Glow name on `options`:
+/// `includeSampleIds`, `sampleFilePath`, `sampleIdColumn`, `emitHardCalls`,
+/// `hardCallThreshold` (a probability in [0, 1]), `useBgenIndex`, and the
+/// common `validationStringency`, `region` and `batchSize`.
+///
+/// ```
+/// use genolake_sql::options::apply_bgen_option;
+///
+/// let mut options = genolake_bgen::ReaderOptions::default();
+/// apply_bgen_option(&mut options, "hardCallThreshold", "0.8").unwrap();
+/// apply_bgen_option(&mut options, "sampleFilePath", "cohort.sample").unwrap();
+/// assert_eq!(options.hard_call_threshold, 0.8);
+/// assert!(apply_bgen_option(&mut options, "hardCallThreshold", "1.5").is_err());
+/// assert!(apply_bgen_option(&mut options, "samples", "a,b").is_err());
+/// ```
+pub fn apply_bgen_option(
+    options: &mut genolake_bgen::ReaderOptions,
+    key: &str,
+    value: &str,
+) -> Result<()> {
     let bad = |message: String| Error::option(key, message);
-    match normalize_key(key).as_str() {
-        "includesampleids" => options.include_sample_ids = parse_bool(value).map_err(bad)?,
-        "flatteninfofields" => options.flatten_info_fields = parse_bool(value).map_err(bad)?,
-        "validationstringency" | "stringency" => {
-            options.stringency = value
-                .trim()
-                .parse::<Stringency>()
-                .map_err(|_| bad(format!("expected strict, lenient or silent, not '{value}'")))?;
-        }
-        "samples" | "sampleids" => {
-            options.samples = Some(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-            );
-        }
-        "region" | "regions" => {
-            let mut regions = parse_regions(value).map_err(bad)?;
-            options.regions.append(&mut regions);
-        }
-        "batchsize" => {
-            let n = value
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| bad(format!("expected a positive number of rows, not '{value}'")))?;
-            options.batch_size = Some(n);
-        }
-        "useindex" => options.use_index = parse_bool(value).map_err(bad)?,
-        _ => {
-            return Err(bad(format!(
-                "unknown VCF option; known options are {}",
-                VCF_OPTION_NAMES.join(", ")
-            )));
-        }
+    let normalized = normalize_key(key);
+    match common_option(&normalized, key, value)? {
+        Some(Common::IncludeSampleIds(b)) => options.include_sample_ids = b,
+        Some(Common::Stringency(s)) => options.stringency = s,
+        Some(Common::Regions(mut r)) => options.regions.append(&mut r),
+        Some(Common::BatchSize(n)) => options.batch_size = Some(n),
+        Some(Common::Samples(_)) => return Err(unknown("BGEN", key, BGEN_OPTION_NAMES)),
+        None => match normalized.as_str() {
+            "samplefilepath" => options.sample_file_path = Some(value.trim().into()),
+            "sampleidcolumn" => options.sample_id_column = value.trim().to_string(),
+            "emithardcalls" => options.emit_hard_calls = parse_bool(value).map_err(bad)?,
+            "hardcallthreshold" => {
+                options.hard_call_threshold = value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|t| (0.0..=1.0).contains(t))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "expected a probability between 0 and 1, not '{value}'"
+                        ))
+                    })?;
+            }
+            "usebgenindex" | "useindex" => options.use_index = parse_bool(value).map_err(bad)?,
+            _ => return Err(unknown("BGEN", key, BGEN_OPTION_NAMES)),
+        },
+    }
+    Ok(())
+}
+
+/// Sets one PLINK reader option by its Glow name on `options`:
+/// `includeSampleIds`, `mergeFidIid`, `famDelimiter`, `bimDelimiter` (one
+/// character, `tab`, `space` or `whitespace` for any run of both), and the
+/// common `validationStringency`, `samples`, `region` and `batchSize`.
+///
+/// ```
+/// use genolake_sql::options::apply_plink_option;
+///
+/// let mut options = genolake_plink::ReaderOptions::default();
+/// apply_plink_option(&mut options, "mergeFidIid", "false").unwrap();
+/// apply_plink_option(&mut options, "bimDelimiter", "tab").unwrap();
+/// assert!(!options.merge_fid_iid);
+/// assert!(apply_plink_option(&mut options, "famDelimiter", "::").is_err());
+/// ```
+pub fn apply_plink_option(
+    options: &mut genolake_plink::ReaderOptions,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    let bad = |message: String| Error::option(key, message);
+    let normalized = normalize_key(key);
+    match common_option(&normalized, key, value)? {
+        Some(Common::IncludeSampleIds(b)) => options.include_sample_ids = b,
+        Some(Common::Stringency(s)) => options.stringency = s,
+        Some(Common::Samples(s)) => options.samples = Some(s),
+        Some(Common::Regions(mut r)) => options.regions.append(&mut r),
+        Some(Common::BatchSize(n)) => options.batch_size = Some(n),
+        None => match normalized.as_str() {
+            "mergefidiid" => options.merge_fid_iid = parse_bool(value).map_err(bad)?,
+            // A delimiter may be a space or a tab: not trimmed.
+            "famdelimiter" => options.fam_delimiter = value.parse().map_err(bad)?,
+            "bimdelimiter" => options.bim_delimiter = value.parse().map_err(bad)?,
+            _ => return Err(unknown("PLINK", key, PLINK_OPTION_NAMES)),
+        },
     }
     Ok(())
 }

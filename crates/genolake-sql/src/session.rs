@@ -1,5 +1,6 @@
 //! A DataFusion session that speaks genolake: Glow's camelCase names
-//! unquoted, `read_vcf`/`read_delta`, and `STORED AS VCF`.
+//! unquoted, `read_vcf`/`read_bgen`/`read_plink`/`read_delta`, and `STORED
+//! AS VCF|BGEN|PLINK`.
 
 use std::sync::Arc;
 
@@ -9,8 +10,9 @@ use datafusion::execution::context::SessionState;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::Result;
-use crate::functions::{ReadDelta, ReadVcf};
-use crate::vcf::VcfFormatFactory;
+use crate::formats::InputFormat;
+use crate::functions::{ReadDelta, ReadGenomics};
+use crate::scan::GenomicsFormatFactory;
 
 /// A session with genolake's defaults: see [`SessionBuilder`].
 ///
@@ -32,9 +34,10 @@ pub fn session() -> SessionContext {
 /// - keeps identifiers as written (`datafusion.sql_parser.enable_ident_normalization
 ///   = false`), so Glow's `contigName`, `referenceAllele`, `sampleId` work
 ///   unquoted as they do in Spark;
-/// - registers the table functions `read_vcf` and `read_delta`;
-/// - makes `CREATE EXTERNAL TABLE ... STORED AS VCF` work (a listing table
-///   over [`VcfFormat`](crate::VcfFormat));
+/// - registers the table functions `read_vcf`, `read_bgen`, `read_plink`
+///   and `read_delta`;
+/// - makes `CREATE EXTERNAL TABLE ... STORED AS VCF` (`BGEN`, `PLINK`) work
+///   (a listing table over [`GenomicsFormat`](crate::GenomicsFormat));
 /// - plans with one partition per available core unless told otherwise.
 ///
 /// ```
@@ -105,11 +108,15 @@ pub fn register(ctx: &SessionContext) -> Result<()> {
 }
 
 fn register_state(state: &mut SessionState) -> Result<()> {
-    state.register_udtf("read_vcf", Arc::new(ReadVcf::default()));
+    for format in InputFormat::ALL {
+        let function = ReadGenomics::new(format);
+        state.register_udtf(&function.name(), Arc::new(function));
+        state.register_file_format(Arc::new(GenomicsFormatFactory::new(format)), true)?;
+        state.table_factories_mut().insert(
+            format.display_name().to_string(),
+            Arc::new(DefaultTableFactory::new()),
+        );
+    }
     state.register_udtf("read_delta", Arc::new(ReadDelta));
-    state.register_file_format(Arc::new(VcfFormatFactory::default()), true)?;
-    state
-        .table_factories_mut()
-        .insert("VCF".to_string(), Arc::new(DefaultTableFactory::new()));
     Ok(())
 }

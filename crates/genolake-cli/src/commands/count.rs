@@ -1,4 +1,5 @@
-//! `genolake count`: decode every record into Arrow, on every core, and count.
+//! `genolake count`: decode every record of VCF, BGEN or PLINK files into
+//! Arrow, on every core, and count.
 //!
 //! This is the decode path of ingest without the writing: useful to validate
 //! a file (strict stringency reads every field) and to measure decode speed.
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use genolake_core::Progress;
 
 use crate::options::{ReadArgs, threads};
@@ -15,7 +16,7 @@ use crate::progress::Bar;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input files (VCF, optionally gzip/BGZF-compressed).
+    /// Input files: VCF (plain, gzip or BGZF), BGEN, or PLINK .bed/prefix.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     #[command(flatten)]
@@ -26,41 +27,37 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let options = args.read.reader_options()?;
+    let inputs = args.read.inputs(&args.inputs)?;
+    let reader = inputs.reader.as_ref();
     let threads = threads(args.threads);
     let progress = Arc::new(Progress::default());
     let mut splits = Vec::new();
     let mut total_bytes = 0;
-    let mut headers = Vec::new();
     for input in &args.inputs {
-        let header = Arc::new(genolake_vcf::read_header(input, options.stringency)?);
-        total_bytes += std::fs::metadata(input)?.len();
-        for split in genolake_vcf::plan_splits(input, threads)? {
-            splits.push((split, header.clone()));
-        }
-        headers.push(header);
+        let path = reader.resolve(input);
+        // Checks the file (and its header) before any thread starts.
+        reader.schema(&path)?;
+        total_bytes += std::fs::metadata(&path)
+            .with_context(|| format!("{}: cannot be read", path.display()))?
+            .len();
+        splits.extend(reader.plan_splits(&path, threads)?);
     }
+    let regions = reader.regions().to_vec();
     let started = Instant::now();
     let bar = Bar::start(progress.clone(), total_bytes, "decoding");
     let queue = std::sync::Mutex::new(splits.into_iter());
-    let results: Vec<Result<(u64, u64, u64)>> = std::thread::scope(|scope| {
+    let results: Vec<Result<(u64, u64)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| -> Result<(u64, u64, u64)> {
-                    let (mut rows, mut genotypes, mut skipped) = (0u64, 0u64, 0u64);
+                scope.spawn(|| -> Result<(u64, u64)> {
+                    let (mut rows, mut genotypes) = (0u64, 0u64);
                     loop {
                         let next = queue
                             .lock()
                             .map_err(|_| anyhow!("a worker panicked"))?
                             .next();
-                        let Some((split, header)) = next else { break };
-                        let mut reader = genolake_vcf::Reader::builder(&split.path)
-                            .options(options.clone())
-                            .split(&split)
-                            .header(header)
-                            .progress(progress.clone())
-                            .build()?;
-                        for batch in reader.by_ref() {
+                        let Some(split) = next else { break };
+                        for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
                             let batch = batch?;
                             rows += batch.num_rows() as u64;
                             if let Some(g) = batch.column_by_name("genotypes") {
@@ -68,9 +65,8 @@ pub fn run(args: Args) -> Result<()> {
                                 genotypes += list.map_or(0, |l| l.values().len() as u64);
                             }
                         }
-                        skipped += reader.skipped();
                     }
-                    Ok((rows, genotypes, skipped))
+                    Ok((rows, genotypes))
                 })
             })
             .collect();
@@ -83,17 +79,18 @@ pub fn run(args: Args) -> Result<()> {
             .collect()
     });
     drop(bar);
-    let (mut rows, mut genotypes, mut skipped) = (0, 0, 0);
+    let (mut rows, mut genotypes) = (0, 0);
     for result in results {
-        let (r, g, s) = result?;
+        let (r, g) = result?;
         rows += r;
         genotypes += g;
-        skipped += s;
     }
+    let skipped = progress.skipped();
     let seconds = started.elapsed().as_secs_f64();
     println!("{rows} records, {genotypes} genotypes, {skipped} skipped");
     eprintln!(
-        "decoded in {seconds:.3} s on {threads} threads ({:.1} M genotypes/s)",
+        "decoded {} in {seconds:.3} s on {threads} threads ({:.1} M genotypes/s)",
+        inputs.format.display_name(),
         genotypes as f64 / seconds.max(1e-9) / 1e6
     );
     Ok(())

@@ -1,6 +1,7 @@
 //! `genolake ingest`: files into a Delta Lake table, in one commit.
 //!
-//! The files are read through the same DataFusion scan as `read_vcf` (split
+//! The files are read through the same DataFusion scan as `read_vcf`,
+//! `read_bgen` and `read_plink` (split
 //! across every core, memory bounded by the batch size) and streamed into
 //! delta-rs; nothing is committed unless every record was read and written.
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use genolake_core::Progress;
 use genolake_lake::{Ingest, Provenance, SaveMode};
+use genolake_sql::InputFormat;
 use serde_json::json;
 
 use crate::options::{ReadArgs, threads};
@@ -17,7 +19,8 @@ use crate::progress::Bar;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input files (VCF, optionally gzip/BGZF-compressed).
+    /// Input files of one format: VCF (plain, gzip or BGZF), BGEN, or PLINK
+    /// .bed/prefix.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// The Delta table to write (a directory; created if missing).
@@ -55,29 +58,48 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 async fn ingest(args: Args, threads: usize) -> Result<()> {
-    let options = args.read.reader_options()?;
+    let inputs = args.read.inputs(&args.inputs)?;
+    // The data files read, with the companions that change what is read (a
+    // PLINK fileset's .bim and .fam), so provenance checksums all of them.
+    let mut data_files = Vec::new();
     let mut total_bytes = 0;
     for input in &args.inputs {
-        total_bytes += std::fs::metadata(input)
-            .with_context(|| format!("{}: cannot read the input", input.display()))?
+        let path = inputs.reader.resolve(input);
+        total_bytes += std::fs::metadata(&path)
+            .with_context(|| format!("{}: cannot read the input", path.display()))?
             .len();
+        data_files.push(path);
     }
+    let mut recorded_files = data_files.clone();
+    if inputs.format == InputFormat::Plink {
+        for bed in &data_files {
+            recorded_files.push(bed.with_extension("bim"));
+            recorded_files.push(bed.with_extension("fam"));
+        }
+    }
+    // An Oxford .sample file names the samples of a BGEN.
+    for (name, value) in &inputs.options {
+        if name == "sampleFilePath" {
+            recorded_files.push(PathBuf::from(value));
+        }
+    }
+    let options: serde_json::Map<String, serde_json::Value> = inputs
+        .options
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
     let recorded_options = json!({
-        "format": "vcf",
-        "includeSampleIds": options.include_sample_ids,
-        "flattenInfoFields": options.flatten_info_fields,
-        "validationStringency": options.stringency.to_string(),
-        "regions": options.regions.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "samples": options.samples,
+        "format": inputs.format.name(),
+        "options": options,
         "partitionBy": args.partition_by,
     });
-    let provenance = Provenance::from_paths(&args.inputs, recorded_options).await?;
+    let provenance = Provenance::from_paths(&recorded_files, recorded_options).await?;
 
     let progress = Arc::new(Progress::default());
     let ctx = genolake_sql::SessionBuilder::new()
         .target_partitions(threads)
         .build();
-    let table = genolake_sql::vcf_table(&args.inputs, options, Some(progress.clone()))?;
+    let table = genolake_sql::genomics_table(&data_files, inputs.reader, Some(progress.clone()))?;
     let input = ctx.read_table(table)?;
     let location = table_location(&args.table)?;
     let bar = Bar::start(progress.clone(), total_bytes, "ingesting");

@@ -2,23 +2,22 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 use crate::options::ReadArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The input file (VCF, optionally gzip/BGZF-compressed).
+    /// The input: a VCF (plain, gzip or BGZF), a BGEN, or a PLINK .bed or prefix.
     input: PathBuf,
     #[command(flatten)]
     read: ReadArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let options = args.read.reader_options()?;
-    let header = genolake_vcf::read_header(&args.input, options.stringency)?;
-    let schema = genolake_vcf::schema(&header, &options)
-        .map_err(|e| anyhow!("{}: {e}", args.input.display()))?;
+    let inputs = args.read.inputs(std::slice::from_ref(&args.input))?;
+    let path = inputs.reader.resolve(&args.input);
+    let schema = inputs.reader.schema(&path)?;
     for field in schema.fields() {
         println!("{}", describe(field, 0));
     }

@@ -1,13 +1,14 @@
-//! Table functions: `read_vcf(...)` and `read_delta(...)`.
+//! Table functions: `read_vcf(...)`, `read_bgen(...)`, `read_plink(...)`
+//! and `read_delta(...)`.
 
 mod read_delta;
-mod read_vcf;
+mod read_genomics;
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr;
 
 pub use read_delta::ReadDelta;
-pub use read_vcf::ReadVcf;
+pub use read_genomics::ReadGenomics;
 
 use crate::error::{Error, Result};
 
@@ -34,7 +35,10 @@ pub(crate) fn literal_text(function: &str, position: usize, expr: &Expr) -> Resu
         | ScalarValue::UInt8(Some(_))
         | ScalarValue::UInt16(Some(_))
         | ScalarValue::UInt32(Some(_))
-        | ScalarValue::UInt64(Some(_)) => Ok(value.to_string()),
+        | ScalarValue::UInt64(Some(_))
+        | ScalarValue::Float32(Some(_))
+        | ScalarValue::Float64(Some(_))
+        | ScalarValue::Decimal128(Some(_), _, _) => Ok(value.to_string()),
         _ => Err(not_constant()),
     }
 }

@@ -1,4 +1,4 @@
-//! Opening one split of a VCF file as a stream of record batches.
+//! Opening one split of a file as a stream of record batches.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,35 +10,35 @@ use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use genolake_core::{Progress, Split};
-use genolake_vcf::{Reader, ReaderOptions};
+use genolake_core::{Progress, Region, Split};
 
-use super::files::{HeaderCache, is_index_file, local_path};
+use super::SharedReader;
+use super::files::{is_companion_file, local_path};
 use crate::error::{Error, Result};
 
 /// Batches a split may decode ahead of its consumer.
 const READ_AHEAD: usize = 2;
 
-/// Opens each [`PartitionedFile`] (a whole file or a byte range of it) as a
-/// `genolake_vcf::Reader` over that split, on a blocking thread, and streams
+/// Opens each [`PartitionedFile`] (a whole file or a byte range of it) with
+/// the format's reader over that split, on a blocking thread, and streams
 /// its batches with the projection applied.
-pub(crate) struct VcfOpener {
-    /// Options with the regions the scan settled on.
-    pub options: ReaderOptions,
+pub(crate) struct GenomicsOpener {
+    pub reader: SharedReader,
+    /// The regions the scan settled on (empty: every record).
+    pub regions: Vec<Region>,
     /// True when the pushed-down predicate can keep no row at all.
     pub read_nothing: bool,
     /// The table's file schema (before projection).
     pub file_schema: SchemaRef,
     /// Columns of `file_schema` to keep.
     pub file_indices: Vec<usize>,
-    pub headers: HeaderCache,
     pub progress: Option<Arc<Progress>>,
 }
 
-impl FileOpener for VcfOpener {
+impl FileOpener for GenomicsOpener {
     fn open(&self, file: PartitionedFile) -> DfResult<FileOpenFuture> {
         let path = local_path(&file.object_meta.location)?;
-        if self.read_nothing || is_index_file(&path) {
+        if self.read_nothing || is_companion_file(&path) {
             return Ok(Box::pin(async { Ok(futures::stream::empty().boxed()) }));
         }
         let split = match &file.range {
@@ -56,10 +56,10 @@ impl FileOpener for VcfOpener {
         let job = ReadJob {
             path,
             split,
-            options: self.options.clone(),
+            reader: Arc::clone(&self.reader),
+            regions: self.regions.clone(),
             file_schema: Arc::clone(&self.file_schema),
             file_indices: self.file_indices.clone(),
-            headers: self.headers.clone(),
             progress: self.progress.clone(),
         };
         Ok(Box::pin(async move { Ok(job.spawn()) }))
@@ -70,10 +70,10 @@ impl FileOpener for VcfOpener {
 struct ReadJob {
     path: PathBuf,
     split: Split,
-    options: ReaderOptions,
+    reader: SharedReader,
+    regions: Vec<Region>,
     file_schema: SchemaRef,
     file_indices: Vec<usize>,
-    headers: HeaderCache,
     progress: Option<Arc<Progress>>,
 }
 
@@ -102,26 +102,20 @@ impl ReadJob {
     }
 
     fn run(&self, tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>) -> Result<()> {
-        let header = self.headers.get(&self.path, self.options.stringency)?;
-        let schema = genolake_vcf::schema(&header, &self.options)
-            .map_err(|e| Error::input(&self.path, e))?;
+        let schema = self.reader.schema(&self.path)?;
         if schema.fields() != self.file_schema.fields() {
             return Err(Error::input(
                 &self.path,
                 format!(
-                    "its header gives columns that differ from the table's (which come from the first file): {}",
+                    "it gives columns that differ from the table's (which come from the first file): {}",
                     describe_difference(&self.file_schema, &schema)
                 ),
             ));
         }
-        let mut builder = Reader::builder(&self.path)
-            .options(self.options.clone())
-            .split(&self.split)
-            .header(header);
-        if let Some(progress) = &self.progress {
-            builder = builder.progress(Arc::clone(progress));
-        }
-        for batch in builder.build()? {
+        let batches = self
+            .reader
+            .read(&self.split, self.regions.clone(), self.progress.clone())?;
+        for batch in batches {
             let batch = batch?.project(&self.file_indices)?;
             if tx.blocking_send(Ok(batch)).is_err() {
                 // The consumer has gone (a LIMIT was reached, or the query was cancelled).

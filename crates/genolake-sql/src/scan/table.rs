@@ -1,4 +1,4 @@
-//! [`VcfTable`]: one or more VCF files as a DataFusion table.
+//! [`GenomicsTable`]: one or more files of one genomics format as a DataFusion table.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,82 +18,67 @@ use datafusion::physical_plan::ExecutionPlan;
 use genolake_core::Progress;
 use genolake_vcf::ReaderOptions;
 
-use super::files::{HeaderCache, VcfFile, expand_paths};
-use super::source::VcfSource;
+use super::files::{InputFile, expand_paths};
+use super::source::GenomicsSource;
+use super::{FormatReader, SharedReader};
 use crate::error::{Error, Result};
+use crate::formats::VcfFormatReader;
 use crate::regions::{Constraint, from_expr};
 
-/// VCF files read as one table, in Glow's schema.
+/// Files of one format (VCF, BGEN or PLINK) read as one table, in Glow's
+/// schema for that format.
 ///
-/// This is what `read_vcf(...)` returns, and what ingest code scans to stream
-/// VCF into a Delta table: the scan is a DataFusion file scan over
-/// [`VcfSource`], split by byte ranges across the session's
-/// `target_partitions`, reading batch by batch in bounded memory.
+/// This is what `read_vcf(...)`, `read_bgen(...)` and `read_plink(...)`
+/// return, and what ingest code scans to stream files into a Delta table:
+/// the scan is a DataFusion file scan over [`GenomicsSource`], split by byte
+/// ranges across the session's `target_partitions`, reading batch by batch
+/// in bounded memory.
 ///
 /// Filters on `contigName` (`=`, `IN`), `start` and `end` (`<`, `<=`, `>`,
 /// `>=`, `=`, `BETWEEN`, combined with `AND`/`OR`) are accepted as
 /// [`Inexact`](TableProviderFilterPushDown::Inexact): they become regions the
 /// reader reads (only the indexed blocks that hold them, when a `.tbi` or
-/// `.csi` sits beside a BGZF file), and DataFusion applies them again to the
-/// rows. A `region` reader option, when given, takes precedence over them.
+/// `.csi` sits beside a BGZF file or a `.bgi` beside a BGEN file; only the
+/// matching `.bed` records of a PLINK fileset), and DataFusion applies them
+/// again to the rows. A `region` reader option, when given, takes precedence
+/// over them.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
-/// use genolake_sql::VcfTable;
+/// use genolake_sql::{GenomicsTable, VcfFormatReader};
 ///
 /// let ctx = genolake_sql::session();
-/// let table = VcfTable::try_new(&["tests/data/VCFv4.3.vcf"], Default::default())?;
+/// let reader = Arc::new(VcfFormatReader::new(Default::default()));
+/// let table = GenomicsTable::try_new(&["tests/data/VCFv4.3.vcf"], reader)?;
 /// ctx.register_table("calls", Arc::new(table))?;
 /// let batches = ctx.sql("SELECT count(*) FROM calls WHERE contigName = '20'").await?.collect().await?;
 /// assert_eq!(batches[0].num_rows(), 1);
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct VcfTable {
-    files: Vec<VcfFile>,
+pub struct GenomicsTable {
+    files: Vec<InputFile>,
     schema: SchemaRef,
-    options: ReaderOptions,
+    reader: SharedReader,
     progress: Option<Arc<Progress>>,
-    headers: HeaderCache,
 }
 
-impl VcfTable {
-    /// A table over `paths`: files, directories (their `*.vcf`, `*.vcf.gz`,
-    /// `*.vcf.bgz` files) or a last component with `*`/`?` wildcards. Every
-    /// header is read now; they must give the same columns.
-    pub fn try_new(paths: &[impl AsRef<Path>], options: ReaderOptions) -> Result<Self> {
+impl GenomicsTable {
+    /// A table over `paths` read by `reader`: files (or PLINK prefixes),
+    /// directories (their files of the format, by name) or a last component
+    /// with `*`/`?` wildcards. Every file's schema is read now; they must
+    /// agree.
+    pub fn try_new(paths: &[impl AsRef<Path>], reader: SharedReader) -> Result<Self> {
         let paths: Vec<PathBuf> = paths.iter().map(|p| p.as_ref().to_path_buf()).collect();
-        let files = expand_paths(&paths)?;
-        let headers = HeaderCache::default();
-        let mut schema: Option<SchemaRef> = None;
-        for file in &files {
-            let header = headers.get(&file.path, options.stringency)?;
-            let this =
-                genolake_vcf::schema(&header, &options).map_err(|e| Error::input(&file.path, e))?;
-            match &schema {
-                None => schema = Some(this),
-                Some(first) if first.fields() != this.fields() => {
-                    return Err(Error::input(
-                        &file.path,
-                        format!(
-                            "its header gives other columns than that of {}; a table's files must share INFO and FORMAT definitions",
-                            files[0].path.display()
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        let schema =
-            schema.ok_or_else(|| Error::Usage("a VCF table needs at least one file".into()))?;
+        let files = expand_paths(&paths, reader.as_ref())?;
+        let schema = common_schema(files.iter().map(|f| f.path.as_path()), reader.as_ref())?;
         Ok(Self {
             files,
             schema,
-            options,
+            reader,
             progress: None,
-            headers,
         })
     }
 
@@ -108,19 +93,18 @@ impl VcfTable {
         self.files.iter().map(|f| f.path.as_path())
     }
 
-    /// The reader options.
-    pub fn options(&self) -> &ReaderOptions {
-        &self.options
+    /// The format reader, with the options the user gave.
+    pub fn reader(&self) -> &SharedReader {
+        &self.reader
     }
 
     /// The source a scan with `pushdown` reads through.
-    fn source(&self, pushdown: Constraint) -> VcfSource {
-        let mut source = VcfSource::new(
+    fn source(&self, pushdown: Constraint) -> GenomicsSource {
+        let mut source = GenomicsSource::new(
             TableSchema::from(Arc::clone(&self.schema)),
-            self.options.clone(),
+            Arc::clone(&self.reader),
         )
-        .with_pushdown(pushdown)
-        .with_headers(self.headers.clone());
+        .with_pushdown(pushdown);
         if let Some(progress) = &self.progress {
             source = source.with_progress(Arc::clone(progress));
         }
@@ -129,7 +113,7 @@ impl VcfTable {
 }
 
 #[async_trait]
-impl TableProvider for VcfTable {
+impl TableProvider for GenomicsTable {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
@@ -185,20 +169,54 @@ impl TableProvider for VcfTable {
     }
 }
 
-/// A table over VCF `paths` read with `options`, counting into `progress`:
-/// the entry point for ingest code, which scans it into a Delta table
-/// without collecting rows in memory.
+/// The schema every one of `files` is read with, or an error naming the
+/// first file whose columns differ from the first file's.
+pub(crate) fn common_schema<'a>(
+    files: impl IntoIterator<Item = &'a Path>,
+    reader: &dyn FormatReader,
+) -> Result<SchemaRef> {
+    let mut first: Option<(&Path, SchemaRef)> = None;
+    for path in files {
+        let schema = reader.schema(path)?;
+        match &first {
+            None => first = Some((path, schema)),
+            Some((first_path, expected)) if expected.fields() != schema.fields() => {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "it is read with other columns than {} (a table's files must agree; \
+                         for VCF, on their INFO and FORMAT definitions)",
+                        first_path.display()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    first.map(|(_, schema)| schema).ok_or_else(|| {
+        Error::Usage(format!(
+            "a {} table needs at least one file",
+            reader.format().display_name()
+        ))
+    })
+}
+
+/// A table over `paths` read by `reader`, counting into `progress`: the
+/// entry point for ingest code, which scans it into a Delta table without
+/// collecting rows in memory.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
 /// use genolake_core::Progress;
+/// use genolake_sql::InputFormat;
 ///
 /// let progress = Arc::new(Progress::default());
-/// let table = genolake_sql::vcf_table(
+/// let reader = InputFormat::Vcf.reader(&[("includeSampleIds".into(), "false".into())])?;
+/// let table = genolake_sql::genomics_table(
 ///     &["tests/data/VCFv4.3.vcf".into()],
-///     Default::default(),
+///     reader,
 ///     Some(Arc::clone(&progress)),
 /// )?;
 /// let ctx = genolake_sql::session();
@@ -206,14 +224,32 @@ impl TableProvider for VcfTable {
 /// assert_eq!((rows, progress.records()), (5, 5));
 /// # Ok(()) }
 /// ```
+pub fn genomics_table(
+    paths: &[PathBuf],
+    reader: SharedReader,
+    progress: Option<Arc<Progress>>,
+) -> Result<Arc<dyn TableProvider>> {
+    let mut table = GenomicsTable::try_new(paths, reader)?;
+    if let Some(progress) = progress {
+        table = table.with_progress(progress);
+    }
+    Ok(Arc::new(table))
+}
+
+/// [`genomics_table`] over VCF files read with `options`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let table = genolake_sql::vcf_table(&["tests/data/VCFv4.3.vcf".into()], Default::default(), None)?;
+/// let rows = genolake_sql::session().read_table(table)?.count().await?;
+/// assert_eq!(rows, 5);
+/// # Ok(()) }
+/// ```
 pub fn vcf_table(
     paths: &[PathBuf],
     options: ReaderOptions,
     progress: Option<Arc<Progress>>,
 ) -> Result<Arc<dyn TableProvider>> {
-    let mut table = VcfTable::try_new(paths, options)?;
-    if let Some(progress) = progress {
-        table = table.with_progress(progress);
-    }
-    Ok(Arc::new(table))
+    genomics_table(paths, Arc::new(VcfFormatReader::new(options)), progress)
 }

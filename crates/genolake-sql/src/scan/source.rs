@@ -1,4 +1,4 @@
-//! [`VcfSource`]: the VCF [`FileSource`] of a DataFusion file scan.
+//! [`GenomicsSource`]: the [`FileSource`] of a DataFusion scan of genomics files.
 
 use std::fmt;
 use std::sync::Arc;
@@ -19,18 +19,20 @@ use datafusion::physical_plan::filter_pushdown::{FilterPushdownPropagation, Push
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::projection::ProjectionExprs;
 use genolake_core::{Progress, Region};
-use genolake_vcf::{Compression, ReaderOptions};
 
-use super::files::{HeaderCache, local_path};
-use super::opener::VcfOpener;
+use super::SharedReader;
+use super::files::local_path;
+use super::opener::GenomicsOpener;
 use crate::regions::{Constraint, DisplayRegions, from_physical_expr, merge_regions};
 
-/// Reads VCF files (plain, gzip or BGZF) for a DataFusion `DataSourceExec`.
+/// Reads genomics files (VCF, BGEN, PLINK: whatever its
+/// [`FormatReader`](super::FormatReader) reads) for a DataFusion
+/// `DataSourceExec`.
 ///
-/// A `VcfSource` sits in a [`FileScanConfig`], so a scan is an ordinary
+/// A `GenomicsSource` sits in a [`FileScanConfig`], so a scan is an ordinary
 /// DataFusion file scan: DataFusion splits files into byte ranges across
 /// `target_partitions` (through [`FileSource::repartitioned`], which keeps a
-/// plain-gzip file whole because it cannot be entered mid-stream), pushes
+/// plain-gzip VCF whole because it cannot be entered mid-stream), pushes
 /// projections and filters into it, and the plan stays a tree of plain values
 /// that can be sent elsewhere.
 ///
@@ -39,30 +41,28 @@ use crate::regions::{Constraint, DisplayRegions, from_physical_expr, merge_regio
 /// are reported back as not pushed down (`Inexact`), so DataFusion still
 /// applies them row by row.
 #[derive(Clone)]
-pub struct VcfSource {
+pub struct GenomicsSource {
     table_schema: TableSchema,
-    options: ReaderOptions,
+    reader: SharedReader,
     pushdown: Constraint,
     projection: SplitProjection,
     metrics: ExecutionPlanMetricsSet,
     batch_size: Option<usize>,
     progress: Option<Arc<Progress>>,
-    headers: HeaderCache,
 }
 
-impl VcfSource {
-    /// A source of the given table schema read with `options`.
-    pub fn new(table_schema: impl Into<TableSchema>, options: ReaderOptions) -> Self {
+impl GenomicsSource {
+    /// A source of the given table schema read by `reader`.
+    pub fn new(table_schema: impl Into<TableSchema>, reader: SharedReader) -> Self {
         let table_schema = table_schema.into();
         Self {
             projection: SplitProjection::unprojected(&table_schema),
             table_schema,
-            options,
+            reader,
             pushdown: Constraint::Any,
             metrics: ExecutionPlanMetricsSet::new(),
             batch_size: None,
             progress: None,
-            headers: HeaderCache::default(),
         }
     }
 
@@ -77,52 +77,49 @@ impl VcfSource {
         self
     }
 
-    pub(crate) fn with_headers(mut self, headers: HeaderCache) -> Self {
-        self.headers = headers;
-        self
-    }
-
-    /// The reader options (regions given by the user included).
-    pub fn options(&self) -> &ReaderOptions {
-        &self.options
+    /// The format reader, with the options the user gave.
+    pub fn reader(&self) -> &SharedReader {
+        &self.reader
     }
 
     /// The regions the reader is given: the user's `region` option when set,
     /// otherwise those derived from pushed-down filters. `None` reads every
     /// record; `Some` of an empty list reads none.
     pub fn regions(&self) -> Option<Vec<Region>> {
-        if !self.options.regions.is_empty() {
-            return Some(merge_regions(self.options.regions.clone()));
+        let given = self.reader.regions();
+        if !given.is_empty() {
+            return Some(merge_regions(given.to_vec()));
         }
         self.pushdown.regions()
     }
 }
 
-impl From<VcfSource> for Arc<dyn FileSource> {
-    fn from(source: VcfSource) -> Self {
+impl From<GenomicsSource> for Arc<dyn FileSource> {
+    fn from(source: GenomicsSource) -> Self {
         Arc::new(source)
     }
 }
 
-impl fmt::Debug for VcfSource {
+impl fmt::Debug for GenomicsSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VcfSource")
-            .field("options", &self.options)
+        f.debug_struct("GenomicsSource")
+            .field("reader", &self.reader)
             .field("regions", &self.regions())
             .finish_non_exhaustive()
     }
 }
 
-/// Whether a file can be cut into byte ranges (anything but plain gzip).
-fn is_splittable(file: &PartitionedFile) -> bool {
-    file.range.is_none()
-        && local_path(&file.object_meta.location)
-            .ok()
-            .and_then(|path| genolake_vcf::reader::detect_compression(&path).ok())
-            .is_some_and(|c| c != Compression::Gzip)
+impl GenomicsSource {
+    /// Whether a file can be cut into byte ranges (not a range already, and
+    /// not plain gzip).
+    fn is_splittable(&self, file: &PartitionedFile) -> bool {
+        file.range.is_none()
+            && local_path(&file.object_meta.location)
+                .is_ok_and(|path| self.reader.splittable(&path))
+    }
 }
 
-impl FileSource for VcfSource {
+impl FileSource for GenomicsSource {
     fn create_file_opener(
         &self,
         _object_store: Arc<dyn ObjectStore>,
@@ -132,19 +129,18 @@ impl FileSource for VcfSource {
         let url = base_config.object_store_url.as_str();
         if !url.starts_with("file://") {
             return Err(DataFusionError::NotImplemented(format!(
-                "VCF files are read from the local file system only, not from {url}"
+                "{} files are read from the local file system only, not from {url}",
+                self.reader.format().display_name()
             )));
         }
-        let mut options = self.options.clone();
         let regions = self.regions();
         let read_nothing = regions.as_ref().is_some_and(Vec::is_empty);
-        options.regions = regions.unwrap_or_default();
-        let opener = Arc::new(VcfOpener {
-            options,
+        let opener = Arc::new(GenomicsOpener {
+            reader: Arc::clone(&self.reader),
+            regions: regions.unwrap_or_default(),
             read_nothing,
             file_schema: Arc::clone(self.table_schema.file_schema()),
             file_indices: self.projection.file_indices.clone(),
-            headers: self.headers.clone(),
             progress: self.progress.clone(),
         });
         ProjectionOpener::try_new(
@@ -185,7 +181,7 @@ impl FileSource for VcfSource {
     }
 
     fn file_type(&self) -> &str {
-        "vcf"
+        self.reader.format().name()
     }
 
     fn fmt_extra(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
@@ -212,7 +208,7 @@ impl FileSource for VcfSource {
             .file_groups
             .iter()
             .flat_map(|group| group.iter().cloned())
-            .partition(is_splittable);
+            .partition(|file| self.is_splittable(file));
         let mut groups = Vec::new();
         let mut changed = false;
         if !splittable.is_empty() {
@@ -230,7 +226,7 @@ impl FileSource for VcfSource {
                 None => groups.extend(splittable.into_iter().map(|f| FileGroup::new(vec![f]))),
             }
         }
-        // Whole files (plain gzip, or ranges cut already) are spread over
+        // Whole files (plain gzip VCF, or ranges cut already) are spread over
         // the partitions as they are.
         if !whole.is_empty() {
             let n = whole.len().min(target_partitions);

@@ -1,9 +1,9 @@
-//! Which files a VCF table reads, and how their paths travel through a plan.
+//! Which files a table reads, and how their paths travel through a plan.
 //!
 //! DataFusion names files by object-store paths (`work/data/x.vcf.gz`, no
-//! leading slash, percent-encoded); the VCF reader opens local paths. Plans
-//! carry the object-store form, so they stay plain serializable values, and
-//! the opener turns it back into a local path.
+//! leading slash, percent-encoded); the format readers open local paths.
+//! Plans carry the object-store form, so they stay plain serializable
+//! values, and the opener turns it back into a local path.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,24 +11,20 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use datafusion::error::{DataFusionError, Result as DfResult};
-use genolake_core::Stringency;
-use genolake_vcf::Header;
 
+use super::FormatReader;
 use crate::error::{Error, Result};
 
-/// File name endings taken as VCF when a directory is listed.
-const VCF_SUFFIXES: &[&str] = &[".vcf", ".vcf.gz", ".vcf.bgz", ".vcf.bgzf", ".vcf.gzip"];
-
-/// One input file of a VCF table.
+/// One input file of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct VcfFile {
+pub(crate) struct InputFile {
     /// Absolute, canonical path.
     pub path: PathBuf,
     /// Size in bytes.
     pub size: u64,
 }
 
-impl VcfFile {
+impl InputFile {
     /// The object-store location DataFusion plans name the file by.
     pub fn location(&self) -> String {
         object_location(&self.path)
@@ -81,23 +77,30 @@ fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
     String::from_utf8_lossy(&bytes).into_owned().into()
 }
 
-/// Whether a file is a tabix or CSI index rather than data.
-pub(crate) fn is_index_file(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("tbi") || e.eq_ignore_ascii_case("csi"))
+/// File name extensions of the files that sit beside data files: indexes
+/// (tabix, CSI, BGEN's `.bgi`), BGEN's Oxford `.sample`, a PLINK fileset's
+/// `.bim` and `.fam` and the `.log` and `.nosex` plink writes beside them.
+const COMPANION_EXTENSIONS: &[&str] =
+    &["tbi", "csi", "bgi", "sample", "bim", "fam", "log", "nosex"];
+
+/// Whether a file sits beside the data rather than holding it. A
+/// `CREATE EXTERNAL TABLE` over a directory lists every file in it; these
+/// are passed over.
+pub(crate) fn is_companion_file(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        COMPANION_EXTENSIONS
+            .iter()
+            .any(|c| e.eq_ignore_ascii_case(c))
+    })
 }
 
-fn is_vcf_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    VCF_SUFFIXES.iter().any(|s| lower.ends_with(s))
-}
-
-/// Expands the paths a user gave into the files to read: a file as is, a
-/// directory as the VCF files directly inside it (by name: `.vcf`,
-/// `.vcf.gz`, `.vcf.bgz`), and a last path component with `*` or `?` as the
-/// files of its directory matching it. A `file://` URL is taken as its path.
-pub(crate) fn expand_paths(paths: &[PathBuf]) -> Result<Vec<VcfFile>> {
+/// Expands the paths a user gave into the files to read: a file as is (a
+/// PLINK prefix as its `.bed`), a directory as the files of the format
+/// directly inside it (by name: `.vcf`, `.vcf.gz`, `.vcf.bgz`; `.bgen`;
+/// `.bed`), and a last path component with `*` or `?` as the files of its
+/// directory matching it. A `file://` URL is taken as its path.
+pub(crate) fn expand_paths(paths: &[PathBuf], reader: &dyn FormatReader) -> Result<Vec<InputFile>> {
+    let format = reader.format();
     let mut files = Vec::new();
     for path in paths {
         let path = match path.to_str().and_then(|s| s.strip_prefix("file://")) {
@@ -127,14 +130,17 @@ pub(crate) fn expand_paths(paths: &[PathBuf]) -> Result<Vec<VcfFile>> {
                 .filter(|p| {
                     p.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(is_vcf_name)
+                        .is_some_and(|n| format.is_data_file_name(n))
                 })
                 .collect()
         } else {
-            vec![path.clone()]
+            vec![reader.resolve(&path)]
         };
         if found.is_empty() {
-            return Err(Error::input(&path, "no VCF file matches this path"));
+            return Err(Error::input(
+                &path,
+                format!("no {} file matches this path", format.display_name()),
+            ));
         }
         found.sort();
         for file in found {
@@ -145,7 +151,7 @@ pub(crate) fn expand_paths(paths: &[PathBuf]) -> Result<Vec<VcfFile>> {
             if !meta.is_file() {
                 return Err(Error::input(&file, "is not a file"));
             }
-            files.push(VcfFile {
+            files.push(InputFile {
                 path: canonical,
                 size: meta.len(),
             });
@@ -192,31 +198,28 @@ fn wildcard_match(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-/// Headers already parsed, shared by every split of a scan so a file's
-/// header is read once, not once per split.
-#[derive(Clone, Default)]
-pub(crate) struct HeaderCache(Arc<Mutex<HashMap<PathBuf, Arc<Header>>>>);
+/// Per-file state (a parsed header, an opened fileset) shared by every
+/// split of a scan, so it is read once per file rather than once per split.
+pub(crate) struct PathCache<T>(Arc<Mutex<HashMap<PathBuf, Arc<T>>>>);
 
-impl HeaderCache {
-    /// The header of `path`, read on first use.
-    pub fn get(
+impl<T> PathCache<T> {
+    /// The value for `path`, made by `load` on first use. Two threads may
+    /// both load it; the first to finish is kept.
+    pub fn get<E>(
         &self,
         path: &Path,
-        stringency: Stringency,
-    ) -> Result<Arc<Header>, genolake_vcf::Error> {
-        if let Some(header) = self.lock().get(path) {
-            return Ok(Arc::clone(header));
+        load: impl FnOnce(&Path) -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        if let Some(value) = self.lock().get(path) {
+            return Ok(Arc::clone(value));
         }
-        let header = genolake_vcf::read_header(path, stringency)?;
-        for warning in &header.warnings {
-            tracing::warn!("{}: {warning}", path.display());
-        }
-        let header = Arc::new(header);
-        self.lock().insert(path.to_path_buf(), Arc::clone(&header));
-        Ok(header)
+        let value = Arc::new(load(path)?);
+        Ok(Arc::clone(
+            self.lock().entry(path.to_path_buf()).or_insert(value),
+        ))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Header>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<T>>> {
         // A panic while holding the lock leaves a map that is still valid.
         self.0
             .lock()
@@ -224,9 +227,21 @@ impl HeaderCache {
     }
 }
 
-impl fmt::Debug for HeaderCache {
+impl<T> Clone for PathCache<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Default for PathCache<T> {
+    fn default() -> Self {
+        Self(Arc::default())
+    }
+}
+
+impl<T> fmt::Debug for PathCache<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HeaderCache({} headers)", self.lock().len())
+        write!(f, "PathCache({} files)", self.lock().len())
     }
 }
 

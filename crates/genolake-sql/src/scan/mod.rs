@@ -1,0 +1,73 @@
+//! Genomics files as DataFusion scans: one file source, opener, table and
+//! file format shared by every input format.
+//!
+//! What differs between VCF, BGEN and PLINK (how a schema is found, whether
+//! a file can be cut into byte ranges, how a split is read) sits behind
+//! [`FormatReader`]; everything DataFusion sees (byte-range partitioning,
+//! projection, filter pushdown into regions, `LIMIT`, `EXPLAIN`) is written
+//! once here.
+
+mod files;
+mod format;
+mod opener;
+mod source;
+mod table;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use genolake_core::{Progress, Region, Split};
+
+pub(crate) use files::PathCache;
+pub use format::{GenomicsFormat, GenomicsFormatFactory};
+pub use source::GenomicsSource;
+pub use table::{GenomicsTable, genomics_table, vcf_table};
+
+use crate::error::Result;
+use crate::formats::InputFormat;
+
+/// Record batches of one split, read on the calling thread.
+pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+/// One input format, with its reader options, as the shared scan needs it.
+///
+/// Implementations hold the options a user gave (by Glow's names) and any
+/// per-file state worth sharing between the splits of a scan (a parsed VCF
+/// header, a PLINK fileset), so that state is read once per file.
+pub trait FormatReader: fmt::Debug + Send + Sync {
+    /// Which format this reads.
+    fn format(&self) -> InputFormat;
+
+    /// The data file a user's path names: the path itself, except that a
+    /// PLINK prefix (`cohort`) names its `.bed` (`cohort.bed`).
+    fn resolve(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
+
+    /// The Arrow schema `path` is read with under these options.
+    fn schema(&self, path: &Path) -> Result<SchemaRef>;
+
+    /// Whether `path` can be read in byte ranges (plain gzip cannot).
+    fn splittable(&self, path: &Path) -> bool;
+
+    /// Cuts `path` into at most `target` splits.
+    fn plan_splits(&self, path: &Path, target: usize) -> Result<Vec<Split>>;
+
+    /// The regions the user asked for in the options (empty: none given).
+    fn regions(&self) -> &[Region];
+
+    /// Reads one split, keeping only records overlapping one of `regions`
+    /// (every record when it is empty), counting into `progress`.
+    fn read(
+        &self,
+        split: &Split,
+        regions: Vec<Region>,
+        progress: Option<Arc<Progress>>,
+    ) -> Result<BatchIter>;
+}
+
+/// Shared handle on a [`FormatReader`].
+pub type SharedReader = Arc<dyn FormatReader>;
