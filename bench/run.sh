@@ -18,33 +18,8 @@ set -euo pipefail
 VARIANTS=${1:-100000}
 SAMPLES=${2:-2000}
 RUNS=${3:-3}
-THREADS=${THREADS:-$(nproc)}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(dirname "$HERE")
-DATA=${BENCH_DATA:-$HERE/data}
-SCRATCH=$(mktemp -d)
-trap 'rm -rf "$SCRATCH"' EXIT
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/genolake/target}
-
-for tool in bcftools bgzip plink2 /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install bcftools tabix plink2 time)" >&2; exit 1; }
-done
-
-(cd "$ROOT" && cargo build --release -q -p genolake-cli && cargo build --release -q -p genolake-vcf --example simulate_vcf)
-GENOLAKE=$CARGO_TARGET_DIR/release/genolake
-SIMULATE=$CARGO_TARGET_DIR/release/examples/simulate_vcf
-
-mkdir -p "$DATA"
-# Runs "$@" RUNS times; prints "median_seconds max_rss_kib".
-measure() {
-    local times=() rss=0 line
-    for _ in $(seq "$RUNS"); do
-        line=$(/usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -n 1)
-        times+=("${line% *}")
-        (( ${line#* } > rss )) && rss=${line#* }
-    done
-    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$rss"
-}
+source "$(dirname "$0")/lib.sh"
+SIMULATE=$EXAMPLES/simulate_vcf
 
 echo "| input | command | median s (of $RUNS) | peak RSS MiB | ratio |"
 echo "| --- | --- | ---: | ---: | --- |"
@@ -60,8 +35,6 @@ for kind in gt rich; do
     read -r t_pg m_pg < <(measure plink2 --vcf "$vcf" --make-pgen --out "$SCRATCH/x" --threads "$THREADS" --silent)
     read -r t_ct m_ct < <(measure "$GENOLAKE" count --threads "$THREADS" "$vcf")
     read -r t_in m_in < <(measure "$GENOLAKE" ingest --threads "$THREADS" --mode overwrite --table "$SCRATCH/delta" "$vcf")
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
-    mib() { echo $(( $1 / 1024 )); }
     echo "| $name | bcftools view -Ou | $t_ou | $(mib "$m_ou") | |"
     echo "| | bcftools view -Ob | $t_ob | $(mib "$m_ob") | |"
     echo "| | plink2 --make-pgen --threads $THREADS | $t_pg | $(mib "$m_pg") | |"
