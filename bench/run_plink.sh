@@ -31,7 +31,9 @@ if [ ! -s "$vcf" ]; then
 fi
 prefix=$DATA/cohort_${VARIANTS}x${SAMPLES}_plink
 if [ ! -s "$prefix.bed" ]; then
-    plink2 --vcf "$vcf" --max-alleles 2 --make-bed --out "$prefix" --threads "$THREADS" --silent
+    # chrM output keeps the VCF's chr prefix on contig names.
+    plink2 --vcf "$vcf" --max-alleles 2 --output-chr chrM --make-bed --out "$prefix" \
+        --threads "$THREADS" --silent
 fi
 
 # Same calls from the .bed as from the VCF's biallelic sites. plink2 stores

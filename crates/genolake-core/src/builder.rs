@@ -84,6 +84,82 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
         self.values.extend_from_slice(values);
         self.nulls.append_n_non_nulls(values.len());
     }
+
+    /// Appends `value` `n` times.
+    #[inline]
+    pub fn push_n(&mut self, value: T::Native, n: usize) {
+        self.values.resize(self.values.len() + n, value);
+        self.nulls.append_n_non_nulls(n);
+    }
+}
+
+impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
+    /// A fast way to append many rows of non-null items: the appender
+    /// writes straight into the offsets and values, with room for `rows`
+    /// rows of `items` items in all reserved up front.
+    ///
+    /// ```
+    /// use arrow::array::AsArray;
+    /// use arrow::datatypes::Int32Type;
+    /// use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn};
+    ///
+    /// let mut calls = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+    /// let mut rows = calls.appender(2, 4);
+    /// rows.push_row([0, 1]);
+    /// rows.push_null_row();
+    /// rows.push_row([1, 1]);
+    /// drop(rows);
+    /// let array = calls.finish().unwrap();
+    /// assert_eq!(array.as_list::<i32>().value_offsets(), &[0, 2, 2, 4]);
+    /// assert!(array.is_null(1));
+    /// ```
+    pub fn appender(&mut self, rows: usize, items: usize) -> ListAppender<'_, T> {
+        self.offsets.reserve(rows);
+        self.items.values.reserve(items);
+        let start = self.items.values.len();
+        ListAppender {
+            offsets: &mut self.offsets,
+            nulls: &mut self.nulls,
+            values: &mut self.items.values,
+            item_nulls: &mut self.items.nulls,
+            start,
+        }
+    }
+}
+
+/// Appends rows to a list of primitives without going through the
+/// per-value builder calls; see [`ListColumn::appender`]. Items are never
+/// null; their validity is recorded in one step when the appender is dropped.
+pub struct ListAppender<'a, T: ArrowPrimitiveType> {
+    offsets: &'a mut Vec<i32>,
+    nulls: &'a mut NullBufferBuilder,
+    values: &'a mut Vec<T::Native>,
+    item_nulls: &'a mut NullBufferBuilder,
+    start: usize,
+}
+
+impl<T: ArrowPrimitiveType> ListAppender<'_, T> {
+    /// Appends a row holding `items`.
+    #[inline(always)]
+    pub fn push_row<const N: usize>(&mut self, items: [T::Native; N]) {
+        self.values.extend_from_slice(&items);
+        self.offsets.push(self.values.len() as i32);
+        self.nulls.append_non_null();
+    }
+
+    /// Appends a null row.
+    #[inline(always)]
+    pub fn push_null_row(&mut self) {
+        self.offsets.push(self.values.len() as i32);
+        self.nulls.append_null();
+    }
+}
+
+impl<T: ArrowPrimitiveType> Drop for ListAppender<'_, T> {
+    fn drop(&mut self) {
+        self.item_nulls
+            .append_n_non_nulls(self.values.len() - self.start);
+    }
 }
 
 impl<T: ArrowPrimitiveType> ColumnBuilder for PrimitiveColumn<T> {
