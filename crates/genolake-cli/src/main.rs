@@ -5,6 +5,7 @@
 //! genolake count imputed.bgen --threads 8      # decode everything, count records
 //! genolake ingest calls.vcf.gz --table lake/calls --partition-by contigName
 //! genolake ingest cohort.bed --table lake/cohort
+//! genolake convert calls.vcf.gz --to plink --output cohort   # cohort.bed/.bim/.fam
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
 //! ```
 
@@ -36,6 +37,8 @@ enum Command {
     Count(commands::count::Args),
     /// Write files into a Delta Lake table.
     Ingest(commands::ingest::Args),
+    /// Rewrite files as PLINK or BGEN.
+    Convert(commands::convert::Args),
     /// Run SQL statements over files and tables; prints the last result.
     Sql(commands::sql::Args),
 }
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => commands::schema::run(args),
         Command::Count(args) => commands::count::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
+        Command::Convert(args) => commands::convert::run(args),
         Command::Sql(args) => commands::sql::run(args),
     };
     match result {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod convert;
 pub mod count;
 pub mod ingest;
 pub mod schema;

@@ -1,0 +1,136 @@
+//! `genolake convert`: files of one format rewritten as another, through
+//! the same Arrow rows SQL and ingest see.
+//!
+//! Rows are read in file order (one split per file, so the output keeps the
+//! input's order) and handed to the format crate's writer. On failure the
+//! output is removed: PLINK's writer keeps its files under `.partial` names
+//! until it finishes, BGEN's output is deleted here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::RecordBatch;
+use genolake_core::Progress;
+use genolake_sql::InputFormat;
+
+use crate::options::ReadArgs;
+use crate::progress::Bar;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Input files of one format: VCF, BGEN, or PLINK .bed/prefix.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The output format: plink (a .bed/.bim/.fam fileset) or bgen.
+    #[arg(long, value_parser = parse_format)]
+    to: InputFormat,
+    /// The output: a .bgen file, or a PLINK .bed path or prefix.
+    #[arg(long, short)]
+    output: PathBuf,
+    /// BGEN: bits per probability, 1 to 32 (Glow: bitsPerProbability; default 16).
+    #[arg(long, default_value_t = 16)]
+    bits: u8,
+    /// BGEN: zlib (default) or zstd.
+    #[arg(long, default_value = "zlib")]
+    compression: String,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+fn parse_format(s: &str) -> Result<InputFormat, String> {
+    s.parse().map_err(|e: genolake_sql::Error| e.to_string())
+}
+
+/// Where the rows go.
+enum Sink {
+    Plink(genolake_plink::Writer),
+    Bgen(genolake_bgen::Writer),
+}
+
+impl Sink {
+    fn open(args: &Args) -> Result<Self> {
+        Ok(match args.to {
+            InputFormat::Plink => Sink::Plink(genolake_plink::Writer::create(&args.output)?),
+            InputFormat::Bgen => {
+                let compression = match args.compression.as_str() {
+                    "zlib" => genolake_bgen::Compression::Zlib,
+                    "zstd" => genolake_bgen::Compression::Zstd,
+                    other => bail!("--compression {other}: expected zlib or zstd"),
+                };
+                let options = genolake_bgen::WriterOptions {
+                    bits_per_probability: args.bits,
+                    compression,
+                    ..Default::default()
+                };
+                Sink::Bgen(genolake_bgen::Writer::create(&args.output, options)?)
+            }
+            InputFormat::Vcf => bail!("there is no VCF writer yet: convert --to plink or bgen"),
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match self {
+            Sink::Plink(w) => w.write(batch)?,
+            Sink::Bgen(w) => w.write(batch)?,
+        }
+        Ok(())
+    }
+
+    /// Finishes the output; the number of variants written.
+    fn finish(self) -> Result<u64> {
+        Ok(match self {
+            Sink::Plink(w) => w.finish()?.variants,
+            Sink::Bgen(w) => w.finish()?,
+        })
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let inputs = args.read.inputs(&args.inputs)?;
+    let reader = inputs.reader.as_ref();
+    let mut paths = Vec::new();
+    let mut total_bytes = 0;
+    for input in &args.inputs {
+        let path = reader.resolve(input);
+        reader.schema(&path)?;
+        total_bytes += std::fs::metadata(&path)
+            .with_context(|| format!("{}: cannot be read", path.display()))?
+            .len();
+        paths.push(path);
+    }
+    let progress = Arc::new(Progress::default());
+    let bar = Bar::start(progress.clone(), total_bytes, "converting");
+    let mut sink = Sink::open(&args)?;
+    let written = (|| -> Result<()> {
+        for path in &paths {
+            for split in reader.plan_splits(path, 1)? {
+                for batch in
+                    reader.read(&split, reader.regions().to_vec(), Some(progress.clone()))?
+                {
+                    sink.write(&batch?)?;
+                }
+            }
+        }
+        Ok(())
+    })();
+    drop(bar);
+    let variants = match written.and_then(|()| sink.finish()) {
+        Ok(variants) => variants,
+        Err(e) => {
+            if args.to == InputFormat::Bgen {
+                let _ = std::fs::remove_file(&args.output);
+            }
+            return Err(e);
+        }
+    };
+    if progress.skipped() > 0 {
+        eprintln!("{} malformed records were skipped", progress.skipped());
+    }
+    println!(
+        "{variants} variants written to {} ({})",
+        args.output.display(),
+        args.to.display_name()
+    );
+    Ok(())
+}
