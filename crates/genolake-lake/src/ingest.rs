@@ -14,18 +14,23 @@ use arrow::datatypes::SchemaRef;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::{SendableRecordBatchStream, SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::execute_stream_partitioned;
 use deltalake::delta_datafusion::create_session;
 use deltalake::delta_datafusion::planner::DeltaPlanner;
-use deltalake::kernel::Transaction;
-use deltalake::kernel::transaction::CommitProperties;
-use deltalake::operations::write::SchemaMode;
+use deltalake::kernel::transaction::{
+    CommitBuilder, CommitProperties, TableReference, TransactionError,
+};
+use deltalake::kernel::{Action, Transaction};
+use deltalake::operations::write::{SchemaMode, WriteMetrics};
 use deltalake::parquet::file::properties::WriterProperties;
+use deltalake::protocol::DeltaOperation;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{IngestRecord, read_commit};
+use crate::parallel::{ParallelWrite, Route, WriteOptions};
 use crate::properties::genomics_writer_properties;
 use crate::provenance::{COMMIT_INFO_KEY, Provenance};
 use crate::stream::plan_of_streams;
@@ -330,17 +335,20 @@ impl Ingest {
         self
     }
 
-    /// Runs the ingest on a DataFrame's plan. The plan is executed by
-    /// delta-rs in the DataFrame's own session (its tables, functions and
-    /// object stores) with delta-rs's query planner added, and streamed into
-    /// Parquet files: the input is never collected in memory.
+    /// Runs the ingest on a DataFrame's plan, in the DataFrame's own session
+    /// (its tables, functions and object stores) with delta-rs's query
+    /// planner added. Each partition of the physical plan is streamed into
+    /// Parquet files by its own writer, all at once (see
+    /// [`execute_streams`](Ingest::execute_streams)): the input is never
+    /// collected in memory.
     pub async fn execute(self, input: DataFrame) -> Result<IngestSummary> {
         let schema = input.schema().inner().clone();
         let (state, plan) = input.into_parts();
         let state = SessionStateBuilder::new_from_existing(state)
             .with_query_planner(DeltaPlanner::new())
             .build();
-        self.run(schema, plan, state).await
+        let state = Box::new(state);
+        self.run(schema, Input::Plan { plan, state }).await
     }
 
     /// Runs the ingest on one record batch stream (see
@@ -350,7 +358,14 @@ impl Ingest {
     }
 
     /// Runs the ingest on several streams of the same schema (splits of a
-    /// file, or several files), consumed concurrently, in one commit.
+    /// file, or several files), in one commit.
+    ///
+    /// Each stream is encoded by its own Parquet writer in its own task, so
+    /// encoding runs on every core (streams beyond the number of cores share
+    /// writers), and every writer produces its own data files. The tables
+    /// delta-rs's write operation must handle itself (a schema merge, column
+    /// mapping, constraints and other table features, see the crate
+    /// documentation) are written by it instead, with one Parquet writer.
     pub async fn execute_streams(
         self,
         inputs: Vec<SendableRecordBatchStream>,
@@ -371,17 +386,10 @@ impl Ingest {
                 )),
             ));
         }
-        let plan = plan_of_streams(schema.clone(), inputs)
-            .map_err(|e| Error::new(&self.location, ErrorKind::DataFusion(e)))?;
-        self.run(schema, plan, create_session().state()).await
+        self.run(schema, Input::Streams(inputs)).await
     }
 
-    async fn run(
-        self,
-        schema: SchemaRef,
-        plan: LogicalPlan,
-        state: SessionState,
-    ) -> Result<IngestSummary> {
+    async fn run(self, schema: SchemaRef, input: Input) -> Result<IngestSummary> {
         let started = Instant::now();
         let target = Target::resolve(&self.location, true)?;
         let (table, exists) = match target.open_or_new(&self.storage_options).await {
@@ -392,7 +400,7 @@ impl Ingest {
             }
         };
         let result = self
-            .write(&target, table, exists, schema, plan, state, started)
+            .write(&target, table, exists, schema, input, started)
             .await;
         if result.is_err() && !exists {
             target.discard_new_table();
@@ -400,15 +408,13 @@ impl Ingest {
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn write(
         self,
         target: &Target,
         table: DeltaTable,
         exists: bool,
         schema: SchemaRef,
-        plan: LogicalPlan,
-        state: SessionState,
+        input: Input,
         started: Instant,
     ) -> Result<IngestSummary> {
         let location = target.location.as_str();
@@ -498,13 +504,164 @@ impl Ingest {
             )))
         })?;
         let commit = CommitProperties::default()
-            .with_metadata([(COMMIT_INFO_KEY.to_string(), record)])
-            .with_application_transactions(transactions);
+            .with_metadata([(COMMIT_INFO_KEY.to_string(), record.clone())])
+            .with_application_transactions(transactions.clone());
 
         let properties = self
             .writer_properties
             .clone()
             .unwrap_or_else(|| genomics_writer_properties(&schema));
+        let options = WriteOptions {
+            mode: self.mode,
+            partition_by: &self.partition_by,
+            table_name: self.table_name.as_deref(),
+            description: self.description.as_deref(),
+            target_file_size: self.target_file_size,
+            writer_properties: properties.clone(),
+        };
+        let route = ParallelWrite::route(&table, exists, &schema, &options)
+            .map_err(|e| error(ErrorKind::Delta(e)))?;
+        let log_store = table.log_store();
+        let version = match route {
+            Route::Parallel(parallel) => {
+                let metadata = [(COMMIT_INFO_KEY.to_string(), record)];
+                self.write_parallel(&table, exists, *parallel, input, metadata, transactions)
+                    .await?
+            }
+            Route::DeltaRs(why) => {
+                tracing::info!(table = %target.url, "writing with delta-rs's single writer: {why}");
+                self.write_with_delta_rs(location, table, schema, input, properties, commit)
+                    .await?
+            }
+        };
+
+        let commit = read_commit(log_store.as_ref(), location, version)
+            .await?
+            .ok_or_else(|| {
+                error(ErrorKind::Options(format!(
+                    "commit {version} is missing from the log right after it was made"
+                )))
+            })?;
+        let summary = IngestSummary {
+            table: target.url.clone(),
+            outcome: Outcome::Committed,
+            version,
+            rows: commit.added_rows,
+            files: commit.added_files,
+            bytes: commit.added_bytes,
+            removed_files: commit.removed_files,
+            app_id,
+            generation: commit_generation,
+            elapsed: started.elapsed(),
+        };
+        tracing::info!("{summary}");
+        Ok(summary)
+    }
+}
+
+impl Ingest {
+    /// Writes every input stream with its own Parquet writer, all at once,
+    /// then commits the files with `actions` (see [`ParallelWrite`]);
+    /// returns the version committed. On failure no commit is made and the
+    /// files written are deleted.
+    async fn write_parallel(
+        &self,
+        table: &DeltaTable,
+        exists: bool,
+        parallel: ParallelWrite,
+        input: Input,
+        metadata: [(String, serde_json::Value); 1],
+        transactions: Vec<Transaction>,
+    ) -> Result<i64> {
+        let started = Instant::now();
+        let error = |kind| Error::new(&self.location, kind);
+        let streams = input
+            .into_streams()
+            .await
+            .map_err(|e| error(ErrorKind::DataFusion(e)))?;
+        let log_store = table.log_store();
+        let max_writers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let written = parallel
+            .write(streams, log_store.object_store(None), max_writers)
+            .await
+            .map_err(|e| error(ErrorKind::Write(e)))?;
+        tracing::debug!(
+            writers = written.writers,
+            files = written.adds.len(),
+            rows = written.rows,
+            "Parquet files written"
+        );
+
+        // The commit delta-rs's write operation would make for these files.
+        let metrics = WriteMetrics {
+            num_added_files: written.adds.len(),
+            num_removed_files: parallel.removed_files,
+            num_partitions: 0,
+            num_added_rows: written.rows as usize,
+            execution_time_ms: started.elapsed().as_millis() as u64,
+            num_retries: 0,
+        };
+        let metrics = serde_json::to_value(&metrics).map_err(|e| {
+            error(ErrorKind::Options(format!(
+                "cannot serialise the write metrics: {e}"
+            )))
+        })?;
+        let [(key, record)] = metadata;
+        let commit = CommitProperties::default()
+            .with_metadata([(key, record), ("operationMetrics".to_string(), metrics)])
+            .with_application_transactions(transactions);
+        let operation = DeltaOperation::Write {
+            mode: self.mode.to_delta(),
+            partition_by: (!parallel.partition_columns.is_empty())
+                .then(|| parallel.partition_columns.clone()),
+            predicate: None,
+        };
+        let mut actions = parallel.actions;
+        actions.extend(written.adds.into_iter().map(Action::Add));
+        let snapshot = if exists {
+            Some(table.snapshot().map_err(|e| error(ErrorKind::Delta(e)))?)
+        } else {
+            None
+        };
+        let committed = CommitBuilder::from(commit)
+            .with_actions(actions)
+            .build(
+                snapshot.map(|s| s as &dyn TableReference),
+                log_store,
+                operation,
+            )
+            .await;
+        match committed {
+            Ok(committed) => Ok(i64::try_from(committed.version()).unwrap_or(i64::MAX)),
+            Err(e) => {
+                if commit_surely_failed(&e) {
+                    written.store.delete_written().await;
+                } else {
+                    tracing::warn!(
+                        "the commit failed in a way that leaves its outcome unknown; \
+                         its data files are kept (VACUUM removes them if unreferenced): {e}"
+                    );
+                }
+                Err(error(ErrorKind::Write(e)))
+            }
+        }
+    }
+
+    /// Writes the input through delta-rs's own write operation (one Parquet
+    /// writer); returns the version committed.
+    async fn write_with_delta_rs(
+        &self,
+        location: &str,
+        table: DeltaTable,
+        schema: SchemaRef,
+        input: Input,
+        properties: WriterProperties,
+        commit: CommitProperties,
+    ) -> Result<i64> {
+        let error = |kind| Error::new(location, kind);
+        let (plan, state) = input
+            .into_plan(schema)
+            .map_err(|e| error(ErrorKind::DataFusion(e)))?;
         let mut builder = table
             .write(Vec::<RecordBatch>::new())
             .with_input_plan(plan)
@@ -531,30 +688,64 @@ impl Ingest {
         if let Some(description) = &self.description {
             builder = builder.with_description(description);
         }
-
         let table = builder.await.map_err(|e| error(ErrorKind::Write(e)))?;
-        let version = crate::history::table_version(&table);
-        let commit = read_commit(table.log_store().as_ref(), location, version)
-            .await?
-            .ok_or_else(|| {
-                error(ErrorKind::Options(format!(
-                    "commit {version} is missing from the log right after it was made"
-                )))
-            })?;
-        let summary = IngestSummary {
-            table: target.url.clone(),
-            outcome: Outcome::Committed,
-            version,
-            rows: commit.added_rows,
-            files: commit.added_files,
-            bytes: commit.added_bytes,
-            removed_files: commit.removed_files,
-            app_id,
-            generation: commit_generation,
-            elapsed: started.elapsed(),
-        };
-        tracing::info!("{summary}");
-        Ok(summary)
+        Ok(crate::history::table_version(&table))
+    }
+}
+
+/// What an ingest reads: a DataFusion plan, or record batch streams.
+enum Input {
+    Plan {
+        plan: LogicalPlan,
+        // Boxed: a session state is two kilobytes, a stream list 24 bytes.
+        state: Box<SessionState>,
+    },
+    Streams(Vec<SendableRecordBatchStream>),
+}
+
+impl Input {
+    /// One stream per partition of the plan (nothing runs until polled).
+    async fn into_streams(self) -> datafusion::error::Result<Vec<SendableRecordBatchStream>> {
+        match self {
+            Input::Streams(streams) => Ok(streams),
+            Input::Plan { plan, state } => {
+                let plan = state.create_physical_plan(&plan).await?;
+                execute_stream_partitioned(plan, state.task_ctx())
+            }
+        }
+    }
+
+    /// A logical plan of the input, and the session to run it in.
+    fn into_plan(
+        self,
+        schema: SchemaRef,
+    ) -> datafusion::error::Result<(LogicalPlan, SessionState)> {
+        match self {
+            Input::Plan { plan, state } => Ok((plan, *state)),
+            Input::Streams(streams) => {
+                Ok((plan_of_streams(schema, streams)?, create_session().state()))
+            }
+        }
+    }
+}
+
+/// Whether a commit error means no commit was made (so the files written
+/// for it are garbage), rather than an outcome unknown (a store error while
+/// the commit file was being written).
+fn commit_surely_failed(error: &DeltaTableError) -> bool {
+    match error {
+        DeltaTableError::VersionAlreadyExists(_) => true,
+        DeltaTableError::Transaction { source } => matches!(
+            source,
+            TransactionError::VersionAlreadyExists(_)
+                | TransactionError::CommitConflict(_)
+                | TransactionError::MaxCommitAttempts(_)
+                | TransactionError::DeltaTableAppendOnly
+                | TransactionError::UnsupportedTableFeatures(_)
+                | TransactionError::TableFeaturesRequired(_)
+                | TransactionError::SerializeLogJson { .. }
+        ),
+        _ => false,
     }
 }
 

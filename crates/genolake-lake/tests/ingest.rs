@@ -8,11 +8,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::datasource::MemTable;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::SessionContext;
+use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::parquet::basic::{Compression, Encoding};
 use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
 use genolake_lake::{
@@ -543,6 +547,8 @@ async fn a_malformed_vcf_line_in_strict_mode_leaves_an_existing_table_unchanged(
         .await
         .unwrap();
     let rows_before = rust_row_count(&table).await;
+    let mut files_before = parquet_files(&dir.path().join("variants"));
+    files_before.sort();
 
     // The first batches decode and go to the writer before the strict
     // reader meets the broken last record.
@@ -565,6 +571,10 @@ async fn a_malformed_vcf_line_in_strict_mode_leaves_an_existing_table_unchanged(
     assert_eq!(table_version(&table).await, 0);
     assert_eq!(rust_row_count(&table).await, rows_before);
     assert!(has_delta_commit(&dir.path().join("variants")));
+    // The files written before the broken line were deleted.
+    let mut files_after = parquet_files(&dir.path().join("variants"));
+    files_after.sort();
+    assert_eq!(files_after, files_before);
     let Some(read) = read_with_python(&table, &[]) else {
         return;
     };
@@ -689,4 +699,260 @@ async fn an_unknown_partition_column_is_refused_naming_the_columns() {
         "{message}"
     );
     assert!(!dir.path().join("variants").exists());
+}
+
+/// The (contigName, start) of every row, sorted: which rows a batch set
+/// holds. `contig` stands for a missing `contigName` (a partition column).
+fn row_keys_with(batches: &[RecordBatch], contig: Option<&str>) -> Vec<(String, i64)> {
+    let mut keys = Vec::new();
+    for batch in batches {
+        let contigs = batch
+            .column_by_name("contigName")
+            .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap());
+        let contigs = contigs.as_ref().map(|c| {
+            c.as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap()
+        });
+        let starts = batch
+            .column_by_name("start")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .unwrap();
+        for row in 0..batch.num_rows() {
+            let name = contigs.map_or_else(|| contig.unwrap().to_string(), |c| c.value(row).into());
+            keys.push((name, starts.value(row)));
+        }
+    }
+    keys.sort();
+    keys
+}
+
+fn row_keys(batches: &[RecordBatch]) -> Vec<(String, i64)> {
+    row_keys_with(batches, None)
+}
+
+/// The row keys of a data file, its contig taken from a `contigName=`
+/// directory when the table is partitioned by it.
+fn parquet_row_keys(file: &Path) -> Vec<(String, i64)> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let partition = file
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str())
+        .and_then(|d| d.strip_prefix("contigName="));
+    row_keys_with(&reader.collect::<Result<Vec<_>, _>>().unwrap(), partition)
+}
+
+/// CEUTrio cut in two halves of 100-row batches.
+fn ceu_trio_halves() -> (SchemaRef, Vec<RecordBatch>, Vec<RecordBatch>) {
+    let options = ReaderOptions {
+        batch_size: Some(100),
+        ..ReaderOptions::default()
+    };
+    let reader = Reader::builder(ceu_trio())
+        .options(options)
+        .build()
+        .unwrap();
+    let schema = reader.schema();
+    let mut first = reader.into_iter().collect::<Result<Vec<_>, _>>().unwrap();
+    assert!(first.len() >= 4, "{} batches", first.len());
+    let second = first.split_off(first.len() / 2);
+    (schema, first, second)
+}
+
+/// Streams of `parts` that cannot end unless they are read at the same time:
+/// after its first batch each one waits (up to a minute) until every other
+/// one has produced its first batch too, and fails otherwise. A writer that
+/// drained the streams one after the other would fail the ingest.
+fn lockstep_streams(
+    schema: &SchemaRef,
+    parts: Vec<Vec<RecordBatch>>,
+) -> Vec<SendableRecordBatchStream> {
+    let arrived = Arc::new((Mutex::new(0), Condvar::new()));
+    let streams = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(index, batches)| {
+            let arrived = arrived.clone();
+            let items = batches.into_iter().enumerate().map(move |(i, batch)| {
+                if i == 1 {
+                    let (count, all_in) = &*arrived;
+                    *count.lock().unwrap() += 1;
+                    all_in.notify_all();
+                    let (count, wait) = all_in
+                        .wait_timeout_while(count.lock().unwrap(), Duration::from_secs(60), |n| {
+                            *n < streams
+                        })
+                        .unwrap();
+                    if wait.timed_out() {
+                        return Err(std::io::Error::other(format!(
+                            "stream {index} was not read concurrently with the others \
+                             ({} of {streams} started)",
+                            *count
+                        )));
+                    }
+                }
+                Ok(batch)
+            });
+            blocking_stream(schema.clone(), items)
+        })
+        .collect()
+}
+
+/// How many writers an ingest of `streams` streams runs at once.
+fn writers_for(streams: usize) -> usize {
+    streams.min(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_streams_are_encoded_by_concurrent_writers_and_read_back_identically() {
+    let (dir, table) = table_dir();
+    let (schema, first, second) = ceu_trio_halves();
+    let all: Vec<_> = first.iter().chain(&second).cloned().collect();
+    let halves = [row_keys(&first), row_keys(&second)];
+
+    let summary = Ingest::new(&table)
+        .execute_streams(lockstep_streams(&schema, vec![first, second]))
+        .await
+        .unwrap();
+    committed(&summary);
+    assert_eq!(
+        summary.rows as usize,
+        all.iter().map(|b| b.num_rows()).sum::<usize>()
+    );
+
+    // One writer per stream, each with its own file holding exactly its
+    // stream's rows: the streams were encoded side by side, not merged into
+    // one writer.
+    let files = parquet_files(&dir.path().join("variants"));
+    assert_eq!(summary.files as usize, writers_for(2));
+    assert_eq!(files.len(), writers_for(2));
+    if files.len() == 2 {
+        let mut written: Vec<_> = files.iter().map(|f| parquet_row_keys(f)).collect();
+        written.sort();
+        let mut expected = halves.to_vec();
+        expected.sort();
+        assert_eq!(written, expected);
+    }
+
+    assert_eq!(rust_row_count(&table).await, row_keys(&all).len());
+    let Some(read) = read_with_python(&table, &[]) else {
+        return;
+    };
+    assert_eq!(read["files"], writers_for(2));
+    assert_eq!(read["rows"].as_array().unwrap(), &rows_of(&all));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_partition_of_a_dataframe_is_encoded_by_its_own_writer() {
+    let (dir, table) = table_dir();
+    let (schema, first, second) = ceu_trio_halves();
+    let all: Vec<_> = first.iter().chain(&second).cloned().collect();
+    let halves = [row_keys(&first), row_keys(&second)];
+    let input = MemTable::try_new(schema, vec![first, second]).unwrap();
+    let df = SessionContext::new().read_table(Arc::new(input)).unwrap();
+
+    let summary = Ingest::new(&table)
+        .partition_by(["contigName"])
+        .execute(df)
+        .await
+        .unwrap();
+    committed(&summary);
+
+    // The halves meet at one contig: with a writer per partition, each
+    // writes its own files in the partition directories it reaches.
+    let mut written: Vec<_> = parquet_files(&dir.path().join("variants"))
+        .iter()
+        .map(|f| parquet_row_keys(f))
+        .collect();
+    assert_eq!(written.len() as u64, summary.files);
+    if writers_for(2) == 2 {
+        for half in &halves {
+            let mut mine: Vec<_> = written
+                .iter()
+                .filter(|keys| keys.iter().all(|k| half.binary_search(k).is_ok()))
+                .flatten()
+                .cloned()
+                .collect();
+            mine.sort();
+            assert_eq!(&mine, half);
+        }
+    }
+    written.sort();
+
+    let Some(read) = read_with_python(&table, &[]) else {
+        return;
+    };
+    assert_eq!(read["partition_columns"], json!(["contigName"]));
+    assert_eq!(read["rows"].as_array().unwrap(), &rows_of(&all));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_stream_stops_the_other_writers_and_deletes_their_files() {
+    let (dir, table) = table_dir();
+    let (schema, first, second) = ceu_trio_halves();
+    Ingest::new(&table)
+        .execute_stream(blocking_stream(
+            schema.clone(),
+            first.clone().into_iter().map(Ok::<_, std::io::Error>),
+        ))
+        .await
+        .unwrap();
+    let root = dir.path().join("variants");
+    let files_before = parquet_files(&root);
+
+    // One stream runs to its end; the other breaks off after a batch. A
+    // tiny target file size makes the healthy writer finish files before
+    // the failure, which must not survive it.
+    let (done, healthy_done) = std::sync::mpsc::channel();
+    let mut batches = first.into_iter();
+    let healthy = blocking_stream(
+        schema.clone(),
+        std::iter::from_fn(move || {
+            let next = batches.next();
+            if next.is_none() {
+                let _ = done.send(());
+            }
+            next.map(Ok::<_, std::io::Error>)
+        }),
+    );
+    let mut broken_batches = vec![Ok(second[0].clone())].into_iter();
+    let broken = blocking_stream(
+        schema.clone(),
+        std::iter::from_fn(move || {
+            broken_batches.next().or_else(|| {
+                // Break off once the healthy writer has all but its last
+                // couple of batches, so it has finished files by then.
+                let _ = healthy_done.recv_timeout(Duration::from_secs(60));
+                None
+            })
+        })
+        .chain(std::iter::once(Err(std::io::Error::other(
+            "the second split broke off",
+        )))),
+    );
+    let err = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .target_file_size(1)
+        .execute_streams(vec![healthy, broken])
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("the second split broke off"), "{message}");
+    assert!(message.contains("nothing was committed"), "{message}");
+    assert_eq!(table_version(&table).await, 0);
+    let mut files_after = parquet_files(&root);
+    files_after.sort();
+    let mut files_before = files_before;
+    files_before.sort();
+    assert_eq!(
+        files_after, files_before,
+        "the failed ingest left data files"
+    );
 }
