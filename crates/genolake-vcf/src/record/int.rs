@@ -1,0 +1,933 @@
+//! Integer values (`Type=Integer`), the bulk of a FORMAT-rich file: parsing
+//! and the Arrow columns they go to.
+//!
+//! A cohort with `GT:AD:DP:GQ:PL` holds seven integers per genotype, so this
+//! is the inner loop of decoding. What keeps it short:
+//!
+//! - a whole column is parsed in one loop ([`IntColumn::push_spans`],
+//!   [`IntListColumn::push_spans`]) over values whose ends are already known
+//!   (see [`samples`](super::samples)), so one value does not wait for the
+//!   previous one and the loop body does only this column's work;
+//! - a scalar's digits are checked and converted eight bytes at a time (SWAR:
+//!   a `u64` of ASCII holds eight digits; a few bit operations check them and
+//!   three multiplications give the value), with no loop to mispredict;
+//! - values are written into place in the `Vec<i32>` that becomes the Arrow
+//!   value buffer (and list ends into the one that becomes the offsets),
+//!   sized once per line, instead of pushed one at a time;
+//! - validity is kept as runs of nulls ([`NullRuns`]) and turned into a bitmap
+//!   once per batch: appending a valid value touches no bitmap, and missing
+//!   values (`.`, a few per cent of genotypes) cost a comparison each;
+//! - the buffers of a batch are reused for the next ([`Recycler`]).
+//!
+//! What is an Integer is decided by [`parse_i32`] (and, for lists, by
+//! splitting on commas and calling it on each item): an optional sign and 1
+//! to 10 decimal digits whose value fits an `i32`; `.` is missing. The fast
+//! paths agree with it on every input (see the property tests), and on any
+//! input they reject, the plain parser decides, and names the error.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int32Array, ListArray};
+use arrow::buffer::{NullBuffer, OffsetBuffer};
+use arrow::datatypes::{DataType, Field};
+use arrow::error::ArrowError;
+use arrow_buffer::BooleanBufferBuilder;
+use genolake_core::builder::ColumnBuilder;
+
+use super::recycle::Recycler;
+use super::samples::{ABSENT, KeySpans};
+
+/// Parses a VCF Integer: optional sign and 1 to 10 decimal digits, within
+/// `i32`. This is the definition the fast scanners below are tested against.
+/// The error message is built by the caller: keeping `String` out of the
+/// return type keeps this in registers.
+#[inline]
+pub(crate) fn parse_i32(raw: &[u8]) -> Option<i32> {
+    let (negative, digits) = match raw {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, raw),
+    };
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + d as i64;
+    }
+    i32::try_from(if negative { -value } else { value }).ok()
+}
+
+/// `'0'` in every byte: XOR maps the digits to 0–9 and every other byte above 9.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The eight bytes at `bytes[at..]` as a little-endian word (the first byte
+/// lowest), padded with zero bytes past the end.
+#[inline(always)]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    match bytes.get(at..at + 8) {
+        Some(chunk) => u64::from_le_bytes(chunk.try_into().expect("eight bytes")),
+        None => load8_short(bytes, at),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn load8_short(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    let tail = bytes.get(at..).unwrap_or_default();
+    word[..tail.len()].copy_from_slice(tail);
+    u64::from_le_bytes(word)
+}
+
+/// The top bit of each byte of `x` (a word XORed with [`ZEROS`]) that is not
+/// a digit. Exact per byte: `x & 0x7f + 0x76` stays below 0x80 for 0–9 and
+/// cannot carry into the next byte.
+#[inline(always)]
+fn non_digits(x: u64) -> u64 {
+    (((x & 0x7f7f_7f7f_7f7f_7f7f) + 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+}
+
+/// The value of the first `n` digit bytes of `x` (1 ≤ `n` ≤ 8, lowest byte
+/// the most significant digit).
+#[inline(always)]
+fn digits_value(x: u64, n: usize) -> u32 {
+    debug_assert!((1..=8).contains(&n));
+    // Move the digits to the top of the word; the zero bytes shifted in
+    // below them are leading zeros. Then pairs, quads and octets of digits
+    // are combined in parallel lanes.
+    let v = x << (8 * (8 - n));
+    let v = (v & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul((10 << 8) + 1) >> 8;
+    let v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul((100 << 16) + 1) >> 16;
+    ((v & 0x0000_ffff_0000_ffff).wrapping_mul((10000 << 32) + 1) >> 32) as u32
+}
+
+/// Parses the item `bytes[start..end]` of an Integer value: `Some(Some(v))`
+/// for an Integer, `Some(None)` for `.`, `None` for anything else.
+#[inline(always)]
+pub(crate) fn int_item(bytes: &[u8], start: usize, end: usize) -> Option<Option<i32>> {
+    let n = end.wrapping_sub(start);
+    let x = load8(bytes, start) ^ ZEROS;
+    // One to eight digits: the common case, whose value fits an `i32`.
+    if n.wrapping_sub(1) < 8 && non_digits(x) & (u64::MAX >> (64 - 8 * n)) == 0 {
+        return Some(Some(digits_value(x, n) as i32));
+    }
+    int_item_other(bytes.get(start..end)?)
+}
+
+/// `.`, signs, long numbers and what is not an Integer.
+#[inline(never)]
+fn int_item_other(item: &[u8]) -> Option<Option<i32>> {
+    if item == b"." {
+        Some(None)
+    } else {
+        parse_i32(item).map(Some)
+    }
+}
+
+/// Writes the items of the list `bytes[start..end]` to `items[*k..]`,
+/// advancing `*k`, if all are numbers of one to nine digits; else returns
+/// false (`*k` may have moved: the caller resets it).
+///
+/// A plain loop over the bytes: on lists of short numbers (allele depths,
+/// likelihoods) it measured faster than finding each item's digits eight
+/// bytes at a time, where every item waits for the load that finds where it
+/// starts.
+#[inline(always)]
+fn list_items(bytes: &[u8], start: usize, end: usize, items: &mut [i32], k: &mut usize) -> bool {
+    let Some(span) = bytes.get(start..end) else {
+        return false;
+    };
+    let mut value = 0u32;
+    let mut item_start = 0;
+    for (i, &b) in span.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit <= 9 {
+            value = value * 10 + digit as u32;
+            continue;
+        }
+        if b != b',' || !(1..=9).contains(&(i - item_start)) {
+            return false;
+        }
+        let Some(slot) = items.get_mut(*k) else {
+            return false;
+        };
+        *slot = value as i32;
+        *k += 1;
+        value = 0;
+        item_start = i + 1;
+    }
+    let Some(slot) = items.get_mut(*k) else {
+        return false;
+    };
+    if !(1..=9).contains(&(span.len() - item_start)) {
+        return false;
+    }
+    *slot = value as i32;
+    *k += 1;
+    true
+}
+
+/// Validity as the runs of nulls among the values appended so far, in order.
+///
+/// Appending a valid value costs nothing here; the bitmap Arrow wants is
+/// drawn once per batch by [`NullRuns::finish`], and only if a null arrived.
+#[derive(Debug, Default)]
+pub(crate) struct NullRuns {
+    /// `[start, end)` of each run of nulls, ascending and not touching.
+    runs: Vec<(usize, usize)>,
+}
+
+impl NullRuns {
+    /// Marks values `at..at + n` null; `at` is at or past the end of the last run.
+    #[inline]
+    pub(crate) fn add(&mut self, at: usize, n: usize) {
+        if n == 0 {
+            return;
+        }
+        match self.runs.last_mut() {
+            Some(last) if last.1 == at => last.1 += n,
+            _ => self.runs.push((at, at + n)),
+        }
+    }
+
+    /// Forgets the nulls from value `len` on.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        while let Some(last) = self.runs.last_mut() {
+            if last.0 >= len {
+                self.runs.pop();
+            } else {
+                last.1 = last.1.min(len);
+                break;
+            }
+        }
+    }
+
+    /// The validity bitmap of `len` values (`None`: all valid), and resets.
+    pub(crate) fn finish(&mut self, len: usize) -> Option<NullBuffer> {
+        if self.runs.is_empty() {
+            return None;
+        }
+        let mut bits = BooleanBufferBuilder::new(len);
+        let mut at = 0;
+        for &(start, end) in &self.runs {
+            bits.append_n(start - at, true);
+            bits.append_n(end - start, false);
+            at = end;
+        }
+        bits.append_n(len - at, true);
+        self.runs.clear();
+        Some(NullBuffer::new(bits.finish()))
+    }
+}
+
+/// A column of `Int32`: a scalar Integer INFO or FORMAT field.
+#[derive(Debug, Default)]
+pub(crate) struct IntColumn {
+    values: Vec<i32>,
+    nulls: NullRuns,
+    recycler: Recycler<i32>,
+}
+
+impl IntColumn {
+    /// Takes back the memory of the last batch, if it is free (see [`Recycler`]).
+    pub(crate) fn recycle(&mut self) {
+        self.recycler.refill(&mut self.values);
+    }
+
+    /// Appends a value, or null for `None`.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, value: Option<i32>) {
+        match value {
+            Some(v) => self.values.push(v),
+            None => self.push_nulls(1),
+        }
+    }
+
+    /// Appends `raw`, one Integer or `.`; false (nothing appended) if it is
+    /// neither.
+    #[cfg(test)]
+    pub(crate) fn push_value(&mut self, raw: &[u8]) -> bool {
+        self.push_span(raw, 0, raw.len())
+    }
+
+    /// Parses `bytes[start..end]`, one Integer or `.`, and appends it;
+    /// false (nothing appended) if it is neither.
+    #[inline(always)]
+    pub(crate) fn push_span(&mut self, bytes: &[u8], start: usize, end: usize) -> bool {
+        match int_item(bytes, start, end) {
+            Some(value) => {
+                self.push(value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Appends one value per span of `bytes` ([`ABSENT`]: null). False at
+    /// the first malformed value, with the values before it appended.
+    // Not inlined: the loop gets the registers to itself.
+    #[inline(never)]
+    pub(crate) fn push_spans(&mut self, bytes: &[u8], spans: KeySpans<'_>) -> bool {
+        let Self { values, nulls, .. } = self;
+        // The values are written into place: the loop keeps the slice in
+        // registers instead of updating the `Vec`'s length at every value.
+        let base = values.len();
+        values.resize(base + spans.len(), 0);
+        let out = &mut values[base..];
+        for (i, (start, end)) in spans.enumerate() {
+            if start == ABSENT.0 {
+                nulls.add(base + i, 1);
+                continue;
+            }
+            match int_item(bytes, start as usize, end as usize) {
+                Some(Some(value)) => out[i] = value,
+                Some(None) => nulls.add(base + i, 1),
+                None => {
+                    values.truncate(base + i);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+impl ColumnBuilder for IntColumn {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    #[inline]
+    fn push_nulls(&mut self, n: usize) {
+        self.nulls.add(self.values.len(), n);
+        self.values.resize(self.values.len() + n, 0);
+    }
+
+    fn data_type(&self) -> DataType {
+        DataType::Int32
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+        self.nulls.truncate(len);
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let len = self.values.len();
+        let values = self.recycler.lend(std::mem::take(&mut self.values));
+        let nulls = self.nulls.finish(len);
+        Ok(Arc::new(Int32Array::try_new(values, nulls)?))
+    }
+}
+
+/// A column of `List<Int32>`: an Integer field with `Number` other than 0 or
+/// 1 (`AD`, `PL`, ...). A `.` value is a null list; a `.` item inside a list
+/// is a null item.
+#[derive(Debug)]
+pub(crate) struct IntListColumn {
+    /// One more than the rows; the last is where the open row starts.
+    offsets: Vec<i32>,
+    nulls: NullRuns,
+    values: Vec<i32>,
+    value_nulls: NullRuns,
+    offsets_recycler: Recycler<i32>,
+    values_recycler: Recycler<i32>,
+}
+
+impl Default for IntListColumn {
+    fn default() -> Self {
+        Self {
+            offsets: vec![0],
+            nulls: NullRuns::default(),
+            values: Vec::new(),
+            value_nulls: NullRuns::default(),
+            offsets_recycler: Recycler::default(),
+            values_recycler: Recycler::default(),
+        }
+    }
+}
+
+impl IntListColumn {
+    /// Takes back the memory of the last batch, if it is free (see [`Recycler`]).
+    pub(crate) fn recycle(&mut self) {
+        self.offsets_recycler.refill(&mut self.offsets);
+        self.values_recycler.refill(&mut self.values);
+    }
+
+    /// Appends an item to the open row.
+    #[inline(always)]
+    fn push_item(&mut self, value: Option<i32>) {
+        match value {
+            Some(v) => self.values.push(v),
+            None => {
+                self.value_nulls.add(self.values.len(), 1);
+                self.values.push(0);
+            }
+        }
+    }
+
+    /// Ends the open row.
+    #[inline(always)]
+    fn close(&mut self) {
+        // Batches are cut long before 2^31 values (see `Reader`).
+        self.offsets.push(self.values.len() as i32);
+    }
+
+    /// Drops the items of the open row.
+    #[cold]
+    fn discard_open_row(&mut self) {
+        let start = *self.offsets.last().unwrap_or(&0) as usize;
+        self.values.truncate(start);
+        self.value_nulls.truncate(start);
+    }
+
+    /// Parses `bytes[start..end]`, a list of Integers and `.`s or `.`, and
+    /// appends it as a row; false (nothing appended) if it is not one.
+    /// `bytes[end]` must not be a digit (it is a separator or past the end).
+    #[inline(always)]
+    pub(crate) fn push_span(&mut self, bytes: &[u8], start: usize, end: usize) -> bool {
+        let base = self.values.len();
+        self.values
+            .resize(base + end.saturating_sub(start).div_ceil(2), 0);
+        let mut k = 0;
+        if list_items(bytes, start, end, &mut self.values[base..], &mut k) {
+            self.values.truncate(base + k);
+            self.close();
+            return true;
+        }
+        self.values.truncate(base);
+        self.push_span_other(bytes, start, end)
+    }
+
+    /// Appends one row per span of `bytes` ([`ABSENT`]: a null row). False
+    /// at the first malformed value, with the rows before it appended.
+    // Not inlined: the loop gets the registers to itself.
+    #[inline(never)]
+    pub(crate) fn push_spans(&mut self, bytes: &[u8], spans: KeySpans<'_>) -> bool {
+        let Self {
+            offsets,
+            nulls,
+            values,
+            value_nulls,
+            ..
+        } = self;
+        // Rows and items are written into place (see `IntColumn`), items
+        // into room for as many as the spans can hold: an item takes a byte
+        // and a comma.
+        let room: usize = spans
+            .clone()
+            .map(|(start, end)| (end.wrapping_sub(start) as usize).div_ceil(2))
+            .sum();
+        let first_row = offsets.len() - 1;
+        let base = values.len();
+        offsets.resize(first_row + 1 + spans.len(), 0);
+        values.resize(base + room, 0);
+        let (ends, items) = (&mut offsets[first_row + 1..], &mut values[base..]);
+        let mut k = 0;
+        for (row, (start, end)) in spans.enumerate() {
+            let (start, end) = (start as usize, end as usize);
+            let row_start = k;
+            let done = list_items(bytes, start, end, items, &mut k);
+            if !done {
+                // `.`, signs, long numbers and errors: item by item.
+                k = row_start;
+                let raw = bytes.get(start..end).filter(|_| start != ABSENT.0 as usize);
+                match raw {
+                    None | Some(b".") => nulls.add(first_row + row, 1),
+                    Some(raw) => {
+                        for item in raw.split(|b| *b == b',') {
+                            match int_item_other(item) {
+                                Some(value) if k < items.len() => {
+                                    if value.is_none() {
+                                        value_nulls.add(base + k, 1);
+                                    }
+                                    items[k] = value.unwrap_or(0);
+                                    k += 1;
+                                }
+                                _ => {
+                                    value_nulls.truncate(base + row_start);
+                                    offsets.truncate(first_row + 1 + row);
+                                    values.truncate(base + row_start);
+                                    return false;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Batches are cut long before 2^31 values (see `Reader`).
+            ends[row] = (base + k) as i32;
+        }
+        values.truncate(base + k);
+        true
+    }
+
+    /// `.`, signs, long numbers and errors: item by item.
+    #[inline(never)]
+    fn push_span_other(&mut self, bytes: &[u8], start: usize, end: usize) -> bool {
+        match bytes.get(start..end) {
+            Some(raw) => self.push_value(raw).is_some(),
+            None => false,
+        }
+    }
+
+    /// Appends `raw`, a whole value (INFO's text after `=`), as a row;
+    /// `None` (nothing appended) if it is not a list of Integers and `.`s.
+    pub(crate) fn push_value(&mut self, raw: &[u8]) -> Option<()> {
+        if raw == b"." {
+            self.push_nulls(1);
+            return Some(());
+        }
+        for item in raw.split(|b| *b == b',') {
+            match int_item_other(item) {
+                Some(value) => self.push_item(value),
+                None => {
+                    self.discard_open_row();
+                    return None;
+                }
+            }
+        }
+        self.close();
+        Some(())
+    }
+}
+
+impl ColumnBuilder for IntListColumn {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    #[inline]
+    fn push_nulls(&mut self, n: usize) {
+        self.nulls.add(self.len(), n);
+        let end = self.values.len() as i32;
+        self.offsets.resize(self.offsets.len() + n, end);
+    }
+
+    fn data_type(&self) -> DataType {
+        genolake_core::schema::list_of(DataType::Int32)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        // Items of a row that was never closed are dropped too.
+        if len <= self.len() {
+            self.offsets.truncate(len + 1);
+            let items = self.offsets[len] as usize;
+            self.values.truncate(items);
+            self.value_nulls.truncate(items);
+            self.nulls.truncate(len);
+        }
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.len();
+        let items = self.values.len();
+        let offsets = self
+            .offsets_recycler
+            .lend(std::mem::replace(&mut self.offsets, vec![0]));
+        let values = self.values_recycler.lend(std::mem::take(&mut self.values));
+        let values = Int32Array::try_new(values, self.value_nulls.finish(items))?;
+        Ok(Arc::new(ListArray::try_new(
+            Arc::new(Field::new_list_field(DataType::Int32, true)),
+            OffsetBuffer::new(offsets),
+            Arc::new(values),
+            self.nulls.finish(rows),
+        )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::samples::SampleTable;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::Int32Type;
+    use proptest::prelude::*;
+
+    /// The reference: an Integer list is its comma-separated items, each
+    /// `.` (null) or an Integer by [`parse_i32`]; `.` alone is a null list.
+    fn reference_list(raw: &[u8]) -> Option<Option<Vec<Option<i32>>>> {
+        if raw == b"." {
+            return Some(None);
+        }
+        raw.split(|b| *b == b',')
+            .map(|item| {
+                if item == b"." {
+                    Some(None)
+                } else {
+                    parse_i32(item).map(Some)
+                }
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// Calls `f` with `prefix` + `value` and the span of the FORMAT value
+    /// at the start of `value` (up to `:`, a tab or the end).
+    fn with_span<T>(prefix: &[u8], value: &[u8], f: impl FnOnce(&[u8], usize, usize) -> T) -> T {
+        let line = [prefix, value].concat();
+        let len = value
+            .iter()
+            .position(|&b| b == b':' || b == b'\t')
+            .unwrap_or(value.len());
+        f(&line, prefix.len(), prefix.len() + len)
+    }
+
+    /// What a list column holds after pushing one FORMAT value, and where
+    /// the value ends (relative to its start).
+    fn fast_list_after(prefix: &[u8], bytes: &[u8]) -> Option<(Option<Vec<Option<i32>>>, usize)> {
+        let mut c = IntListColumn::default();
+        let end = with_span(prefix, bytes, |line, start, end| {
+            c.push_span(line, start, end).then_some(end - start)
+        });
+        let array = c.finish().unwrap();
+        let list = array.as_list::<i32>();
+        let Some(end) = end else {
+            assert_eq!(list.len(), 0, "a rejected value appends nothing");
+            assert_eq!(list.values().len(), 0, "a rejected value leaves no items");
+            return None;
+        };
+        assert_eq!(list.len(), 1);
+        if list.is_null(0) {
+            return Some((None, end));
+        }
+        let items = list.value(0);
+        let items = items.as_primitive::<Int32Type>();
+        let items = (0..items.len())
+            .map(|i| items.is_valid(i).then(|| items.value(i)))
+            .collect();
+        Some((Some(items), end))
+    }
+
+    fn fast_list(bytes: &[u8]) -> Option<(Option<Vec<Option<i32>>>, usize)> {
+        fast_list_after(b"", bytes)
+    }
+
+    fn fast_scalar_after(prefix: &[u8], bytes: &[u8]) -> Option<(Option<i32>, usize)> {
+        let mut c = IntColumn::default();
+        let end = with_span(prefix, bytes, |line, start, end| {
+            c.push_span(line, start, end).then_some(end - start)
+        });
+        let array = c.finish().unwrap();
+        let array = array.as_primitive::<Int32Type>();
+        let Some(end) = end else {
+            assert_eq!(array.len(), 0);
+            return None;
+        };
+        assert_eq!(array.len(), 1);
+        Some((array.is_valid(0).then(|| array.value(0)), end))
+    }
+
+    fn fast_scalar(bytes: &[u8]) -> Option<(Option<i32>, usize)> {
+        fast_scalar_after(b"", bytes)
+    }
+
+    #[test]
+    fn integers_within_range() {
+        assert_eq!(parse_i32(b"42"), Some(42));
+        assert_eq!(parse_i32(b"-7"), Some(-7));
+        assert_eq!(parse_i32(b"+7"), Some(7));
+        assert_eq!(parse_i32(b"2147483647"), Some(i32::MAX));
+        assert_eq!(parse_i32(b"-2147483648"), Some(i32::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"1.5",
+            b"abc",
+            b"2147483648",
+            b"-2147483649",
+            b"99999999999",
+        ] {
+            assert!(parse_i32(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn digits_of_every_length_convert() {
+        for n in 1..=8 {
+            let text = &b"12345678"[..n];
+            let mut word = [b'x'; 8];
+            word[..n].copy_from_slice(text);
+            let x = u64::from_le_bytes(word) ^ ZEROS;
+            assert_eq!(non_digits(x).trailing_zeros() as usize / 8, n);
+            let expected: u32 = std::str::from_utf8(text).unwrap().parse().unwrap();
+            assert_eq!(digits_value(x, n), expected);
+            assert_eq!(int_item(&word, 0, n), Some(Some(expected as i32)));
+        }
+        let x = u64::from_le_bytes(*b"09/:0\xff\x8a9") ^ ZEROS;
+        assert_eq!(non_digits(x), 0x0080_8000_8080_0000, "exact for every byte");
+    }
+
+    #[test]
+    fn format_lists_table() {
+        type Expected = Option<(Option<Vec<Option<i32>>>, usize)>;
+        let cases: &[(&str, Expected)] = &[
+            (
+                "1,22,-3",
+                Some((Some(vec![Some(1), Some(22), Some(-3)]), 7)),
+            ),
+            ("5,.,7:9", Some((Some(vec![Some(5), None, Some(7)]), 5))),
+            (".", Some((None, 1))),
+            (".:1", Some((None, 1))),
+            (".\t1", Some((None, 1))),
+            (".,.", Some((Some(vec![None, None]), 3))),
+            ("+2147483647", Some((Some(vec![Some(i32::MAX)]), 11))),
+            (
+                "-2147483648,0",
+                Some((Some(vec![Some(i32::MIN), Some(0)]), 13)),
+            ),
+            (
+                "12345678,123456789\t",
+                Some((Some(vec![Some(12345678), Some(123456789)]), 18)),
+            ),
+            ("0001,007", Some((Some(vec![Some(1), Some(7)]), 8))),
+            ("", None),
+            ("1,", None),
+            (",1", None),
+            ("1,,2", None),
+            ("1.5", None),
+            (".5", None),
+            ("x", None),
+            ("1;2", None),
+            ("2147483648", None),
+            ("-2147483649", None),
+            ("12345678901", None),
+            ("..", None),
+            ("-", None),
+            ("+", None),
+            ("1-2", None),
+            ("3,x7", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(&fast_list(raw.as_bytes()), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn format_scalars_table() {
+        type Expected = Option<(Option<i32>, usize)>;
+        let cases: &[(&str, Expected)] = &[
+            ("42", Some((Some(42), 2))),
+            ("42:7", Some((Some(42), 2))),
+            ("-42\t", Some((Some(-42), 3))),
+            (".", Some((None, 1))),
+            (".:.", Some((None, 1))),
+            ("2147483647", Some((Some(i32::MAX), 10))),
+            ("2147483648", None),
+            ("1,2", None),
+            (".,.", None),
+            ("", None),
+            (":", None),
+            ("4x", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(&fast_scalar(raw.as_bytes()), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn null_runs_merge_truncate_and_draw_the_bitmap() {
+        let mut runs = NullRuns::default();
+        runs.add(1, 2);
+        runs.add(3, 1);
+        runs.add(6, 0);
+        runs.add(7, 3);
+        assert_eq!(runs.runs, [(1, 4), (7, 10)]);
+        runs.truncate(8);
+        assert_eq!(runs.runs, [(1, 4), (7, 8)]);
+        runs.truncate(7);
+        assert_eq!(runs.runs, [(1, 4)]);
+        let nulls = runs.finish(6).unwrap();
+        let valid: Vec<bool> = (0..6).map(|i| nulls.is_valid(i)).collect();
+        assert_eq!(valid, [true, false, false, false, true, true]);
+        assert!(runs.finish(6).is_none(), "finish resets");
+    }
+
+    #[test]
+    fn truncate_undoes_half_written_rows() {
+        let mut c = IntListColumn::default();
+        c.push_value(b"1,2").unwrap();
+        c.push_value(b".").unwrap();
+        c.push_value(b"3,.").unwrap();
+        c.truncate(2);
+        c.push_value(b"4").unwrap();
+        assert!(c.push_value(b"5,x").is_none());
+        let array = c.finish().unwrap();
+        let list = array.as_list::<i32>();
+        assert_eq!(list.len(), 3);
+        assert!(list.is_null(1));
+        assert_eq!(list.value(2).as_primitive::<Int32Type>().values(), &[4]);
+        assert_eq!(
+            list.values().null_count(),
+            0,
+            "the null item went with its row"
+        );
+    }
+
+    /// Text built from the bytes integer fields are made of, and their neighbours.
+    fn int_text() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            4 => (any::<i32>()).prop_map(|v| v.to_string().into_bytes()),
+            4 => (0u32..1000).prop_map(|v| v.to_string().into_bytes()),
+            1 => (0u64..100_000_000_000).prop_map(|v| v.to_string().into_bytes()),
+            1 => Just(b"2147483648".to_vec()),
+            1 => Just(b"-2147483648".to_vec()),
+            2 => Just(b".".to_vec()),
+            2 => Just(b",".to_vec()),
+            1 => Just(b"-".to_vec()),
+            1 => Just(b"+".to_vec()),
+            1 => Just(b"0".to_vec()),
+            1 => prop::sample::select(b":\t;x./ ".to_vec()).prop_map(|b| vec![b]),
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        /// A FORMAT list value parses as the reference parses the text up to
+        /// its end (`:`, tab or the end), and is rejected when it rejects it,
+        /// wherever it starts in the line.
+        #[test]
+        fn format_lists_agree_with_the_reference(
+            prefix in prop::sample::select(vec![&b""[..], b":", b"0/1:", b"0/1:12,7,.,3:"]),
+            bytes in int_text(),
+        ) {
+            let end = bytes.iter().position(|&b| b == b':' || b == b'\t').unwrap_or(bytes.len());
+            let expected = reference_list(&bytes[..end]).map(|list| (list, end));
+            prop_assert_eq!(fast_list_after(prefix, &bytes), expected);
+        }
+
+        /// The same for a scalar: one Integer or `.`.
+        #[test]
+        fn format_scalars_agree_with_the_reference(
+            prefix in prop::sample::select(vec![&b""[..], b":", b"0/1:", b"0/1:12,7,.,3:"]),
+            bytes in int_text(),
+        ) {
+            let end = bytes.iter().position(|&b| b == b':' || b == b'\t').unwrap_or(bytes.len());
+            let raw = &bytes[..end];
+            let expected = if raw == b"." {
+                Some((None, 1))
+            } else {
+                parse_i32(raw).map(|v| (Some(v), end))
+            };
+            prop_assert_eq!(fast_scalar_after(prefix, &bytes), expected);
+        }
+
+        /// Any byte string: the fast item parser is the reference.
+        #[test]
+        fn items_agree_with_the_reference(
+            bytes in proptest::collection::vec(any::<u8>(), 0..14),
+            cut in 0usize..14,
+        ) {
+            let end = cut.min(bytes.len());
+            let expected = if &bytes[..end] == b"." { Some(None) } else { parse_i32(&bytes[..end]).map(Some) };
+            prop_assert_eq!(int_item(&bytes, 0, end), expected);
+        }
+
+        /// Whole columns, one value per sample as the decoder hands them over
+        /// (located in a line of sample columns): every value reads as the
+        /// reference reads it, up to the first it rejects.
+        #[test]
+        fn columns_agree_with_the_reference(
+            values in proptest::collection::vec(int_text(), 1..40),
+            scalar in any::<bool>(),
+        ) {
+            let values: Vec<Vec<u8>> = values
+                .into_iter()
+                .map(|v| v.into_iter().filter(|b| !matches!(b, b':' | b'\t')).collect())
+                // An empty sample column is the line's error, not the value's.
+                .map(|v: Vec<u8>| if v.is_empty() { b"0".to_vec() } else { v })
+                .collect();
+            let line = values.join(&b'\t');
+            let mut table = SampleTable::default();
+            prop_assert!(table.locate(&line, values.len(), None, 1));
+            let expected: Vec<_> = values
+                .iter()
+                .map(|v| if scalar {
+                    if v == b"." { Some(Some(vec![None])) } else { parse_i32(v).map(|i| Some(vec![Some(i)])) }
+                } else {
+                    reference_list(v)
+                })
+                .collect();
+            let good = expected.iter().take_while(|e| e.is_some()).count();
+            let (pushed, got) = if scalar {
+                let mut c = IntColumn::default();
+                c.push_value(b"1");
+                let pushed = c.push_spans(&line, table.key(0));
+                let array = c.finish().unwrap();
+                let array = array.as_primitive::<Int32Type>();
+                let got: Vec<_> = (1..array.len())
+                    .map(|i| Some(Some(vec![array.is_valid(i).then(|| array.value(i))])))
+                    .collect();
+                (pushed, got)
+            } else {
+                let mut c = IntListColumn::default();
+                c.push_value(b"1");
+                let pushed = c.push_spans(&line, table.key(0));
+                let array = c.finish().unwrap();
+                let list = array.as_list::<i32>();
+                let got: Vec<_> = (1..list.len())
+                    .map(|row| Some((!list.is_null(row)).then(|| {
+                        let items = list.value(row);
+                        let items = items.as_primitive::<Int32Type>();
+                        (0..items.len()).map(|i| items.is_valid(i).then(|| items.value(i))).collect()
+                    })))
+                    .collect();
+                (pushed, got)
+            };
+            prop_assert_eq!(pushed, good == values.len());
+            prop_assert_eq!(&got[..], &expected[..good]);
+        }
+
+        /// A whole value (INFO) parses as the reference parses it.
+        #[test]
+        fn whole_lists_agree_with_the_reference(bytes in int_text()) {
+            let mut c = IntListColumn::default();
+            let pushed = c.push_value(&bytes);
+            let array = c.finish().unwrap();
+            let list = array.as_list::<i32>();
+            let got = pushed.map(|()| {
+                (!list.is_null(0)).then(|| {
+                    let items = list.value(0);
+                    let items = items.as_primitive::<Int32Type>();
+                    (0..items.len()).map(|i| items.is_valid(i).then(|| items.value(i))).collect::<Vec<_>>()
+                })
+            });
+            prop_assert_eq!(got, reference_list(&bytes));
+        }
+
+        /// Any integer, written in decimal with any sign and leading zeros,
+        /// reads back, within and across the eight-byte words.
+        #[test]
+        fn written_integers_read_back(
+            values in proptest::collection::vec(any::<i32>(), 1..6),
+            zeros in 0usize..4,
+            plus in any::<bool>(),
+        ) {
+            let text: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    let digits = format!("{}{}", "0".repeat(zeros), v.unsigned_abs());
+                    let sign = if *v < 0 { "-" } else if plus { "+" } else { "" };
+                    format!("{sign}{digits}")
+                })
+                .collect();
+            let text = text.join(",");
+            let expected: Vec<Option<i32>> = values
+                .iter()
+                .zip(text.split(','))
+                .map(|(v, t)| (t.trim_start_matches(['-', '+']).len() <= 10).then_some(*v))
+                .collect();
+            let got = fast_list(text.as_bytes());
+            if expected.iter().all(Option::is_some) {
+                prop_assert_eq!(got, Some((Some(expected), text.len())));
+            } else {
+                prop_assert_eq!(got, None, "more than 10 digits is not an Integer");
+            }
+        }
+    }
+}
