@@ -41,11 +41,14 @@ impl SampleTable {
         if n_samples == 0 || keys == 0 || bytes.len() >= u32::MAX as usize {
             return false;
         }
-        let rows = selected.map_or(n_samples, |s| s.iter().filter(|w| **w).count());
         self.separators.index(bytes);
+        self.keys = keys;
+        if selected.is_none() && self.locate_full(n_samples, keys) {
+            return true;
+        }
+        let rows = selected.map_or(n_samples, |s| s.iter().filter(|w| **w).count());
         // Every span is written below: no need to clear the last line's.
         self.spans.resize(rows * keys, ABSENT);
-        self.keys = keys;
         let mut cursor = self.separators.cursor();
         let mut rows = self.spans.chunks_exact_mut(keys);
         let mut start = 0;
@@ -91,6 +94,28 @@ impl SampleTable {
             }
         }
         true
+    }
+
+    /// The common case, every sample read and giving every key: then the
+    /// line has `keys` separators per sample (the end of the line counting
+    /// as the last), the last of each sample's is a tab and no other is, and
+    /// the spans are simply all the separators in order, handed out without
+    /// looking at their bytes. False if the line is not like that.
+    fn locate_full(&mut self, n_samples: usize, keys: usize) -> bool {
+        let values = n_samples * keys;
+        self.spans.resize(values, ABSENT);
+        if self.separators.spans_into(&mut self.spans) != values {
+            return false;
+        }
+        let ends_of_samples = self.spans.chunks_exact(keys).take(n_samples - 1);
+        if !self
+            .separators
+            .tabs_exactly_at(ends_of_samples.map(|row| row[keys - 1].1 as usize))
+        {
+            return false;
+        }
+        // An empty sample column (a single empty value) is the line's error.
+        keys > 1 || self.spans.iter().all(|(start, end)| start != end)
     }
 
     /// The spans of key `k` (by its place in FORMAT), one per selected sample.

@@ -11,6 +11,8 @@
 #[derive(Debug, Default)]
 pub(crate) struct Separators {
     words: Vec<u64>,
+    /// The tabs alone.
+    tab_words: Vec<u64>,
     len: usize,
 }
 
@@ -30,52 +32,62 @@ mod portable {
         !(((x & LOW7) + LOW7) | x) & HIGH
     }
 
-    /// Bit `i` set where byte `i` of `chunk` is a separator.
+    /// Gathers the top bit of byte `j` into bit `j`: the products land on
+    /// distinct bits, so nothing carries into the top byte.
     #[inline(always)]
-    pub(super) fn separator_bits_portable(chunk: &[u8; 64]) -> u64 {
-        let mut bits = 0u64;
+    fn gather(marks: u64) -> u64 {
+        marks.wrapping_mul(0x0002_0408_1020_4081) >> 56
+    }
+
+    /// Bit `i` set where byte `i` of `chunk` is a separator, and where it is
+    /// a tab.
+    #[inline(always)]
+    pub(super) fn separator_bits_portable(chunk: &[u8; 64]) -> (u64, u64) {
+        let (mut bits, mut tabs) = (0, 0);
         for (i, word) in chunk.chunks_exact(8).enumerate() {
             let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            let marks = bytes_equal(word, b':') | bytes_equal(word, b'\t');
-            // Gathers the top bit of byte j into bit 56 + j: the products land on
-            // distinct bits, so nothing carries into the top byte.
-            bits |= (marks.wrapping_mul(0x0002_0408_1020_4081) >> 56) << (8 * i);
+            let tab_marks = bytes_equal(word, b'\t');
+            bits |= gather(bytes_equal(word, b':') | tab_marks) << (8 * i);
+            tabs |= gather(tab_marks) << (8 * i);
         }
-        bits
+        (bits, tabs)
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn separator_bits(chunk: &[u8; 64]) -> u64 {
+fn separator_bits(chunk: &[u8; 64]) -> (u64, u64) {
     // SAFETY: SSE2 is part of the x86_64 baseline, so every x86_64 CPU has it.
     unsafe { separator_bits_sse2(chunk) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn separator_bits(chunk: &[u8; 64]) -> u64 {
+fn separator_bits(chunk: &[u8; 64]) -> (u64, u64) {
     portable::separator_bits_portable(chunk)
 }
 
-/// The separators of 64 bytes, sixteen bytes per instruction.
+/// The separators of 64 bytes, and the tabs among them, sixteen bytes per
+/// instruction.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn separator_bits_sse2(chunk: &[u8; 64]) -> u64 {
+fn separator_bits_sse2(chunk: &[u8; 64]) -> (u64, u64) {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
     };
     let colon = _mm_set1_epi8(b':' as i8);
     let tab = _mm_set1_epi8(b'\t' as i8);
-    let mut bits = 0u64;
+    let (mut bits, mut tabs) = (0, 0);
     for (i, lane) in chunk.chunks_exact(16).enumerate() {
         let low = i64::from_le_bytes(lane[..8].try_into().expect("eight bytes"));
         let high = i64::from_le_bytes(lane[8..].try_into().expect("eight bytes"));
         let v = _mm_set_epi64x(high, low);
-        let marks = _mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, tab));
+        let tab_marks = _mm_cmpeq_epi8(v, tab);
+        let marks = _mm_or_si128(_mm_cmpeq_epi8(v, colon), tab_marks);
         bits |= (_mm_movemask_epi8(marks) as u32 as u64) << (16 * i);
+        tabs |= (_mm_movemask_epi8(tab_marks) as u32 as u64) << (16 * i);
     }
-    bits
+    (bits, tabs)
 }
 
 impl Separators {
@@ -83,17 +95,56 @@ impl Separators {
     pub(crate) fn index(&mut self, bytes: &[u8]) {
         self.len = bytes.len();
         self.words.clear();
-        self.words.reserve(bytes.len() / 64 + 1);
+        self.tab_words.clear();
         let mut chunks = bytes.chunks_exact(64);
         for chunk in &mut chunks {
-            self.words
-                .push(separator_bits(chunk.try_into().expect("64 bytes")));
+            let (bits, tabs) = separator_bits(chunk.try_into().expect("64 bytes"));
+            self.words.push(bits);
+            self.tab_words.push(tabs);
         }
         let tail = chunks.remainder();
         let mut last = [0u8; 64];
         last[..tail.len()].copy_from_slice(tail);
+        let (bits, tabs) = separator_bits(&last);
         // The end of the line ends the last value.
-        self.words.push(separator_bits(&last) | 1 << tail.len());
+        self.words.push(bits | 1 << tail.len());
+        self.tab_words.push(tabs);
+    }
+
+    /// Writes the span of each value, in order, to `spans`: from just past
+    /// the separator before (0 for the first) to its separator (the end of
+    /// the line last). Returns how many there are, which may be more than
+    /// `spans` holds.
+    #[inline]
+    pub(crate) fn spans_into(&self, spans: &mut [(u32, u32)]) -> usize {
+        let mut out = spans.iter_mut();
+        let mut count = 0;
+        let mut start = 0u32;
+        for (i, &word) in self.words.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let end = (i * 64 + bits.trailing_zeros() as usize) as u32;
+                bits &= bits - 1;
+                if let Some(span) = out.next() {
+                    *span = (start, end);
+                }
+                count += 1;
+                start = end.wrapping_add(1);
+            }
+        }
+        count
+    }
+
+    /// Whether the line's tabs are exactly at `positions` (ascending or
+    /// not). Forgets the tabs: call once per line.
+    pub(crate) fn tabs_exactly_at(&mut self, positions: impl Iterator<Item = usize>) -> bool {
+        for at in positions {
+            match self.tab_words.get_mut(at / 64) {
+                Some(word) if *word & 1 << (at % 64) != 0 => *word &= !(1 << (at % 64)),
+                _ => return false,
+            }
+        }
+        self.tab_words.iter().all(|word| *word == 0)
     }
 
     /// A cursor at the start of the indexed bytes.
@@ -193,6 +244,21 @@ mod tests {
                 padded[..chunk.len()].copy_from_slice(chunk);
                 prop_assert_eq!(separator_bits(&padded), portable::separator_bits_portable(&padded));
             }
+            let mut separators = Separators::default();
+            separators.index(&bytes);
+            let ends = expected(&bytes);
+            let mut spans = vec![(0, 0); ends.len()];
+            prop_assert_eq!(separators.spans_into(&mut spans), ends.len());
+            prop_assert_eq!(separators.spans_into(&mut spans[..ends.len() / 2]), ends.len());
+            let starts = std::iter::once(0).chain(ends.iter().map(|e| e + 1));
+            let want: Vec<(u32, u32)> = starts.zip(&ends).map(|(s, e)| (s as u32, *e as u32)).collect();
+            prop_assert_eq!(spans, want);
+            let tabs: Vec<usize> = (0..bytes.len()).filter(|i| bytes[*i] == b'\t').collect();
+            if let Some((_, some)) = tabs.split_last() {
+                prop_assert!(!separators.tabs_exactly_at(some.iter().copied()));
+                separators.index(&bytes);
+            }
+            prop_assert!(separators.tabs_exactly_at(tabs.iter().copied()));
         }
     }
 }
