@@ -24,8 +24,6 @@ pub(crate) struct GtColumns {
     nulls: NullBufferBuilder,
     alleles_recycler: Recycler<i32>,
     offsets_recycler: Recycler<i32>,
-    /// Alleles of one GT of the uncommon shapes, on their way in.
-    scratch: Vec<i32>,
 }
 
 impl Default for GtColumns {
@@ -37,7 +35,6 @@ impl Default for GtColumns {
             nulls: NullBufferBuilder::new(0),
             alleles_recycler: Recycler::default(),
             offsets_recycler: Recycler::default(),
-            scratch: Vec::new(),
         }
     }
 }
@@ -80,37 +77,26 @@ impl GtColumns {
     pub(crate) fn push_column(
         &mut self,
         bytes: &[u8],
-        spans: impl ExactSizeIterator<Item = (u32, u32)> + Clone,
+        spans: impl ExactSizeIterator<Item = (u32, u32)>,
         n_alleles: usize,
     ) -> bool {
-        // Alleles and offsets are written into place (a GT of `n` bytes has
-        // at most `n / 2 + 1` alleles), so the loop keeps slices in registers
-        // instead of updating `Vec` lengths.
-        let room: usize = spans
-            .clone()
-            .map(|(start, end)| (end.wrapping_sub(start) as usize).div_ceil(2))
-            .sum();
-        let first = self.len();
-        let base = self.alleles.len();
-        self.offsets.resize(first + 1 + spans.len(), 0);
-        self.alleles.resize(base + room, 0);
-        let mut k = 0;
+        self.alleles.reserve(2 * spans.len());
+        self.offsets.reserve(spans.len());
         // Phasing bits of the common shape (two single-digit or missing
         // alleles), which is never null, gather 64 at a time.
         let mut word = 0u64;
         let mut count = 0;
-        for (i, (start, end)) in spans.enumerate() {
+        for (start, end) in spans {
             let (start, end) = (start as usize, end as usize);
             if end.wrapping_sub(start) == 3
                 && let Some(&[a, sep, b]) = bytes.get(start..end)
                 && (sep == b'/' || sep == b'|')
                 && allele_digit(a, n_alleles)
                 && allele_digit(b, n_alleles)
-                && let Some(pair) = self.alleles.get_mut(base + k..base + k + 2)
             {
-                pair.copy_from_slice(&[digit_value(a), digit_value(b)]);
-                k += 2;
-                self.offsets[first + 1 + i] = (base + k) as i32;
+                self.alleles
+                    .extend_from_slice(&[digit_value(a), digit_value(b)]);
+                self.offsets.push(self.alleles.len() as i32);
                 word |= ((sep == b'|') as u64) << count;
                 count += 1;
                 if count == 64 {
@@ -122,31 +108,14 @@ impl GtColumns {
             self.append_valid(word, count);
             (word, count) = (0, 0);
             if start == ABSENT.0 as usize {
-                self.phased.append(false);
-                self.nulls.append_null();
-            } else {
-                self.scratch.clear();
-                let parsed = bytes
-                    .get(start..end)
-                    .ok_or(())
-                    .and_then(|raw| parse_gt(raw, n_alleles, &mut self.scratch).map_err(|_| ()));
-                let room = self
-                    .alleles
-                    .get_mut(base + k..base + k + self.scratch.len());
-                let (Ok(phased), Some(room)) = (parsed, room) else {
-                    self.offsets.truncate(first + 1 + i);
-                    self.alleles.truncate(base + k);
-                    return false;
-                };
-                room.copy_from_slice(&self.scratch);
-                k += self.scratch.len();
-                self.phased.append(phased);
-                self.nulls.append_non_null();
+                self.push_missing(1);
+            } else if self.push(&bytes[start..end], n_alleles).is_err() {
+                // Drop the alleles of the GT left half-parsed.
+                self.truncate(self.len());
+                return false;
             }
-            self.offsets[first + 1 + i] = (base + k) as i32;
         }
         self.append_valid(word, count);
-        self.alleles.truncate(base + k);
         true
     }
 

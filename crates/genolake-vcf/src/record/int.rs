@@ -10,9 +10,8 @@
 //!   previous one and the loop body does only this column's work;
 //! - numbers of one to nine digits, nearly all of them, take a plain digit
 //!   loop that cannot overflow; anything else goes to the general parser;
-//! - values are written into place in the `Vec<i32>` that becomes the Arrow
-//!   value buffer (and list ends into the one that becomes the offsets),
-//!   sized once per line, instead of pushed one at a time;
+//! - values go straight into the `Vec<i32>` that becomes the Arrow value
+//!   buffer, and list ends into the one that becomes the offsets;
 //! - validity is kept as runs of nulls ([`NullRuns`]) and turned into a bitmap
 //!   once per batch: appending a valid value touches no bitmap, and missing
 //!   values (`.`, a few per cent of genotypes) cost a comparison each;
@@ -105,47 +104,56 @@ fn int_item_other(item: &[u8]) -> Option<Option<i32>> {
     }
 }
 
-/// Writes the items of the list `bytes[start..end]` to `items[*k..]`,
-/// advancing `*k`, if all are numbers of one to nine digits; else returns
-/// false (`*k` may have moved: the caller resets it).
+/// Appends the items of the list `bytes[start..end]` to `values` if all are
+/// numbers of one to nine digits, the common case; else returns false, with
+/// some items maybe appended (the caller truncates).
 ///
 /// A plain loop over the bytes (see [`plain_digits`]): on lists of short
 /// numbers (allele depths, likelihoods) it also measured faster than
 /// finding each item's digits eight bytes at a time, where every item waits
-/// for the load that finds where it starts.
+/// for the load that finds where it starts, and than writing the items into
+/// a slice sized beforehand.
 #[inline(always)]
-fn list_items(bytes: &[u8], start: usize, end: usize, items: &mut [i32], k: &mut usize) -> bool {
+fn push_list_items(values: &mut Vec<i32>, bytes: &[u8], start: usize, end: usize) -> bool {
     let Some(span) = bytes.get(start..end) else {
         return false;
     };
-    let mut value = 0u32;
-    let mut item_start = 0;
-    for (i, &b) in span.iter().enumerate() {
-        let digit = b.wrapping_sub(b'0');
-        if digit <= 9 {
-            value = value * 10 + digit as u32;
-            continue;
-        }
-        if b != b',' || !(1..=9).contains(&(i - item_start)) {
-            return false;
-        }
-        let Some(slot) = items.get_mut(*k) else {
+    let mut bytes = span.iter();
+    loop {
+        // An item starts with a digit (taking it out of the loop below
+        // measured faster).
+        let Some(&first) = bytes.next() else {
             return false;
         };
-        *slot = value as i32;
-        *k += 1;
-        value = 0;
-        item_start = i + 1;
+        let mut value = first.wrapping_sub(b'0') as u32;
+        if value > 9 {
+            return false;
+        }
+        let mut digits = 1;
+        let another = loop {
+            let Some(&b) = bytes.next() else {
+                break false;
+            };
+            let digit = b.wrapping_sub(b'0');
+            if digit <= 9 {
+                // Past nine digits the value is wrong, and rejected below.
+                value = value.wrapping_mul(10).wrapping_add(digit as u32);
+                digits += 1;
+                continue;
+            }
+            if b != b',' {
+                return false;
+            }
+            break true;
+        };
+        if digits > 9 {
+            return false;
+        }
+        values.push(value as i32);
+        if !another {
+            return true;
+        }
     }
-    let Some(slot) = items.get_mut(*k) else {
-        return false;
-    };
-    if !(1..=9).contains(&(span.len() - item_start)) {
-        return false;
-    }
-    *slot = value as i32;
-    *k += 1;
-    true
 }
 
 /// Validity as the runs of nulls among the values appended so far, in order.
@@ -367,16 +375,12 @@ impl IntListColumn {
     /// `bytes[end]` must not be a digit (it is a separator or past the end).
     #[inline(always)]
     pub(crate) fn push_span(&mut self, bytes: &[u8], start: usize, end: usize) -> bool {
-        let base = self.values.len();
-        self.values
-            .resize(base + end.saturating_sub(start).div_ceil(2), 0);
-        let mut k = 0;
-        if list_items(bytes, start, end, &mut self.values[base..], &mut k) {
-            self.values.truncate(base + k);
+        let row_start = self.values.len();
+        if push_list_items(&mut self.values, bytes, start, end) {
             self.close();
             return true;
         }
-        self.values.truncate(base);
+        self.values.truncate(row_start);
         self.push_span_other(bytes, start, end)
     }
 
@@ -392,54 +396,33 @@ impl IntListColumn {
             value_nulls,
             ..
         } = self;
-        // Rows and items are written into place (see `IntColumn`), items
-        // into room for as many as the spans can hold: an item takes a byte
-        // and a comma.
-        let room: usize = spans
-            .clone()
-            .map(|(start, end)| (end.wrapping_sub(start) as usize).div_ceil(2))
-            .sum();
-        let first_row = offsets.len() - 1;
-        let base = values.len();
-        offsets.resize(first_row + 1 + spans.len(), 0);
-        values.resize(base + room, 0);
-        let (ends, items) = (&mut offsets[first_row + 1..], &mut values[base..]);
-        let mut k = 0;
-        for (row, (start, end)) in spans.enumerate() {
+        offsets.reserve(spans.len());
+        for (start, end) in spans {
             let (start, end) = (start as usize, end as usize);
-            let row_start = k;
-            let done = list_items(bytes, start, end, items, &mut k);
-            if !done {
+            let row_start = values.len();
+            if !push_list_items(values, bytes, start, end) {
                 // `.`, signs, long numbers and errors: item by item.
-                k = row_start;
-                let raw = bytes.get(start..end).filter(|_| start != ABSENT.0 as usize);
-                match raw {
-                    None | Some(b".") => nulls.add(first_row + row, 1),
+                values.truncate(row_start);
+                match bytes.get(start..end).filter(|_| start != ABSENT.0 as usize) {
+                    None | Some(b".") => nulls.add(offsets.len() - 1, 1),
                     Some(raw) => {
                         for item in raw.split(|b| *b == b',') {
-                            match int_item_other(item) {
-                                Some(value) if k < items.len() => {
-                                    if value.is_none() {
-                                        value_nulls.add(base + k, 1);
-                                    }
-                                    items[k] = value.unwrap_or(0);
-                                    k += 1;
-                                }
-                                _ => {
-                                    value_nulls.truncate(base + row_start);
-                                    offsets.truncate(first_row + 1 + row);
-                                    values.truncate(base + row_start);
-                                    return false;
-                                }
+                            let Some(value) = int_item_other(item) else {
+                                value_nulls.truncate(row_start);
+                                values.truncate(row_start);
+                                return false;
+                            };
+                            if value.is_none() {
+                                value_nulls.add(values.len(), 1);
                             }
+                            values.push(value.unwrap_or(0));
                         }
                     }
                 }
             }
             // Batches are cut long before 2^31 values (see `Reader`).
-            ends[row] = (base + k) as i32;
+            offsets.push(values.len() as i32);
         }
-        values.truncate(base + k);
         true
     }
 
