@@ -307,6 +307,9 @@ impl RecordDecoder {
     pub(crate) fn decode(&mut self, line: &[u8]) -> Result<Outcome, String> {
         if self.rows == 0 {
             self.genotypes.recycle();
+            if let Some(info) = &mut self.info {
+                info.columns.iter_mut().for_each(ValueColumn::recycle);
+            }
         }
         let result = self.decode_inner(line);
         match result {
