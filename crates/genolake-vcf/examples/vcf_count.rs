@@ -1,32 +1,88 @@
 //! Counts the records of a VCF file and prints the schema it reads with.
 //!
-//! `cargo run --release -p genolake-vcf --example vcf_count -- calls.vcf.gz`
+//! `cargo run --release -p genolake-vcf --example vcf_count -- [--threads N] calls.vcf.gz`
+//!
+//! With `--threads N` (default 1) the file is cut into splits
+//! ([`genolake_vcf::plan_splits`]) decoded by `N` threads at once, as
+//! `genolake count --threads N` does: this is the decode path (VCF to Arrow,
+//! no output) on which the benchmarks against `bcftools view -Ou` run.
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 fn main() -> ExitCode {
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: vcf_count <file.vcf[.gz]>");
-        return ExitCode::FAILURE;
-    };
-    let reader = match genolake_vcf::Reader::open(&path) {
-        Ok(reader) => reader,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("{:#?}", reader.schema());
-    let mut rows = 0;
-    for batch in reader {
-        match batch {
-            Ok(batch) => rows += batch.num_rows(),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
+    let mut threads = 1usize;
+    let mut path = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--threads" {
+            match args.next().and_then(|n| n.parse().ok()) {
+                Some(n) if n > 0 => threads = n,
+                _ => return usage(),
             }
+        } else if path.is_none() && !arg.starts_with('-') {
+            path = Some(arg);
+        } else {
+            return usage();
         }
     }
-    println!("{rows} records");
-    ExitCode::SUCCESS
+    let Some(path) = path else {
+        return usage();
+    };
+    match count(&path, threads) {
+        Ok(rows) => {
+            println!("{rows} records");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: vcf_count [--threads N] <file.vcf[.gz]>");
+    ExitCode::FAILURE
+}
+
+fn count(path: &str, threads: usize) -> genolake_vcf::Result<usize> {
+    let options = genolake_vcf::ReaderOptions::default();
+    let header = Arc::new(genolake_vcf::read_header(path, options.stringency)?);
+    let splits = genolake_vcf::plan_splits(path, threads)?;
+    let schema = genolake_vcf::schema(&header, &options).map_err(|e| {
+        genolake_vcf::Error::new(
+            path,
+            genolake_vcf::Position::File,
+            genolake_vcf::ErrorKind::Options(e),
+        )
+    })?;
+    println!("{schema:#?}");
+    let queue = Mutex::new(splits.into_iter());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> genolake_vcf::Result<usize> {
+                    let mut rows = 0;
+                    loop {
+                        let next = queue.lock().expect("no worker panics").next();
+                        let Some(split) = next else { break };
+                        let reader = genolake_vcf::Reader::builder(path)
+                            .options(options.clone())
+                            .split(&split)
+                            .header(header.clone())
+                            .build()?;
+                        for batch in reader {
+                            rows += batch?.num_rows();
+                        }
+                    }
+                    Ok(rows)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a decoding thread panicked"))
+            .sum()
+    })
 }

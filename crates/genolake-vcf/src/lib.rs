@@ -9,7 +9,10 @@
 //!
 //! Header, BGZF blocks and tabix/CSI indexes follow the specifications with
 //! help from noodles; records are decoded by hand, straight from the
-//! line's bytes into Arrow buffers, without allocating per genotype. A file
+//! line's bytes into Arrow buffers, without allocating per genotype: the
+//! values of a line's sample columns are located first, from a bitmap of its
+//! separators, then parsed one FORMAT key at a time, each in a loop of its
+//! own, and the buffers of a batch are reused for the next. A file
 //! is cut into [`Split`](genolake_core::Split)s that each own the records
 //! starting in their byte range (BGZF blocks for `.vcf.gz`), so several
 //! threads, processes or machines read one file at once, and memory stays

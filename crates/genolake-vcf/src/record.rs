@@ -1,12 +1,20 @@
 //! Decoding VCF data lines straight into Arrow columns.
 //!
-//! One pass over the line's bytes, no allocation per genotype: columns are
-//! split with `memchr`, numbers are parsed in place, and every value lands in a
-//! column builder. A line that turns out to be malformed half-way is undone by
-//! truncating every column back to the previous row, so lenient reads skip it
-//! cleanly.
+//! No allocation per genotype. The site columns are split with `memchr` and
+//! parsed in place. The sample columns are first located (where each value
+//! of each sample lies, from a bitmap of the line's separators) and then
+//! parsed key by key, each FORMAT key's values in one loop into its column
+//! (see [`samples`]); a line that is not regular, or holds a malformed value,
+//! is decoded again sample by sample, which names the first problem. A line
+//! that turns out to be malformed half-way is undone by truncating every
+//! column back to the previous row, so lenient reads skip it cleanly.
 
 mod gt;
+mod int;
+mod recycle;
+mod sample_ids;
+mod samples;
+mod separators;
 mod value;
 
 use std::collections::{HashMap, HashSet};
@@ -17,8 +25,7 @@ use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, 
 use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
 use genolake_core::builder::{
-    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings,
-    StringColumn, struct_array,
+    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, StringColumn, struct_array,
 };
 use genolake_core::schema::{
     self as names, genotype_field_name, list_of, string_map, value_data_type,
@@ -28,6 +35,8 @@ use genolake_core::{Region, Stringency};
 use crate::header::Header;
 use crate::reader::ReaderOptions;
 use gt::GtColumns;
+use sample_ids::SampleIds;
+use samples::SampleTable;
 use value::{ValueColumn, format_value_len, parse_f64, parse_i64};
 
 /// What became of a decoded line.
@@ -61,7 +70,7 @@ struct InfoColumns {
 struct GenotypeColumns {
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
-    sample_ids: Option<RepeatedStrings>,
+    sample_ids: Option<SampleIds>,
     /// Bytes of sample names one row adds.
     sample_bytes: usize,
     gt: GtColumns,
@@ -107,6 +116,11 @@ pub(crate) struct RecordDecoder {
     info: Option<InfoColumns>,
     attributes: Option<MapColumn>,
     genotypes: GenotypeColumns,
+    /// Where the values of the current line's sample columns are.
+    samples: SampleTable,
+    /// Whether regular lines are decoded key by key (tests compare with
+    /// sample by sample).
+    key_by_key: bool,
     rows: usize,
     bytes: usize,
     /// Undeclared INFO keys already warned about, with how often each was dropped.
@@ -178,7 +192,7 @@ impl RecordDecoder {
             .map(|(_, name)| name.as_str())
             .collect();
         let n_selected = selected_names.len();
-        let sample_ids = RepeatedStrings::new(&selected_names);
+        let sample_ids = SampleIds::new(&selected_names);
 
         let mut struct_fields = Vec::new();
         if options.include_sample_ids {
@@ -245,7 +259,7 @@ impl RecordDecoder {
             genotypes: GenotypeColumns {
                 offsets: vec![0],
                 nulls: NullBufferBuilder::new(0),
-                sample_bytes: sample_ids.bytes_per_repetition(),
+                sample_bytes: sample_ids.bytes_per_row(),
                 sample_ids: options.include_sample_ids.then_some(sample_ids),
                 gt: GtColumns::default(),
                 fields: genotype_fields,
@@ -260,6 +274,8 @@ impl RecordDecoder {
                 present: vec![false; n_fields],
                 has_gt,
             },
+            samples: SampleTable::default(),
+            key_by_key: true,
             rows: 0,
             bytes: 0,
             undeclared_info: HashMap::new(),
@@ -289,6 +305,12 @@ impl RecordDecoder {
 
     /// Decodes one data line. On error nothing of the line remains appended.
     pub(crate) fn decode(&mut self, line: &[u8]) -> Result<Outcome, String> {
+        if self.rows == 0 {
+            self.genotypes.recycle();
+            if let Some(info) = &mut self.info {
+                info.columns.iter_mut().for_each(ValueColumn::recycle);
+            }
+        }
         let result = self.decode_inner(line);
         match result {
             Ok(Outcome::Row) => {
@@ -327,13 +349,7 @@ impl RecordDecoder {
         if let Some(ids) = &mut g.sample_ids {
             ids.truncate(items);
         }
-        g.gt.truncate(items);
-        for c in &mut g.fields {
-            c.builder().truncate(items);
-        }
-        if let Some(o) = &mut g.other {
-            o.truncate(items);
-        }
+        g.truncate_items(items);
     }
 
     fn decode_inner(&mut self, line: &[u8]) -> Result<Outcome, String> {
@@ -496,7 +512,7 @@ impl RecordDecoder {
                 }
                 let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
-                let mut rest = columns.take_rest();
+                let rest = columns.take_rest();
                 // Most cohorts: GT alone, diploid, every sample read.
                 if gt_only
                     && g.selected.is_none()
@@ -505,30 +521,26 @@ impl RecordDecoder {
                     && g.gt.push_diploid_row(bytes, n_samples, n_alleles)
                 {
                     seen = n_samples;
-                    rest = None;
-                }
-                // Sample fields are short: plain byte loops find their ends
-                // faster than memchr, whose set-up would dominate.
-                while let Some(bytes) = rest {
-                    if seen >= n_samples {
-                        let total = seen + 1 + memchr::memchr_iter(b'\t', bytes).count();
-                        return Err(format!(
-                            "the record has {total} sample columns but the header names {n_samples} samples"
-                        ));
-                    }
-                    let wanted = g.selected.as_ref().is_none_or(|s| s[seen]);
-                    seen += 1;
-                    if !wanted || no_keys {
-                        let end = bytes.iter().position(|&b| b == b'\t');
-                        rest = end.map(|i| &bytes[i + 1..]);
-                        if wanted && let Some(other) = &mut g.other {
-                            other.close();
+                } else if let Some(bytes) = rest {
+                    // Key by key when the line is regular; else (and to name
+                    // the first malformed value) sample by sample.
+                    let located = self.key_by_key
+                        && !no_keys
+                        && !g.slots.iter().any(|s| matches!(s, Slot::Other(_)))
+                        && self.samples.locate(
+                            bytes,
+                            n_samples,
+                            g.selected.as_deref(),
+                            g.slots.len(),
+                        );
+                    if located && g.decode_located(bytes, &self.samples, n_alleles) {
+                        seen = n_samples;
+                    } else {
+                        if located {
+                            g.truncate_items(before as usize);
                         }
-                        continue;
+                        seen = g.decode_samples(bytes, n_samples, n_alleles, no_keys)?;
                     }
-                    rest = g
-                        .decode_sample(bytes, n_alleles)
-                        .map_err(|e| format!("sample {seen}: {e}"))?;
                 }
                 if seen < n_samples {
                     return Err(format!(
@@ -619,10 +631,92 @@ impl GenotypeColumns {
         Ok(())
     }
 
+    /// Takes back the memory of the last batch where it is free (see
+    /// [`recycle`]).
+    fn recycle(&mut self) {
+        self.gt.recycle();
+        for c in &mut self.fields {
+            c.recycle();
+        }
+        if let Some(ids) = &mut self.sample_ids {
+            ids.recycle();
+        }
+    }
+
+    /// Drops the genotype fields of genotypes from `items` on.
+    fn truncate_items(&mut self, items: usize) {
+        self.gt.truncate(items);
+        for c in &mut self.fields {
+            c.builder().truncate(items);
+        }
+        if let Some(o) = &mut self.other {
+            o.truncate(items);
+        }
+    }
+
+    /// Appends the values `table` located in `bytes`, key by key. False at
+    /// the first malformed value, with what came before it appended.
+    fn decode_located(&mut self, bytes: &[u8], table: &SampleTable, n_alleles: usize) -> bool {
+        for (k, slot) in self.slots.iter().enumerate() {
+            match slot {
+                Slot::Gt => {
+                    if !self.gt.push_column(bytes, table.key(k), n_alleles) {
+                        return false;
+                    }
+                }
+                Slot::Field(i) => {
+                    if !self.fields[*i].push_column(bytes, table.key(k)) {
+                        return false;
+                    }
+                }
+                Slot::Other(_) => return false,
+            }
+        }
+        if let Some(other) = &mut self.other {
+            for _ in 0..self.n_selected {
+                other.close();
+            }
+        }
+        true
+    }
+
+    /// Decodes the sample columns of a line (`bytes`, everything after
+    /// FORMAT) one after another and returns how many there are.
+    fn decode_samples(
+        &mut self,
+        bytes: &[u8],
+        n_samples: usize,
+        n_alleles: usize,
+        no_keys: bool,
+    ) -> Result<usize, String> {
+        let mut seen = 0usize;
+        let mut rest = Some(bytes);
+        while let Some(bytes) = rest {
+            if seen >= n_samples {
+                let total = seen + 1 + memchr::memchr_iter(b'\t', bytes).count();
+                return Err(format!(
+                    "the record has {total} sample columns but the header names {n_samples} samples"
+                ));
+            }
+            let wanted = self.selected.as_ref().is_none_or(|s| s[seen]);
+            seen += 1;
+            if !wanted || no_keys {
+                let end = bytes.iter().position(|&b| b == b'\t');
+                rest = end.map(|i| &bytes[i + 1..]);
+                if wanted && let Some(other) = &mut self.other {
+                    other.close();
+                }
+                continue;
+            }
+            rest = self
+                .decode_sample(bytes, n_alleles)
+                .map_err(|e| format!("sample {seen}: {e}"))?;
+        }
+        Ok(seen)
+    }
+
     /// Decodes the sample starting at `bytes[0]` (which runs to the next tab
-    /// or the end) and returns what follows its tab, if anything. Fields are
-    /// found in the same pass that finds the sample's end.
-    #[inline]
+    /// or the end) and returns what follows its tab, if anything.
     fn decode_sample<'a>(
         &mut self,
         bytes: &'a [u8],
@@ -641,30 +735,22 @@ impl GenotypeColumns {
             if k == 0 && matches!(rest.first(), None | Some(b'\t')) {
                 return Err("the sample column is empty".to_string());
             }
-            let len = match slot {
-                Slot::Gt => {
-                    let len = format_value_len(rest);
-                    self.gt.push(&rest[..len], n_alleles)?;
-                    len
-                }
-                Slot::Field(i) => {
-                    let i = *i;
-                    self.fields[i].push_format_value(rest).map_err(|e| {
-                        format!(
-                            "FORMAT {}: {e}",
-                            String::from_utf8_lossy(&self.format_key(k))
-                        )
-                    })?
-                }
+            let len = format_value_len(rest);
+            let value = &rest[..len];
+            match slot {
+                Slot::Gt => self.gt.push(value, n_alleles)?,
+                Slot::Field(i) => self.fields[*i].push_span(rest, 0, len).map_err(|e| {
+                    format!(
+                        "FORMAT {}: {e}",
+                        String::from_utf8_lossy(&self.format_key(k))
+                    )
+                })?,
                 Slot::Other(key) => {
-                    let len = format_value_len(rest);
-                    let value = &rest[..len];
                     if let Some(other) = &mut self.other {
                         other.insert(key, (value != b".").then_some(value));
                     }
-                    len
                 }
-            };
+            }
             k += 1;
             let end = pos + len;
             match bytes.get(end) {
@@ -824,7 +910,139 @@ mod tests {
         RecordDecoder::new(&header, &options).unwrap()
     }
 
+    /// A decoder for many FORMAT types and three samples (S2 and S3 read
+    /// when `subset`).
+    fn rich_decoder(stringency: Stringency, subset: bool, key_by_key: bool) -> RecordDecoder {
+        let mut parser = HeaderParser::new(Stringency::Strict);
+        for line in [
+            "##fileformat=VCFv4.3",
+            "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">",
+            "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"a\">",
+            "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"d\">",
+            "##FORMAT=<ID=FT,Number=1,Type=String,Description=\"f\">",
+            "##FORMAT=<ID=GL,Number=G,Type=Float,Description=\"l\">",
+            "##FORMAT=<ID=HQ,Number=2,Type=Integer,Description=\"h\">",
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3",
+        ] {
+            parser.feed(line).unwrap();
+        }
+        let header = parser.finish().unwrap();
+        let options = ReaderOptions {
+            stringency,
+            samples: subset.then(|| vec!["S2".into(), "S3".into()]),
+            ..Default::default()
+        };
+        let mut decoder = RecordDecoder::new(&header, &options).unwrap();
+        decoder.key_by_key = key_by_key;
+        decoder
+    }
+
+    /// A value for a FORMAT key: mostly well formed, sometimes not.
+    fn format_value(key: &'static str) -> BoxedStrategy<String> {
+        let int = prop_oneof![
+            20 => "[0-9]{1,3}",
+            2 => "-[0-9]{1,2}",
+            2 => Just(".".to_string()),
+            1 => "[0-9]{8,11}",
+        ];
+        let bad = "[0-9.,+x-]{0,5}";
+        match key {
+            "GT" => prop_oneof![
+                20 => "[0-1.][/|][0-1.]",
+                2 => "([0-9]|10)([/|][0-9.]){0,2}",
+                1 => "[0-9./|,x]{0,4}",
+            ]
+            .boxed(),
+            "AD" | "HQ" => prop_oneof![
+                20 => proptest::collection::vec(int, 1..4).prop_map(|v| v.join(",")),
+                2 => Just(".".to_string()),
+                1 => bad,
+            ]
+            .boxed(),
+            "DP" => prop_oneof![20 => int, 1 => bad].boxed(),
+            "FT" => "[A-Za-z0-9.;,]{0,5}".boxed(),
+            _ => prop_oneof![
+                20 => proptest::collection::vec("(-?[0-9]{1,2}(\\.[0-9])?|\\.)", 1..4)
+                    .prop_map(|v| v.join(",")),
+                1 => "[0-9.,eE+x-]{0,5}",
+            ]
+            .boxed(),
+        }
+    }
+
+    /// A line with a random FORMAT (a random order of a random subset of the
+    /// keys, now and then with an undeclared key), three samples each giving
+    /// all its keys or a prefix of them (or, rarely, one too many), and
+    /// rarely a sample column too many or too few.
+    fn rich_line() -> impl Strategy<Value = String> {
+        let keys = ["GT", "AD", "DP", "FT", "GL", "HQ"];
+        (
+            Just(keys).prop_shuffle(),
+            1usize..=6,
+            prop::bool::weighted(0.1),
+            prop_oneof![20 => Just(3usize), 1 => Just(2usize), 1 => Just(4usize)],
+            0usize..3,
+        )
+            .prop_flat_map(|(keys, n_keys, undeclared, n_samples, alts)| {
+                let mut keys: Vec<&'static str> = keys[..n_keys].to_vec();
+                if undeclared {
+                    keys.push("ZZ");
+                }
+                let sample = keys
+                    .iter()
+                    .map(|&k| {
+                        if k == "ZZ" {
+                            "[a-z0-9]{1,3}".boxed()
+                        } else {
+                            format_value(k)
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                let n = keys.len();
+                let take = prop_oneof![20 => Just(n), 4 => 1..=n, 1 => Just(n + 1)];
+                let samples = proptest::collection::vec((sample, take, "[0-9]{1,2}"), n_samples);
+                (Just(keys), samples, Just(alts))
+            })
+            .prop_map(|(keys, samples, alts)| {
+                let alt = ["A", "A,C", "A,C,<NON_REF>"][alts];
+                let columns: Vec<String> = samples
+                    .into_iter()
+                    .map(|(values, take, extra)| {
+                        let mut values: Vec<String> = values.into_iter().take(take).collect();
+                        if take > keys.len() {
+                            values.push(extra);
+                        }
+                        values.join(":")
+                    })
+                    .collect();
+                format!(
+                    "1\t100\t.\tG\t{alt}\t.\tPASS\t.\t{}\t{}",
+                    keys.join(":"),
+                    columns.join("\t")
+                )
+            })
+    }
+
     proptest! {
+        /// Decoding key by key gives what decoding sample by sample gives:
+        /// the same rows, the same errors (the first malformed value in
+        /// sample order), the same batch.
+        #[test]
+        fn key_by_key_decodes_as_sample_by_sample(
+            lines in proptest::collection::vec(rich_line(), 1..8),
+            lenient in any::<bool>(),
+            subset in any::<bool>(),
+        ) {
+            let stringency = if lenient { Stringency::Lenient } else { Stringency::Strict };
+            let mut fast = rich_decoder(stringency, subset, true);
+            let mut slow = rich_decoder(stringency, subset, false);
+            for line in &lines {
+                prop_assert_eq!(fast.decode(line.as_bytes()), slow.decode(line.as_bytes()), "{}", line);
+            }
+            let (fast, slow) = (fast.finish().unwrap(), slow.finish().unwrap());
+            prop_assert_eq!(fast, slow);
+        }
+
         /// Lines built from VCF's own alphabet: decoding either appends a
         /// row or fails cleanly, and the batch always assembles.
         #[test]
@@ -882,6 +1100,49 @@ mod tests {
                 prop_assert_eq!(&got, &ad);
             }
         }
+    }
+
+    #[test]
+    fn the_first_malformed_value_in_sample_order_is_named() {
+        // Sample 3's AD comes before sample 2's GL in key order, not in
+        // sample order.
+        let line = "1\t100\t.\tG\tA\t.\tPASS\t.\tGT:AD:GL\t0/1:1,2:0,0,0\t0/1:1,2:x\t0/0:y:0,0,0";
+        for key_by_key in [true, false] {
+            let mut d = rich_decoder(Stringency::Strict, false, key_by_key);
+            let err = d.decode(line.as_bytes()).unwrap_err();
+            assert!(err.starts_with("sample 2: FORMAT GL"), "{err}");
+            assert_eq!(d.finish().unwrap().num_rows(), 0);
+        }
+    }
+
+    #[test]
+    fn missing_and_dropped_values_are_null() {
+        let line = "1\t100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t./.:.:.\t0/1\t1|1:.,3:-4";
+        let mut d = rich_decoder(Stringency::Strict, false, true);
+        assert_eq!(d.decode(line.as_bytes()), Ok(Outcome::Row));
+        let batch = d.finish().unwrap();
+        use arrow::array::AsArray;
+        let genotypes = batch
+            .column_by_name("genotypes")
+            .unwrap()
+            .as_list::<i32>()
+            .value(0);
+        let genotypes = genotypes.as_struct();
+        let ad = genotypes
+            .column_by_name("alleleDepths")
+            .unwrap()
+            .as_list::<i32>();
+        assert!(
+            ad.is_null(0) && ad.is_null(1),
+            "`.` and a dropped key are null lists"
+        );
+        let items = ad.value(2);
+        assert!(items.is_null(0) && !items.is_null(1));
+        let dp = genotypes.column_by_name("depth").unwrap();
+        assert_eq!(
+            (dp.is_null(0), dp.is_null(1), dp.is_null(2)),
+            (true, true, false)
+        );
     }
 
     #[test]

@@ -8,10 +8,13 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Int32Array, ListArray};
-use arrow::buffer::{OffsetBuffer, ScalarBuffer};
+use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field};
 use arrow::error::ArrowError;
 use arrow_buffer::{BooleanBufferBuilder, NullBufferBuilder};
+
+use super::recycle::Recycler;
+use super::samples::ABSENT;
 
 #[derive(Debug)]
 pub(crate) struct GtColumns {
@@ -19,6 +22,8 @@ pub(crate) struct GtColumns {
     alleles: Vec<i32>,
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
+    alleles_recycler: Recycler<i32>,
+    offsets_recycler: Recycler<i32>,
 }
 
 impl Default for GtColumns {
@@ -28,11 +33,19 @@ impl Default for GtColumns {
             alleles: Vec::new(),
             offsets: vec![0],
             nulls: NullBufferBuilder::new(0),
+            alleles_recycler: Recycler::default(),
+            offsets_recycler: Recycler::default(),
         }
     }
 }
 
 impl GtColumns {
+    /// Takes back the memory of the last batch, if it is free (see [`Recycler`]).
+    pub(crate) fn recycle(&mut self) {
+        self.alleles_recycler.refill(&mut self.alleles);
+        self.offsets_recycler.refill(&mut self.offsets);
+    }
+
     /// Genotypes appended so far.
     pub(crate) fn len(&self) -> usize {
         self.offsets.len() - 1
@@ -55,6 +68,65 @@ impl GtColumns {
         let phased = parse_gt(raw, n_alleles, &mut self.alleles)?;
         self.close(phased);
         Ok(())
+    }
+
+    /// Appends one genotype per span of `bytes` ([`ABSENT`]: no GT). False at
+    /// the first malformed GT, with the genotypes before it appended.
+    // Not inlined: the loop gets the registers to itself.
+    #[inline(never)]
+    pub(crate) fn push_column(
+        &mut self,
+        bytes: &[u8],
+        spans: impl ExactSizeIterator<Item = (u32, u32)>,
+        n_alleles: usize,
+    ) -> bool {
+        self.alleles.reserve(2 * spans.len());
+        self.offsets.reserve(spans.len());
+        // Phasing bits of the common shape (two single-digit or missing
+        // alleles), which is never null, gather 64 at a time.
+        let mut word = 0u64;
+        let mut count = 0;
+        for (start, end) in spans {
+            let (start, end) = (start as usize, end as usize);
+            if end.wrapping_sub(start) == 3
+                && let Some(&[a, sep, b]) = bytes.get(start..end)
+                && (sep == b'/' || sep == b'|')
+                && allele_digit(a, n_alleles)
+                && allele_digit(b, n_alleles)
+            {
+                self.alleles
+                    .extend_from_slice(&[digit_value(a), digit_value(b)]);
+                self.offsets.push(self.alleles.len() as i32);
+                word |= ((sep == b'|') as u64) << count;
+                count += 1;
+                if count == 64 {
+                    self.append_valid(word, count);
+                    (word, count) = (0, 0);
+                }
+                continue;
+            }
+            self.append_valid(word, count);
+            (word, count) = (0, 0);
+            if start == ABSENT.0 as usize {
+                self.push_missing(1);
+            } else if self.push(&bytes[start..end], n_alleles).is_err() {
+                // Drop the alleles of the GT left half-parsed.
+                self.truncate(self.len());
+                return false;
+            }
+        }
+        self.append_valid(word, count);
+        true
+    }
+
+    /// Appends the phasing bits of `count` valid genotypes whose alleles are
+    /// already appended.
+    #[inline]
+    fn append_valid(&mut self, word: u64, count: usize) {
+        if count > 0 {
+            self.phased.append_word(word, count);
+            self.nulls.append_n_non_nulls(count);
+        }
     }
 
     /// Appends a whole row of `n` samples if it is the common shape: a
@@ -125,14 +197,16 @@ impl GtColumns {
         let nulls = self.nulls.finish();
         self.nulls = NullBufferBuilder::new(len);
         let phased = BooleanArray::new(self.phased.finish(), nulls.clone());
-        let capacity = self.alleles.len();
-        let alleles = std::mem::replace(&mut self.alleles, Vec::with_capacity(capacity));
-        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(len + 1));
-        self.offsets.push(0);
+        let alleles = self
+            .alleles_recycler
+            .lend(std::mem::take(&mut self.alleles));
+        let offsets = self
+            .offsets_recycler
+            .lend(std::mem::replace(&mut self.offsets, vec![0]));
         let calls = ListArray::try_new(
             Arc::new(Field::new_list_field(DataType::Int32, true)),
-            OffsetBuffer::new(ScalarBuffer::from(offsets)),
-            Arc::new(Int32Array::new(ScalarBuffer::from(alleles), None)),
+            OffsetBuffer::new(offsets),
+            Arc::new(Int32Array::new(alleles, None)),
             nulls,
         )?;
         Ok((Arc::new(phased), Arc::new(calls)))
@@ -294,6 +368,49 @@ mod tests {
         let (phased, _) = columns.finish().unwrap();
         let phased = phased.as_boolean();
         assert!((0..150).all(|i| phased.value(i) == (i % 3 == 0)));
+    }
+
+    #[test]
+    fn columns_of_spans_read_like_one_genotype_at_a_time() {
+        // Enough genotypes to fill several words of phasing bits, with slow
+        // shapes and absent values among them.
+        let mut line = String::new();
+        let mut spans = Vec::new();
+        let shapes = ["0|1", "1/1", "./.", "0/1/2", "10|1", "2|.", ".", "1|0"];
+        for i in 0..300 {
+            if i % 37 == 5 {
+                spans.push(ABSENT);
+                continue;
+            }
+            let gt = shapes[i % 7 + usize::from(i % 11 == 0)];
+            spans.push((line.len() as u32, (line.len() + gt.len()) as u32));
+            line.push_str(gt);
+            line.push('\t');
+        }
+        let mut bulk = GtColumns::default();
+        assert!(bulk.push_column(line.as_bytes(), spans.iter().copied(), 11));
+        assert!(bulk.push_column(line.as_bytes(), spans.iter().copied(), 11));
+        let mut single = GtColumns::default();
+        for &(start, end) in spans.iter().chain(&spans) {
+            if start == ABSENT.0 {
+                single.push_missing(1);
+            } else {
+                single
+                    .push(&line.as_bytes()[start as usize..end as usize], 11)
+                    .unwrap();
+            }
+        }
+        let (a, b) = (bulk.finish().unwrap(), single.finish().unwrap());
+        assert_eq!(a.0.as_ref(), b.0.as_ref());
+        assert_eq!(a.1.as_ref(), b.1.as_ref());
+        // A malformed GT stops the column.
+        let mut columns = GtColumns::default();
+        assert!(!columns.push_column(b"0/1\t0/3", [(0, 3), (4, 7)].into_iter(), 2));
+        assert_eq!(columns.len(), 1);
+        assert!(!columns.push_column(b"0/1/0\t0/1/3", [(0, 5), (6, 11)].into_iter(), 2));
+        assert_eq!(columns.len(), 2);
+        let (_, calls) = columns.finish().unwrap();
+        assert_eq!(calls.as_list::<i32>().values().len(), 5);
     }
 
     #[test]

@@ -1,21 +1,23 @@
 //! Typed INFO and FORMAT values: parsing a field's text into its column.
 
-use arrow::datatypes::{Float64Type, Int32Type};
+use arrow::datatypes::Float64Type;
 use genolake_core::builder::{
     BoolColumn, ColumnBuilder, ListColumn, PrimitiveColumn, StringColumn,
 };
 use genolake_core::schema::ValueType;
 
+use super::int::{IntColumn, IntListColumn, parse_i32};
+use super::samples::{ABSENT, KeySpans};
 use crate::header::Definition;
 
 /// The column of one INFO key or FORMAT key, typed by its header definition.
 #[derive(Debug)]
 pub(crate) enum ValueColumn {
     Flag(BoolColumn),
-    Int(PrimitiveColumn<Int32Type>),
+    Int(IntColumn),
     Float(PrimitiveColumn<Float64Type>),
     Str(StringColumn),
-    IntList(ListColumn<PrimitiveColumn<Int32Type>>),
+    IntList(IntListColumn),
     FloatList(ListColumn<PrimitiveColumn<Float64Type>>),
     StrList(ListColumn<StringColumn>),
 }
@@ -25,10 +27,10 @@ impl ValueColumn {
         let scalar = def.number.is_scalar();
         match (def.value_type, scalar) {
             (ValueType::Flag, _) => Self::Flag(BoolColumn::default()),
-            (ValueType::Integer, true) => Self::Int(PrimitiveColumn::default()),
+            (ValueType::Integer, true) => Self::Int(IntColumn::default()),
             (ValueType::Float, true) => Self::Float(PrimitiveColumn::default()),
             (ValueType::String | ValueType::Character, true) => Self::Str(StringColumn::default()),
-            (ValueType::Integer, false) => Self::IntList(ListColumn::default()),
+            (ValueType::Integer, false) => Self::IntList(IntListColumn::default()),
             (ValueType::Float, false) => Self::FloatList(ListColumn::default()),
             (ValueType::String | ValueType::Character, false) => {
                 Self::StrList(ListColumn::default())
@@ -45,6 +47,17 @@ impl ValueColumn {
             Self::IntList(c) => c,
             Self::FloatList(c) => c,
             Self::StrList(c) => c,
+        }
+    }
+
+    /// Takes back the memory of the last batch, if it is free (see
+    /// [`Recycler`](super::recycle::Recycler)); only the columns of
+    /// Integers, the bulk of a cohort's genotype fields, keep theirs.
+    pub(crate) fn recycle(&mut self) {
+        match self {
+            Self::Int(c) => c.recycle(),
+            Self::IntList(c) => c.recycle(),
+            _ => {}
         }
     }
 
@@ -70,8 +83,8 @@ impl ValueColumn {
         }
         match self {
             Self::Flag(c) => c.push(true),
-            Self::Int(c) => match parse_i32_fast(raw) {
-                Some(v) => c.push(v),
+            Self::Int(c) => match parse_i32(raw) {
+                Some(v) => c.push(Some(v)),
                 None if raw.contains(&b',') => return Err(too_many(raw)),
                 None => return Err(not_integer(raw)),
             },
@@ -83,10 +96,9 @@ impl ValueColumn {
             // A single string keeps its commas: free text often has them.
             Self::Str(c) => c.push(raw),
             Self::IntList(c) => {
-                if push_int_list(c.items(), raw) != Some(raw.len()) {
+                if c.push_value(raw).is_none() {
                     return Err(not_integer_list(raw));
                 }
-                c.close();
             }
             Self::FloatList(c) => {
                 for item in raw.split(|b| *b == b',') {
@@ -112,46 +124,50 @@ impl ValueColumn {
         Ok(())
     }
 
-    /// Parses the FORMAT value at the start of `bytes` (it ends at `:`, a tab
-    /// or the end), appends it, and returns its length. Integers are parsed
-    /// in the same pass that finds the value's end.
-    #[inline]
-    pub(crate) fn push_format_value(&mut self, bytes: &[u8]) -> Result<usize, String> {
-        match self {
-            Self::Int(c) => {
-                let end = match bytes {
-                    [b'.', rest @ ..] if ends_format_value(rest.first()) => {
-                        c.push_nulls(1);
-                        return Ok(1);
-                    }
-                    _ => bytes
-                        .iter()
-                        .position(|b| !(b.is_ascii_digit() || *b == b'-' || *b == b'+'))
-                        .unwrap_or(bytes.len()),
-                };
-                if ends_format_value(bytes.get(end))
-                    && let Some(v) = parse_i32_fast(&bytes[..end])
-                {
-                    c.push(v);
-                    return Ok(end);
-                }
-            }
-            Self::IntList(c) => {
-                if let Some(end) = push_int_list(c.items(), bytes)
-                    && ends_format_value(bytes.get(end))
-                {
-                    c.close();
-                    return Ok(end);
-                }
-            }
-            _ => {}
+    /// Parses the FORMAT value `bytes[start..end]` and appends it. Integers
+    /// take a fast path; everything else, and the error messages, come from
+    /// [`ValueColumn::push`]. `bytes[end]` is a separator or past the end.
+    #[inline(always)]
+    pub(crate) fn push_span(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Result<(), String> {
+        let pushed = match self {
+            Self::Int(c) => c.push_span(bytes, start, end),
+            Self::IntList(c) => c.push_span(bytes, start, end),
+            _ => false,
+        };
+        if pushed {
+            return Ok(());
         }
-        // Everything else, and the error messages of the fast paths above:
-        // the general parser on the delimited value (a failed fast path has
-        // no effect that matters, as the caller rolls the row back on error).
-        let end = format_value_len(bytes);
-        self.push(&bytes[..end])?;
-        Ok(end)
+        self.push(&bytes[start..end])
+    }
+
+    /// Appends one value per sample: `spans` gives where each is in `bytes`
+    /// ([`ABSENT`]: the sample has no value for this key). False at the
+    /// first malformed value, with the values before it appended.
+    #[inline(never)]
+    pub(crate) fn push_column(&mut self, bytes: &[u8], spans: KeySpans<'_>) -> bool {
+        match self {
+            // One loop per type, so the loop body has no dispatch.
+            Self::Int(c) => return c.push_spans(bytes, spans),
+            Self::IntList(c) => return c.push_spans(bytes, spans),
+            column => {
+                for (start, end) in spans {
+                    if start == ABSENT.0 {
+                        column.builder().push_nulls(1);
+                    } else if column
+                        .push_span(bytes, start as usize, end as usize)
+                        .is_err()
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
     }
 }
 
@@ -159,7 +175,7 @@ impl ValueColumn {
 fn not_integer_list(raw: &[u8]) -> String {
     let item = raw
         .split(|b| *b == b',')
-        .find(|item| *item != b"." && parse_i32_fast(item).is_none())
+        .find(|item| *item != b"." && parse_i32(item).is_none())
         .unwrap_or(raw);
     not_integer(item)
 }
@@ -170,75 +186,6 @@ fn too_many(raw: &[u8]) -> String {
         "{:?} has several values but the header declares one (Number=1)",
         String::from_utf8_lossy(raw)
     )
-}
-
-/// Parses a VCF Integer: optional sign and decimal digits, within `i32`.
-/// The error message is built by the caller: keeping `String` out of the
-/// return type keeps this in registers on the hot path.
-#[inline(always)]
-pub(crate) fn parse_i32_fast(raw: &[u8]) -> Option<i32> {
-    let (negative, digits) = match raw {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, raw),
-    };
-    if digits.is_empty() || digits.len() > 10 {
-        return None;
-    }
-    let mut value: i64 = 0;
-    for &b in digits {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        value = value * 10 + d as i64;
-    }
-    i32::try_from(if negative { -value } else { value }).ok()
-}
-
-/// Parses a comma-separated list of Integers (`.` items are null) at the
-/// start of `raw`, in one pass, appending each item. Stops at the first byte
-/// after an item that is not a comma and returns how many bytes it used;
-/// `None` if an item is not an Integer (items may then have been appended:
-/// the caller rolls the row back).
-#[inline]
-fn push_int_list(items: &mut PrimitiveColumn<Int32Type>, raw: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    loop {
-        if raw.get(i) == Some(&b'.') && !raw.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            items.push_nulls(1);
-            i += 1;
-        } else {
-            let negative = raw.get(i) == Some(&b'-');
-            if negative || raw.get(i) == Some(&b'+') {
-                i += 1;
-            }
-            let first = i;
-            let mut value: i64 = 0;
-            while let Some(&b) = raw.get(i) {
-                let d = b.wrapping_sub(b'0');
-                if d > 9 || i - first == 10 {
-                    break;
-                }
-                value = value * 10 + d as i64;
-                i += 1;
-            }
-            if i == first || raw.get(i).is_some_and(u8::is_ascii_digit) {
-                return None;
-            }
-            items.push(i32::try_from(if negative { -value } else { value }).ok()?);
-        }
-        match raw.get(i) {
-            Some(b',') => i += 1,
-            _ => return Some(i),
-        }
-    }
-}
-
-/// Whether a FORMAT value ends before this byte.
-#[inline(always)]
-fn ends_format_value(b: Option<&u8>) -> bool {
-    matches!(b, None | Some(b':') | Some(b'\t'))
 }
 
 /// Length of the FORMAT value at the start of `bytes`.
@@ -299,57 +246,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn integers_within_range() {
-        assert_eq!(parse_i32_fast(b"42"), Some(42));
-        assert_eq!(parse_i32_fast(b"-7"), Some(-7));
-        assert_eq!(parse_i32_fast(b"+7"), Some(7));
-        assert_eq!(parse_i32_fast(b"2147483647"), Some(i32::MAX));
-        for bad in [
-            &b""[..],
-            b"-",
-            b"1.5",
-            b"abc",
-            b"2147483648",
-            b"99999999999",
+    fn integer_errors_name_the_bad_item() {
+        let mut column = ValueColumn::IntList(IntListColumn::default());
+        let err = column.push(b"3,x7").unwrap_err();
+        assert!(
+            err.contains("\"x7\"") && err.contains("not an Integer"),
+            "{err}"
+        );
+        let err = column.push(b"1,2147483648").unwrap_err();
+        assert!(err.contains("does not fit a 32-bit Integer"), "{err}");
+        let mut column = ValueColumn::Int(IntColumn::default());
+        for (value, message) in [
+            (&b"1,2:3"[..], "\"1,2\" has several values"),
+            (b"x", "\"x\" is not an Integer"),
+            (b"99999999999\t", "99999999999 does not fit"),
         ] {
-            assert!(parse_i32_fast(bad).is_none(), "{bad:?}");
+            let end = format_value_len(value);
+            let err = column.push_span(value, 0, end).unwrap_err();
+            assert!(err.contains(message), "{err}");
         }
-    }
-
-    fn int_list(raw: &str) -> Result<Vec<Option<i32>>, String> {
-        use arrow::array::{Array, AsArray};
-        let mut items = PrimitiveColumn::<Int32Type>::default();
-        if push_int_list(&mut items, raw.as_bytes()) != Some(raw.len()) {
-            return Err(not_integer_list(raw.as_bytes()));
-        }
-        let a = items.finish().unwrap();
-        let a = a.as_primitive::<Int32Type>();
-        Ok((0..a.len())
-            .map(|i| a.is_valid(i).then(|| a.value(i)))
-            .collect())
-    }
-
-    #[test]
-    fn integer_lists_in_one_pass() {
-        assert_eq!(int_list("1,22,-3"), Ok(vec![Some(1), Some(22), Some(-3)]));
-        assert_eq!(int_list("5,.,7"), Ok(vec![Some(5), None, Some(7)]));
-        assert_eq!(int_list("."), Ok(vec![None]));
-        assert_eq!(int_list("+2147483647"), Ok(vec![Some(i32::MAX)]));
-        for bad in [
-            "",
-            "1,",
-            ",1",
-            "1,,2",
-            "1.5",
-            "x",
-            "1;2",
-            "2147483648",
-            "..",
-            "-",
-        ] {
-            assert!(int_list(bad).is_err(), "{bad:?}");
-        }
-        assert!(int_list("3,x7").unwrap_err().contains("\"x7\""));
+        assert_eq!(column.builder().len(), 0);
     }
 
     #[test]
