@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use genolake_core::Stringency;
 use genolake_sql::{InputFormat, SharedReader};
@@ -85,6 +85,11 @@ pub struct Inputs {
     pub reader: SharedReader,
     /// The options given, by Glow's names, in the order given.
     pub options: Vec<(String, String)>,
+    /// The data files, resolved (a PLINK prefix as its `.bed`) and checked
+    /// to be readable with these options.
+    pub paths: Vec<PathBuf>,
+    /// Their total size in bytes, for the progress bar.
+    pub total_bytes: u64,
 }
 
 impl ReadArgs {
@@ -142,10 +147,24 @@ impl ReadArgs {
         };
         let options = self.option_pairs();
         let reader = format.reader(&options)?;
+        let mut paths = Vec::with_capacity(inputs.len());
+        let mut total_bytes = 0;
+        for input in inputs {
+            let path = reader.resolve(input);
+            // Reads the header (or fileset) now, so a bad input fails before
+            // any work starts.
+            reader.schema(&path)?;
+            total_bytes += std::fs::metadata(&path)
+                .with_context(|| format!("{}: cannot be read", path.display()))?
+                .len();
+            paths.push(path);
+        }
         Ok(Inputs {
             format,
             reader,
             options,
+            paths,
+            total_bytes,
         })
     }
 }

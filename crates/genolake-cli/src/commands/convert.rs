@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use arrow::array::RecordBatch;
 use genolake_core::Progress;
 use genolake_sql::InputFormat;
@@ -89,21 +89,11 @@ impl Sink {
 pub fn run(args: Args) -> Result<()> {
     let inputs = args.read.inputs(&args.inputs)?;
     let reader = inputs.reader.as_ref();
-    let mut paths = Vec::new();
-    let mut total_bytes = 0;
-    for input in &args.inputs {
-        let path = reader.resolve(input);
-        reader.schema(&path)?;
-        total_bytes += std::fs::metadata(&path)
-            .with_context(|| format!("{}: cannot be read", path.display()))?
-            .len();
-        paths.push(path);
-    }
     let progress = Arc::new(Progress::default());
-    let bar = Bar::start(progress.clone(), total_bytes, "converting");
+    let bar = Bar::start(progress.clone(), inputs.total_bytes, "converting");
     let mut sink = Sink::open(&args)?;
     let written = (|| -> Result<()> {
-        for path in &paths {
+        for path in &inputs.paths {
             for split in reader.plan_splits(path, 1)? {
                 for batch in
                     reader.read(&split, reader.regions().to_vec(), Some(progress.clone()))?

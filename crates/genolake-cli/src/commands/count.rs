@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use genolake_core::Progress;
 
 use crate::options::{ReadArgs, threads};
@@ -32,19 +32,12 @@ pub fn run(args: Args) -> Result<()> {
     let threads = threads(args.threads);
     let progress = Arc::new(Progress::default());
     let mut splits = Vec::new();
-    let mut total_bytes = 0;
-    for input in &args.inputs {
-        let path = reader.resolve(input);
-        // Checks the file (and its header) before any thread starts.
-        reader.schema(&path)?;
-        total_bytes += std::fs::metadata(&path)
-            .with_context(|| format!("{}: cannot be read", path.display()))?
-            .len();
-        splits.extend(reader.plan_splits(&path, threads)?);
+    for path in &inputs.paths {
+        splits.extend(reader.plan_splits(path, threads)?);
     }
     let regions = reader.regions().to_vec();
     let started = Instant::now();
-    let bar = Bar::start(progress.clone(), total_bytes, "decoding");
+    let bar = Bar::start(progress.clone(), inputs.total_bytes, "decoding");
     let queue = std::sync::Mutex::new(splits.into_iter());
     let results: Vec<Result<(u64, u64)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)

@@ -61,15 +61,8 @@ async fn ingest(args: Args, threads: usize) -> Result<()> {
     let inputs = args.read.inputs(&args.inputs)?;
     // The data files read, with the companions that change what is read (a
     // PLINK fileset's .bim and .fam), so provenance checksums all of them.
-    let mut data_files = Vec::new();
-    let mut total_bytes = 0;
-    for input in &args.inputs {
-        let path = inputs.reader.resolve(input);
-        total_bytes += std::fs::metadata(&path)
-            .with_context(|| format!("{}: cannot read the input", path.display()))?
-            .len();
-        data_files.push(path);
-    }
+    let data_files = inputs.paths.clone();
+    let total_bytes = inputs.total_bytes;
     let mut recorded_files = data_files.clone();
     if inputs.format == InputFormat::Plink {
         for bed in &data_files {
