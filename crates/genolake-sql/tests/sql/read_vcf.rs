@@ -1,7 +1,5 @@
 //! `read_vcf` against bcftools: counts, regions, splits, options and errors.
 
-mod common;
-
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
@@ -10,7 +8,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use genolake_core::Progress;
 use genolake_sql::{SessionBuilder, session, vcf_table};
 
-use common::*;
+use crate::common::*;
 
 const THOUSAND_GENOMES: &str =
     "tabix-test-vcf/1000G.phase3.broad.withGenotypes.chr20.10100000.vcf.gz";

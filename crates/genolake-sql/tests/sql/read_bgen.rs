@@ -1,9 +1,7 @@
 //! `read_bgen` and `STORED AS BGEN`, checked against the VCFs Glow's test
 //! data pairs with its BGEN files.
 
-mod common;
-
-use common::{explain, glow, num_rows, single_i64, sorted_rows};
+use crate::common::{explain, glow, num_rows, single_i64, sorted_rows};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use genolake_sql::{SessionBuilder, session};
 

@@ -1,12 +1,10 @@
 //! `read_plink` and `STORED AS PLINK`, checked against Glow's test fileset
 //! and against a fileset plink2 writes from a VCF.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{explain, glow, glow_data, num_rows, single_i64, sorted_rows};
+use crate::common::{explain, glow, glow_data, num_rows, single_i64, sorted_rows};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use genolake_sql::{SessionBuilder, session};
 

@@ -1,8 +1,6 @@
 //! The SQL surface of DESIGN.md: the clinical join, `STORED AS VCF`,
 //! multi-statement scripts and result writers.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
@@ -10,7 +8,7 @@ use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
 use genolake_sql::{OutputFormat, run_sql, run_statements, session, write_batches};
 
-use common::*;
+use crate::common::*;
 
 const THOUSAND_GENOMES: &str =
     "tabix-test-vcf/1000G.phase3.broad.withGenotypes.chr20.10100000.vcf.gz";

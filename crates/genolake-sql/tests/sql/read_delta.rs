@@ -1,7 +1,5 @@
 //! `read_delta` over a table written with delta-rs's own API.
 
-mod common;
-
 use std::sync::Arc;
 
 use arrow::array::{Int64Array, RecordBatch, StringArray};
@@ -9,7 +7,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use deltalake::DeltaTable;
 use genolake_sql::{run_sql, session};
 
-use common::*;
+use crate::common::*;
 
 fn batch(contigs: &[&str], starts: &[i64]) -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![

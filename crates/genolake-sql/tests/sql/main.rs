@@ -1,0 +1,9 @@
+//! Integration tests of genolake-sql, compiled as one binary: every test
+//! binary links DataFusion and delta-rs, and each one costs CI minutes.
+
+mod common;
+mod read_bgen;
+mod read_delta;
+mod read_plink;
+mod read_vcf;
+mod sql_surface;
