@@ -94,71 +94,69 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
 }
 
 impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
-    /// A fast way to append many rows of non-null items: the appender
-    /// writes straight into the offsets and values, with room for `rows`
-    /// rows of `items` items in all reserved up front.
+    /// Appends `rows` rows of `N` items each, the fast way to fill a column
+    /// such as BGEN's probabilities (three per diploid genotype, none for a
+    /// missing one). The rows listed in `null_rows` (indices in ascending
+    /// order; others are ignored) become null, empty lists; for each run of
+    /// the other rows, `fill(run, items)` writes the `run.len() * N` items
+    /// of rows `run`, row after row, into `items`. Items are never null.
+    ///
+    /// Filling a plain slice lets the compiler unroll the caller's loop,
+    /// where pushing row by row costs a branch, a capacity check and a
+    /// validity bit per row.
     ///
     /// ```
     /// use arrow::array::AsArray;
     /// use arrow::datatypes::Int32Type;
     /// use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn};
     ///
+    /// let calls_of = [[0, 1], [9, 9], [1, 1]];
     /// let mut calls = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
-    /// let mut rows = calls.appender(2, 4);
-    /// rows.push_row([0, 1]);
-    /// rows.push_null_row();
-    /// rows.push_row([1, 1]);
-    /// drop(rows);
+    /// calls.extend_fixed_rows::<2>(3, &[1], |run, items| {
+    ///     for (row, calls) in items.chunks_exact_mut(2).zip(&calls_of[run]) {
+    ///         row.copy_from_slice(calls);
+    ///     }
+    /// });
     /// let array = calls.finish().unwrap();
-    /// assert_eq!(array.as_list::<i32>().value_offsets(), &[0, 2, 2, 4]);
+    /// let list = array.as_list::<i32>();
+    /// assert_eq!(list.value_offsets(), &[0, 2, 2, 4]);
     /// assert!(array.is_null(1));
+    /// assert_eq!(list.values().as_primitive::<Int32Type>().values(), &[0, 1, 1, 1]);
     /// ```
-    pub fn appender(&mut self, rows: usize, items: usize) -> ListAppender<'_, T> {
+    pub fn extend_fixed_rows<const N: usize>(
+        &mut self,
+        rows: usize,
+        null_rows: &[usize],
+        mut fill: impl FnMut(std::ops::Range<usize>, &mut [T::Native]),
+    ) {
+        let values = &mut self.items.values;
+        let base = values.len();
+        values.resize(base + rows * N, T::Native::default());
         self.offsets.reserve(rows);
-        self.items.values.reserve(items);
-        let start = self.items.values.len();
-        ListAppender {
-            offsets: &mut self.offsets,
-            nulls: &mut self.nulls,
-            values: &mut self.items.values,
-            item_nulls: &mut self.items.nulls,
-            start,
+        // `rows` ends the last run.
+        let mut end = base;
+        let mut next = 0;
+        let stops = null_rows.iter().copied().filter(|&r| r < rows);
+        for stop in stops.chain(std::iter::once(rows)) {
+            if stop < next {
+                continue;
+            }
+            let kept = stop - next;
+            if kept > 0 {
+                fill(next..stop, &mut values[end..end + kept * N]);
+                self.offsets
+                    .extend((1..=kept).map(|r| (end + r * N) as i32));
+                self.nulls.append_n_non_nulls(kept);
+                end += kept * N;
+            }
+            if stop < rows {
+                self.offsets.push(end as i32);
+                self.nulls.append_null();
+            }
+            next = stop + 1;
         }
-    }
-}
-
-/// Appends rows to a list of primitives without going through the
-/// per-value builder calls; see [`ListColumn::appender`]. Items are never
-/// null; their validity is recorded in one step when the appender is dropped.
-pub struct ListAppender<'a, T: ArrowPrimitiveType> {
-    offsets: &'a mut Vec<i32>,
-    nulls: &'a mut NullBufferBuilder,
-    values: &'a mut Vec<T::Native>,
-    item_nulls: &'a mut NullBufferBuilder,
-    start: usize,
-}
-
-impl<T: ArrowPrimitiveType> ListAppender<'_, T> {
-    /// Appends a row holding `items`.
-    #[inline(always)]
-    pub fn push_row<const N: usize>(&mut self, items: [T::Native; N]) {
-        self.values.extend_from_slice(&items);
-        self.offsets.push(self.values.len() as i32);
-        self.nulls.append_non_null();
-    }
-
-    /// Appends a null row.
-    #[inline(always)]
-    pub fn push_null_row(&mut self) {
-        self.offsets.push(self.values.len() as i32);
-        self.nulls.append_null();
-    }
-}
-
-impl<T: ArrowPrimitiveType> Drop for ListAppender<'_, T> {
-    fn drop(&mut self) {
-        self.item_nulls
-            .append_n_non_nulls(self.values.len() - self.start);
+        values.truncate(end);
+        self.items.nulls.append_n_non_nulls(end - base);
     }
 }
 
