@@ -20,7 +20,7 @@ use input::{Input, Variant};
 
 /// Largest number of genotypes a default batch holds; rows per batch follow
 /// from the number of samples.
-const GENOTYPES_PER_BATCH: usize = 1 << 20;
+const GENOTYPES_PER_BATCH: usize = 1 << 17;
 /// Most rows in a default batch.
 const MAX_BATCH_ROWS: usize = 8192;
 /// A batch is cut before its string data nears the 2 GiB an `i32` offset allows.
