@@ -596,30 +596,21 @@ impl RecordDecoder {
     ) -> Result<(), String> {
         let n = ploidies.len();
         let scale = 1.0 / max as f64;
-        let mut missing = std::mem::take(&mut self.missing);
-        missing_samples(ploidies, &mut missing);
-        // Missing samples may hold anything; a present one summing past the
-        // maximum fails the row (the caller drops it).
-        if pairs(0..n).any(|(a, b)| a + b > max) {
-            let first = pairs(0..n)
-                .enumerate()
-                .find(|&(i, (a, b))| a + b > max && missing.binary_search(&i).is_err());
-            if let Some((i, (a, b))) = first {
-                self.missing = missing;
-                return Err(sum_error(i, a + b, max));
-            }
-        }
+        missing_samples(ploidies, &mut self.missing);
         self.phased.push_n(n, false);
         self.ploidy.push_n(2, n);
         // At 8 bits or fewer, a table of the probabilities beats converting.
         let lut: Option<[f64; 256]> =
             (max < 256).then(|| std::array::from_fn(|x| x as f64 * scale));
+        // Runs hold present samples only: missing ones may store anything.
+        let mut overflow = false;
         self.probabilities
-            .extend_fixed_rows::<3>(n, &missing, |run, out| {
+            .extend_fixed_rows::<3>(n, &self.missing, |run, out| {
                 let rows = out.chunks_exact_mut(3).zip(pairs(run));
                 if let Some(lut) = &lut {
                     let at = |x: u64| lut[(x & 0xff) as usize];
                     for (row, (a, b)) in rows {
+                        overflow |= a + b > max;
                         row.copy_from_slice(&[at(a), at(b), at(max.wrapping_sub(a + b))]);
                     }
                 } else {
@@ -627,10 +618,20 @@ impl RecordDecoder {
                     // the at most 32-bit values stored.
                     let f = |x: u64| x as i64 as f64 * scale;
                     for (row, (a, b)) in rows {
+                        overflow |= a + b > max;
                         row.copy_from_slice(&[f(a), f(b), f(max.wrapping_sub(a + b))]);
                     }
                 }
             });
+        if overflow {
+            // The caller drops the row; name the first present sample at fault.
+            let first = pairs(0..n)
+                .enumerate()
+                .find(|&(i, (a, b))| a + b > max && self.missing.binary_search(&i).is_err());
+            if let Some((i, (a, b))) = first {
+                return Err(sum_error(i, a + b, max));
+            }
+        }
         if let Some(calls) = &mut self.calls {
             // Calls compare the stored integers with the threshold's
             // integer equivalent: the same answer as comparing the
@@ -656,12 +657,11 @@ impl RecordDecoder {
                     }
                 }
                 // Missing samples hold no call.
-                for &i in &missing {
+                for &i in &self.missing {
                     out[2 * i..2 * i + 2].copy_from_slice(&DIPLOID_CALLS[0]);
                 }
             });
         }
-        self.missing = missing;
         Ok(())
     }
 
@@ -811,6 +811,7 @@ mod tests {
 
     use super::*;
     use crate::reader::input::Variant;
+    use crate::writer::Packer;
 
     /// A layout 2 block of unphased diploid biallelic genotypes: `samples`
     /// of (missing, first value, second value), packed at `bits`.
@@ -824,15 +825,13 @@ mod tests {
                 .map(|&(missing, _, _)| if missing { 0x82 } else { 2 }),
         );
         block.extend([0, bits]);
-        let mut packed = vec![0u8; (samples.len() * 2 * bits as usize).div_ceil(8) + 8];
-        let values = samples.iter().flat_map(|&(_, a, b)| [a, b]);
-        for (i, value) in values.enumerate() {
-            for bit in 0..bits as usize {
-                let at = i * bits as usize + bit;
-                packed[at / 8] |= (((value >> bit) & 1) as u8) << (at % 8);
-            }
+        let mut packed = Vec::new();
+        let mut packer = Packer::new(&mut packed, bits);
+        for &(_, a, b) in samples {
+            packer.push(a);
+            packer.push(b);
         }
-        packed.truncate((samples.len() * 2 * bits as usize).div_ceil(8));
+        packer.finish();
         block.extend(packed);
         block
     }

@@ -919,7 +919,7 @@ fn quantise(
 }
 
 /// Packs `bits`-bit values little-endian into a byte vector.
-struct Packer<'a> {
+pub(crate) struct Packer<'a> {
     out: &'a mut Vec<u8>,
     acc: u64,
     filled: u32,
@@ -927,7 +927,7 @@ struct Packer<'a> {
 }
 
 impl<'a> Packer<'a> {
-    fn new(out: &'a mut Vec<u8>, bits: u8) -> Self {
+    pub(crate) fn new(out: &'a mut Vec<u8>, bits: u8) -> Self {
         Self {
             out,
             acc: 0,
@@ -937,7 +937,7 @@ impl<'a> Packer<'a> {
     }
 
     #[inline]
-    fn push(&mut self, value: u64) {
+    pub(crate) fn push(&mut self, value: u64) {
         self.acc |= value << self.filled;
         self.filled += self.bits;
         while self.filled >= 8 {
@@ -947,7 +947,7 @@ impl<'a> Packer<'a> {
         }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if self.filled > 0 {
             self.out.push(self.acc as u8);
             self.acc = 0;
