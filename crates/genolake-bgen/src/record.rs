@@ -15,11 +15,9 @@
 //! - a missing sample (ploidy byte with its high bits set; in layout 1, all
 //!   three probabilities zero) has null probabilities and all calls −1.
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, ListArray, RecordBatch, RecordBatchOptions};
-use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{
     DataType, Field, Fields, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
 };
@@ -203,8 +201,9 @@ pub(crate) struct RecordDecoder {
     bytes: usize,
     scratch: Vec<f64>,
     scratch_calls: Vec<i32>,
-    /// Samples marked missing in the variant being decoded.
-    missing: Vec<usize>,
+    /// Each sample's call in the diploid fast path, as an index into
+    /// `DIPLOID_CALLS`.
+    call_codes: Vec<u8>,
 }
 
 impl RecordDecoder {
@@ -234,7 +233,7 @@ impl RecordDecoder {
             bytes: 0,
             scratch: Vec::new(),
             scratch_calls: Vec::new(),
-            missing: Vec::new(),
+            call_codes: Vec::new(),
         }
     }
 
@@ -467,34 +466,29 @@ impl RecordDecoder {
             // Two stored values per sample, missing ones included, so the
             // payload splits into fixed-width pairs (its length was checked).
             return match bits {
-                8 => self.decode_unphased_diploid_biallelic(ploidies, max, |run| {
-                    payload[2 * run.start..2 * run.end]
+                8 => self.decode_unphased_diploid_biallelic(ploidies, max, || {
+                    payload[..2 * n]
                         .chunks_exact(2)
                         .map(|c| (c[0] as u64, c[1] as u64))
                 }),
-                16 => self.decode_unphased_diploid_biallelic(ploidies, max, |run| {
-                    payload[4 * run.start..4 * run.end]
-                        .chunks_exact(4)
-                        .map(|c| {
-                            (
-                                u16::from_le_bytes([c[0], c[1]]) as u64,
-                                u16::from_le_bytes([c[2], c[3]]) as u64,
-                            )
-                        })
+                16 => self.decode_unphased_diploid_biallelic(ploidies, max, || {
+                    payload[..4 * n].chunks_exact(4).map(|c| {
+                        (
+                            u16::from_le_bytes([c[0], c[1]]) as u64,
+                            u16::from_le_bytes([c[2], c[3]]) as u64,
+                        )
+                    })
                 }),
-                _ => self.decode_unphased_diploid_biallelic(ploidies, max, |run| {
+                _ => self.decode_unphased_diploid_biallelic(ploidies, max, || {
                     let mut reader = Bits::new(payload, bits);
-                    reader.skip(2 * run.start as u64);
-                    run.map(move |_| (reader.next(), reader.next()))
+                    (0..n).map(move |_| (reader.next(), reader.next()))
                 }),
             };
         }
         let biallelic_diploid = !phased && k == 2;
         for (i, &byte) in ploidies.iter().enumerate() {
             let p = byte & 0x3f;
-            // Bit 7 marks a missing sample; Glow's writer sets bit 6 instead,
-            // and its reader (like this one) treats either as missing.
-            if byte & 0xc0 != 0 {
+            if is_missing(byte) {
                 reader.skip(stored[p as usize]);
                 self.push_missing(p, phased);
                 continue;
@@ -584,85 +578,98 @@ impl RecordDecoder {
     }
 
     /// Layout 2, the common case of imputed data (every sample diploid, two
-    /// alleles, unphased), in plain loops over the Arrow buffers, a run of
-    /// present samples at a time. `pairs(run)` yields the two values stored
-    /// for each sample in `run`; the caller has checked the ploidy range and
-    /// that the payload holds them for every sample.
+    /// alleles, unphased), in one plain loop over the samples. `pairs`
+    /// yields the two values stored for each sample, missing ones included;
+    /// the caller has checked that every sample's ploidy is 2 and that the
+    /// payload holds them all.
     fn decode_unphased_diploid_biallelic<I: Iterator<Item = (u64, u64)>>(
         &mut self,
         ploidies: &[u8],
         max: u64,
-        pairs: impl Fn(Range<usize>) -> I,
+        pairs: impl Fn() -> I,
     ) -> Result<(), String> {
         let n = ploidies.len();
-        let scale = 1.0 / max as f64;
-        missing_samples(ploidies, &mut self.missing);
         self.phased.push_n(n, false);
         self.ploidy.push_n(2, n);
+        // Calls compare the stored integers with the threshold's integer
+        // equivalent: the same answer as comparing the probabilities,
+        // without floating-point compares.
+        let cutoff = integer_cutoff(self.threshold, max);
+        // A threshold above one half: at most one of the three values
+        // reaches it (they sum to `max`), so the call is which one does,
+        // without comparing them. (Values that sum past `max` may give
+        // codes up to 6; their row is rejected.)
+        let above_half = move |a, b, c| {
+            usize::from(a >= cutoff) + 2 * usize::from(b >= cutoff) + 3 * usize::from(c >= cutoff)
+        };
+        let general = move |a, b, c| hard_call([a, b, c], cutoff);
+        let scale = 1.0 / max as f64;
+        // Signed conversions: one instruction each, exact for the at most
+        // 32-bit values stored.
+        let convert = move |x: u64| x as i64 as f64 * scale;
         // At 8 bits or fewer, a table of the probabilities beats converting.
-        let lut: Option<[f64; 256]> =
-            (max < 256).then(|| std::array::from_fn(|x| x as f64 * scale));
-        // Runs hold present samples only: missing ones may store anything.
-        let mut overflow = false;
-        self.probabilities
-            .extend_fixed_rows::<3>(n, &self.missing, |run, out| {
-                let rows = out.chunks_exact_mut(3).zip(pairs(run));
-                if let Some(lut) = &lut {
-                    let at = |x: u64| lut[(x & 0xff) as usize];
-                    for (row, (a, b)) in rows {
-                        overflow |= a + b > max;
-                        row.copy_from_slice(&[at(a), at(b), at(max.wrapping_sub(a + b))]);
-                    }
-                } else {
-                    // Signed conversions: one instruction each, exact for
-                    // the at most 32-bit values stored.
-                    let f = |x: u64| x as i64 as f64 * scale;
-                    for (row, (a, b)) in rows {
-                        overflow |= a + b > max;
-                        row.copy_from_slice(&[f(a), f(b), f(max.wrapping_sub(a + b))]);
-                    }
-                }
-            });
+        let overflow = if max < 256 {
+            let lut: [f64; 256] = std::array::from_fn(|x| x as f64 * scale);
+            let at = |x: u64| lut[(x & 0xff) as usize];
+            if 2 * cutoff > max {
+                self.fill_diploid(ploidies, max, pairs(), at, above_half)
+            } else {
+                self.fill_diploid(ploidies, max, pairs(), at, general)
+            }
+        } else if 2 * cutoff > max {
+            self.fill_diploid(ploidies, max, pairs(), convert, above_half)
+        } else {
+            self.fill_diploid(ploidies, max, pairs(), convert, general)
+        };
         if overflow {
             // The caller drops the row; name the first present sample at fault.
-            let first = pairs(0..n)
-                .enumerate()
-                .find(|&(i, (a, b))| a + b > max && self.missing.binary_search(&i).is_err());
-            if let Some((i, (a, b))) = first {
+            let first = pairs()
+                .zip(ploidies)
+                .position(|((a, b), &ploidy)| a + b > max && !is_missing(ploidy));
+            if let Some(i) = first {
+                let (a, b) = pairs().nth(i).unwrap_or_default();
                 return Err(sum_error(i, a + b, max));
             }
         }
         if let Some(calls) = &mut self.calls {
-            // Calls compare the stored integers with the threshold's
-            // integer equivalent: the same answer as comparing the
-            // probabilities, without floating-point compares.
-            let cutoff = integer_cutoff(self.threshold, max);
-            calls.extend_fixed_rows::<2>(n, &[], |run, out| {
-                let rows = out.chunks_exact_mut(2).zip(pairs(run));
-                if 2 * cutoff > max {
-                    // A threshold above one half: at most one of the three
-                    // values reaches it (they sum to `max`), so the call is
-                    // which one does, without comparing them.
-                    for (row, (a, b)) in rows {
-                        let c = max.wrapping_sub(a + b);
-                        let call = usize::from(a >= cutoff)
-                            + 2 * usize::from(b >= cutoff)
-                            + 3 * usize::from(c >= cutoff);
-                        row.copy_from_slice(&DIPLOID_CALLS[call.min(3)]);
-                    }
-                } else {
-                    for (row, (a, b)) in rows {
-                        let call = hard_call([a, b, max.wrapping_sub(a + b)], cutoff);
-                        row.copy_from_slice(&DIPLOID_CALLS[call]);
-                    }
-                }
-                // Missing samples hold no call.
-                for &i in &self.missing {
-                    out[2 * i..2 * i + 2].copy_from_slice(&DIPLOID_CALLS[0]);
-                }
-            });
+            let codes = &self.call_codes;
+            let rows = codes
+                .iter()
+                .map(|&code| (DIPLOID_CALLS[usize::from(code & 3)], true));
+            calls.extend_fixed_rows(n, rows);
         }
         Ok(())
+    }
+
+    /// The probabilities of a diploid biallelic block, in one pass that also
+    /// keeps each sample's [`hard_call`] code in `call_codes` (0, no call,
+    /// for a missing sample, plus [`OVERFLOW`] for a present sample whose
+    /// values sum past `max`). A missing sample's values are read like the
+    /// others (they may be anything) and then dropped, so the loop does not
+    /// branch on them. Returns whether a sum went past `max`.
+    #[inline(always)]
+    fn fill_diploid(
+        &mut self,
+        ploidies: &[u8],
+        max: u64,
+        pairs: impl Iterator<Item = (u64, u64)>,
+        probability: impl Fn(u64) -> f64,
+        call: impl Fn(u64, u64, u64) -> usize,
+    ) -> bool {
+        let codes = &mut self.call_codes;
+        codes.clear();
+        codes.resize(ploidies.len(), 0);
+        let rows = pairs.zip(ploidies.iter().zip(codes.iter_mut())).map(
+            move |((a, b), (&ploidy, code))| {
+                let present = !is_missing(ploidy);
+                let c = max.wrapping_sub(a + b);
+                let overflow = u8::from(a + b > max) * OVERFLOW;
+                *code = (call(a, b, c) as u8 | overflow) * u8::from(present);
+                ([probability(a), probability(b), probability(c)], present)
+            },
+        );
+        self.probabilities.extend_fixed_rows(ploidies.len(), rows);
+        codes.iter().any(|&code| code & OVERFLOW != 0)
     }
 
     /// Takes the rows decoded so far as a batch.
@@ -708,7 +715,7 @@ impl RecordDecoder {
         ));
         Ok(Arc::new(ListArray::try_new(
             field,
-            OffsetBuffer::new(offsets.into()),
+            genolake_core::builder::ascending_offsets(offsets)?,
             structs,
             None,
         )?))
@@ -728,22 +735,12 @@ fn all_ploidies_are(ploidies: &[u8], p: u8) -> bool {
         && tail.iter().all(|&b| b & 0x3f == p)
 }
 
-/// The indices of the samples whose ploidy byte marks them missing (bit 7,
-/// or Glow's bit 6), in order, into `out`; eight samples at a time.
-fn missing_samples(ploidies: &[u8], out: &mut Vec<usize>) {
-    const TOP: u64 = u64::from_le_bytes([0x80; 8]);
-    out.clear();
-    for (i, chunk) in ploidies.chunks(8).enumerate() {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        // Bit 7 of each byte set where bit 6 or 7 is.
-        let mut marked = (word | (word << 1)) & TOP;
-        while marked != 0 {
-            out.push(8 * i + marked.trailing_zeros() as usize / 8);
-            marked &= marked - 1;
-        }
-    }
+/// Whether a sample's ploidy byte marks it missing: bit 7 does; Glow's
+/// writer sets bit 6 instead, and its reader (like this one) treats either
+/// as missing.
+#[inline(always)]
+fn is_missing(ploidy: u8) -> bool {
+    ploidy & 0xc0 != 0
 }
 
 fn sum_error(sample: usize, sum: u64, max: u64) -> String {
@@ -752,6 +749,10 @@ fn sum_error(sample: usize, sum: u64, max: u64) -> String {
         sample + 1
     )
 }
+
+/// Marks a call code whose sample's values sum past the maximum (the
+/// codes themselves stay below 8).
+const OVERFLOW: u8 = 0x80;
 
 /// Calls of an unphased diploid biallelic genotype, by [`hard_call`]'s answer.
 const DIPLOID_CALLS: [[i32; 2]; 4] = [[-1, -1], [0, 0], [0, 1], [1, 1]];
@@ -908,6 +909,50 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_diploid_fast_path_names_the_first_present_sample_past_one() {
+        let ids: Vec<String> = (0..150).map(|i| format!("s{i}")).collect();
+        let variant = Variant {
+            chrom: b"1".to_vec(),
+            position: 1,
+            alleles: b"AC".to_vec(),
+            allele_ends: vec![1, 2],
+            ..Variant::default()
+        };
+        for bits in [8u8, 16, 5] {
+            let max = (1u64 << bits) - 1;
+            // Sample 3 is missing and holds garbage past one; 130 is present.
+            let mut samples = vec![(false, 0, max); ids.len()];
+            samples[3] = (true, max, max);
+            samples[130] = (false, max, 1);
+            let mut decoder = RecordDecoder::new(&ids, &ReaderOptions::default());
+            let error = decoder
+                .decode(&variant, false, &diploid_block(&samples, bits))
+                .unwrap_err();
+            assert!(
+                error.contains("sample 131 sum past 1"),
+                "{bits} bits: {error}"
+            );
+            // Nothing of the rejected row is kept; a good row still decodes.
+            samples[130] = (false, 0, max);
+            decoder
+                .decode(&variant, false, &diploid_block(&samples, bits))
+                .unwrap();
+            let batch = decoder.finish().unwrap();
+            assert_eq!(batch.num_rows(), 1);
+            let genotypes = batch.column(6).as_list::<i32>().value(0);
+            assert_eq!(genotypes.len(), ids.len());
+            let probabilities = genotypes
+                .as_struct()
+                .column_by_name("posteriorProbabilities")
+                .unwrap()
+                .as_list::<i32>()
+                .clone();
+            assert_eq!(probabilities.null_count(), 1);
+            assert_eq!(probabilities.values().len(), 3 * (ids.len() - 1));
         }
     }
 

@@ -12,7 +12,6 @@
 mod gt;
 mod int;
 mod recycle;
-mod sample_ids;
 mod samples;
 mod separators;
 mod value;
@@ -25,7 +24,8 @@ use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, 
 use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
 use genolake_core::builder::{
-    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, StringColumn, struct_array,
+    BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings,
+    StringColumn, struct_array,
 };
 use genolake_core::schema::{
     self as names, genotype_field_name, list_of, string_map, value_data_type,
@@ -35,7 +35,6 @@ use genolake_core::{Region, Stringency};
 use crate::header::Header;
 use crate::reader::ReaderOptions;
 use gt::GtColumns;
-use sample_ids::SampleIds;
 use samples::SampleTable;
 use value::{ValueColumn, format_value_len, parse_f64, parse_i64};
 
@@ -70,7 +69,7 @@ struct InfoColumns {
 struct GenotypeColumns {
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
-    sample_ids: Option<SampleIds>,
+    sample_ids: Option<RepeatedStrings>,
     /// Bytes of sample names one row adds.
     sample_bytes: usize,
     gt: GtColumns,
@@ -192,7 +191,7 @@ impl RecordDecoder {
             .map(|(_, name)| name.as_str())
             .collect();
         let n_selected = selected_names.len();
-        let sample_ids = SampleIds::new(&selected_names);
+        let sample_ids = RepeatedStrings::new(&selected_names);
 
         let mut struct_fields = Vec::new();
         if options.include_sample_ids {
@@ -259,7 +258,7 @@ impl RecordDecoder {
             genotypes: GenotypeColumns {
                 offsets: vec![0],
                 nulls: NullBufferBuilder::new(0),
-                sample_bytes: sample_ids.bytes_per_row(),
+                sample_bytes: sample_ids.bytes_per_repetition(),
                 sample_ids: options.include_sample_ids.then_some(sample_ids),
                 gt: GtColumns::default(),
                 fields: genotype_fields,
@@ -637,9 +636,6 @@ impl GenotypeColumns {
         self.gt.recycle();
         for c in &mut self.fields {
             c.recycle();
-        }
-        if let Some(ids) = &mut self.sample_ids {
-            ids.recycle();
         }
     }
 
