@@ -768,6 +768,56 @@ mod tests {
     }
 
     #[test]
+    fn fixed_rows_match_rows_pushed_one_by_one() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut random = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        let mut fast = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+        let mut slow = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+        for round in 0..60 {
+            // Row counts across the 64-row words of the validity bitmap,
+            // iterators that run short or long, all-kept and all-null runs.
+            let rows = random(200) as usize;
+            let given = match round % 3 {
+                0 => rows,
+                1 => rows.saturating_sub(random(5) as usize),
+                _ => rows + random(5) as usize,
+            };
+            let keep_one_in = [1, 2, 5, 1000][round % 4];
+            let values: Vec<([i32; 3], bool)> = (0..given)
+                .map(|r| {
+                    let v = (round * 1000 + r) as i32;
+                    ([v, -v, 7], random(keep_one_in) != 0 || keep_one_in == 1)
+                })
+                .collect();
+            fast.extend_fixed_rows(rows, values.iter().copied());
+            for r in 0..rows {
+                match values.get(r) {
+                    Some(&(items, true)) => {
+                        slow.items().extend_from_slice(&items);
+                        slow.close();
+                    }
+                    _ => slow.push_nulls(1),
+                }
+            }
+            if round % 7 == 6 {
+                assert_eq!(
+                    fast.finish().unwrap().to_data(),
+                    slow.finish().unwrap().to_data()
+                );
+            }
+        }
+        assert_eq!(
+            fast.finish().unwrap().to_data(),
+            slow.finish().unwrap().to_data()
+        );
+    }
+
+    #[test]
     fn list_column_of_floats() {
         let mut c = ListColumn::new(PrimitiveColumn::<Float64Type>::default());
         c.items().push(1.5);
