@@ -814,6 +814,17 @@ mod tests {
     use crate::reader::input::Variant;
     use crate::writer::Packer;
 
+    /// A biallelic variant, 1:1 A>C.
+    fn snp() -> Variant {
+        Variant {
+            chrom: b"1".to_vec(),
+            position: 1,
+            alleles: b"AC".to_vec(),
+            allele_ends: vec![1, 2],
+            ..Variant::default()
+        }
+    }
+
     /// A layout 2 block of unphased diploid biallelic genotypes: `samples`
     /// of (missing, first value, second value), packed at `bits`.
     fn diploid_block(samples: &[(bool, u64, u64)], bits: u8) -> Vec<u8> {
@@ -869,13 +880,7 @@ mod tests {
                 };
                 let ids: Vec<String> = (0..samples.len()).map(|i| format!("s{i}")).collect();
                 let mut decoder = RecordDecoder::new(&ids, &options);
-                let variant = Variant {
-                    chrom: b"1".to_vec(),
-                    position: 1,
-                    alleles: b"AC".to_vec(),
-                    allele_ends: vec![1, 2],
-                    ..Variant::default()
-                };
+                let variant = snp();
                 decoder.decode(&variant, false, &block).unwrap();
                 let batch = decoder.finish().unwrap();
                 let genotypes = batch.column(6).as_list::<i32>().value(0);
@@ -915,13 +920,7 @@ mod tests {
     #[test]
     fn the_diploid_fast_path_names_the_first_present_sample_past_one() {
         let ids: Vec<String> = (0..150).map(|i| format!("s{i}")).collect();
-        let variant = Variant {
-            chrom: b"1".to_vec(),
-            position: 1,
-            alleles: b"AC".to_vec(),
-            allele_ends: vec![1, 2],
-            ..Variant::default()
-        };
+        let variant = snp();
         for bits in [8u8, 16, 5] {
             let max = (1u64 << bits) - 1;
             // Sample 3 is missing and holds garbage past one; 130 is present.
