@@ -50,7 +50,7 @@ pub struct ReaderOptions {
     /// (lengths that run past its end) always stops the read, since no later
     /// block can be found after it.
     pub stringency: Stringency,
-    /// Rows per batch (default: about a million genotypes, at most 8192 rows).
+    /// Rows per batch (default: 2^17 genotypes, small enough to stay in cache; at most 8192 rows).
     pub batch_size: Option<usize>,
     /// Yield only variants overlapping one of these regions (default: all).
     pub regions: Vec<Region>,
