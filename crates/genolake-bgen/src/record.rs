@@ -608,6 +608,7 @@ impl RecordDecoder {
         // 32-bit values stored.
         let convert = move |x: u64| x as i64 as f64 * scale;
         // At 8 bits or fewer, a table of the probabilities beats converting.
+        // The first present sample whose values sum past `max`, if any.
         let overflow = if max < 256 {
             let lut: [f64; 256] = std::array::from_fn(|x| x as f64 * scale);
             let at = |x: u64| lut[(x & 0xff) as usize];
@@ -621,15 +622,10 @@ impl RecordDecoder {
         } else {
             self.fill_diploid(ploidies, max, pairs(), convert, general)
         };
-        if overflow {
-            // The caller drops the row; name the first present sample at fault.
-            let first = pairs()
-                .zip(ploidies)
-                .position(|((a, b), &ploidy)| a + b > max && !is_missing(ploidy));
-            if let Some(i) = first {
-                let (a, b) = pairs().nth(i).unwrap_or_default();
-                return Err(sum_error(i, a + b, max));
-            }
+        if let Some(i) = overflow {
+            // The caller drops the row.
+            let (a, b) = pairs().nth(i).unwrap_or_default();
+            return Err(sum_error(i, a + b, max));
         }
         if let Some(calls) = &mut self.calls {
             let codes = &self.call_codes;
@@ -646,7 +642,8 @@ impl RecordDecoder {
     /// for a missing sample, plus [`OVERFLOW`] for a present sample whose
     /// values sum past `max`). A missing sample's values are read like the
     /// others (they may be anything) and then dropped, so the loop does not
-    /// branch on them. Returns whether a sum went past `max`.
+    /// branch on them. Returns the first present sample whose values sum
+    /// past `max`, if any.
     #[inline(always)]
     fn fill_diploid(
         &mut self,
@@ -655,7 +652,7 @@ impl RecordDecoder {
         pairs: impl Iterator<Item = (u64, u64)>,
         probability: impl Fn(u64) -> f64,
         call: impl Fn(u64, u64, u64) -> usize,
-    ) -> bool {
+    ) -> Option<usize> {
         let codes = &mut self.call_codes;
         codes.clear();
         codes.resize(ploidies.len(), 0);
@@ -669,7 +666,7 @@ impl RecordDecoder {
             },
         );
         self.probabilities.extend_fixed_rows(ploidies.len(), rows);
-        codes.iter().any(|&code| code & OVERFLOW != 0)
+        codes.iter().position(|&code| code & OVERFLOW != 0)
     }
 
     /// Takes the rows decoded so far as a batch.

@@ -401,9 +401,10 @@ pub struct RepeatedStrings {
     ends: Vec<i32>,
     /// Rows appended since the last `finish`.
     repetitions: usize,
-    /// `cached` repetitions of the list, as offsets and bytes.
-    cache: Option<(OffsetBuffer<i32>, arrow::buffer::Buffer)>,
-    cached: usize,
+    /// As many repetitions of the list as the largest batch so far held,
+    /// as offsets and bytes.
+    offsets: OffsetBuffer<i32>,
+    data: arrow::buffer::Buffer,
 }
 
 impl RepeatedStrings {
@@ -419,8 +420,8 @@ impl RepeatedStrings {
             packed,
             ends,
             repetitions: 0,
-            cache: None,
-            cached: 0,
+            offsets: OffsetBuffer::new_empty(),
+            data: arrow::buffer::Buffer::from_vec(Vec::<u8>::new()),
         }
     }
 
@@ -456,19 +457,18 @@ impl RepeatedStrings {
     /// Takes the strings appended so far as an array.
     pub fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let repetitions = std::mem::take(&mut self.repetitions);
-        if repetitions > self.cached || self.cache.is_none() {
-            self.cache = Some(self.repeat(repetitions)?);
-            self.cached = repetitions;
+        let len = repetitions * self.ends.len();
+        if len >= self.offsets.len() {
+            (self.offsets, self.data) = self.repeat(repetitions)?;
         }
-        let (offsets, data) = self.cache.as_ref().expect("filled above");
-        let offsets = offsets.slice(0, repetitions * self.ends.len());
+        let offsets = self.offsets.slice(0, len);
         // SAFETY: `data` is a concatenation of copies of `packed`, itself a
         // concatenation of `&str`s, and every offset is a boundary between
         // two of those strings (or the start or end), so each value is valid
         // UTF-8; offsets ascend (checked by `ascending_offsets` in `repeat`)
         // and end within `data`.
         Ok(Arc::new(unsafe {
-            StringArray::new_unchecked(offsets, data.clone(), None)
+            StringArray::new_unchecked(offsets, self.data.clone(), None)
         }))
     }
 

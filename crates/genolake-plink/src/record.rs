@@ -15,7 +15,8 @@ use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use genolake_core::builder::{
-    ColumnBuilder, ListColumn, PrimitiveColumn, RepeatedStrings, StringColumn, struct_array,
+    ColumnBuilder, ListColumn, PrimitiveColumn, RepeatedStrings, StringColumn, ascending_offsets,
+    struct_array,
 };
 use genolake_core::schema::{self as names, list_of};
 
@@ -209,8 +210,8 @@ impl BatchBuilder {
                 rows,
                 samples,
                 ids: self.sample_ids.clone(),
-                genotype_offsets: OffsetBuffer::new(ScalarBuffer::from(genotype_offsets)),
-                call_offsets: OffsetBuffer::new(ScalarBuffer::from(call_offsets)),
+                genotype_offsets: ascending_offsets(genotype_offsets)?,
+                call_offsets: ascending_offsets(call_offsets)?,
                 sample_ids,
             });
             self.cache.put(shared.clone());

@@ -25,7 +25,7 @@ use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
 use genolake_core::builder::{
     BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings,
-    StringColumn, struct_array,
+    StringColumn, ascending_offsets, struct_array,
 };
 use genolake_core::schema::{
     self as names, genotype_field_name, list_of, string_map, value_data_type,
@@ -807,7 +807,7 @@ impl GenotypeColumns {
         ));
         Ok(Arc::new(arrow::array::ListArray::try_new(
             field,
-            arrow::buffer::OffsetBuffer::new(offsets.into()),
+            ascending_offsets(offsets)?,
             structs,
             nulls,
         )?))

@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Int32Array, ListArray};
-use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field};
 use arrow::error::ArrowError;
 use arrow_buffer::{BooleanBufferBuilder, NullBufferBuilder};
+use genolake_core::builder::ascending_offsets;
 
 use super::recycle::Recycler;
 use super::samples::ABSENT;
@@ -205,7 +205,7 @@ impl GtColumns {
             .lend(std::mem::replace(&mut self.offsets, vec![0]));
         let calls = ListArray::try_new(
             Arc::new(Field::new_list_field(DataType::Int32, true)),
-            OffsetBuffer::new(offsets),
+            ascending_offsets(offsets)?,
             Arc::new(Int32Array::new(alleles, None)),
             nulls,
         )?;

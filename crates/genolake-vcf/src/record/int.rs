@@ -26,11 +26,11 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Array, ListArray};
-use arrow::buffer::{NullBuffer, OffsetBuffer};
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field};
 use arrow::error::ArrowError;
 use arrow_buffer::BooleanBufferBuilder;
-use genolake_core::builder::ColumnBuilder;
+use genolake_core::builder::{ColumnBuilder, ascending_offsets};
 
 use super::recycle::Recycler;
 use super::samples::{ABSENT, KeySpans};
@@ -493,7 +493,7 @@ impl ColumnBuilder for IntListColumn {
         let values = Int32Array::try_new(values, self.value_nulls.finish(items))?;
         Ok(Arc::new(ListArray::try_new(
             Arc::new(Field::new_list_field(DataType::Int32, true)),
-            OffsetBuffer::new(offsets),
+            ascending_offsets(offsets)?,
             Arc::new(values),
             self.nulls.finish(rows),
         )?))
