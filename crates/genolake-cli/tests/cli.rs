@@ -111,7 +111,7 @@ fn unknown_stringency_is_a_usage_error() {
 
 fn glow(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/glow")
+        .join("../../testdata/glow")
         .join(relative);
     assert!(path.exists(), "test data {} is missing", path.display());
     path.to_str().unwrap().to_string()

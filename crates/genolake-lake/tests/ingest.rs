@@ -25,10 +25,10 @@ use genolake_lake::{
 use genolake_vcf::{Reader, ReaderOptions};
 use serde_json::{Value, json};
 
-const DATA: &str = "/work/shared/data/glow";
-
 fn data(name: &str) -> PathBuf {
-    Path::new(DATA).join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/glow")
+        .join(name)
 }
 
 /// 1kg_sample.vcf: 3 samples, one contig.

@@ -135,7 +135,7 @@ fn a_broken_info_header_line_is_an_error_naming_its_line() {
 #[test]
 fn truncated_bgzf_is_an_error_with_a_byte_offset() {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../../shared/data/glow/tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz",
+        "../../testdata/glow/tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz",
     );
     let bytes = std::fs::read(source).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //!
 //! `cargo +nightly fuzz run read_bgen` from crates/genolake-bgen. Seed the
 //! corpus with the test files for deeper coverage:
-//! `mkdir -p corpus/read_bgen && cp ../../../shared/data/glow/bgen/*.bgen tests/data/*.bgen corpus/read_bgen/`.
+//! `mkdir -p corpus/read_bgen && cp ../../../testdata/glow/bgen/*.bgen tests/data/*.bgen corpus/read_bgen/`.
 
 #![no_main]
 

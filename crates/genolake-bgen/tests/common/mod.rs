@@ -12,7 +12,7 @@ use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
 
 /// The Glow BGEN test data folder beside the repository.
 pub fn glow_bgen() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/glow/bgen")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/glow/bgen")
 }
 
 /// Test files copied into this crate.

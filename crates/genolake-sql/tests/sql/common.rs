@@ -11,7 +11,7 @@ use arrow::datatypes::Int64Type;
 
 /// The Glow test data folder beside the repository.
 pub fn glow_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/glow")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/glow")
 }
 
 /// A file of the Glow test data, as a string for SQL.

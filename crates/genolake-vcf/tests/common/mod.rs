@@ -13,7 +13,7 @@ use genolake_vcf::header::Header;
 
 /// The Glow test data folder beside the repository.
 pub fn glow_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/glow")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/glow")
 }
 
 /// Runs bcftools with `args`; panics with a clear message if it is missing
