@@ -101,6 +101,11 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
         self.nulls.append_non_null();
     }
 
+    /// The values appended so far; a null row holds the type's default.
+    pub fn values(&self) -> &[T::Native] {
+        &self.values
+    }
+
     /// Appends a value, or null for `None`.
     #[inline]
     pub fn push_option(&mut self, value: Option<T::Native>) {
@@ -555,6 +560,16 @@ impl<C: ColumnBuilder> ListColumn<C> {
     /// The number of items pushed so far, over all rows.
     pub fn items_len(&self) -> usize {
         self.items.len()
+    }
+
+    /// Where each row's items start, and where the open row starts last.
+    pub fn offsets(&self) -> &[i32] {
+        &self.offsets
+    }
+
+    /// The item builder, to read what was pushed.
+    pub fn items_ref(&self) -> &C {
+        &self.items
     }
 }
 

@@ -11,6 +11,7 @@ pub struct Progress {
     bytes: AtomicU64,
     records: AtomicU64,
     skipped: AtomicU64,
+    nulled: AtomicU64,
 }
 
 impl Progress {
@@ -29,6 +30,12 @@ impl Progress {
         self.skipped.load(Ordering::Relaxed)
     }
 
+    /// Values read as null because they did not parse, under lenient or
+    /// silent stringency (the record itself was kept).
+    pub fn nulled(&self) -> u64 {
+        self.nulled.load(Ordering::Relaxed)
+    }
+
     /// Adds consumed input bytes.
     pub fn add_bytes(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
@@ -42,5 +49,10 @@ impl Progress {
     /// Adds skipped records.
     pub fn add_skipped(&self, n: u64) {
         self.skipped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds values read as null.
+    pub fn add_nulled(&self, n: u64) {
+        self.nulled.fetch_add(n, Ordering::Relaxed);
     }
 }

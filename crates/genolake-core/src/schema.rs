@@ -100,7 +100,22 @@ pub enum ValueType {
     String,
 }
 
-/// How many values an INFO or FORMAT field holds.
+impl std::fmt::Display for ValueType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ValueType::Integer => "Integer",
+            ValueType::Float => "Float",
+            ValueType::Flag => "Flag",
+            ValueType::Character => "Character",
+            ValueType::String => "String",
+        })
+    }
+}
+
+/// How many values an INFO or FORMAT field holds (VCF's `Number`).
+///
+/// Displayed as written in a header: `2`, `A`, `R`, `G`, `.`, and VCF
+/// 4.4–4.5's `P`, `LA`, `LR`, `LG`, `M`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Number {
     /// A fixed count.
@@ -113,6 +128,34 @@ pub enum Number {
     G,
     /// Unknown or varying (`.`).
     Unknown,
+    /// One per allele of the sample's GT (`P`, VCF 4.4).
+    Ploidy,
+    /// One per local alternate allele, those the sample's `LAA` lists (`LA`, VCF 4.5).
+    LocalA,
+    /// One per local allele, reference included (`LR`, VCF 4.5).
+    LocalR,
+    /// One per genotype of the local alleles (`LG`, VCF 4.5).
+    LocalG,
+    /// One per base modification of a ChEBI id (`M`, VCF 4.5).
+    Modifications,
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let symbol = match self {
+            Number::Count(n) => return write!(f, "{n}"),
+            Number::A => "A",
+            Number::R => "R",
+            Number::G => "G",
+            Number::Unknown => ".",
+            Number::Ploidy => "P",
+            Number::LocalA => "LA",
+            Number::LocalR => "LR",
+            Number::LocalG => "LG",
+            Number::Modifications => "M",
+        };
+        f.write_str(symbol)
+    }
 }
 
 impl Number {
@@ -200,6 +243,24 @@ mod tests {
     }
 
     #[test]
+    fn numbers_display_as_headers_write_them() {
+        let numbers = [
+            (Number::Count(2), "2"),
+            (Number::A, "A"),
+            (Number::Unknown, "."),
+            (Number::Ploidy, "P"),
+            (Number::LocalA, "LA"),
+            (Number::LocalR, "LR"),
+            (Number::LocalG, "LG"),
+            (Number::Modifications, "M"),
+        ];
+        for (number, text) in numbers {
+            assert_eq!(number.to_string(), text);
+        }
+        assert_eq!(ValueType::Character.to_string(), "Character");
+    }
+
+    #[test]
     fn types_follow_number_and_type() {
         let cases = [
             (ValueType::Flag, Number::Count(0), DataType::Boolean),
@@ -215,6 +276,9 @@ mod tests {
             (ValueType::Character, Number::Count(1), DataType::Utf8),
             (ValueType::Integer, Number::G, list_of(DataType::Int32)),
             (ValueType::String, Number::Unknown, list_of(DataType::Utf8)),
+            (ValueType::Integer, Number::LocalR, list_of(DataType::Int32)),
+            (ValueType::Float, Number::LocalG, list_of(DataType::Float64)),
+            (ValueType::String, Number::Ploidy, list_of(DataType::Utf8)),
         ];
         for (value_type, number, expected) in cases {
             assert_eq!(

@@ -14,9 +14,12 @@ pub enum Stringency {
     /// Stop at the first malformed record with an error naming file and position.
     #[default]
     Strict,
-    /// Skip the malformed record, log a warning, and count it.
+    /// Keep the record and read a value that does not parse as null, warning
+    /// once per field and counting; skip (and count) a record only when a
+    /// fixed column that places it (CHROM, POS, REF, ALT, the sample columns)
+    /// is broken.
     Lenient,
-    /// Skip the malformed record and count it, without logging.
+    /// As [`Stringency::Lenient`], without logging.
     Silent,
 }
 

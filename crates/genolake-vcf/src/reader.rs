@@ -14,6 +14,7 @@ pub use builder::ReaderBuilder;
 pub use input::{Compression, VirtualPosition, detect_compression};
 
 use crate::error::{Error, ErrorKind, Position, Result};
+use crate::header::undeclared::UndeclaredKeys;
 use crate::header::{Header, HeaderParser};
 use crate::record::RecordDecoder;
 use input::{Bounds, LineInput};
@@ -100,9 +101,21 @@ pub fn read_header(path: impl AsRef<Path>, stringency: Stringency) -> Result<Hea
         }
     }
     let line = parser.line_number();
-    parser
+    let mut header = parser
         .finish()
-        .map_err(|e| Error::new(path, Position::Line(line.max(1)), ErrorKind::Header(e)))
+        .map_err(|e| Error::new(path, Position::Line(line.max(1)), ErrorKind::Header(e)))?;
+    let mut undeclared = UndeclaredKeys::new(&header);
+    while !undeclared.is_full() {
+        match input.next_line() {
+            Ok(Some(line)) if line.bytes.first() == Some(&b'#') => {}
+            Ok(Some(line)) => undeclared.feed(line.bytes),
+            // A broken or truncated body is the decoder's to report, with
+            // its place; the header itself is whole.
+            Ok(None) | Err(_) => break,
+        }
+    }
+    undeclared.apply(&mut header);
+    Ok(header)
 }
 
 /// The Arrow schema a file will be read with under `options`.
@@ -146,7 +159,11 @@ pub struct Reader {
     batch_size: usize,
     progress: Option<Arc<Progress>>,
     reported_bytes: u64,
+    reported_nulled: u64,
     skipped: u64,
+    /// Whether the last line must end with a newline: reads of whole
+    /// splits, not of index chunks (which may end mid-file).
+    final_newline: bool,
     finished: bool,
 }
 
@@ -176,6 +193,18 @@ impl Reader {
         self.skipped
     }
 
+    /// Values read as null so far because they did not parse or broke
+    /// their definition (lenient and silent stringency), per field
+    /// (`INFO GC`, `FORMAT AD`, `QUAL`).
+    pub fn nulled(&self) -> &std::collections::BTreeMap<String, u64> {
+        self.decoder.nulled()
+    }
+
+    /// The number of values read as null so far, over all fields.
+    pub fn nulled_values(&self) -> u64 {
+        self.decoder.nulled().values().sum()
+    }
+
     fn record_error(&self, position: Position, message: String) -> Error {
         // Later splits and index chunks know byte positions, not line
         // numbers; a fatal error is worth one more pass to name the line.
@@ -186,11 +215,44 @@ impl Reader {
         Error::new(&self.path, position, ErrorKind::Record(message))
     }
 
+    /// The specification ends every line with a newline, and a file that
+    /// stops without one was often cut short; but its own conformance suite
+    /// passes such a file, and the last line is whole when it parses: a
+    /// warning, in every stringency but silent.
+    fn unterminated(&self, position: Position) {
+        if self.stringency != Stringency::Silent {
+            tracing::warn!(
+                "{}: {position}: the file ends without a newline after its last line (was it cut short?)",
+                self.path.display()
+            );
+        }
+    }
+
+    /// One line at the end of a lenient read that nulled values.
+    fn summarise_nulled(&self) {
+        if self.stringency == Stringency::Lenient && self.nulled_values() > 0 {
+            let fields: Vec<String> = self
+                .nulled()
+                .iter()
+                .map(|(field, n)| format!("{field} {n}"))
+                .collect();
+            tracing::warn!(
+                "{}: {} values read as null because they did not parse: {}",
+                self.path.display(),
+                self.nulled_values(),
+                fields.join(", ")
+            );
+        }
+    }
+
     fn report_progress(&mut self) {
         if let Some(progress) = &self.progress {
             let bytes = self.input.bytes_read();
             progress.add_bytes(bytes - self.reported_bytes);
             self.reported_bytes = bytes;
+            let nulled = self.nulled_values();
+            progress.add_nulled(nulled - self.reported_nulled);
+            self.reported_nulled = nulled;
         }
     }
 
@@ -198,12 +260,17 @@ impl Reader {
         while !self.finished {
             let Some(line) = self.input.next_line()? else {
                 self.finished = true;
+                self.summarise_nulled();
                 break;
             };
+            let position = line.position;
+            let unterminated = !line.terminated && self.final_newline;
             if line.bytes.is_empty() || line.bytes[0] == b'#' {
+                if unterminated {
+                    self.unterminated(position);
+                }
                 continue;
             }
-            let position = line.position;
             if let Err(message) = self.decoder.decode(line.bytes) {
                 match self.stringency {
                     Stringency::Strict => return Err(self.record_error(position, message)),
@@ -221,14 +288,19 @@ impl Reader {
                 }
                 continue;
             }
+            if self.decoder.has_warnings() {
+                for warning in self.decoder.take_warnings() {
+                    tracing::warn!("{}: {position}: {warning}", self.path.display());
+                }
+            }
+            if unterminated {
+                self.unterminated(position);
+            }
             if self.decoder.rows() >= self.batch_size
                 || self.decoder.buffered_bytes() >= MAX_BATCH_BYTES
             {
                 break;
             }
-        }
-        for warning in self.decoder.take_warnings() {
-            tracing::warn!("{}: {warning}", self.path.display());
         }
         self.report_progress();
         let rows = self.decoder.rows();

@@ -14,6 +14,8 @@ mod int;
 mod recycle;
 mod samples;
 mod separators;
+mod site;
+mod tolerated;
 mod value;
 
 use std::collections::{HashMap, HashSet};
@@ -27,16 +29,16 @@ use genolake_core::builder::{
     BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings,
     StringColumn, ascending_offsets, struct_array,
 };
-use genolake_core::schema::{
-    self as names, genotype_field_name, list_of, string_map, value_data_type,
-};
+use genolake_core::schema::{self as names, genotype_field_name, list_of, string_map};
 use genolake_core::{Region, Stringency};
 
-use crate::header::Header;
+use crate::header::rules::valid_key;
+use crate::header::{Header, Version};
 use crate::reader::ReaderOptions;
-use gt::GtColumns;
+use gt::{GtColumns, Ploidy};
 use samples::SampleTable;
-use value::{ValueColumn, format_value_len, parse_f64, parse_i64};
+use tolerated::Tolerated;
+use value::{ValueColumn, ValueRules, column_data_type, format_value_len, parse_f64, parse_i64};
 
 /// What became of a decoded line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,7 @@ enum Slot {
 
 struct InfoColumns {
     columns: Vec<ValueColumn>,
+    rules: Vec<ValueRules>,
     index: HashMap<Box<[u8]>, usize>,
     seen: Vec<bool>,
 }
@@ -74,6 +77,13 @@ struct GenotypeColumns {
     sample_bytes: usize,
     gt: GtColumns,
     fields: Vec<ValueColumn>,
+    /// The checks of each field, beside it.
+    rules: Vec<ValueRules>,
+    /// Whether any field has a check (most files: AD, PL).
+    any_rules: bool,
+    /// An empty value is an empty list (VCF 4.5: `LAA` of a sample with no
+    /// local alternate allele).
+    empty_lists: bool,
     index: HashMap<Box<[u8]>, usize>,
     other: Option<MapColumn>,
     struct_fields: Fields,
@@ -100,7 +110,6 @@ enum Part {
 /// Decodes data lines of one header into record batches.
 pub(crate) struct RecordDecoder {
     schema: SchemaRef,
-    stringency: Stringency,
     regions: Vec<Region>,
     n_samples: usize,
     contig: StringColumn,
@@ -122,9 +131,22 @@ pub(crate) struct RecordDecoder {
     key_by_key: bool,
     rows: usize,
     bytes: usize,
-    /// Undeclared INFO keys already warned about, with how often each was dropped.
-    undeclared_info: HashMap<Vec<u8>, u64>,
-    warnings: Vec<String>,
+    version: Version,
+    tolerated: Tolerated,
+    /// The contig whose name was last checked.
+    checked_chrom: Vec<u8>,
+    /// File order: contig and start of the last record, and the contigs
+    /// already left (`None` when regions are read, out of file order).
+    order: Option<FileOrder>,
+}
+
+/// Records of a contig come together and in ascending position (VCF 4.3,
+/// section 1.6.1). Checked within what one reader reads.
+#[derive(Debug, Default)]
+struct FileOrder {
+    contig: Vec<u8>,
+    start: i64,
+    done: HashSet<Vec<u8>>,
 }
 
 impl RecordDecoder {
@@ -143,19 +165,22 @@ impl RecordDecoder {
         let (info, attributes) = if options.flatten_info_fields {
             let mut columns = Vec::new();
             let mut index = HashMap::new();
+            let mut rules = Vec::new();
             for def in &header.infos {
                 fields.push(Field::new(
                     format!("{}{}", names::INFO_PREFIX, def.id),
-                    value_data_type(def.value_type, def.number),
+                    column_data_type(def, true),
                     true,
                 ));
                 index.insert(def.id.as_bytes().into(), columns.len());
-                columns.push(ValueColumn::new(def));
+                columns.push(ValueColumn::new(def, true));
+                rules.push(ValueRules::new(def));
             }
             let seen = vec![false; columns.len()];
             (
                 Some(InfoColumns {
                     columns,
+                    rules,
                     index,
                     seen,
                 }),
@@ -199,6 +224,7 @@ impl RecordDecoder {
         }
         let mut order = Vec::new();
         let mut genotype_fields = Vec::new();
+        let mut genotype_rules = Vec::new();
         let mut index = HashMap::new();
         let gt_declared = header.format("GT").is_some();
         let has_gt = gt_declared || !header.samples.is_empty();
@@ -218,12 +244,13 @@ impl RecordDecoder {
             }
             struct_fields.push(Field::new(
                 genotype_field_name(&def.id),
-                value_data_type(def.value_type, def.number),
+                column_data_type(def, false),
                 true,
             ));
             order.push(Part::Field(genotype_fields.len()));
             index.insert(def.id.as_bytes().into(), genotype_fields.len());
-            genotype_fields.push(ValueColumn::new(def));
+            genotype_fields.push(ValueColumn::new(def, false));
+            genotype_rules.push(ValueRules::new(def));
         }
         let other = if options.stringency == Stringency::Strict {
             None
@@ -241,7 +268,6 @@ impl RecordDecoder {
         let n_fields = genotype_fields.len();
         Ok(Self {
             schema: Arc::new(Schema::new(fields)),
-            stringency: options.stringency,
             regions: options.regions.clone(),
             n_samples: header.samples.len(),
             contig: StringColumn::default(),
@@ -262,6 +288,9 @@ impl RecordDecoder {
                 sample_ids: options.include_sample_ids.then_some(sample_ids),
                 gt: GtColumns::default(),
                 fields: genotype_fields,
+                any_rules: genotype_rules.iter().any(ValueRules::active),
+                empty_lists: header.version >= Version::V4_5,
+                rules: genotype_rules,
                 index,
                 other,
                 struct_fields,
@@ -277,8 +306,10 @@ impl RecordDecoder {
             key_by_key: true,
             rows: 0,
             bytes: 0,
-            undeclared_info: HashMap::new(),
-            warnings: Vec::new(),
+            version: header.version,
+            tolerated: Tolerated::new(options.stringency),
+            checked_chrom: Vec::new(),
+            order: options.regions.is_empty().then(FileOrder::default),
         })
     }
 
@@ -297,9 +328,19 @@ impl RecordDecoder {
         self.bytes + self.rows * self.genotypes.sample_bytes
     }
 
+    /// Whether warnings are waiting (lenient reads).
+    pub(crate) fn has_warnings(&self) -> bool {
+        self.tolerated.has_warnings()
+    }
+
     /// Warnings gathered since the last call (lenient reads).
     pub(crate) fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
+        self.tolerated.take_warnings()
+    }
+
+    /// Values read as null so far (lenient and silent reads), per field.
+    pub(crate) fn nulled(&self) -> &std::collections::BTreeMap<String, u64> {
+        self.tolerated.nulled()
     }
 
     /// Decodes one data line. On error nothing of the line remains appended.
@@ -315,9 +356,13 @@ impl RecordDecoder {
             Ok(Outcome::Row) => {
                 self.rows += 1;
                 self.bytes += line.len();
+                self.tolerated.commit();
             }
-            Ok(Outcome::OutsideRegions) => {}
-            Err(_) => self.rollback(),
+            Ok(Outcome::OutsideRegions) => self.tolerated.discard(),
+            Err(_) => {
+                self.tolerated.discard();
+                self.rollback();
+            }
         }
         result
     }
@@ -368,6 +413,7 @@ impl RecordDecoder {
         let filter = columns.next_required("FILTER")?;
         let info = columns.next_required("INFO")?;
 
+        // Columns that place the record: without them it is skipped.
         if chrom.is_empty() {
             return Err("CHROM is empty".to_string());
         }
@@ -375,9 +421,30 @@ impl RecordDecoder {
             .filter(|p| *p >= 0)
             .ok_or_else(|| format!("POS {:?} is not a non-negative integer", lossy(pos)))?;
         let start = pos - 1;
+        if reference.is_empty() || reference == b"." {
+            return Err("REF is empty; a record needs its reference base(s)".to_string());
+        }
+        if alt.is_empty() || (alt != b"." && alt.split(|b| *b == b',').any(<[u8]>::is_empty)) {
+            return Err(format!(
+                "ALT {:?} has an empty allele (ALT is '.' or alleles separated by ',')",
+                lossy(alt)
+            ));
+        }
+        // REF plus each ALT.
+        let n_alleles = if alt == b"." {
+            1
+        } else {
+            2 + memchr::memchr_iter(b',', alt).count()
+        };
         let end = match info_value(info, b"END") {
-            Some(raw) => parse_i64(raw)
-                .ok_or_else(|| format!("INFO END {:?} is not an integer", lossy(raw)))?,
+            Some(raw) => match parse_i64(raw) {
+                Some(end) => end,
+                // The INFO column reports it (or nulls it), with its key.
+                None if self.tolerated.is_strict() => {
+                    return Err(format!("INFO END {:?} is not an integer", lossy(raw)));
+                }
+                None => start + reference.len() as i64,
+            },
             None => start + reference.len() as i64,
         };
         if !self.regions.is_empty() {
@@ -387,6 +454,7 @@ impl RecordDecoder {
                 return Ok(Outcome::OutsideRegions);
             }
         }
+        self.check_site(chrom, start, id, reference, alt, filter)?;
 
         self.contig.push(chrom);
         self.start.push(start);
@@ -397,24 +465,99 @@ impl RecordDecoder {
         if qual == b"." {
             self.qual.push_nulls(1);
         } else {
-            self.qual
-                .push(parse_f64(qual).map_err(|e| format!("QUAL: {e}"))?);
+            match parse_f64(qual) {
+                Ok(q) => {
+                    if let Some(problem) = site::qual(q) {
+                        self.tolerated.lint("QUAL", problem)?;
+                    }
+                    self.qual.push(q);
+                }
+                Err(problem) => {
+                    self.tolerated.null("QUAL", &problem)?;
+                    self.qual.push_nulls(1);
+                }
+            }
         }
         push_split(&mut self.filters, filter, b';');
         self.split_flag.push(false);
-        self.decode_info(info)?;
-
-        // REF plus each ALT.
-        let n_alleles = if alt == b"." {
-            1
-        } else {
-            2 + memchr::memchr_iter(b',', alt).count()
-        };
+        self.decode_info(info, n_alleles)?;
         self.decode_genotypes(&mut columns, n_alleles)?;
         Ok(Outcome::Row)
     }
 
-    fn decode_info(&mut self, info: &[u8]) -> Result<(), String> {
+    /// The letter of the fixed columns, and the file's order: errors under
+    /// strict stringency, warnings under lenient.
+    fn check_site(
+        &mut self,
+        chrom: &[u8],
+        start: i64,
+        id: &[u8],
+        reference: &[u8],
+        alt: &[u8],
+        filter: &[u8],
+    ) -> Result<(), String> {
+        let t = &mut self.tolerated;
+        if chrom != self.checked_chrom.as_slice() {
+            if let Some(problem) = site::chrom(chrom) {
+                t.lint("CHROM", problem)?;
+            }
+            self.checked_chrom.clear();
+            self.checked_chrom.extend_from_slice(chrom);
+        }
+        if let Some(problem) = site::id(id, self.version) {
+            t.lint("ID", problem)?;
+        }
+        if let Some(problem) = site::reference(reference) {
+            t.lint("REF", problem)?;
+        }
+        if alt != b"."
+            && let Some(problem) = alt.split(|b| *b == b',').find_map(site::alternate)
+        {
+            t.lint("ALT", problem)?;
+        }
+        if let Some(problem) = site::filter(filter, self.version) {
+            t.lint("FILTER", problem)?;
+        }
+        if let Some(order) = &mut self.order {
+            // `<ctg>` names contig `ctg` of the assembly file.
+            let chrom = chrom
+                .strip_prefix(b"<")
+                .and_then(|c| c.strip_suffix(b">"))
+                .unwrap_or(chrom);
+            if chrom == order.contig.as_slice() {
+                if start < order.start {
+                    // The conformance suite passes a file out of order, and
+                    // nothing is lost: a warning only.
+                    let contig = lossy(chrom).into_owned();
+                    let (now, before) = (start + 1, order.start + 1);
+                    t.note("order", || {
+                        format!(
+                            "records are not sorted: POS {now} comes after POS {before} on contig {contig} (positions ascend within a contig); an index cannot serve such a file"
+                        )
+                    });
+                }
+            } else {
+                if order.done.contains(chrom) {
+                    t.lint(
+                        "contiguous",
+                        format!(
+                            "records of contig {} come again after those of contig {} (the records of a contig come together)",
+                            lossy(chrom),
+                            lossy(&order.contig)
+                        ),
+                    )?;
+                }
+                let left = std::mem::replace(&mut order.contig, chrom.to_vec());
+                if !left.is_empty() {
+                    order.done.insert(left);
+                }
+            }
+            order.start = start;
+        }
+        Ok(())
+    }
+
+    fn decode_info(&mut self, info: &[u8], n_alleles: usize) -> Result<(), String> {
         if let Some(map) = &mut self.attributes {
             if info != b"." {
                 for entry in info.split(|b| *b == b';').filter(|e| !e.is_empty()) {
@@ -430,45 +573,93 @@ impl RecordDecoder {
         let Some(cols) = &mut self.info else {
             return Ok(());
         };
+        let t = &mut self.tolerated;
         cols.seen.fill(false);
+        // Spaces may end a value since VCF 4.3; at the end of the column
+        // they are nothing (bcftools drops them too).
+        let info = info.trim_ascii_end();
         if info != b"." {
-            for entry in info.split(|b| *b == b';').filter(|e| !e.is_empty()) {
+            for entry in info.split(|b| *b == b';') {
+                if entry.is_empty() {
+                    t.note("INFO empty", || {
+                        format!(
+                            "INFO {:?} has an empty entry (a stray ';'), passed over",
+                            lossy(info)
+                        )
+                    });
+                    continue;
+                }
                 let (key, value) = match memchr::memchr(b'=', entry) {
                     Some(eq) => (&entry[..eq], Some(&entry[eq + 1..])),
                     None => (entry, None),
                 };
                 let Some(&i) = cols.index.get(key) else {
-                    if self.stringency == Stringency::Strict {
-                        return Err(format!(
-                            "INFO key {:?} is not defined in the header (read with validationStringency=lenient to drop it with a warning)",
-                            lossy(key)
-                        ));
+                    if t.is_strict() {
+                        return Err(undeclared("INFO", key));
                     }
-                    let count = self.undeclared_info.entry(key.to_vec()).or_insert(0);
-                    if *count == 0 && self.stringency == Stringency::Lenient {
-                        self.warnings.push(format!(
-                            "INFO key {:?} is not defined in the header; its values are dropped",
+                    t.lint_then(
+                        &format!("INFO {}", lossy(key)),
+                        format!(
+                            "INFO key {:?} is used but not declared in the header, nor in the first records, where undeclared keys get a column",
                             lossy(key)
-                        ));
-                    }
-                    *count += 1;
+                        ),
+                        "its values are dropped",
+                    )?;
                     continue;
                 };
                 if std::mem::replace(&mut cols.seen[i], true) {
-                    return Err(format!("INFO key {:?} appears twice", lossy(key)));
+                    t.lint_then(
+                        "INFO twice",
+                        format!("INFO key {:?} appears twice", lossy(key)),
+                        "the first value is kept",
+                    )?;
+                    continue;
                 }
                 let column = &mut cols.columns[i];
-                match (value, &*column) {
-                    (_, ValueColumn::Flag(_)) => column.push(b"")?,
-                    (Some(v), _) => column
-                        .push(v)
-                        .map_err(|e| format!("INFO {}: {e}", lossy(key)))?,
-                    (None, _) => {
-                        return Err(format!(
-                            "INFO key {:?} has no value but is not a Flag",
-                            lossy(key)
-                        ));
+                let before = column.builder().len();
+                let result = match (value, &*column) {
+                    (None, ValueColumn::Flag(_)) => column.push(b""),
+                    // `0` and `1` spell a flag out.
+                    (Some(b"0"), ValueColumn::Flag(_)) => {
+                        column.push_absent(1);
+                        Ok(())
                     }
+                    (Some(b"1"), ValueColumn::Flag(_)) => column.push(b""),
+                    (Some(_), ValueColumn::Flag(_)) => {
+                        t.lint_then(
+                            "INFO flag value",
+                            format!(
+                                "INFO {} is a Flag and takes no value (or 0 or 1), found {:?}",
+                                lossy(key),
+                                lossy(entry)
+                            ),
+                            "the flag is read as set",
+                        )?;
+                        column.push(b"")
+                    }
+                    // A key without a value, or with an empty one, is
+                    // missing, as bcftools reads it.
+                    (None | Some(b""), _) => {
+                        column.push_absent(1);
+                        Ok(())
+                    }
+                    (Some(v), _) => column.push(v),
+                };
+                let rules = &cols.rules[i];
+                let result = result.and_then(|()| {
+                    if rules.active() {
+                        column
+                            .check_rows(rules, before, n_alleles, |_| Ploidy::default())
+                            .map_err(|(_, problem)| {
+                                format!("{:?} {problem}", lossy(value.unwrap_or_default()))
+                            })
+                    } else {
+                        Ok(())
+                    }
+                });
+                if let Err(problem) = result {
+                    t.null(&format!("INFO {}", lossy(key)), &problem)?;
+                    column.replace_with_null(before);
                 }
             }
         }
@@ -507,7 +698,7 @@ impl RecordDecoder {
                     g.present.fill(false);
                     g.format.clear();
                 } else if format != g.format.as_slice() {
-                    g.map_format(format, self.stringency)?;
+                    g.map_format(format, &mut self.tolerated)?;
                 }
                 let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
@@ -517,7 +708,8 @@ impl RecordDecoder {
                     && g.selected.is_none()
                     && g.other.is_none()
                     && let Some(bytes) = rest
-                    && g.gt.push_diploid_row(bytes, n_samples, n_alleles)
+                    && g.gt
+                        .push_diploid_row(bytes, n_samples, gt_alleles(n_alleles))
                 {
                     seen = n_samples;
                 } else if let Some(bytes) = rest {
@@ -532,13 +724,20 @@ impl RecordDecoder {
                             g.selected.as_deref(),
                             g.slots.len(),
                         );
-                    if located && g.decode_located(bytes, &self.samples, n_alleles) {
+                    if located && g.decode_located(bytes, &self.samples, n_alleles, before as usize)
+                    {
                         seen = n_samples;
                     } else {
                         if located {
                             g.truncate_items(before as usize);
                         }
-                        seen = g.decode_samples(bytes, n_samples, n_alleles, no_keys)?;
+                        seen = g.decode_samples(
+                            bytes,
+                            n_samples,
+                            n_alleles,
+                            no_keys,
+                            &mut self.tolerated,
+                        )?;
                     }
                 }
                 if seen < n_samples {
@@ -598,16 +797,29 @@ impl RecordDecoder {
 }
 
 impl GenotypeColumns {
-    fn map_format(&mut self, format: &[u8], stringency: Stringency) -> Result<(), String> {
+    fn map_format(&mut self, format: &[u8], t: &mut Tolerated) -> Result<(), String> {
         // Forget the cached FORMAT first: a failure below leaves the slots half built.
         self.format.clear();
         self.slots.clear();
         self.present.fill(false);
         let mut gt_seen = false;
-        for key in format.split(|b| *b == b':') {
+        for (k, key) in format.split(|b| *b == b':').enumerate() {
+            if key.is_empty() {
+                return Err(format!("FORMAT {:?} has an empty key", lossy(format)));
+            }
             let slot = if key == b"GT" {
                 if std::mem::replace(&mut gt_seen, true) {
                     return Err("FORMAT lists GT twice".to_string());
+                }
+                if k > 0 {
+                    t.lint(
+                        "FORMAT GT",
+                        format!(
+                            "FORMAT {:?} lists GT in place {}; GT comes first when present",
+                            lossy(format),
+                            k + 1
+                        ),
+                    )?;
                 }
                 Slot::Gt
             } else if let Some(&i) = self.index.get(key) {
@@ -615,12 +827,18 @@ impl GenotypeColumns {
                     return Err(format!("FORMAT lists {} twice", lossy(key)));
                 }
                 Slot::Field(i)
-            } else if stringency == Stringency::Strict || self.other.is_none() {
-                return Err(format!(
-                    "FORMAT key {:?} is not defined in the header (read with validationStringency=lenient to keep it in otherFields)",
-                    lossy(key)
-                ));
+            } else if t.is_strict() || self.other.is_none() {
+                return Err(undeclared("FORMAT", key));
             } else {
+                if !valid_key(key) {
+                    t.lint(
+                        "FORMAT key",
+                        format!(
+                            "FORMAT key {:?} is not a valid key (a letter or _, then letters, digits, _ and .)",
+                            lossy(key)
+                        ),
+                    )?;
+                }
                 Slot::Other(key.into())
             };
             self.slots.push(slot);
@@ -650,13 +868,24 @@ impl GenotypeColumns {
         }
     }
 
-    /// Appends the values `table` located in `bytes`, key by key. False at
-    /// the first malformed value, with what came before it appended.
-    fn decode_located(&mut self, bytes: &[u8], table: &SampleTable, n_alleles: usize) -> bool {
+    /// Appends the values `table` located in `bytes`, key by key, and
+    /// checks them against their definitions. False at the first malformed
+    /// value, with what came before it appended; `before` is the number of
+    /// genotypes before this record's.
+    fn decode_located(
+        &mut self,
+        bytes: &[u8],
+        table: &SampleTable,
+        n_alleles: usize,
+        before: usize,
+    ) -> bool {
         for (k, slot) in self.slots.iter().enumerate() {
             match slot {
                 Slot::Gt => {
-                    if !self.gt.push_column(bytes, table.key(k), n_alleles) {
+                    if !self
+                        .gt
+                        .push_column(bytes, table.key(k), gt_alleles(n_alleles))
+                    {
                         return false;
                     }
                 }
@@ -666,6 +895,18 @@ impl GenotypeColumns {
                     }
                 }
                 Slot::Other(_) => return false,
+            }
+        }
+        if self.any_rules {
+            for slot in &self.slots {
+                if let Slot::Field(i) = slot
+                    && self.rules[*i].active()
+                    && self.fields[*i]
+                        .check_rows(&self.rules[*i], before, n_alleles, |g| self.gt.ploidy(g))
+                        .is_err()
+                {
+                    return false;
+                }
             }
         }
         if let Some(other) = &mut self.other {
@@ -684,6 +925,7 @@ impl GenotypeColumns {
         n_samples: usize,
         n_alleles: usize,
         no_keys: bool,
+        t: &mut Tolerated,
     ) -> Result<usize, String> {
         let mut seen = 0usize;
         let mut rest = Some(bytes);
@@ -705,42 +947,94 @@ impl GenotypeColumns {
                 continue;
             }
             rest = self
-                .decode_sample(bytes, n_alleles)
+                .decode_sample(bytes, n_alleles, t)
                 .map_err(|e| format!("sample {seen}: {e}"))?;
         }
         Ok(seen)
     }
 
     /// Decodes the sample starting at `bytes[0]` (which runs to the next tab
-    /// or the end) and returns what follows its tab, if anything.
+    /// or the end) and returns what follows its tab, if anything. A value
+    /// that does not parse, or breaks its definition, is an error under
+    /// strict stringency and null otherwise.
     fn decode_sample<'a>(
         &mut self,
         bytes: &'a [u8],
         n_alleles: usize,
+        t: &mut Tolerated,
     ) -> Result<Option<&'a [u8]>, String> {
         let mut pos = 0;
         let mut k = 0;
+        let genotype = self.gt.len();
+        // From VCF 4.5 an empty column is an empty first value (a sample
+        // with no local alleles) and the rest dropped.
+        if matches!(bytes.first(), None | Some(b'\t')) && !self.empty_lists {
+            t.lint_then(
+                "empty sample",
+                "the sample column is empty".to_string(),
+                "its values are read as missing",
+            )?;
+            self.push_missing_from(0);
+            return Ok(match bytes.first() {
+                Some(b'\t') => Some(&bytes[1..]),
+                _ => None,
+            });
+        }
         let next = loop {
-            let Some(slot) = self.slots.get(k) else {
-                return Err(format!(
-                    "it has more values than the {} FORMAT keys",
-                    self.slots.len()
-                ));
-            };
             let rest = &bytes[pos..];
-            if k == 0 && matches!(rest.first(), None | Some(b'\t')) {
-                return Err("the sample column is empty".to_string());
-            }
             let len = format_value_len(rest);
+            let Some(slot) = self.slots.get(k) else {
+                t.lint_then(
+                    "FORMAT extra",
+                    format!(
+                        "it has more values than the {} FORMAT keys",
+                        self.slots.len()
+                    ),
+                    "the extra values are dropped",
+                )?;
+                break memchr::memchr(b'\t', rest).map(|i| &rest[i + 1..]);
+            };
             let value = &rest[..len];
             match slot {
-                Slot::Gt => self.gt.push(value, n_alleles)?,
-                Slot::Field(i) => self.fields[*i].push_span(rest, 0, len).map_err(|e| {
-                    format!(
-                        "FORMAT {}: {e}",
-                        String::from_utf8_lossy(&self.format_key(k))
-                    )
-                })?,
+                Slot::Gt => {
+                    if let Err(problem) = self.gt.push(value, gt_alleles(n_alleles)) {
+                        t.null_named("FORMAT GT", &problem)?;
+                        self.gt.truncate(self.gt.len());
+                        self.gt.push_missing(1);
+                    }
+                }
+                Slot::Field(i) => {
+                    let i = *i;
+                    let column = &mut self.fields[i];
+                    let before = column.builder().len();
+                    let rules = &self.rules[i];
+                    let gt = &self.gt;
+                    if len == 0 && self.empty_lists && column.push_empty_list() {
+                        k += 1;
+                        match bytes.get(pos) {
+                            Some(b':') => {
+                                pos += 1;
+                                continue;
+                            }
+                            Some(_) => break Some(&bytes[pos + 1..]),
+                            None => break None,
+                        }
+                    }
+                    let result = column.push_span(rest, 0, len).and_then(|()| {
+                        if rules.active() {
+                            column
+                                .check_rows(rules, before, n_alleles, |_| gt.ploidy(genotype))
+                                .map_err(|(_, problem)| format!("{:?} {problem}", lossy(value)))
+                        } else {
+                            Ok(())
+                        }
+                    });
+                    if let Err(problem) = result {
+                        let key = format!("FORMAT {}", lossy(&self.format_key(k)));
+                        t.null(&key, &problem)?;
+                        self.fields[i].replace_with_null(before);
+                    }
+                }
                 Slot::Other(key) => {
                     if let Some(other) = &mut self.other {
                         other.insert(key, (value != b".").then_some(value));
@@ -756,7 +1050,14 @@ impl GenotypeColumns {
             }
         };
         // Trailing keys may be dropped from a sample: they are missing.
-        for slot in &self.slots[k..] {
+        self.push_missing_from(k);
+        Ok(next)
+    }
+
+    /// Appends missing values for the keys of the FORMAT from the `k`th on,
+    /// and closes the sample's `otherFields`.
+    fn push_missing_from(&mut self, k: usize) {
+        for slot in &self.slots[k.min(self.slots.len())..] {
             match slot {
                 Slot::Gt => self.gt.push_missing(1),
                 Slot::Field(i) => self.fields[*i].builder().push_nulls(1),
@@ -766,7 +1067,6 @@ impl GenotypeColumns {
         if let Some(other) = &mut self.other {
             other.close();
         }
-        Ok(next)
     }
 
     fn format_key(&self, k: usize) -> Vec<u8> {
@@ -814,6 +1114,18 @@ impl GenotypeColumns {
     }
 }
 
+/// The alleles a GT may call at a record with `n_alleles` (REF included).
+/// ALT `.` is VCF's missing value: the record does not list its alternate
+/// alleles, and its genotypes are read as written (bcftools reads them so).
+#[inline]
+fn gt_alleles(n_alleles: usize) -> usize {
+    if n_alleles == 1 {
+        usize::MAX
+    } else {
+        n_alleles
+    }
+}
+
 fn push_split(column: &mut ListColumn<StringColumn>, raw: &[u8], separator: u8) {
     if raw != b"." {
         for item in raw.split(|b| *b == separator) {
@@ -833,6 +1145,22 @@ fn info_value<'a>(info: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 
 fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(bytes)
+}
+
+/// The error for a key without a column: neither declared nor met in the
+/// first records, where undeclared keys are typed.
+#[cold]
+fn undeclared(kind: &str, key: &[u8]) -> String {
+    format!(
+        "{kind} key {:?} is not declared in the header, and the first {} records, where genolake types undeclared keys, do not use it; declare it in the header, or read with validationStringency=lenient to {}",
+        lossy(key),
+        crate::header::undeclared::SCAN_LINES,
+        if kind == "INFO" {
+            "drop its values with a warning"
+        } else {
+            "keep its values in otherFields"
+        }
+    )
 }
 
 /// Tab-separated columns of a line, handed out one at a time.
@@ -1061,7 +1389,8 @@ mod tests {
         #[test]
         fn generated_records_read_back(
             pos in 1i64..1_000_000_000,
-            dp in proptest::option::of(any::<i32>()),
+            // DP, reserved, counts: never negative.
+            dp in proptest::option::of(0..=i32::MAX),
             gts in proptest::collection::vec((0u8..3, 0u8..3, any::<bool>()), 2),
             ad in proptest::collection::vec(proptest::option::of(0i32..1000), 3),
         ) {
@@ -1113,7 +1442,7 @@ mod tests {
 
     #[test]
     fn missing_and_dropped_values_are_null() {
-        let line = "1\t100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t./.:.:.\t0/1\t1|1:.,3:-4";
+        let line = "1\t100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t./.:.:.\t0/1\t1|1:.,3:4";
         let mut d = rich_decoder(Stringency::Strict, false, true);
         assert_eq!(d.decode(line.as_bytes()), Ok(Outcome::Row));
         let batch = d.finish().unwrap();

@@ -1,5 +1,7 @@
 //! Malformed input gives an error naming the file, the place and the problem
-//! under strict stringency, and a skipped, counted record under lenient.
+//! under strict stringency; under lenient, a value that does not parse is
+//! null (counted), and only a record whose placing columns are broken is
+//! skipped (counted).
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,12 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn read(path: &Path, stringency: Stringency) -> (Result<usize, String>, u64) {
+    let (rows, skipped, _) = read_counting(path, stringency);
+    (rows, skipped)
+}
+
+/// Rows (or the error), records skipped, and values read as null.
+fn read_counting(path: &Path, stringency: Stringency) -> (Result<usize, String>, u64, u64) {
     let reader = Reader::builder(path)
         .options(ReaderOptions {
             stringency,
@@ -27,69 +35,121 @@ fn read(path: &Path, stringency: Stringency) -> (Result<usize, String>, u64) {
         .build();
     let mut reader = match reader {
         Ok(r) => r,
-        Err(e) => return (Err(e.to_string()), 0),
+        Err(e) => return (Err(e.to_string()), 0, 0),
     };
     let mut rows = 0;
     for batch in reader.by_ref() {
         match batch {
             Ok(b) => rows += b.num_rows(),
-            Err(e) => return (Err(e.to_string()), reader.skipped()),
+            Err(e) => return (Err(e.to_string()), reader.skipped(), reader.nulled_values()),
         }
     }
-    (Ok(rows), reader.skipped())
+    (Ok(rows), reader.skipped(), reader.nulled_values())
 }
 
-/// Each malformed record: the line, and words the strict error must contain.
-/// Undeclared keys are the exception under lenient stringency: the record is
-/// kept (INFO values dropped with a warning, FORMAT values in `otherFields`).
-const BAD_RECORDS: &[(&str, &[&str])] = &[
+/// What a lenient read makes of a malformed record between two good ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lenient {
+    /// A column that places the record is broken: skipped and counted.
+    Skipped,
+    /// One value does not parse: the record is kept, the value null.
+    Nulled,
+    /// The record is kept whole (extra values dropped, letters warned about).
+    Kept,
+}
+
+/// Each malformed record: the line, words the strict error must contain,
+/// and what lenient and silent reads do with it.
+const BAD_RECORDS: &[(&str, &[&str], Lenient)] = &[
     (
         "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/|1\t0/0\n",
         &["line 6", "GT \"0/|1\"", "where an allele"],
+        Lenient::Nulled,
     ),
     (
         "1\tabc\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
         &["line 6", "POS \"abc\""],
+        Lenient::Skipped,
     ),
     (
         "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\t1/1\n",
         &["line 6", "3 sample columns", "2 samples"],
+        Lenient::Skipped,
     ),
     (
         "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\n",
         &["line 6", "1 sample columns"],
+        Lenient::Skipped,
     ),
-    ("1\t100\t.\tA\tG\n", &["line 6", "at least 8"]),
+    (
+        "1\t100\t.\tA\tG\n",
+        &["line 6", "at least 8"],
+        Lenient::Skipped,
+    ),
+    (
+        "1\t100\t.\t\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "REF is empty"],
+        Lenient::Skipped,
+    ),
+    (
+        "1\t100\t.\tA\tG,,C\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "ALT \"G,,C\" has an empty allele"],
+        Lenient::Skipped,
+    ),
     (
         "1\t100\t.\tA\tG\t.\tPASS\tDP=x\tGT\t0/1\t0/0\n",
         &["line 6", "INFO DP", "not an Integer"],
+        Lenient::Nulled,
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tPASS\tDP=-3\tGT\t0/1\t0/0\n",
+        &["line 6", "INFO DP", "negative"],
+        Lenient::Nulled,
     ),
     (
         "1\t100\t.\tA\tG\tlow\tPASS\tDP=3\tGT\t0/1\t0/0\n",
         &["line 6", "QUAL"],
-    ),
-    (
-        "1\t100\t.\tA\tG\t.\tPASS\tXX=1\tGT\t0/1\t0/0\n",
-        &["line 6", "INFO key \"XX\" is not defined"],
-    ),
-    (
-        "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT:ZZ\t0/1:1\t0/0:2\n",
-        &["line 6", "FORMAT key \"ZZ\""],
+        Lenient::Nulled,
     ),
     (
         "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/2\t0/0\n",
         &["line 6", "allele 2", "only 2 alleles"],
+        Lenient::Nulled,
     ),
     (
         "1\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1:5\t0/0\n",
         &["line 6", "more values than the 1 FORMAT keys"],
+        Lenient::Kept,
+    ),
+    (
+        "1\t100\t.\tR\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "REF \"R\" is not bases"],
+        Lenient::Kept,
+    ),
+    (
+        "1\t100\trs1;\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "ID \"rs1;\" has an empty identifier"],
+        Lenient::Kept,
+    ),
+    (
+        "1\t100\t.\tA\tG\t.\tq10;\tDP=3\tGT\t0/1\t0/0\n",
+        &["line 6", "FILTER \"q10;\" has an empty name"],
+        Lenient::Kept,
+    ),
+    (
+        "2\t100\t.\tA\tG\t.\tPASS\tDP=3\tGT\t0/1\t0/0\n",
+        &[
+            "line 7",
+            "records of contig 1 come again after those of contig 2",
+        ],
+        Lenient::Kept,
     ),
 ];
 
 #[test]
-fn strict_mode_names_the_line_and_lenient_mode_skips_it() {
+fn strict_mode_names_the_line_and_lenient_mode_keeps_what_it_can() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, (bad, words)) in BAD_RECORDS.iter().enumerate() {
+    for (i, (bad, words, lenient)) in BAD_RECORDS.iter().enumerate() {
         let text = format!("{HEADER}{GOOD}{bad}{GOOD}");
         let path = write(dir.path(), &format!("bad{i}.vcf"), text.as_bytes());
         let (strict, _) = read(&path, Stringency::Strict);
@@ -98,14 +158,60 @@ fn strict_mode_names_the_line_and_lenient_mode_skips_it() {
         for word in *words {
             assert!(err.contains(word), "error {err:?} should mention {word:?}");
         }
-        let expected = if bad.contains("XX=1") || bad.contains("GT:ZZ") {
-            (Ok(3), 0)
-        } else {
-            (Ok(2), 1)
+        let expected = match lenient {
+            Lenient::Skipped => (Ok(2), 1, 0),
+            Lenient::Nulled => (Ok(3), 0, 1),
+            Lenient::Kept => (Ok(3), 0, 0),
         };
-        assert_eq!(read(&path, Stringency::Lenient), expected, "{bad}");
-        assert_eq!(read(&path, Stringency::Silent), expected, "{bad}");
+        assert_eq!(read_counting(&path, Stringency::Lenient), expected, "{bad}");
+        assert_eq!(read_counting(&path, Stringency::Silent), expected, "{bad}");
     }
+}
+
+#[test]
+fn undeclared_keys_of_the_first_records_are_typed_in_every_stringency() {
+    let dir = tempfile::tempdir().unwrap();
+    // AN is reserved (an Integer); XX and ZZ are not (text, as htslib reads them).
+    let bad = "1\t100\t.\tA\tG\t.\tPASS\tXX=1;AN=4\tGT:ZZ\t0/1:1\t0/0:2\n";
+    let path = write(
+        dir.path(),
+        "undeclared.vcf",
+        format!("{HEADER}{GOOD}{bad}").as_bytes(),
+    );
+    for stringency in [Stringency::Strict, Stringency::Lenient] {
+        let reader = Reader::builder(&path)
+            .options(ReaderOptions {
+                stringency,
+                ..Default::default()
+            })
+            .build()
+            .unwrap();
+        let schema = reader.schema();
+        let types: Vec<String> = ["INFO_XX", "INFO_AN"]
+            .iter()
+            .map(|c| schema.field_with_name(c).unwrap().data_type().to_string())
+            .collect();
+        assert_eq!(types, ["Utf8", "Int32"]);
+        let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(rows, 2);
+    }
+}
+
+#[test]
+fn a_key_first_used_after_the_typed_records_fails_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = HEADER.to_string();
+    for _ in 0..genolake_vcf::header::undeclared::SCAN_LINES {
+        text.push_str(GOOD);
+    }
+    text.push_str("1\t100\t.\tA\tG\t.\tPASS\tXX=1\tGT\t0/1\t0/0\n");
+    let path = write(dir.path(), "late.vcf", text.as_bytes());
+    let err = read(&path, Stringency::Strict).0.unwrap_err();
+    assert!(err.contains("INFO key \"XX\" is not declared"), "{err}");
+    let lines = genolake_vcf::header::undeclared::SCAN_LINES as u64 + 5;
+    assert!(err.contains(&format!("line {lines}:")), "{err}");
+    let records = genolake_vcf::header::undeclared::SCAN_LINES + 1;
+    assert_eq!(read(&path, Stringency::Lenient), (Ok(records), 0));
 }
 
 #[test]
@@ -128,15 +234,30 @@ fn a_broken_info_header_line_is_an_error_naming_its_line() {
         err.contains("line 2") && err.contains("INFO DP") && err.contains("Int"),
         "{err}"
     );
-    // Lenient: the definition is dropped, so DP values are dropped with a warning.
+    // Lenient: the broken line is dropped, and DP, which the records use,
+    // is typed as the specification reserves it.
     assert_eq!(read(&path, Stringency::Lenient), (Ok(1), 0));
+    let reader = Reader::builder(&path)
+        .options(ReaderOptions {
+            stringency: Stringency::Lenient,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(
+        reader
+            .schema()
+            .field_with_name("INFO_DP")
+            .unwrap()
+            .data_type(),
+        &arrow::datatypes::DataType::Int32
+    );
 }
 
 #[test]
 fn truncated_bgzf_is_an_error_with_a_byte_offset() {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../testdata/glow/tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz",
-    );
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/glow/tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz");
     let bytes = std::fs::read(source).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "cut.vcf.gz", &bytes[..bytes.len() * 2 / 3]);

@@ -1,9 +1,13 @@
 //! Parsing header lines, one at a time, with line numbers for errors.
 
+use std::collections::{HashMap, HashSet};
+
 use genolake_core::Stringency;
 use genolake_core::schema::{Number, ValueType};
 
-use super::{Contig, Definition, Header, MetaLine, MetaValue};
+use super::reserved::{Reserved, reserved_format, reserved_info};
+use super::rules;
+use super::{Contig, Definition, Header, MetaLine, MetaValue, Origin, Version};
 
 /// Splits a `##key=value` line (without the leading `##` and newline) into a
 /// [`MetaLine`].
@@ -36,90 +40,35 @@ pub fn parse_meta_line(line: &str) -> Result<MetaLine, String> {
 
 /// Parses `<K=V,K="V, with \"quotes\"",...>` into fields in order.
 pub fn parse_structured(value: &str) -> Result<Vec<(String, String)>, String> {
-    let Some(inner) = value
-        .trim_end()
-        .strip_prefix('<')
-        .and_then(|v| v.strip_suffix('>'))
-    else {
-        return Err(format!("structured value {value:?} does not end with '>'"));
-    };
-    let mut fields = Vec::new();
-    let mut chars = inner.chars().peekable();
-    loop {
-        let mut key = String::new();
-        for c in chars.by_ref() {
-            if c == '=' {
-                break;
-            }
-            key.push(c);
-        }
-        if key.is_empty() {
-            return Err(format!(
-                "structured value {value:?} has a field with no name"
-            ));
-        }
-        let mut val = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            let mut closed = false;
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => {
-                        if let Some(escaped) = chars.next() {
-                            val.push(escaped);
-                        }
-                    }
-                    '"' => {
-                        closed = true;
-                        break;
-                    }
-                    c => val.push(c),
-                }
-            }
-            if !closed {
-                return Err(format!("structured value {value:?} has an unclosed quote"));
-            }
-            match chars.next() {
-                None => {
-                    fields.push((key, val));
-                    return Ok(fields);
-                }
-                Some(',') => {}
-                Some(c) => {
-                    return Err(format!(
-                        "structured value {value:?} has {c:?} after a quoted string where ',' or '>' belongs"
-                    ));
-                }
-            }
-        } else {
-            let mut ended = true;
-            for c in chars.by_ref() {
-                if c == ',' {
-                    ended = false;
-                    break;
-                }
-                val.push(c);
-            }
-            if ended {
-                fields.push((key, val));
-                return Ok(fields);
-            }
-        }
-        fields.push((key, val));
-    }
+    Ok(rules::lex(value)?
+        .into_iter()
+        .map(|f| (f.key, f.value))
+        .collect())
 }
 
-fn parse_number(s: &str) -> Result<Number, String> {
-    match s {
-        "A" => Ok(Number::A),
-        "R" => Ok(Number::R),
-        "G" => Ok(Number::G),
-        "." => Ok(Number::Unknown),
-        n => n
-            .parse::<u32>()
-            .map(Number::Count)
-            .map_err(|_| format!("Number={n:?} is not an integer, A, R, G or '.'")),
-    }
+fn parse_number(s: &str, version: Version) -> Result<Number, String> {
+    let number = match s {
+        "A" => Number::A,
+        "R" => Number::R,
+        "G" => Number::G,
+        "." => Number::Unknown,
+        "P" if version >= Version::V4_4 => Number::Ploidy,
+        "LA" if version >= Version::V4_5 => Number::LocalA,
+        "LR" if version >= Version::V4_5 => Number::LocalR,
+        "LG" if version >= Version::V4_5 => Number::LocalG,
+        "M" if version >= Version::V4_5 => Number::Modifications,
+        n => {
+            return n.parse::<u32>().map(Number::Count).map_err(|_| {
+                let later = match version {
+                    Version::V4_5 => "",
+                    Version::V4_4 => " (LA, LR, LG and M come with VCF 4.5)",
+                    _ => " (P comes with VCF 4.4; LA, LR, LG and M with 4.5)",
+                };
+                format!("Number={n:?} is not an integer, A, R, G or '.' in {version}{later}")
+            });
+        }
+    };
+    Ok(number)
 }
 
 fn parse_type(s: &str) -> Result<ValueType, String> {
@@ -135,19 +84,25 @@ fn parse_type(s: &str) -> Result<ValueType, String> {
     }
 }
 
-fn parse_definition(kind: &str, value: &MetaValue) -> Result<Definition, String> {
+fn parse_definition(
+    kind: &str,
+    value: &MetaValue,
+    version: Version,
+    line: u64,
+) -> Result<Definition, String> {
     let id = value
         .field("ID")
         .filter(|id| !id.is_empty())
         .ok_or_else(|| format!("{kind} line has no ID"))?;
-    let number = value
-        .field("Number")
-        .ok_or_else(|| format!("{kind} {id} has no Number"))
-        .and_then(|n| parse_number(n).map_err(|e| format!("{kind} {id}: {e}")))?;
-    let value_type = value
-        .field("Type")
-        .ok_or_else(|| format!("{kind} {id} has no Type"))
-        .and_then(|t| parse_type(t).map_err(|e| format!("{kind} {id}: {e}")))?;
+    // Without a Number or Type, as htslib reads the line: `.` and String.
+    let number = match value.field("Number") {
+        None => Number::Unknown,
+        Some(n) => parse_number(n, version).map_err(|e| format!("{kind} {id}: {e}"))?,
+    };
+    let value_type = match value.field("Type") {
+        None => ValueType::String,
+        Some(t) => parse_type(t).map_err(|e| format!("{kind} {id}: {e}"))?,
+    };
     if kind == "FORMAT" && value_type == ValueType::Flag {
         return Err(format!(
             "FORMAT {id} has Type=Flag, which FORMAT does not allow"
@@ -158,20 +113,35 @@ fn parse_definition(kind: &str, value: &MetaValue) -> Result<Definition, String>
         number,
         value_type,
         description: value.field("Description").unwrap_or_default().to_string(),
+        origin: Origin::Header(line),
+        reserved: false,
+        non_negative: false,
     })
+}
+
+/// The specification's definition of a reserved key of `kind`.
+fn reserved(kind: &str, version: Version, id: &str) -> Option<Reserved> {
+    if kind == "INFO" {
+        reserved_info(version, id)
+    } else {
+        reserved_format(version, id)
+    }
 }
 
 /// Builds a [`Header`] from lines fed one by one.
 ///
 /// Problems in a line are errors under strict stringency; otherwise the line
-/// is kept verbatim in `meta` but its definition is dropped, and a warning
-/// is recorded.
+/// is kept verbatim in `meta`, a warning is recorded, and a definition whose
+/// ID, Number and Type parse is used (else dropped).
 #[derive(Debug)]
 pub struct HeaderParser {
     header: Header,
     stringency: Stringency,
     line_number: u64,
     done: bool,
+    /// IDs of the structured kinds the specification defines, with the line
+    /// that declared each.
+    ids: HashMap<(String, String), u64>,
 }
 
 impl HeaderParser {
@@ -182,6 +152,7 @@ impl HeaderParser {
             stringency,
             line_number: 0,
             done: false,
+            ids: HashMap::new(),
         }
     }
 
@@ -204,6 +175,9 @@ impl HeaderParser {
             self.meta(meta)?;
             Ok(false)
         } else if let Some(columns) = line.strip_prefix('#') {
+            if self.line_number == 1 {
+                self.tolerate("the first line must be ##fileformat=VCFv4.x".to_string())?;
+            }
             self.columns(columns)?;
             self.done = true;
             Ok(true)
@@ -227,12 +201,19 @@ impl HeaderParser {
     }
 
     fn tolerate(&mut self, problem: String) -> Result<(), String> {
+        self.tolerate_then(problem, "")
+    }
+
+    /// As [`HeaderParser::tolerate`], saying what a lenient read does instead.
+    fn tolerate_then(&mut self, problem: String, instead: &str) -> Result<(), String> {
         match self.stringency {
             Stringency::Strict => Err(problem),
             Stringency::Lenient | Stringency::Silent => {
-                self.header
-                    .warnings
-                    .push(format!("line {}: {problem}", self.line_number));
+                let sep = if instead.is_empty() { "" } else { "; " };
+                self.header.warnings.push(format!(
+                    "line {}: {problem}{sep}{instead}",
+                    self.line_number
+                ));
                 Ok(())
             }
         }
@@ -240,76 +221,222 @@ impl HeaderParser {
 
     fn meta(&mut self, line: &str) -> Result<(), String> {
         if self.line_number == 1 && !line.starts_with("fileformat=") {
-            self.tolerate("the first line is not ##fileformat".to_string())?;
+            self.tolerate("the first line must be ##fileformat=VCFv4.x".to_string())?;
         }
-        let parsed = match parse_meta_line(line) {
-            Ok(parsed) => parsed,
-            Err(problem) => {
+        let Some((key, value)) = line.split_once('=') else {
+            self.tolerate(format!(
+                "meta-information line \"##{}\" is not of the form ##key=value",
+                truncate(line)
+            ))?;
+            self.header.meta.push(MetaLine {
+                key: line.to_string(),
+                value: MetaValue::Text(String::new()),
+            });
+            return Ok(());
+        };
+        if !rules::valid_meta_key(key) {
+            self.tolerate(format!(
+                "meta-information key {key:?} is not a name (a letter or _, then letters, digits and _.-)"
+            ))?;
+        }
+        if value.starts_with('<') && matches!(key, "fileformat" | "assembly" | "pedigreeDB") {
+            self.tolerate(format!(
+                "##{key} takes a plain value, found the structured {:?}",
+                truncate(value)
+            ))?;
+        }
+        if !value.starts_with('<') {
+            if key == "fileformat" {
+                self.file_format(value)?;
+            }
+            for problem in rules::check_text(key, value) {
                 self.tolerate(problem)?;
-                // Kept as text so that a writer still reproduces it.
-                MetaLine {
-                    key: line.split('=').next().unwrap_or_default().to_string(),
-                    value: MetaValue::Text(
-                        line.split_once('=').map(|x| x.1).unwrap_or("").to_string(),
-                    ),
+            }
+            self.header.meta.push(MetaLine {
+                key: key.to_string(),
+                value: MetaValue::Text(value.to_string()),
+            });
+            return Ok(());
+        }
+        let fields = match rules::lex(value) {
+            Ok(fields) => fields,
+            Err(problem) => {
+                // Lines of the specification's kinds must parse; other
+                // lines are the writer's business, kept as text.
+                if rules::is_spec_kind(key) {
+                    self.tolerate(format!("{key} line: {problem}"))?;
+                } else {
+                    self.note(format!("{key} line: {problem}; kept as text"));
                 }
+                // Kept as text so that a writer still reproduces it.
+                self.header.meta.push(MetaLine {
+                    key: key.to_string(),
+                    value: MetaValue::Text(value.to_string()),
+                });
+                return Ok(());
             }
         };
-        match (parsed.key.as_str(), &parsed.value) {
-            ("fileformat", MetaValue::Text(v)) => self.header.file_format = Some(v.clone()),
-            (kind @ ("INFO" | "FORMAT"), value @ MetaValue::Structured(_)) => {
-                match parse_definition(kind, value) {
+        let (problems, notes) = rules::check_structured(key, &fields, self.header.version);
+        for problem in problems {
+            self.tolerate(problem)?;
+        }
+        for note in notes {
+            self.note(note);
+        }
+        let value = MetaValue::Structured(fields.into_iter().map(|f| (f.key, f.value)).collect());
+        self.structured(key, &value)?;
+        self.header.meta.push(MetaLine {
+            key: key.to_string(),
+            value,
+        });
+        Ok(())
+    }
+
+    fn file_format(&mut self, value: &str) -> Result<(), String> {
+        if self.header.file_format.is_some() {
+            return self.tolerate("##fileformat appears twice".to_string());
+        }
+        self.header.file_format = Some(value.to_string());
+        match Version::parse(value) {
+            Some(version) => self.header.version = version,
+            None => {
+                let later = value
+                    .strip_prefix("VCFv4.")
+                    .and_then(|minor| minor.parse::<u32>().ok())
+                    .is_some_and(|minor| minor > 5);
+                if later {
+                    // Newer versions have kept the older ones readable.
+                    self.header.version = Version::V4_5;
+                    self.header.warnings.push(format!(
+                        "line {}: ##fileformat={value} is newer than VCFv4.5; read with the rules of 4.5",
+                        self.line_number
+                    ));
+                } else {
+                    self.tolerate(format!(
+                        "##fileformat={value:?} is not a VCF version genolake reads (VCFv4.0 to VCFv4.5)"
+                    ))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn structured(&mut self, kind: &str, value: &MetaValue) -> Result<(), String> {
+        if rules::is_spec_kind(kind)
+            && let Some(id) = value.field("ID")
+        {
+            let key = (kind.to_string(), id.to_string());
+            if let Some(first) = self.ids.get(&key) {
+                let first = *first;
+                return self.redeclared(kind, id, first, value);
+            }
+            self.ids.insert(key, self.line_number);
+        }
+        match kind {
+            "INFO" | "FORMAT" => {
+                match parse_definition(kind, value, self.header.version, self.line_number) {
                     Ok(def) => self.define(kind, def)?,
                     Err(problem) => self.tolerate(problem)?,
                 }
             }
-            (kind @ ("INFO" | "FORMAT"), MetaValue::Text(_)) => {
-                self.tolerate(format!("{kind} line is not of the form <ID=...>"))?;
-            }
-            ("contig", value @ MetaValue::Structured(_)) => match value.field("ID") {
-                Some(id) if !id.is_empty() => {
-                    let length = match value.field("length") {
-                        None => None,
-                        Some(l) => match l.parse::<u64>() {
-                            Ok(l) => Some(l),
-                            Err(_) => {
-                                self.tolerate(format!(
-                                    "contig {id} has length {l:?}, not a number"
-                                ))?;
-                                None
-                            }
-                        },
-                    };
+            "contig" => {
+                if let Some(id) = value.field("ID").filter(|id| !id.is_empty()) {
+                    let length = value.field("length").and_then(|l| l.parse::<u64>().ok());
                     self.header.contigs.push(Contig {
                         id: id.to_string(),
                         length,
                     });
                 }
-                _ => self.tolerate("contig line has no ID".to_string())?,
-            },
+            }
             _ => {}
         }
-        self.header.meta.push(parsed);
         Ok(())
     }
 
-    fn define(&mut self, kind: &str, def: Definition) -> Result<(), String> {
+    /// A second line with the ID of an earlier one. The specification
+    /// forbids it, but its own conformance suite passes repeated contigs, and
+    /// an INFO or FORMAT key declared twice alike is harmless: those are
+    /// warnings. Two different definitions of one key leave its type in
+    /// doubt: an error under strict stringency.
+    fn redeclared(
+        &mut self,
+        kind: &str,
+        id: &str,
+        first: u64,
+        value: &MetaValue,
+    ) -> Result<(), String> {
+        let problem = format!("{kind} {id} is declared again (first on line {first})");
+        let conflicting = matches!(kind, "INFO" | "FORMAT") && {
+            let list = if kind == "INFO" {
+                &self.header.infos
+            } else {
+                &self.header.formats
+            };
+            let earlier = list.iter().find(|d| d.id == id);
+            let again = parse_definition(kind, value, self.header.version, self.line_number);
+            match (earlier, again) {
+                (Some(a), Ok(b)) => a.number != b.number || a.value_type != b.value_type,
+                _ => true,
+            }
+        };
+        let instead = "the first declaration is used";
+        if conflicting {
+            self.tolerate_then(
+                format!("{problem}, and it differs in Number or Type"),
+                instead,
+            )
+        } else {
+            self.note(format!("{problem}; {instead}"));
+            Ok(())
+        }
+    }
+
+    /// A problem that loses nothing: a warning in every stringency.
+    fn note(&mut self, problem: String) {
+        self.header
+            .warnings
+            .push(format!("line {}: {problem}", self.line_number));
+    }
+
+    fn define(&mut self, kind: &str, mut def: Definition) -> Result<(), String> {
+        if !rules::valid_key(def.id.as_bytes()) {
+            // Records name the key as the header does; only writers of
+            // VCF 4.3 or BCF would trip on it.
+            self.note(format!(
+                "{kind} ID {:?} is not a valid key in VCF 4.3 (a letter or _, then letters, digits, _ and .)",
+                def.id
+            ));
+        }
+        if def.value_type == ValueType::Flag && def.number != Number::Count(0) {
+            // The conformance suite passes such lines; a Flag has no values
+            // to count, so nothing is in doubt.
+            self.note(format!(
+                "{kind} {} has Type=Flag with Number={}; a Flag has Number=0, and is read as one",
+                def.id, def.number
+            ));
+        }
+        let version = self.header.version;
+        if let Some(spec) = reserved(kind, version, &def.id) {
+            match spec.conflict(def.number, def.value_type) {
+                Some(expected) => self.tolerate_then(
+                    format!(
+                        "{kind} {} is declared with Number={},Type={}, but {version} reserves it with {expected}",
+                        def.id, def.number, def.value_type
+                    ),
+                    "the header's definition is used",
+                )?,
+                None => {
+                    def.reserved = def.value_type == spec.value_type;
+                    def.non_negative = spec.non_negative && def.reserved;
+                }
+            }
+        }
         let list = if kind == "INFO" {
             &mut self.header.infos
         } else {
             &mut self.header.formats
         };
-        match list.iter().find(|d| d.id == def.id) {
-            None => list.push(def),
-            Some(existing)
-                if existing.number == def.number && existing.value_type == def.value_type => {}
-            Some(_) => {
-                let id = def.id;
-                self.tolerate(format!(
-                    "{kind} {id} is defined twice with different Number or Type; the first definition is used"
-                ))?;
-            }
-        }
+        list.push(def);
         Ok(())
     }
 
@@ -334,8 +461,18 @@ impl HeaderParser {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-            let mut seen = std::collections::HashSet::new();
+            if self.header.samples.is_empty() {
+                self.tolerate(
+                    "the #CHROM line has a FORMAT column but no sample columns".to_string(),
+                )?;
+            }
+            let mut seen = HashSet::new();
             for sample in &self.header.samples {
+                if sample.is_empty() {
+                    return Err(
+                        "the #CHROM line has an empty sample name (a tab too many?)".to_string()
+                    );
+                }
                 if !seen.insert(sample.as_str()) {
                     let problem = format!("sample {sample:?} appears twice in the #CHROM line");
                     return Err(problem);

@@ -101,6 +101,7 @@ impl ReaderBuilder {
             } else {
                 find_index(&path)
             };
+        let final_newline = index.is_none();
         let bounds = match index {
             Some(index_path) => {
                 let index = VariantIndex::read(&index_path)?;
@@ -133,7 +134,9 @@ impl ReaderBuilder {
                 .max(1),
             progress: self.progress,
             reported_bytes: 0,
+            reported_nulled: 0,
             skipped: 0,
+            final_newline,
             finished: false,
         })
     }

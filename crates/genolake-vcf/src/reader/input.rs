@@ -89,6 +89,8 @@ pub struct Line<'a> {
     pub bytes: &'a [u8],
     /// Where it starts.
     pub position: Position,
+    /// False for a last line that the input ends without a newline.
+    pub terminated: bool,
 }
 
 /// Reads the lines a split (or a set of index chunks) owns.
@@ -448,7 +450,11 @@ impl LineInput {
                 (Position::Line(_), Some(n)) => Position::Line(n),
                 (p, _) => p,
             };
-            return Ok(Some(Line { bytes, position }));
+            return Ok(Some(Line {
+                bytes,
+                position,
+                terminated: newline.is_some(),
+            }));
         }
     }
 }

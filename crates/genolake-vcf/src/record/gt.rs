@@ -16,6 +16,15 @@ use genolake_core::builder::ascending_offsets;
 use super::recycle::Recycler;
 use super::samples::ABSENT;
 
+/// What a genotype's GT says of the length of its Number=G lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Ploidy {
+    /// Alleles called; 0 when not known.
+    pub(crate) alleles: usize,
+    /// Phased genotypes may carry per-haplotype values instead.
+    pub(crate) phased: bool,
+}
+
 #[derive(Debug)]
 pub(crate) struct GtColumns {
     phased: BooleanBufferBuilder,
@@ -171,6 +180,20 @@ impl GtColumns {
         self.offsets.push(self.alleles.len() as i32);
         self.phased.append(phased);
         self.nulls.append_non_null();
+    }
+
+    /// The number of alleles genotype `i` calls, or 0 where that is not
+    /// known: no GT, a GT not decoded yet, or a lone missing allele (`.`,
+    /// which files write for missing genotypes of any ploidy).
+    #[inline]
+    pub(crate) fn ploidy(&self, i: usize) -> Ploidy {
+        let alleles = match self.offsets.get(i..i + 2) {
+            Some(&[a, b]) if b == a + 1 && self.alleles.get(a as usize) == Some(&-1) => 0,
+            Some(&[a, b]) if b > a => (b - a) as usize,
+            _ => 0,
+        };
+        let phased = alleles > 0 && i < self.phased.len() && self.phased.get_bit(i);
+        Ploidy { alleles, phased }
     }
 
     /// Appends `n` genotypes without GT.

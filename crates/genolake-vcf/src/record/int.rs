@@ -35,8 +35,14 @@ use genolake_core::builder::{ColumnBuilder, ascending_offsets};
 use super::recycle::Recycler;
 use super::samples::{ABSENT, KeySpans};
 
-/// Parses a VCF Integer: optional sign and 1 to 10 decimal digits, within
-/// `i32`. This is the definition the fast scanners below are tested against.
+/// The smallest Integer a VCF value may hold: BCF keeps the eight values
+/// below it (down to `i32::MIN`) for missing and end-of-vector markers, and
+/// the specification disallows them in VCF too.
+pub(crate) const MIN_INTEGER: i64 = i32::MIN as i64 + 8;
+
+/// Parses a VCF Integer: optional sign and 1 to 10 decimal digits, from
+/// [`MIN_INTEGER`] to `i32::MAX`. This is the definition the fast scanners
+/// below are tested against.
 /// The error message is built by the caller: keeping `String` out of the
 /// return type keeps this in registers.
 #[inline]
@@ -57,7 +63,11 @@ pub(crate) fn parse_i32(raw: &[u8]) -> Option<i32> {
         }
         value = value * 10 + d as i64;
     }
-    i32::try_from(if negative { -value } else { value }).ok()
+    let value = if negative { -value } else { value };
+    if value < MIN_INTEGER {
+        return None;
+    }
+    i32::try_from(value).ok()
 }
 
 /// The value of `digits` if it is one to nine decimal digits, the common
@@ -223,6 +233,11 @@ impl IntColumn {
         self.recycler.refill(&mut self.values);
     }
 
+    /// The values appended so far (a null holds 0).
+    pub(crate) fn values(&self) -> &[i32] {
+        &self.values
+    }
+
     /// Appends a value, or null for `None`.
     #[inline(always)]
     pub(crate) fn push(&mut self, value: Option<i32>) {
@@ -343,6 +358,16 @@ impl IntListColumn {
         self.values_recycler.refill(&mut self.values);
     }
 
+    /// Where each row's items start (one more than the rows).
+    pub(crate) fn offsets(&self) -> &[i32] {
+        &self.offsets
+    }
+
+    /// The items appended so far (a null item holds 0).
+    pub(crate) fn values(&self) -> &[i32] {
+        &self.values
+    }
+
     /// Appends an item to the open row.
     #[inline(always)]
     fn push_item(&mut self, value: Option<i32>) {
@@ -357,7 +382,7 @@ impl IntListColumn {
 
     /// Ends the open row.
     #[inline(always)]
-    fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         // Batches are cut long before 2^31 values (see `Reader`).
         self.offsets.push(self.values.len() as i32);
     }
@@ -592,7 +617,9 @@ mod tests {
         assert_eq!(parse_i32(b"-7"), Some(-7));
         assert_eq!(parse_i32(b"+7"), Some(7));
         assert_eq!(parse_i32(b"2147483647"), Some(i32::MAX));
-        assert_eq!(parse_i32(b"-2147483648"), Some(i32::MIN));
+        assert_eq!(parse_i32(b"-2147483640"), Some(-2147483640));
+        assert_eq!(parse_i32(b"-2147483641"), None, "reserved by BCF");
+        assert_eq!(parse_i32(b"-2147483648"), None, "reserved by BCF");
         for bad in [
             &b""[..],
             b"-",
@@ -645,9 +672,11 @@ mod tests {
             (".,.", Some((Some(vec![None, None]), 3))),
             ("+2147483647", Some((Some(vec![Some(i32::MAX)]), 11))),
             (
-                "-2147483648,0",
-                Some((Some(vec![Some(i32::MIN), Some(0)]), 13)),
+                "-2147483640,0",
+                Some((Some(vec![Some(-2147483640), Some(0)]), 13)),
             ),
+            // BCF's markers, below -2147483640, are not VCF Integers.
+            ("-2147483648,0", None),
             (
                 "12345678,123456789\t",
                 Some((Some(vec![Some(12345678), Some(123456789)]), 18)),

@@ -1,53 +1,257 @@
 //! Typed INFO and FORMAT values: parsing a field's text into its column.
 
-use arrow::datatypes::Float64Type;
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use genolake_core::builder::{
     BoolColumn, ColumnBuilder, ListColumn, PrimitiveColumn, StringColumn,
 };
-use genolake_core::schema::ValueType;
+use genolake_core::schema::{Number, ValueType, value_data_type};
 
+use super::gt::Ploidy;
 use super::int::{IntColumn, IntListColumn, parse_i32};
 use super::samples::{ABSENT, KeySpans};
 use crate::header::Definition;
+
+/// What a text value may hold beyond being text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextRule {
+    /// Anything: what a String holds is the file's business (commas in a
+    /// `Number=1` String are common, and htslib keeps them).
+    Free,
+    /// One character per value (`Type=Character`).
+    Char,
+    /// One value of a reserved `Number=1` key (`AA`): no comma.
+    Single,
+    /// A CIGAR string per item (the reserved INFO `CIGAR`).
+    Cigar,
+}
 
 /// The column of one INFO key or FORMAT key, typed by its header definition.
 #[derive(Debug)]
 pub(crate) enum ValueColumn {
     Flag(BoolColumn),
     Int(IntColumn),
+    /// A position (INFO `END`), which may pass 2^31 on long references.
+    Long(PrimitiveColumn<Int64Type>),
     Float(PrimitiveColumn<Float64Type>),
-    Str(StringColumn),
+    Str(StringColumn, TextRule),
     IntList(IntListColumn),
     FloatList(ListColumn<PrimitiveColumn<Float64Type>>),
-    StrList(ListColumn<StringColumn>),
+    StrList(ListColumn<StringColumn>, TextRule),
+}
+
+/// The Arrow type of the column a definition gets: as
+/// [`value_data_type`] says, but a position (INFO `END`) is 64-bit, as the
+/// table's `end` column is.
+pub(crate) fn column_data_type(def: &Definition, info: bool) -> DataType {
+    if is_position(def, info) {
+        DataType::Int64
+    } else {
+        value_data_type(def.value_type, def.number)
+    }
+}
+
+fn is_position(def: &Definition, info: bool) -> bool {
+    info && def.id == "END" && def.value_type == ValueType::Integer && def.number.is_scalar()
+}
+
+/// The checks a value gets once it parsed: its count of values against
+/// its Number, and its sign.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ValueRules {
+    number: Number,
+    non_negative: bool,
+}
+
+impl ValueRules {
+    pub(crate) fn new(def: &Definition) -> Self {
+        Self {
+            number: def.number,
+            non_negative: def.non_negative,
+        }
+    }
+
+    /// Whether any check applies (most keys of most files: a count).
+    #[inline]
+    pub(crate) fn active(&self) -> bool {
+        self.non_negative
+            || matches!(
+                self.number,
+                Number::A | Number::R | Number::G | Number::Count(2..)
+            )
+    }
+
+    /// Whether `len` values fit a record with `n_alleles` alleles (REF
+    /// included) for a sample of `ploidy` (not known: a haploid or a diploid
+    /// count fits; phased: also one value per allele and haplotype, as
+    /// QCTOOL writes GP from phased BGEN). A site without ALT alleles gets
+    /// no check: tools write `AC=0` or a diploid `PL` there.
+    #[inline]
+    fn fits(&self, len: usize, n_alleles: usize, ploidy: Ploidy) -> Result<(), usize> {
+        if ploidy.phased && matches!(self.number, Number::G) && len == n_alleles * ploidy.alleles {
+            return Ok(());
+        }
+        let ploidy = ploidy.alleles;
+        let expected = match self.number {
+            Number::Count(n @ 2..) => n as usize,
+            _ if n_alleles < 2 => return Ok(()),
+            Number::A => n_alleles - 1,
+            Number::R => n_alleles,
+            // Without a GT the ploidy is not known (the specification
+            // assumes diploid; BGEN exports mix ploidies): any fits.
+            Number::G if ploidy == 0 => {
+                let fits_some = (1..=MAX_PLOIDY).any(|p| genotype_count(n_alleles, p) == Some(len));
+                let diploid = genotype_count(n_alleles, 2).unwrap_or(usize::MAX);
+                return if fits_some { Ok(()) } else { Err(diploid) };
+            }
+            Number::G => genotype_count(n_alleles, ploidy).unwrap_or(usize::MAX),
+            _ => return Ok(()),
+        };
+        if len == expected {
+            Ok(())
+        } else {
+            Err(expected)
+        }
+    }
+}
+
+/// The highest ploidy a Number=G list without a GT is checked against.
+const MAX_PLOIDY: usize = 8;
+
+/// The number of genotypes of `ploidy` over `alleles` alleles:
+/// C(alleles + ploidy − 1, ploidy), the length of a Number=G list.
+pub(crate) fn genotype_count(alleles: usize, ploidy: usize) -> Option<usize> {
+    let mut count: usize = 1;
+    for k in 1..=ploidy {
+        count = count.checked_mul(alleles + k - 1)? / k;
+    }
+    Some(count)
 }
 
 impl ValueColumn {
-    pub(crate) fn new(def: &Definition) -> Self {
+    pub(crate) fn new(def: &Definition, info: bool) -> Self {
         let scalar = def.number.is_scalar();
+        let text = match def.value_type {
+            ValueType::Character => TextRule::Char,
+            _ if def.reserved && info && def.id == "CIGAR" => TextRule::Cigar,
+            _ if def.reserved && scalar => TextRule::Single,
+            _ => TextRule::Free,
+        };
+        if is_position(def, info) {
+            return Self::Long(PrimitiveColumn::default());
+        }
         match (def.value_type, scalar) {
             (ValueType::Flag, _) => Self::Flag(BoolColumn::default()),
             (ValueType::Integer, true) => Self::Int(IntColumn::default()),
             (ValueType::Float, true) => Self::Float(PrimitiveColumn::default()),
-            (ValueType::String | ValueType::Character, true) => Self::Str(StringColumn::default()),
+            (ValueType::String | ValueType::Character, true) => {
+                Self::Str(StringColumn::default(), text)
+            }
             (ValueType::Integer, false) => Self::IntList(IntListColumn::default()),
             (ValueType::Float, false) => Self::FloatList(ListColumn::default()),
             (ValueType::String | ValueType::Character, false) => {
-                Self::StrList(ListColumn::default())
+                Self::StrList(ListColumn::default(), text)
             }
         }
+    }
+
+    /// Checks the rows from `from` on against `rules`: the count of values
+    /// (for `ploidy(row)`'s genotypes) and the sign. The first row that
+    /// fails, with what is wrong.
+    pub(crate) fn check_rows(
+        &self,
+        rules: &ValueRules,
+        from: usize,
+        n_alleles: usize,
+        ploidy: impl Fn(usize) -> Ploidy,
+    ) -> Result<(), (usize, String)> {
+        let offsets = match self {
+            Self::IntList(c) => Some(c.offsets()),
+            Self::FloatList(c) => Some(c.offsets()),
+            Self::StrList(c, _) => Some(c.offsets()),
+            _ => None,
+        };
+        if let Some(offsets) = offsets
+            && offsets.len() > from + 1
+            && !matches!(rules.number, Number::Count(0 | 1) | Number::Unknown)
+        {
+            for (row, w) in offsets[from..].windows(2).enumerate() {
+                let len = (w[1] - w[0]) as usize;
+                // Zero items: a missing value (`.`), null.
+                if len == 0 {
+                    continue;
+                }
+                let ploidy = match rules.number {
+                    Number::G => ploidy(from + row),
+                    _ => Ploidy::default(),
+                };
+                if let Err(expected) = rules.fits(len, n_alleles, ploidy) {
+                    return Err((
+                        from + row,
+                        format!(
+                            "has {len} values where Number={} asks for {expected}",
+                            rules.number
+                        ),
+                    ));
+                }
+            }
+        }
+        if rules.non_negative {
+            let negative = match self {
+                Self::Int(c) => first_negative(&c.values()[from..]).map(|i| from + i),
+                Self::Long(c) => first_negative(&c.values()[from..]).map(|i| from + i),
+                Self::Float(c) => first_negative(&c.values()[from..]).map(|i| from + i),
+                Self::IntList(c) => {
+                    let start = c.offsets()[from] as usize;
+                    first_negative(&c.values()[start..]).map(|i| row_of(c.offsets(), start + i))
+                }
+                Self::FloatList(c) => {
+                    let start = c.offsets()[from] as usize;
+                    let values = c.items_ref().values();
+                    first_negative(&values[start..]).map(|i| row_of(c.offsets(), start + i))
+                }
+                _ => None,
+            };
+            if let Some(row) = negative {
+                return Err((
+                    row,
+                    "is negative, where the specification counts or measures (it cannot be below 0)"
+                        .to_string(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn builder(&mut self) -> &mut dyn ColumnBuilder {
         match self {
             Self::Flag(c) => c,
             Self::Int(c) => c,
+            Self::Long(c) => c,
             Self::Float(c) => c,
-            Self::Str(c) => c,
+            Self::Str(c, _) => c,
             Self::IntList(c) => c,
             Self::FloatList(c) => c,
-            Self::StrList(c) => c,
+            Self::StrList(c, _) => c,
         }
+    }
+
+    /// Appends an empty list (VCF 4.5's zero-length local-allele lists);
+    /// false, with nothing appended, for a column of scalars.
+    pub(crate) fn push_empty_list(&mut self) -> bool {
+        match self {
+            Self::IntList(c) => c.close(),
+            Self::FloatList(c) => c.close(),
+            Self::StrList(c, _) => c.close(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Appends null, or false for a flag (the key absent), in place of a
+    /// value that failed: what was pushed of it is dropped first.
+    pub(crate) fn replace_with_null(&mut self, len: usize) {
+        self.builder().truncate(len);
+        self.push_absent(1);
     }
 
     /// Takes back the memory of the last batch, if it is free (see
@@ -93,8 +297,14 @@ impl ValueColumn {
                 Err(_) if raw.contains(&b',') => return Err(too_many(raw)),
                 Err(e) => return Err(e),
             },
-            // A single string keeps its commas: free text often has them.
-            Self::Str(c) => c.push(raw),
+            Self::Long(c) => match parse_i64(raw) {
+                Some(v) if v >= super::int::MIN_INTEGER => c.push(v),
+                _ => return Err(not_integer(raw)),
+            },
+            Self::Str(c, rule) => {
+                check_text(raw, *rule)?;
+                c.push(raw)
+            }
             Self::IntList(c) => {
                 if c.push_value(raw).is_none() {
                     return Err(not_integer_list(raw));
@@ -105,16 +315,28 @@ impl ValueColumn {
                     if item == b"." {
                         c.items().push_nulls(1);
                     } else {
-                        c.items().push(parse_f64(item)?);
+                        match parse_f64(item) {
+                            Ok(v) => c.items().push(v),
+                            Err(e) => {
+                                c.truncate(c.len());
+                                return Err(e);
+                            }
+                        }
                     }
                 }
                 c.close();
             }
-            Self::StrList(c) => {
+            Self::StrList(c, rule) => {
                 for item in raw.split(|b| *b == b',') {
                     if item == b"." {
                         c.items().push_nulls(1);
                     } else {
+                        if *rule != TextRule::Free
+                            && let Err(e) = check_text(item, *rule)
+                        {
+                            c.truncate(c.len());
+                            return Err(e);
+                        }
                         c.items().push(item);
                     }
                 }
@@ -171,6 +393,40 @@ impl ValueColumn {
     }
 }
 
+/// The first index of a negative value.
+fn first_negative<T: Copy + PartialOrd + Default>(values: &[T]) -> Option<usize> {
+    let zero = T::default();
+    // A plain comparison fold vectorises; the position is found only on failure.
+    if values.iter().fold(false, |any, &v| any | (v < zero)) {
+        values.iter().position(|&v| v < zero)
+    } else {
+        None
+    }
+}
+
+/// The row whose items hold item `item`.
+fn row_of(offsets: &[i32], item: usize) -> usize {
+    offsets.partition_point(|&o| o as usize <= item) - 1
+}
+
+fn check_text(raw: &[u8], rule: TextRule) -> Result<(), String> {
+    match rule {
+        TextRule::Free => Ok(()),
+        TextRule::Single if raw.contains(&b',') => Err(too_many(raw)),
+        TextRule::Single => Ok(()),
+        TextRule::Char if std::str::from_utf8(raw).is_ok_and(|t| t.chars().count() == 1) => Ok(()),
+        TextRule::Char => Err(format!(
+            "{:?} is not one character (Type=Character)",
+            String::from_utf8_lossy(raw)
+        )),
+        TextRule::Cigar if super::site::cigar(raw) => Ok(()),
+        TextRule::Cigar => Err(format!(
+            "{:?} is not a CIGAR string (operations like 3M1I)",
+            String::from_utf8_lossy(raw)
+        )),
+    }
+}
+
 #[cold]
 fn not_integer_list(raw: &[u8]) -> String {
     let item = raw
@@ -221,7 +477,15 @@ pub(crate) fn parse_i64(raw: &[u8]) -> Option<i64> {
 #[cold]
 fn not_integer(raw: &[u8]) -> String {
     let digits = raw.strip_prefix(b"-").unwrap_or(raw);
-    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+    let number = std::str::from_utf8(raw)
+        .ok()
+        .and_then(|t| t.parse::<i64>().ok());
+    if number.is_some_and(|n| (i32::MIN as i64..super::int::MIN_INTEGER).contains(&n)) {
+        format!(
+            "{} is reserved: BCF keeps the Integers from -2147483648 to -2147483641 for its markers",
+            String::from_utf8_lossy(raw)
+        )
+    } else if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
         format!(
             "{} does not fit a 32-bit Integer",
             String::from_utf8_lossy(raw)
