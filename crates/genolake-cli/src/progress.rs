@@ -41,6 +41,10 @@ impl Bar {
                 if skipped > 0 {
                     msg.push_str(&format!(", {skipped} skipped"));
                 }
+                let nulled = progress.nulled();
+                if nulled > 0 {
+                    msg.push_str(&format!(", {nulled} values null"));
+                }
                 bar.set_message(msg);
                 if flag.load(Ordering::Relaxed) {
                     bar.finish_and_clear();

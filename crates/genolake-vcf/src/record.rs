@@ -649,7 +649,7 @@ impl RecordDecoder {
                 let result = result.and_then(|()| {
                     if rules.active() {
                         column
-                            .check_rows(rules, before, n_alleles, |_| Ploidy::default())
+                            .check_rows(rules, before, n_alleles, false, |_| Ploidy::default())
                             .map_err(|(_, problem)| {
                                 format!("{:?} {problem}", lossy(value.unwrap_or_default()))
                             })
@@ -898,11 +898,14 @@ impl GenotypeColumns {
             }
         }
         if self.any_rules {
+            let diploid = self.gt.all_diploid(before);
             for slot in &self.slots {
                 if let Slot::Field(i) = slot
                     && self.rules[*i].active()
                     && self.fields[*i]
-                        .check_rows(&self.rules[*i], before, n_alleles, |g| self.gt.ploidy(g))
+                        .check_rows(&self.rules[*i], before, n_alleles, diploid, |g| {
+                            self.gt.ploidy(g)
+                        })
                         .is_err()
                 {
                     return false;
@@ -1023,7 +1026,9 @@ impl GenotypeColumns {
                     let result = column.push_span(rest, 0, len).and_then(|()| {
                         if rules.active() {
                             column
-                                .check_rows(rules, before, n_alleles, |_| gt.ploidy(genotype))
+                                .check_rows(rules, before, n_alleles, false, |_| {
+                                    gt.ploidy(genotype)
+                                })
                                 .map_err(|(_, problem)| format!("{:?} {problem}", lossy(value)))
                         } else {
                             Ok(())

@@ -294,3 +294,63 @@ fn windows_line_endings_read_like_unix_ones() {
         .unwrap();
     assert_eq!(a, b);
 }
+
+/// GATK declared INFO GC and FORMAT AB Integer and wrote decimals. Strict
+/// stops at the first record, naming it; lenient and silent keep every
+/// record, read those values as null and count them.
+#[test]
+fn integers_written_as_decimals_fail_strict_and_are_null_lenient() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gatk_integer_decimals.vcf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let records = text.lines().filter(|l| !l.starts_with('#')).count();
+    let hets = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|l| l.split('\t').skip(9))
+        .filter(|g| g.starts_with("0/1"))
+        .count();
+    let first = text.lines().take_while(|l| l.starts_with('#')).count() + 1;
+    let err = read(&path, Stringency::Strict).0.unwrap_err();
+    assert!(
+        err.contains(&format!("line {first}:"))
+            && err.contains("INFO GC")
+            && err.contains("not an Integer"),
+        "{err}"
+    );
+    for stringency in [Stringency::Lenient, Stringency::Silent] {
+        let mut reader = Reader::builder(&path)
+            .options(ReaderOptions {
+                stringency,
+                ..Default::default()
+            })
+            .build()
+            .unwrap();
+        let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!((rows, reader.skipped()), (records, 0));
+        let counts: Vec<(&str, u64)> = reader
+            .nulled()
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(
+            counts,
+            [("FORMAT AB", hets as u64), ("INFO GC", records as u64)]
+        );
+        // The other values of those records are all there.
+        use arrow::array::{Array, AsArray};
+        let gc = batches[0].column_by_name("INFO_GC").unwrap();
+        let dp = batches[0].column_by_name("INFO_DP").unwrap();
+        assert_eq!((gc.null_count(), dp.null_count()), (gc.len(), 0));
+        let genotypes = batches[0]
+            .column_by_name("genotypes")
+            .unwrap()
+            .as_list::<i32>();
+        let depth = genotypes
+            .values()
+            .as_struct()
+            .column_by_name("depth")
+            .unwrap();
+        assert!(depth.null_count() < depth.len());
+    }
+}

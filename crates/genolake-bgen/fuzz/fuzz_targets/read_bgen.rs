@@ -1,9 +1,8 @@
 //! Any bytes read as a BGEN file, whole and in splits: rows or errors, never
 //! a panic or an allocation the input cannot justify.
 //!
-//! `cargo +nightly fuzz run read_bgen` from crates/genolake-bgen. Seed the
-//! corpus with the test files for deeper coverage:
-//! `mkdir -p corpus/read_bgen && cp ../../../testdata/glow/bgen/*.bgen tests/data/*.bgen corpus/read_bgen/`.
+//! `scripts/fuzz.sh read_bgen` at the top of the repository builds it on
+//! stable Rust and runs it, seeded with the BGEN test files.
 
 #![no_main]
 

@@ -117,6 +117,12 @@ pub fn run(args: Args) -> Result<()> {
     if progress.skipped() > 0 {
         eprintln!("{} malformed records were skipped", progress.skipped());
     }
+    if progress.nulled() > 0 {
+        eprintln!(
+            "{} values that did not parse were read as null (the warnings name their fields)",
+            progress.nulled()
+        );
+    }
     println!(
         "{variants} variants written to {} ({})",
         args.output.display(),

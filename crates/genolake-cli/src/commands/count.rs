@@ -80,7 +80,11 @@ pub fn run(args: Args) -> Result<()> {
     }
     let skipped = progress.skipped();
     let seconds = started.elapsed().as_secs_f64();
-    println!("{rows} records, {genotypes} genotypes, {skipped} skipped");
+    let nulled = match progress.nulled() {
+        0 => String::new(),
+        n => format!(", {n} values read as null"),
+    };
+    println!("{rows} records, {genotypes} genotypes, {skipped} skipped{nulled}");
     eprintln!(
         "decoded {} in {seconds:.3} s on {threads} threads ({:.1} M genotypes/s)",
         inputs.format.display_name(),

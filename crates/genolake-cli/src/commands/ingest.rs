@@ -108,6 +108,12 @@ async fn ingest(args: Args, threads: usize) -> Result<()> {
     if progress.skipped() > 0 {
         eprintln!("{} malformed records were skipped", progress.skipped());
     }
+    if progress.nulled() > 0 {
+        eprintln!(
+            "{} values that did not parse were read as null (the warnings name their fields)",
+            progress.nulled()
+        );
+    }
     println!("{summary}");
     Ok(())
 }

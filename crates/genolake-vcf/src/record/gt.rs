@@ -196,6 +196,15 @@ impl GtColumns {
         Ploidy { alleles, phased }
     }
 
+    /// Whether the genotypes from `from` on are all diploid (a missing
+    /// `./.` included) and there are some.
+    pub(crate) fn all_diploid(&self, from: usize) -> bool {
+        self.offsets.len() > from + 1
+            && !self.offsets[from..]
+                .windows(2)
+                .fold(false, |off, w| off | (w[1] - w[0] != 2))
+    }
+
     /// Appends `n` genotypes without GT.
     pub(crate) fn push_missing(&mut self, n: usize) {
         let end = self.alleles.len() as i32;

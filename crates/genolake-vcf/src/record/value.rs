@@ -155,13 +155,15 @@ impl ValueColumn {
     }
 
     /// Checks the rows from `from` on against `rules`: the count of values
-    /// (for `ploidy(row)`'s genotypes) and the sign. The first row that
-    /// fails, with what is wrong.
+    /// (for `ploidy(row)`'s genotypes; `diploid` when every genotype of the
+    /// rows is known to be an unphased or phased diploid) and the sign. The
+    /// first row that fails, with what is wrong.
     pub(crate) fn check_rows(
         &self,
         rules: &ValueRules,
         from: usize,
         n_alleles: usize,
+        diploid: bool,
         ploidy: impl Fn(usize) -> Ploidy,
     ) -> Result<(), (usize, String)> {
         let offsets = match self {
@@ -174,6 +176,27 @@ impl ValueColumn {
             && offsets.len() > from + 1
             && !matches!(rules.number, Number::Count(0 | 1) | Number::Unknown)
         {
+            // The common case in one pass that vectorises: every count is
+            // the one value a Number and the alleles (and diploidy) fix.
+            let fixed = match rules.number {
+                Number::G if diploid => genotype_count(n_alleles, 2),
+                Number::G => None,
+                _ => rules.fits(usize::MAX, n_alleles, Ploidy::default()).err(),
+            };
+            if let Some(expected) = fixed {
+                let expected = expected as i32;
+                let off = offsets[from..].windows(2).fold(false, |off, w| {
+                    let len = w[1] - w[0];
+                    off | ((len != 0) & (len != expected))
+                });
+                if !off {
+                    return self.check_signs(rules, from);
+                }
+            }
+            // A site without ALT alleles: nothing to count (see `fits`).
+            if fixed.is_none() && !matches!(rules.number, Number::G) {
+                return self.check_signs(rules, from);
+            }
             for (row, w) in offsets[from..].windows(2).enumerate() {
                 let len = (w[1] - w[0]) as usize;
                 // Zero items: a missing value (`.`), null.
@@ -195,6 +218,11 @@ impl ValueColumn {
                 }
             }
         }
+        self.check_signs(rules, from)
+    }
+
+    /// The sign check of [`ValueColumn::check_rows`].
+    fn check_signs(&self, rules: &ValueRules, from: usize) -> Result<(), (usize, String)> {
         if rules.non_negative {
             let negative = match self {
                 Self::Int(c) => first_negative(&c.values()[from..]).map(|i| from + i),
@@ -530,6 +558,67 @@ mod tests {
             assert!(err.contains(message), "{err}");
         }
         assert_eq!(column.builder().len(), 0);
+    }
+
+    #[test]
+    fn counts_follow_number_alleles_and_ploidy() {
+        use crate::header::{Definition, Origin};
+        let rules = |number| {
+            ValueRules::new(&Definition {
+                id: "X".into(),
+                number,
+                value_type: ValueType::Integer,
+                description: String::new(),
+                origin: Origin::Header(1),
+                reserved: false,
+                non_negative: false,
+            })
+        };
+        let (unknown, haploid, diploid) = (
+            Ploidy::default(),
+            Ploidy {
+                alleles: 1,
+                phased: false,
+            },
+            Ploidy {
+                alleles: 2,
+                phased: false,
+            },
+        );
+        let phased = Ploidy {
+            alleles: 2,
+            phased: true,
+        };
+        let triploid = Ploidy {
+            alleles: 3,
+            phased: false,
+        };
+        // (Number, values, alleles incl. REF, ploidy, fits)
+        let cases = [
+            (Number::A, 2, 3, unknown, true),
+            (Number::A, 3, 3, unknown, false),
+            (Number::A, 5, 1, unknown, true), // ALT '.': not counted
+            (Number::R, 3, 3, unknown, true),
+            (Number::Count(4), 3, 2, unknown, false),
+            (Number::G, 3, 2, diploid, true),
+            (Number::G, 2, 2, haploid, true),
+            (Number::G, 3, 2, haploid, false),
+            (Number::G, 4, 2, triploid, true),
+            (Number::G, 4, 2, phased, true), // one per allele and haplotype
+            (Number::G, 4, 2, diploid, false),
+            (Number::G, 4, 2, unknown, true), // some ploidy (3) fits
+            (Number::G, 5, 3, unknown, false), // 3, 6, 10, 15, ... for ploidies 1 to 4
+            (Number::G, 6, 3, diploid, true),
+        ];
+        for (number, len, alleles, ploidy, fits) in cases {
+            assert_eq!(
+                rules(number).fits(len, alleles, ploidy).is_ok(),
+                fits,
+                "Number={number} with {len} values, {alleles} alleles, {ploidy:?}"
+            );
+        }
+        assert_eq!(genotype_count(3, 2), Some(6));
+        assert_eq!(genotype_count(2, 3), Some(4));
     }
 
     #[test]

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds every fuzz target of the format crates as a libFuzzer binary on
+# stable Rust and runs each one, seeded with the test data.
+#
+#   scripts/fuzz.sh [TARGET ...]            (default: every target)
+#
+#   FUZZ_SECONDS   time per target (default 600)
+#   FUZZ_RSS_MB    libFuzzer's -rss_limit_mb (default 2048)
+#   FUZZ_DIR       corpora, crash artifacts and logs (default ~/.cache/genolake/fuzz)
+#
+# Nightly Rust and cargo-fuzz are not needed: the flags below are the
+# instrumentation cargo-fuzz asks of nightly, which stable rustc accepts.
+# A crash leaves its input in $FUZZ_DIR/artifacts/TARGET/; turn each into a
+# regression test beside the decoder before fixing it. The summary gives, per
+# target, the executions run, the corpus size and the crashes found.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SECONDS_PER_TARGET=${FUZZ_SECONDS:-600}
+RSS_MB=${FUZZ_RSS_MB:-2048}
+WORK=${FUZZ_DIR:-$HOME/.cache/genolake/fuzz}
+TRIPLE=x86_64-unknown-linux-gnu
+export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$HOME/.cache/genolake/target-fuzz}
+export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
+
+# target name -> crate whose fuzz/ folder holds it
+declare -A CRATE=(
+    [read_vcf]=genolake-vcf [read_vcf_file]=genolake-vcf [bgzf_blocks]=genolake-vcf
+    [read_bgen]=genolake-bgen [read_plink]=genolake-plink
+)
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink)
+
+# Seeds each corpus from files of the repository (copied, never linked:
+# libFuzzer writes into its corpus).
+seed() {
+    local target=$1 corpus=$2
+    case $target in
+        read_vcf | read_vcf_file)
+            find "$ROOT/testdata/glow" "$ROOT/crates/genolake-vcf/tests/data" \
+                -name '*.vcf' -size -64k -exec cp -t "$corpus" {} + ;;
+        bgzf_blocks)
+            find "$ROOT/testdata/glow" "$ROOT/crates/genolake-vcf/tests/data" \
+                \( -name '*.vcf.gz' -o -name '*.bgz' \) -size -256k -exec cp -t "$corpus" {} + ;;
+        read_bgen)
+            find "$ROOT/testdata/glow/bgen" "$ROOT/crates/genolake-bgen/tests/data" \
+                -name '*.bgen' -size -512k -exec cp -t "$corpus" {} + ;;
+        read_plink)
+            # The target cuts its input into .fam, .bim and .bed at 0xff bytes.
+            local set=$ROOT/crates/genolake-plink/tests/data/five-samples-five-variants/bed-bim-fam/test
+            { cat "$set.fam"; printf '\xff'; cat "$set.bim"; printf '\xff'; cat "$set.bed"; } \
+                > "$corpus/five-samples-five-variants" ;;
+    esac
+}
+
+mkdir -p "$WORK"
+built=()
+summary=()
+for target in "${targets[@]}"; do
+    crate=${CRATE[$target]:?unknown target $target}
+    if [[ ! " ${built[*]} " =~ " $crate " ]]; then
+        echo "fuzz: building the targets of $crate" >&2
+        (cd "$ROOT/crates/$crate/fuzz" && cargo build --release --target "$TRIPLE" --bins -q)
+        built+=("$crate")
+    fi
+    corpus=$WORK/corpus/$target
+    artifacts=$WORK/artifacts/$target
+    log=$WORK/$target.log
+    mkdir -p "$corpus" "$artifacts"
+    [ -z "$(ls -A "$corpus")" ] && seed "$target" "$corpus"
+    echo "fuzz: running $target for ${SECONDS_PER_TARGET}s (log: $log)" >&2
+    status=0
+    "$CARGO_TARGET_DIR/$TRIPLE/release/$target" "$corpus" \
+        -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_MB" -timeout=60 \
+        -artifact_prefix="$artifacts/" -print_final_stats=1 > "$log" 2>&1 || status=$?
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    crashes=$(find "$artifacts" -type f | wc -l)
+    summary+=("| $target | $runs | $(ls "$corpus" | wc -l) | $crashes | $status |")
+done
+
+echo "| target | executions | corpus | crash files | exit |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${summary[@]}"
