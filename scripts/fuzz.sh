@@ -33,20 +33,28 @@ declare -A CRATE=(
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink)
 
-# Seeds each corpus from files of the repository (copied, never linked:
-# libFuzzer writes into its corpus).
+# Copies the files find prints into the corpus $1 under unique names
+# (copied, never linked: libFuzzer writes into its corpus).
+copy_into() {
+    local corpus=$1 file
+    while IFS= read -r file; do
+        cp "$file" "$corpus/$(printf '%s' "$file" | md5sum | cut -c1-8)-$(basename "$file")"
+    done
+}
+
+# Seeds each corpus from files of the repository.
 seed() {
     local target=$1 corpus=$2
     case $target in
         read_vcf | read_vcf_file)
             find "$ROOT/testdata/glow" "$ROOT/crates/genolake-vcf/tests/data" \
-                -name '*.vcf' -size -64k -exec cp -t "$corpus" {} + ;;
+                -name '*.vcf' -size -64k | copy_into "$corpus" ;;
         bgzf_blocks)
             find "$ROOT/testdata/glow" "$ROOT/crates/genolake-vcf/tests/data" \
-                \( -name '*.vcf.gz' -o -name '*.bgz' \) -size -256k -exec cp -t "$corpus" {} + ;;
+                \( -name '*.vcf.gz' -o -name '*.bgz' \) -size -256k | copy_into "$corpus" ;;
         read_bgen)
             find "$ROOT/testdata/glow/bgen" "$ROOT/crates/genolake-bgen/tests/data" \
-                -name '*.bgen' -size -512k -exec cp -t "$corpus" {} + ;;
+                -name '*.bgen' -size -512k | copy_into "$corpus" ;;
         read_plink)
             # The target cuts its input into .fam, .bim and .bed at 0xff bytes.
             local set=$ROOT/crates/genolake-plink/tests/data/five-samples-five-variants/bed-bim-fam/test
@@ -69,7 +77,9 @@ for target in "${targets[@]}"; do
     artifacts=$WORK/artifacts/$target
     log=$WORK/$target.log
     mkdir -p "$corpus" "$artifacts"
-    [ -z "$(ls -A "$corpus")" ] && seed "$target" "$corpus"
+    if [ -z "$(ls -A "$corpus")" ]; then
+        seed "$target" "$corpus"
+    fi
     echo "fuzz: running $target for ${SECONDS_PER_TARGET}s (log: $log)" >&2
     status=0
     "$CARGO_TARGET_DIR/$TRIPLE/release/$target" "$corpus" \

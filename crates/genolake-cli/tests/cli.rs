@@ -79,6 +79,37 @@ fn count_agrees_with_bcftools() {
     );
 }
 
+/// Lenient keeps every record of a file whose Integers hold decimals, and
+/// the summary says how many values were read as null.
+#[test]
+fn lenient_count_reports_values_read_as_null() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../genolake-vcf/tests/data/gatk_integer_decimals.vcf");
+    let path = path.to_str().unwrap();
+    let out = genolake(&["count", path]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("INFO GC"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(path).unwrap();
+    let records: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let hets = records
+        .iter()
+        .flat_map(|l| l.split('\t').skip(9))
+        .filter(|g| g.starts_with("0/1"))
+        .count();
+    let out = genolake(&["count", "--stringency", "lenient", path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!(
+            "{} records, {} genotypes, 0 skipped, {} values read as null",
+            records.len(),
+            records.len() * 6,
+            records.len() + hets
+        )
+    );
+    assert!(stderr(&out).contains("INFO GC"), "{}", stderr(&out));
+}
+
 #[test]
 fn malformed_input_fails_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -33,6 +33,10 @@ pub(crate) fn id(id: &[u8], version: Version) -> Option<String> {
     if id.iter().any(u8::is_ascii_whitespace) {
         return Some(format!("ID {:?} holds whitespace", text()));
     }
+    // Nearly every ID is one identifier: nothing to split.
+    if memchr::memchr(b';', id).is_none() {
+        return None;
+    }
     let mut items: Vec<&[u8]> = id.split(|&b| b == b';').collect();
     if items.iter().any(|i| i.is_empty()) {
         return Some(format!(
@@ -139,6 +143,14 @@ pub(crate) fn filter(filter: &[u8], version: Version) -> Option<String> {
     let text = || String::from_utf8_lossy(filter);
     if filter.iter().any(u8::is_ascii_whitespace) {
         return Some(format!("FILTER {:?} holds whitespace", text()));
+    }
+    if memchr::memchr(b';', filter).is_none() {
+        return (filter == b"0").then(|| {
+            format!(
+                "FILTER {:?} uses '0', which the specification reserves",
+                text()
+            )
+        });
     }
     let mut items: Vec<&[u8]> = filter.split(|&b| b == b';').collect();
     if items.iter().any(|i| i.is_empty()) {
