@@ -28,6 +28,9 @@
 
 use std::hint::select_unpredictable;
 
+use arrow::datatypes::Int32Type;
+use genolake_core::builder::{ListColumn, PrimitiveColumn};
+
 use super::{RecordDecoder, is_missing, sum_error};
 
 /// Marks a call code whose sample's values sum past the maximum (the
@@ -179,7 +182,6 @@ impl RecordDecoder {
         cutoff: u64,
         pairs: impl Fn() -> I,
     ) {
-        let n = ploidies.len();
         if max < 256 {
             let table = byte_haplotypes(max);
             let haplotype = |x: u64| table[(x & 0xff) as usize];
@@ -192,19 +194,23 @@ impl RecordDecoder {
         let Some(calls) = &mut self.calls else {
             return;
         };
+        // A haplotype's [`haplotype_call`] is 1 + the allele called, or 0
+        // for none: one less, it is the call.
+        let missing = any_missing(ploidies);
         if max < 256 {
             // By table: fewer instructions than comparing.
-            let table: [u8; 256] = std::array::from_fn(|x| haplotype_call(x as u64, max, cutoff));
+            let table: [i32; 256] =
+                std::array::from_fn(|x| i32::from(haplotype_call(x as u64, max, cutoff)) - 1);
             let call = |x: u64| table[(x & 0xff) as usize];
-            calls.extend_valid_fixed_rows(n, phased_calls(pairs(), ploidies, call));
+            extend_phased_calls(calls, ploidies, missing, pairs(), call);
         } else if 2 * cutoff > max {
             // A threshold above one half: at most one allele reaches it, so
             // the call is which one does.
-            let call = move |x: u64| u8::from(x >= cutoff) + 2 * u8::from(max - x >= cutoff);
-            calls.extend_valid_fixed_rows(n, phased_calls(pairs(), ploidies, call));
+            let call = move |x: u64| i32::from(x >= cutoff) + 2 * i32::from(max - x >= cutoff) - 1;
+            extend_phased_calls(calls, ploidies, missing, pairs(), call);
         } else {
-            let call = |x| haplotype_call(x, max, cutoff);
-            calls.extend_valid_fixed_rows(n, phased_calls(pairs(), ploidies, call));
+            let call = |x| i32::from(haplotype_call(x, max, cutoff)) - 1;
+            extend_phased_calls(calls, ploidies, missing, pairs(), call);
         }
     }
 
@@ -319,11 +325,12 @@ impl RecordDecoder {
             return;
         };
         if max < 256 {
-            let table: [u8; 256] = std::array::from_fn(|x| haplotype_call(x as u64, max, cutoff));
+            let table: [i32; 256] =
+                std::array::from_fn(|x| i32::from(haplotype_call(x as u64, max, cutoff)) - 1);
             let call = |x: u64| table[(x & 0xff) as usize];
             calls.extend_valid_rows(n, mixed_phased_calls(pairs, ploidies, call));
         } else {
-            let call = |x| haplotype_call(x, max, cutoff);
+            let call = |x| i32::from(haplotype_call(x, max, cutoff)) - 1;
             calls.extend_valid_rows(n, mixed_phased_calls(pairs, ploidies, call));
         }
     }
@@ -403,19 +410,17 @@ fn mixed_haplotypes(
 }
 
 /// The calls of phased haploid and diploid samples, from their
-/// [`gather_pairs`], as [`phased_calls`] makes them, one or two.
+/// [`gather_pairs`]: each haplotype's as `call` makes it, -1 for a missing
+/// sample's; one or two.
 #[inline(always)]
 fn mixed_phased_calls(
     pairs: &[[u32; 2]],
     ploidies: &[u8],
-    call: impl Fn(u64) -> u8,
+    call: impl Fn(u64) -> i32,
 ) -> impl Iterator<Item = ([i32; 2], usize)> {
     pairs.iter().zip(ploidies).map(move |(&[a, b], &ploidy)| {
-        let present = u8::from(!is_missing(ploidy));
-        let row = [
-            i32::from(call(a.into()) * present) - 1,
-            i32::from(call(b.into()) * present) - 1,
-        ];
+        let row = [call(a.into()), call(b.into())];
+        let row = select_unpredictable(is_missing(ploidy), [-1, -1], row);
         (row, 1 + usize::from(ploidy & 2 != 0))
     })
 }
@@ -508,23 +513,27 @@ fn byte_probabilities(max: u64) -> impl Fn(u64) -> f64 {
     move |x: u64| table[(x & 0xff) as usize]
 }
 
-/// The calls of phased diploid samples, from the values stored for their
-/// haplotypes. A haplotype's [`haplotype_call`] is 1 + the allele called, or
-/// 0 for none: one less, it is the call. A missing sample's are masked to
-/// 0 first.
+/// Appends the calls of phased diploid samples, each haplotype's as `call`
+/// makes it from the value stored for it; a missing sample's are -1 (when
+/// no sample is missing, that is not looked at).
 #[inline(always)]
-fn phased_calls(
-    pairs: impl Iterator<Item = (u64, u64)>,
+fn extend_phased_calls(
+    calls: &mut ListColumn<PrimitiveColumn<Int32Type>>,
     ploidies: &[u8],
-    call: impl Fn(u64) -> u8,
-) -> impl Iterator<Item = [i32; 2]> {
-    pairs.zip(ploidies).map(move |((a, b), &ploidy)| {
-        let present = u8::from(!is_missing(ploidy));
-        [
-            i32::from(call(a) * present) - 1,
-            i32::from(call(b) * present) - 1,
-        ]
-    })
+    missing: bool,
+    pairs: impl Iterator<Item = (u64, u64)>,
+    call: impl Fn(u64) -> i32,
+) {
+    let n = ploidies.len();
+    let rows = pairs.map(|(a, b)| [call(a), call(b)]);
+    if missing {
+        let rows = rows
+            .zip(ploidies)
+            .map(|(row, &ploidy)| select_unpredictable(is_missing(ploidy), [-1, -1], row));
+        calls.extend_valid_fixed_rows(n, rows);
+    } else {
+        calls.extend_valid_fixed_rows(n, rows);
+    }
 }
 
 /// Both probabilities of a haplotype of two alleles (or of a haploid
