@@ -208,6 +208,8 @@ pub(crate) struct RecordDecoder {
     call_codes: Vec<u8>,
     /// Each sample's first two values in a block of mixed ploidy.
     pairs: Vec<[u32; 2]>,
+    /// What values of at most 8 bits stand for, for the last such depth.
+    byte_tables: Option<Box<biallelic::ByteTables>>,
     /// Whether the blocks [`biallelic`] handles go through it: always, but
     /// in tests that compare it with the general decoder.
     fast_paths: bool,
@@ -242,6 +244,7 @@ impl RecordDecoder {
             scratch_calls: Vec::new(),
             call_codes: Vec::new(),
             pairs: Vec::new(),
+            byte_tables: None,
             fast_paths: true,
         }
     }

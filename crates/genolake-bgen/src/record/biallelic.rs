@@ -182,28 +182,28 @@ impl RecordDecoder {
         cutoff: u64,
         pairs: impl Fn() -> I,
     ) {
+        let missing = any_missing(ploidies);
         if max < 256 {
-            let table = byte_haplotypes(max);
-            let haplotype = |x: u64| table[(x & 0xff) as usize];
+            let tables = self.take_byte_tables(max, cutoff);
+            let (haplotypes, table) = (&tables.haplotypes, &tables.calls);
+            let haplotype = move |x: u64| haplotypes[(x & 0xff) as usize];
             self.fill_phased_diploid(ploidies, pairs(), haplotype);
-        } else {
-            let convert = converter(max);
-            let haplotype = |x: u64| [convert(x), convert(max - x)];
-            self.fill_phased_diploid(ploidies, pairs(), haplotype);
+            if let Some(calls) = &mut self.calls {
+                let call = move |x: u64| table[(x & 0xff) as usize];
+                extend_phased_calls(calls, ploidies, missing, pairs(), call);
+            }
+            self.byte_tables = Some(tables);
+            return;
         }
+        let convert = converter(max);
+        let haplotype = |x: u64| [convert(x), convert(max - x)];
+        self.fill_phased_diploid(ploidies, pairs(), haplotype);
         let Some(calls) = &mut self.calls else {
             return;
         };
         // A haplotype's [`haplotype_call`] is 1 + the allele called, or 0
         // for none: one less, it is the call.
-        let missing = any_missing(ploidies);
-        if max < 256 {
-            // By table: fewer instructions than comparing.
-            let table: [i32; 256] =
-                std::array::from_fn(|x| i32::from(haplotype_call(x as u64, max, cutoff)) - 1);
-            let call = |x: u64| table[(x & 0xff) as usize];
-            extend_phased_calls(calls, ploidies, missing, pairs(), call);
-        } else if 2 * cutoff > max {
+        if 2 * cutoff > max {
             // A threshold above one half: at most one allele reaches it, so
             // the call is which one does.
             let call = move |x: u64| i32::from(x >= cutoff) + 2 * i32::from(max - x >= cutoff) - 1;
@@ -311,25 +311,21 @@ impl RecordDecoder {
         self.ploidy
             .extend(ploidies.iter().map(|&ploidy| i32::from(ploidy & 0x3f)));
         if max < 256 {
-            let table = byte_haplotypes(max);
-            let haplotype = |x: u64| table[(x & 0xff) as usize];
-            let rows = mixed_haplotypes(pairs, ploidies, haplotype);
-            self.extend_probabilities(ploidies, rows);
-        } else {
-            let convert = converter(max);
-            let haplotype = |x: u64| [convert(x), convert(max - x)];
-            let rows = mixed_haplotypes(pairs, ploidies, haplotype);
-            self.extend_probabilities(ploidies, rows);
-        }
-        let Some(calls) = &mut self.calls else {
+            let tables = self.take_byte_tables(max, cutoff);
+            let (haplotypes, table) = (&tables.haplotypes, &tables.calls);
+            let haplotype = move |x: u64| haplotypes[(x & 0xff) as usize];
+            self.extend_probabilities(ploidies, mixed_haplotypes(pairs, ploidies, haplotype));
+            if let Some(calls) = &mut self.calls {
+                let call = move |x: u64| table[(x & 0xff) as usize];
+                calls.extend_valid_rows(n, mixed_phased_calls(pairs, ploidies, call));
+            }
+            self.byte_tables = Some(tables);
             return;
-        };
-        if max < 256 {
-            let table: [i32; 256] =
-                std::array::from_fn(|x| i32::from(haplotype_call(x as u64, max, cutoff)) - 1);
-            let call = |x: u64| table[(x & 0xff) as usize];
-            calls.extend_valid_rows(n, mixed_phased_calls(pairs, ploidies, call));
-        } else {
+        }
+        let convert = converter(max);
+        let haplotype = |x: u64| [convert(x), convert(max - x)];
+        self.extend_probabilities(ploidies, mixed_haplotypes(pairs, ploidies, haplotype));
+        if let Some(calls) = &mut self.calls {
             let call = |x| i32::from(haplotype_call(x, max, cutoff)) - 1;
             calls.extend_valid_rows(n, mixed_phased_calls(pairs, ploidies, call));
         }
@@ -536,14 +532,47 @@ fn extend_phased_calls(
     }
 }
 
-/// Both probabilities of a haplotype of two alleles (or of a haploid
-/// sample) by the one value of at most 8 bits stored for it.
-fn byte_haplotypes(max: u64) -> [[f64; 2]; 256] {
-    let scale = 1.0 / max as f64;
-    std::array::from_fn(|x| {
-        let x = (x as u64).min(max);
-        [x as f64 * scale, (max - x) as f64 * scale]
-    })
+/// What a haplotype's value of at most 8 bits stands for, by table, which
+/// costs fewer instructions than computing it. Built for one bit depth and
+/// threshold and kept by the decoder: building them for every block took a
+/// tenth of a phased block's decoding. (The single table of unphased
+/// blocks costs little to build, and the loops filled from it ran longer
+/// with it behind a pointer.)
+pub(super) struct ByteTables {
+    max: u64,
+    cutoff: u64,
+    /// `x / max` and `(max - x) / max`: a haplotype's two probabilities, or
+    /// a haploid sample's.
+    haplotypes: [[f64; 2]; 256],
+    /// A haplotype's call (-1 for none), as [`haplotype_call`] makes it.
+    calls: [i32; 256],
+}
+
+impl ByteTables {
+    fn new(max: u64, cutoff: u64) -> Box<Self> {
+        let scale = 1.0 / max as f64;
+        // Values past `max` (only a wrapped, rejected sum) read as `max`.
+        let value = |x: usize| (x as u64).min(max);
+        Box::new(Self {
+            max,
+            cutoff,
+            haplotypes: std::array::from_fn(|x| {
+                [value(x) as f64 * scale, (max - value(x)) as f64 * scale]
+            }),
+            calls: std::array::from_fn(|x| i32::from(haplotype_call(value(x), max, cutoff)) - 1),
+        })
+    }
+}
+
+impl RecordDecoder {
+    /// The tables of values of `max` (at most 255) against `cutoff`, taken
+    /// from the decoder; the caller puts them back.
+    fn take_byte_tables(&mut self, max: u64, cutoff: u64) -> Box<ByteTables> {
+        match self.byte_tables.take() {
+            Some(tables) if tables.max == max && tables.cutoff == cutoff => tables,
+            _ => ByteTables::new(max, cutoff),
+        }
+    }
 }
 
 /// Whether any sample of a block is missing, looking at all of them
@@ -792,6 +821,26 @@ mod tests {
                         assert_same_as_general(&options, samples, &blocks);
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn one_decoder_follows_the_bit_depth_from_block_to_block() {
+        // Tables kept from one block must not serve a block of another depth.
+        let mut random = xorshift(0x5851_f42d_4c95_7f2d);
+        let samples = 70;
+        for ploidies in [Ploidies::Diploid, Ploidies::Mixed] {
+            for phased in [false, true] {
+                let blocks: Vec<Vec<u8>> = [8u8, 3, 8, 5, 1, 7, 8]
+                    .into_iter()
+                    .map(|bits| {
+                        let (bytes, values) =
+                            random_block(&mut random, samples, ploidies, phased, bits, false);
+                        block(&bytes, phased, bits, &values)
+                    })
+                    .collect();
+                assert_same_as_general(&ReaderOptions::default(), samples, &blocks);
             }
         }
     }
