@@ -15,6 +15,8 @@
 //! - a missing sample (ploidy byte with its high bits set; in layout 1, all
 //!   three probabilities zero) has null probabilities and all calls −1.
 
+mod biallelic;
+
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, ListArray, RecordBatch, RecordBatchOptions};
@@ -201,9 +203,16 @@ pub(crate) struct RecordDecoder {
     bytes: usize,
     scratch: Vec<f64>,
     scratch_calls: Vec<i32>,
-    /// Each sample's call in the diploid fast path, as an index into
-    /// `DIPLOID_CALLS`.
+    /// Each sample's hard call, as a code, in [`biallelic`]'s unphased
+    /// diploid blocks.
     call_codes: Vec<u8>,
+    /// Each sample's first two values in a block of mixed ploidy.
+    pairs: Vec<[u32; 2]>,
+    /// What values of at most 8 bits stand for, for the last such depth.
+    byte_tables: Option<Box<biallelic::ByteTables>>,
+    /// Whether the blocks [`biallelic`] handles go through it: always, but
+    /// in tests that compare it with the general decoder.
+    fast_paths: bool,
 }
 
 impl RecordDecoder {
@@ -234,6 +243,9 @@ impl RecordDecoder {
             scratch: Vec::new(),
             scratch_calls: Vec::new(),
             call_codes: Vec::new(),
+            pairs: Vec::new(),
+            byte_tables: None,
+            fast_paths: true,
         }
     }
 
@@ -433,22 +445,30 @@ impl RecordDecoder {
                 genotype_count(p as u32, k as u32).saturating_sub(1)
             };
         }
-        let mut total: u64 = 0;
-        if min_ploidy == max_ploidy && all_ploidies_are(ploidies, min_ploidy) {
+        let total = if min_ploidy == max_ploidy && all_ploidies_are(ploidies, min_ploidy) {
             // Every sample has the one ploidy stated: checked a word at a time.
-            total = (n as u64).saturating_mul(stored[min_ploidy as usize]);
+            (n as u64).saturating_mul(stored[min_ploidy as usize])
         } else {
-            for (i, &byte) in ploidies.iter().enumerate() {
-                let p = byte & 0x3f;
-                if p < min_ploidy || p > max_ploidy {
-                    return Err(format!(
-                        "sample {} has ploidy {p}, outside the stated range {min_ploidy}..{max_ploidy}",
-                        i + 1
-                    ));
-                }
-                total = total.saturating_add(stored[p as usize]);
+            // Checked over every sample without stopping, which vectorises;
+            // the first one outside is looked for only when there is one.
+            let outside = |&byte: &u8| !(min_ploidy..=max_ploidy).contains(&(byte & 0x3f));
+            if ploidies.iter().fold(false, |any, byte| any | outside(byte)) {
+                let i = ploidies.iter().position(outside).unwrap_or(0);
+                return Err(format!(
+                    "sample {} has ploidy {}, outside the stated range {min_ploidy}..{max_ploidy}",
+                    i + 1,
+                    ploidies.get(i).map_or(0, |byte| byte & 0x3f)
+                ));
             }
-        }
+            if k == 2 {
+                // Two alleles, phased or not: as many values as the ploidy.
+                ploidies.iter().map(|&byte| u64::from(byte & 0x3f)).sum()
+            } else {
+                ploidies.iter().fold(0, |total: u64, &byte| {
+                    total.saturating_add(stored[usize::from(byte & 0x3f)])
+                })
+            }
+        };
         let needed_bits = total.saturating_mul(bits as u64);
         let have_bits = payload.len() as u64 * 8;
         if needed_bits > have_bits {
@@ -459,69 +479,34 @@ impl RecordDecoder {
             ));
         }
 
+        if self.fast_paths && k == 2 && min_ploidy >= 1 && max_ploidy <= 2 {
+            // Every sample is haploid or diploid (checked above).
+            return self.decode_biallelic(ploidies, phased, min_ploidy == 1, bits, payload);
+        }
+        self.decode_general(ploidies, phased, k, bits, &stored, payload)
+    }
+
+    /// Layout 2 sample by sample: any ploidy, any number of alleles. The
+    /// reference the faster paths of [`biallelic`] are tested against; the
+    /// caller has checked every ploidy against the range and the payload's
+    /// length against the values `stored` for each ploidy.
+    fn decode_general(
+        &mut self,
+        ploidies: &[u8],
+        phased: bool,
+        k: usize,
+        bits: u8,
+        stored: &[u64; 64],
+        payload: &[u8],
+    ) -> Result<(), String> {
         let max = (1u64 << bits) - 1;
         let scale = 1.0 / max as f64;
         let mut reader = Bits::new(payload, bits);
-        if !phased && k == 2 && min_ploidy == 2 && max_ploidy == 2 {
-            // Two stored values per sample, missing ones included, so the
-            // payload splits into fixed-width pairs (its length was checked).
-            return match bits {
-                8 => self.decode_unphased_diploid_biallelic(ploidies, max, || {
-                    payload[..2 * n]
-                        .chunks_exact(2)
-                        .map(|c| (c[0] as u64, c[1] as u64))
-                }),
-                16 => self.decode_unphased_diploid_biallelic(ploidies, max, || {
-                    payload[..4 * n].chunks_exact(4).map(|c| {
-                        (
-                            u16::from_le_bytes([c[0], c[1]]) as u64,
-                            u16::from_le_bytes([c[2], c[3]]) as u64,
-                        )
-                    })
-                }),
-                _ => self.decode_unphased_diploid_biallelic(ploidies, max, || {
-                    let mut reader = Bits::new(payload, bits);
-                    (0..n).map(move |_| (reader.next(), reader.next()))
-                }),
-            };
-        }
-        let biallelic_diploid = !phased && k == 2;
         for (i, &byte) in ploidies.iter().enumerate() {
             let p = byte & 0x3f;
             if is_missing(byte) {
                 reader.skip(stored[p as usize]);
                 self.push_missing(p, phased);
-                continue;
-            }
-            if biallelic_diploid && p == 2 {
-                // The common case, without the general bookkeeping.
-                let (a, b) = (reader.next(), reader.next());
-                if a + b > max {
-                    return Err(sum_error(i, a + b, max));
-                }
-                let probabilities = [
-                    a as f64 * scale,
-                    b as f64 * scale,
-                    (max - a - b) as f64 * scale,
-                ];
-                let items = self.probabilities.items();
-                items.push(probabilities[0]);
-                items.push(probabilities[1]);
-                items.push(probabilities[2]);
-                self.probabilities.close();
-                self.phased.push(false);
-                self.ploidy.push(2);
-                if let Some(calls) = &mut self.calls {
-                    let pair = match argmax_at_least(&probabilities, self.threshold) {
-                        Some(0) => [0, 0],
-                        Some(1) => [0, 1],
-                        Some(_) => [1, 1],
-                        None => [-1, -1],
-                    };
-                    calls.items().push(pair[0]);
-                    calls.items().push(pair[1]);
-                    calls.close();
-                }
                 continue;
             }
             self.scratch.clear();
@@ -575,98 +560,6 @@ impl RecordDecoder {
             }
         }
         Ok(())
-    }
-
-    /// Layout 2, the common case of imputed data (every sample diploid, two
-    /// alleles, unphased), in one plain loop over the samples. `pairs`
-    /// yields the two values stored for each sample, missing ones included;
-    /// the caller has checked that every sample's ploidy is 2 and that the
-    /// payload holds them all.
-    fn decode_unphased_diploid_biallelic<I: Iterator<Item = (u64, u64)>>(
-        &mut self,
-        ploidies: &[u8],
-        max: u64,
-        pairs: impl Fn() -> I,
-    ) -> Result<(), String> {
-        let n = ploidies.len();
-        self.phased.push_n(n, false);
-        self.ploidy.push_n(2, n);
-        // Calls compare the stored integers with the threshold's integer
-        // equivalent: the same answer as comparing the probabilities,
-        // without floating-point compares.
-        let cutoff = integer_cutoff(self.threshold, max);
-        // A threshold above one half: at most one of the three values
-        // reaches it (they sum to `max`), so the call is which one does,
-        // without comparing them. (Values that sum past `max` may give
-        // codes up to 6; their row is rejected.)
-        let above_half = move |a, b, c| {
-            usize::from(a >= cutoff) + 2 * usize::from(b >= cutoff) + 3 * usize::from(c >= cutoff)
-        };
-        let general = move |a, b, c| hard_call([a, b, c], cutoff);
-        let scale = 1.0 / max as f64;
-        // Signed conversions: one instruction each, exact for the at most
-        // 32-bit values stored.
-        let convert = move |x: u64| x as i64 as f64 * scale;
-        // At 8 bits or fewer, a table of the probabilities beats converting.
-        // The first present sample whose values sum past `max`, if any.
-        let overflow = if max < 256 {
-            let lut: [f64; 256] = std::array::from_fn(|x| x as f64 * scale);
-            let at = |x: u64| lut[(x & 0xff) as usize];
-            if 2 * cutoff > max {
-                self.fill_diploid(ploidies, max, pairs(), at, above_half)
-            } else {
-                self.fill_diploid(ploidies, max, pairs(), at, general)
-            }
-        } else if 2 * cutoff > max {
-            self.fill_diploid(ploidies, max, pairs(), convert, above_half)
-        } else {
-            self.fill_diploid(ploidies, max, pairs(), convert, general)
-        };
-        if let Some(i) = overflow {
-            // The caller drops the row.
-            let (a, b) = pairs().nth(i).unwrap_or_default();
-            return Err(sum_error(i, a + b, max));
-        }
-        if let Some(calls) = &mut self.calls {
-            let codes = &self.call_codes;
-            let rows = codes
-                .iter()
-                .map(|&code| (DIPLOID_CALLS[usize::from(code & 3)], true));
-            calls.extend_fixed_rows(n, rows);
-        }
-        Ok(())
-    }
-
-    /// The probabilities of a diploid biallelic block, in one pass that also
-    /// keeps each sample's [`hard_call`] code in `call_codes` (0, no call,
-    /// for a missing sample, plus [`OVERFLOW`] for a present sample whose
-    /// values sum past `max`). A missing sample's values are read like the
-    /// others (they may be anything) and then dropped, so the loop does not
-    /// branch on them. Returns the first present sample whose values sum
-    /// past `max`, if any.
-    #[inline(always)]
-    fn fill_diploid(
-        &mut self,
-        ploidies: &[u8],
-        max: u64,
-        pairs: impl Iterator<Item = (u64, u64)>,
-        probability: impl Fn(u64) -> f64,
-        call: impl Fn(u64, u64, u64) -> usize,
-    ) -> Option<usize> {
-        let codes = &mut self.call_codes;
-        codes.clear();
-        codes.resize(ploidies.len(), 0);
-        let rows = pairs.zip(ploidies.iter().zip(codes.iter_mut())).map(
-            move |((a, b), (&ploidy, code))| {
-                let present = !is_missing(ploidy);
-                let c = max.wrapping_sub(a + b);
-                let overflow = u8::from(a + b > max) * OVERFLOW;
-                *code = (call(a, b, c) as u8 | overflow) * u8::from(present);
-                ([probability(a), probability(b), probability(c)], present)
-            },
-        );
-        self.probabilities.extend_fixed_rows(ploidies.len(), rows);
-        codes.iter().position(|&code| code & OVERFLOW != 0)
     }
 
     /// Takes the rows decoded so far as a batch.
@@ -747,46 +640,6 @@ fn sum_error(sample: usize, sum: u64, max: u64) -> String {
     )
 }
 
-/// Marks a call code whose sample's values sum past the maximum (the
-/// codes themselves stay below 8).
-const OVERFLOW: u8 = 0x80;
-
-/// Calls of an unphased diploid biallelic genotype, by [`hard_call`]'s answer.
-const DIPLOID_CALLS: [[i32; 2]; 4] = [[-1, -1], [0, 0], [0, 1], [1, 1]];
-
-/// The smallest stored value `x` (out of `max`) whose probability `x / max`
-/// reaches `threshold`, or `max + 1` when none does.
-fn integer_cutoff(threshold: f64, max: u64) -> u64 {
-    let scale = 1.0 / max as f64;
-    let reaches = |x: u64| x as f64 * scale >= threshold;
-    // Start just below the exact answer and step over rounding either way.
-    let guess = (threshold.clamp(0.0, 1.0) * max as f64) as u64;
-    let mut x = guess.saturating_sub(2);
-    while x > 0 && reaches(x - 1) {
-        x -= 1;
-    }
-    while x <= max && !reaches(x) {
-        x += 1;
-    }
-    x
-}
-
-/// [`argmax_at_least`] on stored integers against [`integer_cutoff`]:
-/// 0 for no call, else 1 + the index of the first largest value that
-/// reaches the cutoff and is above zero.
-#[inline(always)]
-fn hard_call(values: [u64; 3], cutoff: u64) -> usize {
-    let mut best = 0;
-    let mut largest = 0;
-    for (i, v) in values.into_iter().enumerate() {
-        if v >= cutoff && v > largest {
-            largest = v;
-            best = i + 1;
-        }
-    }
-    best
-}
-
 /// The index of the largest value that is at least `threshold` (and above
 /// zero), the first of equals winning, as Glow's `hard_calls` picks it.
 #[inline]
@@ -804,185 +657,7 @@ fn argmax_at_least(values: &[f64], threshold: f64) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use arrow::array::{Array, AsArray};
-    use arrow::datatypes::{Float64Type, Int32Type};
-
     use super::*;
-    use crate::reader::input::Variant;
-    use crate::writer::Packer;
-
-    /// A biallelic variant, 1:1 A>C.
-    fn snp() -> Variant {
-        Variant {
-            chrom: b"1".to_vec(),
-            position: 1,
-            alleles: b"AC".to_vec(),
-            allele_ends: vec![1, 2],
-            ..Variant::default()
-        }
-    }
-
-    /// A layout 2 block of unphased diploid biallelic genotypes: `samples`
-    /// of (missing, first value, second value), packed at `bits`.
-    fn diploid_block(samples: &[(bool, u64, u64)], bits: u8) -> Vec<u8> {
-        let mut block = (samples.len() as u32).to_le_bytes().to_vec();
-        block.extend(2u16.to_le_bytes());
-        block.extend([2, 2]);
-        block.extend(
-            samples
-                .iter()
-                .map(|&(missing, _, _)| if missing { 0x82 } else { 2 }),
-        );
-        block.extend([0, bits]);
-        let mut packed = Vec::new();
-        let mut packer = Packer::new(&mut packed, bits);
-        for &(_, a, b) in samples {
-            packer.push(a);
-            packer.push(b);
-        }
-        packer.finish();
-        block.extend(packed);
-        block
-    }
-
-    #[test]
-    fn the_diploid_fast_path_agrees_with_glows_probability_rule() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut random = move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        };
-        for bits in [1u8, 3, 8, 11, 16, 32] {
-            let max = (1u64 << bits) - 1;
-            let samples: Vec<(bool, u64, u64)> = (0..203)
-                .map(|_| {
-                    let a = random(max + 1);
-                    // Runs of missing samples, and garbage in some of them.
-                    let missing = random(5) == 0;
-                    let b = if missing && random(2) == 0 {
-                        max
-                    } else {
-                        random(max - a + 1)
-                    };
-                    (missing, a, b)
-                })
-                .collect();
-            let block = diploid_block(&samples, bits);
-            for threshold in [0.9, 0.5, 0.3] {
-                let options = ReaderOptions {
-                    hard_call_threshold: threshold,
-                    ..ReaderOptions::default()
-                };
-                let ids: Vec<String> = (0..samples.len()).map(|i| format!("s{i}")).collect();
-                let mut decoder = RecordDecoder::new(&ids, &options);
-                let variant = snp();
-                decoder.decode(&variant, false, &block).unwrap();
-                let batch = decoder.finish().unwrap();
-                let genotypes = batch.column(6).as_list::<i32>().value(0);
-                let genotypes = genotypes.as_struct();
-                let probabilities = genotypes
-                    .column_by_name("posteriorProbabilities")
-                    .unwrap()
-                    .as_list::<i32>();
-                let calls = genotypes.column_by_name("calls").unwrap().as_list::<i32>();
-                for (i, &(missing, a, b)) in samples.iter().enumerate() {
-                    let call = calls.value(i);
-                    let call = call.as_primitive::<Int32Type>().values();
-                    if missing {
-                        assert!(probabilities.is_null(i), "{bits} bits, sample {i}");
-                        assert_eq!(call, &[-1, -1], "{bits} bits, sample {i}");
-                        continue;
-                    }
-                    let expected = [a, b, max - a - b].map(|x| x as f64 / max as f64);
-                    let got = probabilities.value(i);
-                    let got = got.as_primitive::<Float64Type>().values();
-                    for (g, e) in got.iter().zip(expected) {
-                        assert!((g - e).abs() < 1e-12, "{bits} bits, sample {i}: {got:?}");
-                    }
-                    let want = match argmax_at_least(&expected, threshold) {
-                        Some(index) => DIPLOID_CALLS[index + 1],
-                        None => [-1, -1],
-                    };
-                    assert_eq!(
-                        call, &want,
-                        "{bits} bits, threshold {threshold}, sample {i}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn the_diploid_fast_path_names_the_first_present_sample_past_one() {
-        let ids: Vec<String> = (0..150).map(|i| format!("s{i}")).collect();
-        let variant = snp();
-        for bits in [8u8, 16, 5] {
-            let max = (1u64 << bits) - 1;
-            // Sample 3 is missing and holds garbage past one; 130 is present.
-            let mut samples = vec![(false, 0, max); ids.len()];
-            samples[3] = (true, max, max);
-            samples[130] = (false, max, 1);
-            let mut decoder = RecordDecoder::new(&ids, &ReaderOptions::default());
-            let error = decoder
-                .decode(&variant, false, &diploid_block(&samples, bits))
-                .unwrap_err();
-            assert!(
-                error.contains("sample 131 sum past 1"),
-                "{bits} bits: {error}"
-            );
-            // Nothing of the rejected row is kept; a good row still decodes.
-            samples[130] = (false, 0, max);
-            decoder
-                .decode(&variant, false, &diploid_block(&samples, bits))
-                .unwrap();
-            let batch = decoder.finish().unwrap();
-            assert_eq!(batch.num_rows(), 1);
-            let genotypes = batch.column(6).as_list::<i32>().value(0);
-            assert_eq!(genotypes.len(), ids.len());
-            let probabilities = genotypes
-                .as_struct()
-                .column_by_name("posteriorProbabilities")
-                .unwrap()
-                .as_list::<i32>()
-                .clone();
-            assert_eq!(probabilities.null_count(), 1);
-            assert_eq!(probabilities.values().len(), 3 * (ids.len() - 1));
-        }
-    }
-
-    #[test]
-    fn integer_hard_calls_agree_with_probability_hard_calls() {
-        for bits in [1u32, 3, 8, 10, 16, 24, 32] {
-            let max = (1u64 << bits) - 1;
-            let scale = 1.0 / max as f64;
-            for threshold in [0.0, 0.1, 0.5, 0.9, 0.95, 0.999, 1.0, 1.5] {
-                let cutoff = integer_cutoff(threshold, max);
-                // Every value near the cutoff, and a spread of triples.
-                let near = cutoff.saturating_sub(3)..(cutoff + 3).min(max + 1);
-                for a in near.clone().chain([0, max / 3, max / 2, max]) {
-                    assert_eq!(
-                        a >= cutoff,
-                        a as f64 * scale >= threshold,
-                        "{bits} {threshold} {a}"
-                    );
-                    for b in [0, 1, max / 4, max / 2, max.saturating_sub(a)] {
-                        let Some(c) = max.checked_sub(a + b) else {
-                            continue;
-                        };
-                        let p = [a as f64 * scale, b as f64 * scale, c as f64 * scale];
-                        let expected = argmax_at_least(&p, threshold).map_or(0, |i| i + 1);
-                        assert_eq!(
-                            hard_call([a, b, c], cutoff),
-                            expected,
-                            "{bits} {threshold} {a} {b}"
-                        );
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn binomials_and_genotype_counts() {

@@ -128,6 +128,14 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
         self.values.resize(self.values.len() + n, value);
         self.nulls.append_n_non_nulls(n);
     }
+
+    /// Appends every value of an iterator, none null.
+    #[inline]
+    pub fn extend(&mut self, values: impl IntoIterator<Item = T::Native>) {
+        let before = self.values.len();
+        self.values.extend(values);
+        self.nulls.append_n_non_nulls(self.values.len() - before);
+    }
 }
 
 impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
@@ -157,10 +165,153 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
     /// assert!(array.is_null(1));
     /// assert_eq!(list.values().as_primitive::<Int32Type>().values(), &[0, 1, 1, 1]);
     /// ```
+    #[inline]
     pub fn extend_fixed_rows<const N: usize>(
         &mut self,
         rows: usize,
         values: impl IntoIterator<Item = ([T::Native; N], bool)>,
+    ) {
+        self.extend_rows(
+            rows,
+            values.into_iter().map(|(items, keep)| (items, N, keep)),
+        );
+    }
+
+    /// Appends `rows` rows of `N` items, none null: the common case of
+    /// [`ListColumn::extend_fixed_rows`] (a block of BGEN genotypes with no
+    /// missing sample, or its calls), without its per-row validity and
+    /// length bookkeeping; the offsets are filled by a loop of their own,
+    /// which vectorises. Rows past `rows` are not read; rows `values` runs
+    /// short of are null.
+    ///
+    /// ```
+    /// use arrow::array::AsArray;
+    /// use arrow::datatypes::Int32Type;
+    /// use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn};
+    ///
+    /// let mut calls = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+    /// calls.extend_valid_fixed_rows(2, [[0, 1], [1, 1]]);
+    /// let array = calls.finish().unwrap();
+    /// let list = array.as_list::<i32>();
+    /// assert_eq!(list.value_offsets(), &[0, 2, 4]);
+    /// assert_eq!(array.null_count(), 0);
+    /// assert_eq!(list.values().as_primitive::<Int32Type>().values(), &[0, 1, 1, 1]);
+    /// ```
+    #[inline]
+    pub fn extend_valid_fixed_rows<const N: usize>(
+        &mut self,
+        rows: usize,
+        values: impl IntoIterator<Item = [T::Native; N]>,
+    ) {
+        let items = &mut self.items.values;
+        let base = items.len();
+        items.reserve(rows * N);
+        let slots = &mut items.spare_capacity_mut()[..rows * N];
+        let mut given = 0;
+        for (row, values) in slots.chunks_exact_mut(N).zip(values) {
+            for (slot, value) in row.iter_mut().zip(values) {
+                slot.write(value);
+            }
+            given += 1;
+        }
+        // SAFETY: the first `given * N` item slots were written above, and
+        // the slice starts at the vector's length.
+        unsafe { items.set_len(base + given * N) };
+        self.items.nulls.append_n_non_nulls(given * N);
+        self.offsets
+            .extend((1..=given).map(|row| (base + row * N) as i32));
+        let end = (base + given * N) as i32;
+        self.offsets.resize(self.offsets.len() + rows - given, end);
+        self.nulls.append_n_non_nulls(given);
+        self.nulls.append_n_nulls(rows - given);
+    }
+
+    /// Appends `rows` rows of at most `N` items each, none null: the common
+    /// case of [`ListColumn::extend_rows`] (a block of BGEN genotypes of two
+    /// ploidies with no missing sample, or its calls), without the per-row
+    /// validity bookkeeping. `values` yields each row's items and how many of them
+    /// belong to it (the first ones; a length above `N` counts as `N`).
+    /// Rows past `rows` are not read; rows `values` runs short of are null.
+    ///
+    /// ```
+    /// use arrow::array::AsArray;
+    /// use arrow::datatypes::Int32Type;
+    /// use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn};
+    ///
+    /// let mut calls = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+    /// calls.extend_valid_rows(3, [([0, 1], 2), ([1, 9], 1), ([1, 1], 2)]);
+    /// let array = calls.finish().unwrap();
+    /// let list = array.as_list::<i32>();
+    /// assert_eq!(list.value_offsets(), &[0, 2, 3, 5]);
+    /// assert_eq!(array.null_count(), 0);
+    /// assert_eq!(list.values().as_primitive::<Int32Type>().values(), &[0, 1, 1, 1, 1]);
+    /// ```
+    #[inline]
+    pub fn extend_valid_rows<const N: usize>(
+        &mut self,
+        rows: usize,
+        values: impl IntoIterator<Item = ([T::Native; N], usize)>,
+    ) {
+        let items = &mut self.items.values;
+        let base = items.len();
+        items.reserve(rows * N);
+        self.offsets.reserve(rows);
+        let first_offset = self.offsets.len();
+        let slots = &mut items.spare_capacity_mut()[..rows * N];
+        let offsets = &mut self.offsets.spare_capacity_mut()[..rows];
+        let mut end = 0;
+        let mut given = 0;
+        for ((values, len), offset) in values.into_iter().zip(offsets.iter_mut()) {
+            // `end <= given * N`: as in `extend_rows`, items past a row's
+            // length are overwritten by the next row.
+            if let Some(slots) = slots.get_mut(end..end + N) {
+                for (slot, value) in slots.iter_mut().zip(values) {
+                    slot.write(value);
+                }
+            }
+            end += len.min(N);
+            offset.write((base + end) as i32);
+            given += 1;
+        }
+        for offset in &mut offsets[given..] {
+            offset.write((base + end) as i32);
+        }
+        // SAFETY: the first `end` item slots and all `rows` offset slots
+        // were written above, and both slices start at the vectors' lengths.
+        unsafe {
+            items.set_len(base + end);
+            self.offsets.set_len(first_offset + rows);
+        }
+        self.items.nulls.append_n_non_nulls(end);
+        self.nulls.append_n_non_nulls(given);
+        self.nulls.append_n_nulls(rows - given);
+    }
+
+    /// Appends `rows` rows of at most `N` items each, or null: like
+    /// [`ListColumn::extend_fixed_rows`], but `values` also says how many of
+    /// each row's `N` items belong to it (the first ones; a length above `N`
+    /// counts as `N`). A row not kept is null and empty whatever its length.
+    /// This is how rows of two sizes (BGEN's haploid and diploid samples)
+    /// are filled without a branch on the size.
+    ///
+    /// ```
+    /// use arrow::array::AsArray;
+    /// use arrow::datatypes::Int32Type;
+    /// use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn};
+    ///
+    /// let mut calls = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+    /// calls.extend_rows(3, [([0, 1], 2, true), ([1, 9], 1, true), ([9, 9], 2, false)]);
+    /// let array = calls.finish().unwrap();
+    /// let list = array.as_list::<i32>();
+    /// assert_eq!(list.value_offsets(), &[0, 2, 3, 3]);
+    /// assert!(array.is_null(2));
+    /// assert_eq!(list.values().as_primitive::<Int32Type>().values(), &[0, 1, 1]);
+    /// ```
+    #[inline]
+    pub fn extend_rows<const N: usize>(
+        &mut self,
+        rows: usize,
+        values: impl IntoIterator<Item = ([T::Native; N], usize, bool)>,
     ) {
         let items = &mut self.items.values;
         let base = items.len();
@@ -174,15 +325,17 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
         let mut row = 0;
         let mut word = 0u64;
         let mut validity: Vec<u64> = Vec::with_capacity(rows.div_ceil(64));
-        for ((values, keep), offset) in values.into_iter().zip(offsets.iter_mut()) {
-            // `kept <= row * N`, so a row always fits, kept or not: one not
-            // kept is overwritten by the next.
+        for ((values, len, keep), offset) in values.into_iter().zip(offsets.iter_mut()) {
+            // `kept <= row * N`, so a row always fits, kept or not: items
+            // past its length, and a row not kept, are overwritten by the
+            // next. The length is bounded so that `kept` stays within what
+            // was written.
             if let Some(slots) = slots.get_mut(kept..kept + N) {
                 for (slot, value) in slots.iter_mut().zip(values) {
                     slot.write(value);
                 }
             }
-            kept += N * usize::from(keep);
+            kept += len.min(N) * usize::from(keep);
             offset.write((base + kept) as i32);
             word |= u64::from(keep) << (row % 64);
             row += 1;
@@ -830,6 +983,111 @@ mod tests {
             fast.finish().unwrap().to_data(),
             slow.finish().unwrap().to_data()
         );
+    }
+
+    #[test]
+    fn valid_rows_match_rows_pushed_one_by_one() {
+        let mut fast = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+        let mut slow = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+        // Row counts across validity words, iterators that run short or
+        // long, and rows of other kinds between them.
+        for (round, (rows, given)) in [(3, 3), (70, 70), (5, 2), (0, 0), (64, 66), (130, 129)]
+            .into_iter()
+            .enumerate()
+        {
+            // Lengths 0 to 3 over room for 2: those past 2 count as 2.
+            let values: Vec<([i32; 2], usize)> = (0..given)
+                .map(|r| ([round as i32, r], r as usize % 4))
+                .collect();
+            fast.extend_valid_rows(rows, values.iter().copied());
+            for r in 0..rows {
+                match values.get(r) {
+                    Some((items, len)) => {
+                        slow.items().extend_from_slice(&items[..(*len).min(2)]);
+                        slow.close();
+                    }
+                    None => slow.push_nulls(1),
+                }
+            }
+            fast.extend_fixed_rows(2, [([7, 7], false), ([8, 8], true)]);
+            slow.push_nulls(1);
+            slow.items().extend_from_slice(&[8, 8]);
+            slow.close();
+            let fixed: Vec<[i32; 2]> = (0..given).map(|r| [r, -1]).collect();
+            fast.extend_valid_fixed_rows(rows, fixed.iter().copied());
+            for r in 0..rows {
+                match fixed.get(r) {
+                    Some(items) => {
+                        slow.items().extend_from_slice(items);
+                        slow.close();
+                    }
+                    None => slow.push_nulls(1),
+                }
+            }
+        }
+        assert_eq!(
+            fast.finish().unwrap().to_data(),
+            slow.finish().unwrap().to_data()
+        );
+    }
+
+    #[test]
+    fn rows_of_varying_length_match_rows_pushed_one_by_one() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        let mut fast = ListColumn::new(PrimitiveColumn::<Float64Type>::default());
+        let mut slow = ListColumn::new(PrimitiveColumn::<Float64Type>::default());
+        for round in 0..60 {
+            let rows = random(200) as usize;
+            let given = match round % 3 {
+                0 => rows,
+                1 => rows.saturating_sub(random(5) as usize),
+                _ => rows + random(5) as usize,
+            };
+            // Lengths 0 to 5 over room for 4: those past 4 count as 4.
+            let values: Vec<([f64; 4], usize, bool)> = (0..given)
+                .map(|r| {
+                    let v = (round * 1000 + r) as f64;
+                    ([v, -v, 0.5, v + 0.25], random(6) as usize, random(4) != 0)
+                })
+                .collect();
+            fast.extend_rows(rows, values.iter().copied());
+            for r in 0..rows {
+                match values.get(r) {
+                    Some(&(items, len, true)) => {
+                        slow.items().extend_from_slice(&items[..len.min(4)]);
+                        slow.close();
+                    }
+                    _ => slow.push_nulls(1),
+                }
+            }
+            if round % 7 == 6 {
+                assert_eq!(
+                    fast.finish().unwrap().to_data(),
+                    slow.finish().unwrap().to_data()
+                );
+            }
+        }
+        assert_eq!(
+            fast.finish().unwrap().to_data(),
+            slow.finish().unwrap().to_data()
+        );
+    }
+
+    #[test]
+    fn primitive_column_extends_from_an_iterator() {
+        let mut c = PrimitiveColumn::<Int32Type>::default();
+        c.push_nulls(1);
+        c.extend([2, 1].into_iter().cycle().take(3));
+        let a = c.finish().unwrap();
+        let a = a.as_primitive::<Int32Type>();
+        assert_eq!(a.values(), &[0, 2, 1, 2]);
+        assert_eq!(a.null_count(), 1);
     }
 
     #[test]
