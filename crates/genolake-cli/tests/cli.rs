@@ -369,3 +369,53 @@ fn convert_to_bgen_keeps_every_row_and_plink2_agrees() {
         theirs
     );
 }
+
+fn write_input(dir: &Path, (name, text): (&str, &str)) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn errors_from_sql_and_ingest_are_printed_once_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write_input(
+        dir.path(),
+        (
+            "bad.vcf",
+            "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+             1\t5\t.\tA\tC\t.\t.\t.\n1\tx\t.\tA\tC\t.\t.\t.\n",
+        ),
+    );
+    let table = dir.path().join("t");
+    let runs = [
+        vec![
+            "sql".to_string(),
+            format!("SELECT * FROM read_vcf('{bad}')"),
+        ],
+        vec![
+            "sql".to_string(),
+            format!("SELECT count(*) FROM read_vcf('{bad}')"),
+        ],
+        vec![
+            "ingest".to_string(),
+            bad.clone(),
+            "--table".to_string(),
+            table.to_str().unwrap().to_string(),
+        ],
+    ];
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = genolake(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("bad.vcf: line 4: POS \"x\"").count(),
+            1,
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("External error"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    assert!(!table.exists(), "a failed first ingest leaves no table");
+}

@@ -400,6 +400,17 @@ async fn a_malformed_record_fails_the_query_naming_file_and_line() {
         .to_string();
     assert!(e.contains("broken.vcf"), "{e}");
     assert!(e.contains(&format!("line {}", header_lines + 2)), "{e}");
+    // Through genolake's own entry points the reader's error comes back as
+    // itself, not wrapped by DataFusion.
+    let message = genolake_sql::run_sql(&ctx, &sql)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(&path.display().to_string()) && !message.contains("External error"),
+        "{message}"
+    );
+
 
     // Lenient reads skip the record.
     let sql = format!(
