@@ -40,8 +40,7 @@ pub enum Error {
     #[error(transparent)]
     Delta(#[from] deltalake::DeltaTableError),
     /// An input path cannot be used: missing, unreadable, of another
-    /// format, or read with other columns than the other inputs of the same
-    /// table.
+    /// format, or read with columns that do not fit the table's.
     #[error("{}: {message}", path.display())]
     Input {
         /// The file or directory concerned.
@@ -49,6 +48,10 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// The files of one table give a column types that do not merge (the
+    /// message names the column, both types and both files).
+    #[error(transparent)]
+    Schema(#[from] genolake_core::Error),
     /// A reader or table-function option has an unknown name or a bad value.
     #[error("option '{name}': {message}")]
     Option {

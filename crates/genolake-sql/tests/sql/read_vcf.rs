@@ -369,15 +369,115 @@ async fn directories_and_wildcards_read_several_files() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("no VCF file matches"), "{e}");
+}
 
-    // Files whose headers define other columns cannot share a table.
-    std::fs::copy(glow(CEU_TRIO_PLAIN), dir.path().join("d.vcf")).unwrap();
+/// Two batches of a cohort whose headers differ: b.vcf adds INFO CC
+/// (String) and FORMAT GQ, and declares BB Integer where a.vcf says Float.
+const COHORT: [(&str, &str); 2] = [
+    (
+        "a.vcf",
+        "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
+1\t100\t.\tA\tC\t.\tPASS\tAA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
+1\t200\t.\tG\tT\t.\tPASS\tAA=2\tGT:DP\t0/0:30\t0/1:40
+",
+    ),
+    (
+        "b.vcf",
+        "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
+##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
+2\t300\t.\tC\tG\t.\tPASS\tAA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
+",
+    ),
+];
+
+#[tokio::test]
+async fn files_with_other_info_and_format_keys_read_as_one_table_of_every_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in COHORT {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let d = dir.path().display();
+    let ctx = session();
+    let df = ctx
+        .sql(&format!("SELECT * FROM read_vcf('{d}')"))
+        .await
+        .unwrap();
+    let columns: Vec<&str> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .skip(9)
+        .collect();
+    assert_eq!(columns, ["INFO_AA", "INFO_CC", "INFO_BB", "genotypes"]);
+
+    // A column a file lacks is null in its rows; BB's integers read as floats.
+    let rows = query(
+        &ctx,
+        &format!("SELECT start, INFO_AA, INFO_CC, INFO_BB FROM read_vcf('{d}')"),
+    )
+    .await;
+    assert_eq!(
+        sorted_rows(&rows),
+        ["199\t2\t\t", "299\t3\tx\t7.0", "99\t1\t\t0.5"]
+    );
+    let genotypes = query(
+        &ctx,
+        &format!(
+            "SELECT start, g.sampleId, g.conditionalQuality, g.depth \
+             FROM (SELECT start, unnest(genotypes) AS g FROM read_vcf('{d}'))"
+        ),
+    )
+    .await;
+    assert_eq!(
+        sorted_rows(&genotypes),
+        [
+            "199\tS1\t\t30",
+            "199\tS2\t\t40",
+            "299\tS3\t99\t5",
+            "99\tS1\t\t10",
+            "99\tS2\t\t20"
+        ]
+    );
+
+    // The same key as Integer in one file and String in another is an error
+    // naming the column, both types and both files.
+    std::fs::write(
+        dir.path().join("c.vcf"),
+        "##fileformat=VCFv4.3\n##INFO=<ID=AA,Number=1,Type=String,Description=\"a\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n3\t1\t.\tA\tT\t.\t.\tAA=x\n",
+    )
+    .unwrap();
     let e = ctx
         .sql(&format!("SELECT * FROM read_vcf('{d}')"))
         .await
         .unwrap_err()
         .to_string();
-    assert!(e.contains("d.vcf") && e.contains("other columns"), "{e}");
+    let file = |name: &str| {
+        std::fs::canonicalize(dir.path().join(name))
+            .unwrap()
+            .display()
+            .to_string()
+    };
+    assert!(
+        e.contains(&format!(
+            "column INFO_AA is Int32 in {} but Utf8 in {}",
+            file("a.vcf"),
+            file("c.vcf")
+        )),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -410,7 +510,6 @@ async fn a_malformed_record_fails_the_query_naming_file_and_line() {
         message.starts_with(&path.display().to_string()) && !message.contains("External error"),
         "{message}"
     );
-
 
     // Lenient reads skip the record.
     let sql = format!(
