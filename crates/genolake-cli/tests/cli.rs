@@ -601,3 +601,35 @@ fn errors_from_sql_and_ingest_are_printed_once_with_file_and_line() {
     }
     assert!(!table.exists(), "a failed first ingest leaves no table");
 }
+
+#[test]
+fn sql_returns_rows_in_file_order_whatever_the_number_of_threads() {
+    let vcf = example();
+    let vcf = vcf.to_str().unwrap();
+    // Cut even this small file into byte ranges, one per thread.
+    let split = "SET datafusion.optimizer.repartition_file_min_size = 1";
+    let run = |threads: &str, query: &str| {
+        let out = genolake(&[
+            "sql",
+            "--threads",
+            threads,
+            "--format",
+            "csv",
+            &format!("{split}; {query}"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let plan = run("2", &format!("EXPLAIN SELECT start FROM read_vcf('{vcf}')"));
+    assert!(plan.contains("2 groups"), "the scan is not split:\n{plan}");
+    for query in [
+        format!("SELECT contigName, start, referenceAllele, INFO_AF FROM read_vcf('{vcf}')"),
+        format!("SELECT start FROM read_vcf('{vcf}') WHERE start % 2 = 0"),
+        format!("SELECT start FROM read_vcf('{vcf}') LIMIT 5"),
+    ] {
+        let one = run("1", &query);
+        assert!(one.lines().count() > 3, "{one}");
+        assert_eq!(run("2", &query), one, "{query}");
+        assert_eq!(run("3", &query), one, "{query}");
+    }
+}

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::FileScanConfigBuilder;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
@@ -20,6 +20,7 @@ use genolake_core::merge::SchemaMerge;
 use genolake_vcf::ReaderOptions;
 
 use super::files::{InputFile, expand_paths};
+use super::partitions;
 use super::source::GenomicsSource;
 use super::{FormatReader, SharedReader};
 use crate::error::{Error, Result};
@@ -150,19 +151,22 @@ impl TableProvider for GenomicsTable {
             .iter()
             .map(from_expr)
             .fold(Constraint::Any, Constraint::and);
-        // Whole files spread over the partitions; DataFusion then cuts the
-        // splittable ones into byte ranges (see `VcfSource::repartitioned`).
+        // Whole files in consecutive stretches, one per partition, so the
+        // partitions read one after another read the files in order;
+        // DataFusion then cuts the splittable ones into byte ranges (see
+        // `GenomicsSource::repartitioned`), keeping that order.
         let target = state.config_options().execution.target_partitions.max(1);
-        let n = self.files.len().min(target).max(1);
-        let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
-        for (i, file) in self.files.iter().enumerate() {
-            groups[i % n].push(PartitionedFile::new(file.location(), file.size));
-        }
+        let files: Vec<PartitionedFile> = self
+            .files
+            .iter()
+            .map(|file| PartitionedFile::new(file.location(), file.size))
+            .collect();
+        let groups = partitions::in_order(&files, target, u64::MAX, |_| false);
         let config = FileScanConfigBuilder::new(
             ObjectStoreUrl::local_filesystem(),
             Arc::new(self.source(pushdown)),
         )
-        .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+        .with_file_groups(groups)
         .with_projection_indices(projection.cloned())?
         .with_limit(limit)
         .build();

@@ -480,6 +480,70 @@ async fn files_with_other_info_and_format_keys_read_as_one_table_of_every_column
     );
 }
 
+/// A session cutting files into byte ranges however small.
+fn small_split_session(partitions: usize) -> SessionContext {
+    SessionBuilder::new()
+        .config(SessionConfig::new().with_repartition_file_min_size(1))
+        .target_partitions(partitions)
+        .build()
+}
+
+/// The rows of a query, in the order they come, through both of
+/// genolake's ways of running one: collected, and streamed as CSV.
+async fn rows_in_order(ctx: &SessionContext, sql: &str) -> (Vec<String>, String) {
+    let collected = genolake_sql::run_sql(ctx, sql).await.unwrap();
+    let rows = rows(&collected.batches);
+    let df = genolake_sql::run_statements(ctx, sql).await.unwrap();
+    let csv = genolake_sql::write_dataframe(df, genolake_sql::OutputFormat::Csv, Vec::new())
+        .await
+        .unwrap();
+    (rows, String::from_utf8(csv).unwrap())
+}
+
+#[tokio::test]
+async fn a_plain_select_returns_rows_in_file_order_whatever_the_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in COHORT {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let cohort = dir.path().display().to_string();
+    for path in [
+        glow(THOUSAND_GENOMES),
+        glow(CEU_TRIO_BGZF),
+        glow(CEU_TRIO_PLAIN),
+        cohort,
+    ] {
+        let queries = [
+            format!("SELECT contigName, start, referenceAllele FROM read_vcf('{path}')"),
+            format!("SELECT contigName, start FROM read_vcf('{path}') WHERE start % 3 <> 0"),
+            format!(
+                "SELECT start, g.sampleId FROM \
+                 (SELECT start, unnest(genotypes) AS g FROM read_vcf('{path}'))"
+            ),
+        ];
+        for sql in &queries {
+            let (in_file_order, csv) = rows_in_order(&small_split_session(1), sql).await;
+            assert!(in_file_order.len() > 1, "{sql}");
+            for partitions in [2, 3] {
+                let ctx = small_split_session(partitions);
+                let plan = explain(&ctx, sql).await;
+                assert!(
+                    plan.contains(&format!("{partitions} groups")),
+                    "the scan is not split:\n{plan}"
+                );
+                let (rows, streamed) = rows_in_order(&ctx, sql).await;
+                assert_eq!(rows, in_file_order, "{partitions} partitions: {sql}");
+                assert_eq!(streamed, csv, "{partitions} partitions: {sql}");
+            }
+        }
+        // LIMIT takes the first rows of the file.
+        let sql = format!("SELECT contigName, start FROM read_vcf('{path}')");
+        let (all, _) = rows_in_order(&small_split_session(1), &sql).await;
+        let (first, _) = rows_in_order(&small_split_session(3), &format!("{sql} LIMIT 2")).await;
+        assert_eq!(first, all[..2], "{sql} LIMIT 2");
+    }
+}
+
 #[tokio::test]
 async fn a_malformed_record_fails_the_query_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
