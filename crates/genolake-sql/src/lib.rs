@@ -52,7 +52,10 @@
 //! the order given, a directory's or a wildcard's sorted by name), whatever
 //! the number of threads, and `LIMIT n` returns the first `n`. Results of
 //! joins, aggregations and anything else that repartitions rows come in no
-//! set order: ask with `ORDER BY`.
+//! set order: ask with `ORDER BY`. A query's result keeps file order through
+//! [`collect`], [`run_sql`] and [`write_dataframe`] (and `genolake sql`);
+//! DataFusion's own `DataFrame::collect` merges the result's partitions as
+//! they come.
 //!
 //! # Examples
 //!
