@@ -10,6 +10,7 @@
 //! ```
 
 mod commands;
+mod errors;
 mod options;
 mod progress;
 
@@ -71,7 +72,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", errors::render(&e));
             ExitCode::FAILURE
         }
     }

@@ -400,3 +400,267 @@ fn convert_to_bgen_keeps_every_row_and_plink2_agrees() {
         theirs
     );
 }
+
+/// Batches of one cohort whose VCF headers differ (`(file name, text)`):
+/// b.vcf adds INFO CC and FORMAT GQ and declares BB Integer where a.vcf
+/// says Float; c.vcf adds a Flag; conflict.vcf declares AA a String.
+const COHORT_A: (&str, &str) = (
+    "a.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
+1\t100\t.\tA\tC\t.\tPASS\tAA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
+1\t200\t.\tG\tT\t.\tPASS\tAA=2\tGT:DP\t0/0:30\t0/1:40
+",
+);
+const COHORT_B: (&str, &str) = (
+    "b.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
+##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
+2\t300\t.\tC\tG\t.\tPASS\tAA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
+",
+);
+const COHORT_C: (&str, &str) = (
+    "c.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=DD,Number=0,Type=Flag,Description=\"d\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS4
+3\t400\t.\tT\tA\t.\tPASS\tAA=4;DD\tGT\t0|1
+",
+);
+const CONFLICT: (&str, &str) = (
+    "conflict.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=String,Description=\"a\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
+4\t500\t.\tA\tT\t.\tPASS\tAA=high
+",
+);
+
+fn write_input(dir: &Path, (name, text): (&str, &str)) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The columns, then the `genotypes` fields, of a Delta table as the
+/// Python `deltalake` package and Polars read it, one line per reader
+/// (`None` when GENOLAKE_SKIP_PYTHON is set).
+fn python_columns(table: &Path) -> Option<String> {
+    if std::env::var_os("GENOLAKE_SKIP_PYTHON").is_some() {
+        return None;
+    }
+    let python = std::env::var("GENOLAKE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = "import os, sys\n\
+        import polars as pl\n\
+        from deltalake import DeltaTable\n\
+        t = DeltaTable(sys.argv[1]).to_pyarrow_table()\n\
+        g = t.schema.field('genotypes').type.value_type\n\
+        print('deltalake', t.num_rows, ','.join(t.column_names), ','.join(f.name for f in g))\n\
+        f = pl.read_delta(sys.argv[1])\n\
+        g = f.schema['genotypes'].inner\n\
+        print('polars', f.height, ','.join(f.columns), ','.join(x.name for x in g.fields))\n\
+        sys.stdout.flush()\n\
+        os._exit(0)\n";
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(table)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}; set GENOLAKE_PYTHON to a venv with deltalake"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    Some(stdout(&out))
+}
+
+fn delta_commits(table: &Path) -> usize {
+    std::fs::read_dir(table.join("_delta_log"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .count()
+}
+
+#[test]
+fn files_with_other_headers_ingest_and_append_with_the_union_of_their_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let [a, b, c, conflict] =
+        [COHORT_A, COHORT_B, COHORT_C, CONFLICT].map(|f| write_input(dir.path(), f));
+    let table = dir.path().join("cohort");
+    let t = table.to_str().unwrap();
+
+    // Two files whose headers differ, in one ingest: one commit.
+    let out = genolake(&["ingest", &a, &b, "--table", t]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("wrote 3 rows"), "{}", stdout(&out));
+    // A third, appended: its new column joins the schema (merge is the default).
+    let out = genolake(&["ingest", &c, "--table", t, "--mode", "append"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("as version 1"), "{}", stdout(&out));
+    assert_eq!(delta_commits(&table), 2);
+
+    let columns = "contigName,start,end,names,referenceAllele,alternateAlleles,qual,filters,\
+                   splitFromMultiAllelic,INFO_AA,INFO_CC,INFO_BB,INFO_DD,genotypes";
+    // Columns a file lacks are null in its rows; BB's integer is a float.
+    let sql = |query: String| {
+        let out = genolake(&["sql", "--format", "csv", &query]);
+        assert!(out.status.success(), "{query}: {}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(
+        sql(format!(
+            "SELECT start, INFO_AA, INFO_CC, INFO_BB, INFO_DD FROM read_delta('{t}') ORDER BY start"
+        )),
+        "start,INFO_AA,INFO_CC,INFO_BB,INFO_DD\n\
+         99,1,,0.5,\n\
+         199,2,,,\n\
+         299,3,x,7.0,\n\
+         399,4,,,true\n"
+    );
+    assert_eq!(
+        sql(format!(
+            "SELECT start, g.sampleId AS sample, g.conditionalQuality AS gq, g.depth AS dp \
+             FROM (SELECT start, unnest(genotypes) AS g FROM read_delta('{t}')) ORDER BY start, sample"
+        )),
+        "start,sample,gq,dp\n\
+         99,S1,,10\n\
+         99,S2,,20\n\
+         199,S1,,30\n\
+         199,S2,,40\n\
+         299,S3,99,5\n\
+         399,S4,,\n"
+    );
+    let out = genolake(&[
+        "sql",
+        "--format",
+        "csv",
+        &format!("SELECT * FROM read_delta('{t}') LIMIT 0"),
+    ]);
+    assert_eq!(stdout(&out).trim(), columns, "{}", stderr(&out));
+    if let Some(read) = python_columns(&table) {
+        let genotype_fields = "sampleId,phased,calls,conditionalQuality,depth";
+        assert_eq!(
+            read,
+            format!(
+                "deltalake 4 {columns} {genotype_fields}\npolars 4 {columns} {genotype_fields}\n"
+            )
+        );
+    }
+
+    // The same key as Integer in the table and String in a file: refused,
+    // naming the column, both types and the file; nothing changes.
+    let files_before = std::fs::read_dir(&table).unwrap().count();
+    let out = genolake(&["ingest", &conflict, "--table", t, "--mode", "append"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "column INFO_AA is Int32 in the table but Utf8 in {conflict}"
+        )),
+        "{err}"
+    );
+    assert_eq!(delta_commits(&table), 2);
+    assert_eq!(std::fs::read_dir(&table).unwrap().count(), files_before);
+
+    // --schema-mode keep refuses new columns by name.
+    let renamed = COHORT_C.1.replace("DD", "EE");
+    let d = write_input(dir.path(), ("d.vcf", renamed.as_str()));
+    let out = genolake(&[
+        "ingest",
+        &d,
+        "--table",
+        t,
+        "--mode",
+        "append",
+        "--schema-mode",
+        "keep",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("INFO_EE is new"), "{}", stderr(&out));
+    assert_eq!(delta_commits(&table), 2);
+}
+
+#[test]
+fn errors_from_sql_and_ingest_are_printed_once_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write_input(
+        dir.path(),
+        (
+            "bad.vcf",
+            "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+             1\t5\t.\tA\tC\t.\t.\t.\n1\tx\t.\tA\tC\t.\t.\t.\n",
+        ),
+    );
+    let table = dir.path().join("t");
+    let runs = [
+        vec![
+            "sql".to_string(),
+            format!("SELECT * FROM read_vcf('{bad}')"),
+        ],
+        vec![
+            "sql".to_string(),
+            format!("SELECT count(*) FROM read_vcf('{bad}')"),
+        ],
+        vec![
+            "ingest".to_string(),
+            bad.clone(),
+            "--table".to_string(),
+            table.to_str().unwrap().to_string(),
+        ],
+    ];
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = genolake(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("bad.vcf: line 4: POS \"x\"").count(),
+            1,
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("External error"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    assert!(!table.exists(), "a failed first ingest leaves no table");
+}
+
+#[test]
+fn sql_returns_rows_in_file_order_whatever_the_number_of_threads() {
+    let vcf = example();
+    let vcf = vcf.to_str().unwrap();
+    // Cut even this small file into byte ranges, one per thread.
+    let split = "SET datafusion.optimizer.repartition_file_min_size = 1";
+    let run = |threads: &str, query: &str| {
+        let out = genolake(&[
+            "sql",
+            "--threads",
+            threads,
+            "--format",
+            "csv",
+            &format!("{split}; {query}"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let plan = run("2", &format!("EXPLAIN SELECT start FROM read_vcf('{vcf}')"));
+    assert!(plan.contains("2 groups"), "the scan is not split:\n{plan}");
+    for query in [
+        format!("SELECT contigName, start, referenceAllele, INFO_AF FROM read_vcf('{vcf}')"),
+        format!("SELECT start FROM read_vcf('{vcf}') WHERE start % 2 = 0"),
+        format!("SELECT start FROM read_vcf('{vcf}') LIMIT 5"),
+    ] {
+        let one = run("1", &query);
+        assert!(one.lines().count() > 3, "{one}");
+        assert_eq!(run("2", &query), one, "{query}");
+        assert_eq!(run("3", &query), one, "{query}");
+    }
+}

@@ -1,6 +1,10 @@
-//! The error type of `genolake-core`: option values that do not parse.
+//! The error type of `genolake-core`: option values that do not parse, and
+//! inputs whose schemas do not merge.
 
-/// Why a value given by the user (a region, a stringency) was rejected.
+use crate::merge::SchemaConflict;
+
+/// Why a value given by the user (a region, a stringency) or a set of
+/// inputs was rejected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
     /// A region string is not `contig`, `contig:start-end`, `contig:start-` or `contig:pos`.
@@ -9,4 +13,9 @@ pub enum Error {
     /// A validation stringency other than strict, lenient or silent.
     #[error("invalid validation stringency {0:?}: expected strict, lenient or silent")]
     InvalidStringency(String),
+    /// Two inputs give one column types that do not merge (see
+    /// [`SchemaMerge`](crate::merge::SchemaMerge)). Boxed: it is several
+    /// strings, and every `Result` of this crate would carry their size.
+    #[error("{0}")]
+    SchemaConflict(Box<SchemaConflict>),
 }

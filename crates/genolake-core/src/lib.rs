@@ -26,6 +26,7 @@
 
 pub mod builder;
 pub mod error;
+pub mod merge;
 pub mod progress;
 pub mod region;
 pub mod schema;

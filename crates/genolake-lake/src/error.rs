@@ -33,6 +33,19 @@ pub enum ErrorKind {
     /// be written, a concurrent writer won the commit); nothing was committed.
     #[error("ingest failed and nothing was committed (the table is unchanged): {0}")]
     Write(#[source] DeltaTableError),
+    /// The input's columns do not merge with the table's: one column has
+    /// two types (the message names it, both types and where each comes
+    /// from). Nothing was written.
+    #[error("{0}; nothing was written")]
+    Schema(#[source] genolake_core::Error),
+    /// An append under [`SchemaMode::Keep`](crate::SchemaMode::Keep) would
+    /// add these columns or fields to the table's schema.
+    #[error(
+        "the input does not fit the table's schema ({}); pass --schema-mode merge to add \
+         them to it",
+        .0.join(", ")
+    )]
+    SchemaChange(Vec<String>),
     /// Reading the table (its log, its history) failed.
     #[error("{0}")]
     Delta(#[source] DeltaTableError),

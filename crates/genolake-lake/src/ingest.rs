@@ -21,10 +21,11 @@ use deltalake::kernel::transaction::{
     CommitBuilder, CommitProperties, TableReference, TransactionError,
 };
 use deltalake::kernel::{Action, Transaction};
-use deltalake::operations::write::{SchemaMode, WriteMetrics};
+use deltalake::operations::write::{SchemaMode as DeltaSchemaMode, WriteMetrics};
 use deltalake::parquet::file::properties::WriterProperties;
 use deltalake::protocol::DeltaOperation;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use genolake_core::merge::{SchemaMerge, describe_changes};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -33,7 +34,7 @@ use crate::history::{IngestRecord, read_commit};
 use crate::parallel::{ParallelWrite, Route, WriteOptions};
 use crate::properties::genomics_writer_properties;
 use crate::provenance::{COMMIT_INFO_KEY, Provenance};
-use crate::stream::plan_of_streams;
+use crate::stream::{conform_stream, plan_of_streams};
 
 /// The app transaction id counting genolake overwrites of a table; its
 /// version is the table's current generation (absent: 0).
@@ -104,6 +105,62 @@ impl FromStr for SaveMode {
             _ => Err(format!(
                 "invalid save mode {s:?}: expected error, append or overwrite"
             )),
+        }
+    }
+}
+
+/// What an append does when the input's columns differ from the table's.
+///
+/// Whatever the mode, columns the table has and the input lacks are null in
+/// the appended rows, and a column whose type differs in a way that does
+/// not merge is an error naming it, both types and where each comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SchemaMode {
+    /// Add the input's new columns and `genotypes` fields to the table's
+    /// schema, nullable (earlier rows read them as null), in the commit that
+    /// appends the rows (the default: cohorts arrive in files whose VCF
+    /// headers declare different INFO and FORMAT keys). See
+    /// [`genolake_core::merge`] for where new columns go and which types
+    /// merge.
+    #[default]
+    Merge,
+    /// Keep the table's schema: an input with a column or field the table
+    /// lacks is refused, naming it.
+    Keep,
+}
+
+impl SchemaMode {
+    /// The name the CLI takes: `merge` or `keep`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaMode::Merge => "merge",
+            SchemaMode::Keep => "keep",
+        }
+    }
+}
+
+impl fmt::Display for SchemaMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SchemaMode {
+    type Err = String;
+
+    /// Parses `merge` or `keep`, ignoring case.
+    ///
+    /// ```
+    /// use genolake_lake::SchemaMode;
+    /// assert_eq!("merge".parse(), Ok(SchemaMode::Merge));
+    /// assert_eq!("Keep".parse(), Ok(SchemaMode::Keep));
+    /// assert!("overwrite".parse::<SchemaMode>().is_err());
+    /// ```
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "merge" => Ok(SchemaMode::Merge),
+            "keep" => Ok(SchemaMode::Keep),
+            _ => Err(format!("invalid schema mode {s:?}: expected merge or keep")),
         }
     }
 }
@@ -233,7 +290,8 @@ pub struct Ingest {
     provenance: Option<Provenance>,
     writer_properties: Option<WriterProperties>,
     idempotent: bool,
-    merge_schema: bool,
+    schema_mode: SchemaMode,
+    sources: Vec<(String, SchemaRef)>,
     target_file_size: Option<NonZeroU64>,
     table_name: Option<String>,
     description: Option<String>,
@@ -251,7 +309,8 @@ impl Ingest {
             provenance: None,
             writer_properties: None,
             idempotent: true,
-            merge_schema: false,
+            schema_mode: SchemaMode::default(),
+            sources: Vec::new(),
             target_file_size: None,
             table_name: None,
             description: None,
@@ -302,10 +361,24 @@ impl Ingest {
         self
     }
 
-    /// Let an append add columns the table lacks (new INFO fields, say);
-    /// without it (the default) a schema difference fails the ingest.
-    pub fn merge_schema(mut self, merge: bool) -> Self {
-        self.merge_schema = merge;
+    /// What an append does with columns the table lacks (default:
+    /// [`SchemaMode::Merge`], add them).
+    pub fn schema_mode(mut self, mode: SchemaMode) -> Self {
+        self.schema_mode = mode;
+        self
+    }
+
+    /// The schemas of the files the input was read from, by name (their
+    /// paths): a column whose type conflicts with the table's is then
+    /// reported with the file it comes from rather than as "the input".
+    pub fn source_schemas(
+        mut self,
+        sources: impl IntoIterator<Item = (impl Into<String>, SchemaRef)>,
+    ) -> Self {
+        self.sources = sources
+            .into_iter()
+            .map(|(name, schema)| (name.into(), schema))
+            .collect();
         self
     }
 
@@ -357,35 +430,39 @@ impl Ingest {
         self.execute_streams(vec![input]).await
     }
 
-    /// Runs the ingest on several streams of the same schema (splits of a
-    /// file, or several files), in one commit.
+    /// Runs the ingest on several streams (splits of a file, or several
+    /// files), in one commit.
     ///
-    /// Each stream is encoded by its own Parquet writer in its own task, so
-    /// encoding runs on every core (streams beyond the number of cores share
-    /// writers), and every writer produces its own data files. The tables
-    /// delta-rs's write operation must handle itself (a schema merge, column
+    /// Streams of different schemas (files whose VCF headers differ) are
+    /// written with the union of their columns (see
+    /// [`genolake_core::merge`]): a column a stream lacks is null in its
+    /// rows. Each stream is encoded by its own Parquet writer in its own
+    /// task, so encoding runs on every core (streams beyond the number of
+    /// cores share writers), and every writer produces its own data files.
+    /// The tables delta-rs's write operation must handle itself (column
     /// mapping, constraints and other table features, see the crate
     /// documentation) are written by it instead, with one Parquet writer.
     pub async fn execute_streams(
         self,
         inputs: Vec<SendableRecordBatchStream>,
     ) -> Result<IngestSummary> {
-        let Some(first) = inputs.first() else {
+        if inputs.is_empty() {
             return Err(Error::new(
                 self.location,
                 ErrorKind::Options("no input streams to ingest".into()),
             ));
-        };
-        let schema = first.schema();
-        if let Some(other) = inputs.iter().find(|s| s.schema() != schema) {
-            return Err(Error::new(
-                self.location,
-                ErrorKind::Options(format!(
-                    "the input streams have different schemas: {schema} and {}",
-                    other.schema()
-                )),
-            ));
         }
+        let mut merge = SchemaMerge::new();
+        for (i, input) in inputs.iter().enumerate() {
+            if let Err(e) = merge.add(&format!("input stream {}", i + 1), &input.schema()) {
+                return Err(Error::new(self.location, ErrorKind::Schema(e)));
+            }
+        }
+        let schema = merge.schema();
+        let inputs = inputs
+            .into_iter()
+            .map(|input| conform_stream(input, &schema))
+            .collect();
         self.run(schema, Input::Streams(inputs)).await
     }
 
@@ -507,6 +584,10 @@ impl Ingest {
             .with_metadata([(COMMIT_INFO_KEY.to_string(), record.clone())])
             .with_application_transactions(transactions.clone());
 
+        // delta-rs's write operation, where it is used, merges schemas its
+        // own way from the input's.
+        let input_schema = Arc::clone(&schema);
+        let schema = self.write_schema(&table, exists, schema, location)?;
         let properties = self
             .writer_properties
             .clone()
@@ -530,7 +611,7 @@ impl Ingest {
             }
             Route::DeltaRs(why) => {
                 tracing::info!(table = %target.url, "writing with delta-rs's single writer: {why}");
-                self.write_with_delta_rs(location, table, schema, input, properties, commit)
+                self.write_with_delta_rs(location, table, input_schema, input, properties, commit)
                     .await?
             }
         };
@@ -556,6 +637,52 @@ impl Ingest {
         };
         tracing::info!("{summary}");
         Ok(summary)
+    }
+}
+
+impl Ingest {
+    /// The schema the input is written with. An append onto an existing
+    /// table writes the table's schema merged with the input's (see
+    /// [`genolake_core::merge`]; the table's columns never change type) and,
+    /// under [`SchemaMode::Keep`], only if that adds nothing. A new table,
+    /// or an overwrite, takes the input's.
+    fn write_schema(
+        &self,
+        table: &DeltaTable,
+        exists: bool,
+        input: SchemaRef,
+        location: &str,
+    ) -> Result<SchemaRef> {
+        let error = |kind| Error::new(location, kind);
+        if !exists || self.mode != SaveMode::Append {
+            return Ok(input);
+        }
+        let stored = table
+            .snapshot()
+            .map_err(|e| error(ErrorKind::Delta(e)))?
+            .snapshot()
+            .arrow_schema();
+        let mut merge = SchemaMerge::new();
+        merge
+            .add_stored("the table", &stored)
+            .map_err(|e| error(ErrorKind::Schema(e)))?;
+        for (name, schema) in &self.sources {
+            merge
+                .add(name, schema)
+                .map_err(|e| error(ErrorKind::Schema(e)))?;
+        }
+        merge
+            .add("the input", &input)
+            .map_err(|e| error(ErrorKind::Schema(e)))?;
+        let merged = merge.schema();
+        let changes = describe_changes(&stored, &merged);
+        if !changes.is_empty() {
+            if self.schema_mode == SchemaMode::Keep {
+                return Err(error(ErrorKind::SchemaChange(changes)));
+            }
+            tracing::info!(changes = ?changes, "merging the input's columns into the table's schema");
+        }
+        Ok(merged)
     }
 }
 
@@ -672,10 +799,12 @@ impl Ingest {
         if !self.partition_by.is_empty() {
             builder = builder.with_partition_columns(self.partition_by.clone());
         }
-        match self.mode {
-            SaveMode::Overwrite => builder = builder.with_schema_mode(SchemaMode::Overwrite),
-            SaveMode::Append if self.merge_schema => {
-                builder = builder.with_schema_mode(SchemaMode::Merge)
+        match (self.mode, self.schema_mode) {
+            (SaveMode::Overwrite, _) => {
+                builder = builder.with_schema_mode(DeltaSchemaMode::Overwrite)
+            }
+            (SaveMode::Append, SchemaMode::Merge) => {
+                builder = builder.with_schema_mode(DeltaSchemaMode::Merge)
             }
             _ => {}
         }

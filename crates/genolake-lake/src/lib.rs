@@ -32,6 +32,16 @@
 //!   existing table and says which flag to pass; [`SaveMode::Append`] adds
 //!   rows; [`SaveMode::Overwrite`] replaces rows, schema and partitioning in
 //!   one commit (time travel still reaches the old version).
+//! - **Schema merge.** Inputs whose VCF headers differ (several streams, or
+//!   an append onto a table made from other files) are written with the
+//!   union of their columns, by the rules of [`genolake_core::merge`]: a
+//!   column or `genotypes` field an input lacks is null in its rows; an
+//!   append adds the input's new columns to the table's schema, in Glow's
+//!   order (new `INFO_` columns before `genotypes`), in the commit that adds
+//!   the rows ([`SchemaMode::Merge`], the default; [`SchemaMode::Keep`]
+//!   refuses them). A stored column never changes type; a type conflict
+//!   names the column, both types and where each comes from (see
+//!   [`Ingest::source_schemas`]), and writes nothing.
 //!
 //! # Performance model
 //!
@@ -54,11 +64,11 @@
 //! `metadata` for an overwrite). delta-rs 1.1's own write operation would
 //! drain every partition of an unpartitioned table into one writer, on one
 //! core. It is still used, with that one writer, where a table needs more
-//! than this crate implements: an append that merges new columns into the
-//! schema, input types Delta stores differently (timestamps), and tables
-//! with a protocol above reader 1 / writer 2 (column mapping, deletion
-//! vectors, ...), CHECK constraints, invariants, generated or identity
-//! columns.
+//! than this crate implements: input types Delta stores differently
+//! (timestamps), and tables with a protocol above reader 1 / writer 2
+//! (column mapping, deletion vectors, ...), CHECK constraints, invariants,
+//! generated or identity columns. There an append merges schemas by
+//! delta-rs's rules (new columns last).
 //!
 //! Memory is bounded per input stream: the batches decoded ahead (two), the
 //! batch being encoded, and the writer's open row group (about 32 MB
@@ -133,7 +143,7 @@ mod written;
 
 pub use error::{Error, ErrorKind, Result};
 pub use history::{Commit, IngestRecord, history};
-pub use ingest::{GENERATION_APP_ID, Ingest, IngestSummary, Outcome, SaveMode};
+pub use ingest::{GENERATION_APP_ID, Ingest, IngestSummary, Outcome, SaveMode, SchemaMode};
 pub use properties::{genomics_writer_properties, genomics_writer_properties_builder};
 pub use provenance::{InputFile, Provenance};
 pub use stream::blocking_stream;

@@ -11,13 +11,14 @@
 //!
 //! That commit must say what delta-rs's write operation would have said:
 //! `protocol` and `metadata` for a new table, `remove` actions (and new
-//! `metadata` when the schema or partitioning changes) for an overwrite. This
-//! module does so for the tables genolake makes and their like (protocol
-//! reader 1 / writer 2, no constraints, invariants, generated or identity
-//! columns, column mapping) and for inputs delta-rs would write unchanged.
-//! Anything else, such as an append that merges a new column into the
-//! schema, is [`Route::DeltaRs`]: the caller hands it to delta-rs's own
-//! write operation, which is correct for every table, on one core.
+//! `metadata` when the schema or partitioning changes) for an overwrite, new
+//! `metadata` for an append whose input adds columns (the caller merged the
+//! schemas, see `Ingest::write_schema`). This module does so for the tables
+//! genolake makes and their like (protocol reader 1 / writer 2, no
+//! constraints, invariants, generated or identity columns, column mapping)
+//! and for inputs delta-rs would write unchanged. Anything else is
+//! [`Route::DeltaRs`]: the caller hands it to delta-rs's own write
+//! operation, which is correct for every table, on one core.
 
 use std::collections::HashMap;
 use std::num::NonZeroU64;
@@ -37,6 +38,7 @@ use deltalake::table::config::{DEFAULT_TARGET_FILE_SIZE, TablePropertiesExt};
 use deltalake::{DeltaTable, DeltaTableError};
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use genolake_core::merge::conform_batch;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -190,8 +192,14 @@ impl ParallelWrite {
                     removed_files += 1;
                 }
             } else if !same_schema {
-                // A merge (new INFO columns, say) or a mismatch delta-rs reports.
-                return fallback("the input schema differs from the table's");
+                // The caller merged the table's schema with the input's
+                // (new INFO columns, say): the commit records the result.
+                let metadata = with_schema_and_partitioning(
+                    state.metadata(),
+                    &delta_schema,
+                    &partition_columns,
+                )?;
+                actions.push(Action::Metadata(metadata));
             }
             partition_columns
         };
@@ -324,17 +332,28 @@ async fn drain(
     }
 }
 
-/// The batch with exactly `schema` (a DataFusion plan's batches can differ
-/// from its schema in field metadata or nullability flags), or an error if
-/// its columns do not fit.
+/// The batch with exactly `schema`, or an error if its columns do not fit.
+/// A DataFusion plan's batches can differ from its schema in field metadata
+/// or nullability flags; an input's batches lack the columns a schema merge
+/// added (null in them) and may order struct fields otherwise.
 fn conform(batch: RecordBatch, schema: &SchemaRef) -> DeltaResult<RecordBatch> {
     if batch.schema_ref() == schema {
         return Ok(batch);
     }
-    Ok(RecordBatch::try_new(
-        schema.clone(),
-        batch.columns().to_vec(),
-    )?)
+    let fields = batch.schema_ref().fields();
+    let same_columns = fields.len() == schema.fields().len()
+        && fields
+            .iter()
+            .zip(schema.fields())
+            .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+    if same_columns {
+        Ok(RecordBatch::try_new(
+            schema.clone(),
+            batch.columns().to_vec(),
+        )?)
+    } else {
+        Ok(conform_batch(&batch, schema)?)
+    }
 }
 
 /// Why fields need a table feature this module does not implement: Delta

@@ -14,6 +14,7 @@ use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use futures::StreamExt;
+use genolake_core::merge::conform_batch;
 
 /// Batches a blocking producer may have ready ahead of the writer: enough to
 /// overlap decoding with writing, few enough to keep memory bounded.
@@ -65,6 +66,22 @@ where
     })
     .flatten();
     Box::pin(RecordBatchStreamAdapter::new(schema, stream))
+}
+
+/// `stream` with `schema`'s columns (see
+/// [`genolake_core::merge::conform_batch`]): a column it lacks is null. The
+/// stream itself when it has them already.
+pub(crate) fn conform_stream(
+    stream: SendableRecordBatchStream,
+    schema: &SchemaRef,
+) -> SendableRecordBatchStream {
+    if stream.schema().fields() == schema.fields() {
+        return stream;
+    }
+    let target = Arc::clone(schema);
+    let batches =
+        stream.map(move |batch| batch.and_then(|batch| Ok(conform_batch(&batch, &target)?)));
+    Box::pin(RecordBatchStreamAdapter::new(Arc::clone(schema), batches))
 }
 
 /// A stream that can be executed once, as one partition of a plan.

@@ -20,7 +20,8 @@ use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::parquet::basic::{Compression, Encoding};
 use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
 use genolake_lake::{
-    Error, ErrorKind, Ingest, IngestSummary, Outcome, Provenance, SaveMode, blocking_stream,
+    Error, ErrorKind, Ingest, IngestSummary, Outcome, Provenance, SaveMode, SchemaMode,
+    blocking_stream,
 };
 use genolake_vcf::{Reader, ReaderOptions};
 use serde_json::{Value, json};
@@ -352,7 +353,6 @@ async fn append_twice_doubles_rows_and_an_idempotent_reingest_is_skipped() {
     let other = Ingest::new(&table)
         .mode(SaveMode::Append)
         .provenance(provenance_of(&data("NA12878_21_10002403.vcf")).await)
-        .merge_schema(true)
         .execute_stream(vcf_stream(&data("NA12878_21_10002403.vcf")))
         .await
         .unwrap();
@@ -401,7 +401,6 @@ async fn overwrite_replaces_rows_and_schema_and_starts_a_new_generation() {
     let again = Ingest::new(&table)
         .mode(SaveMode::Append)
         .provenance(kg_provenance)
-        .merge_schema(true)
         .execute_stream(vcf_stream(&kg))
         .await
         .unwrap();
@@ -662,7 +661,7 @@ async fn genotype_leaves_are_written_without_statistics_or_dictionaries_and_call
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_streams_ingest_in_one_commit() {
     let (_dir, table) = table_dir();
-    let (kg, ceu) = (kg_sample(), ceu_trio());
+    let ceu = ceu_trio();
     let provenance = Provenance::from_paths([&ceu, &ceu], json!({}))
         .await
         .unwrap();
@@ -676,13 +675,22 @@ async fn several_streams_ingest_in_one_commit() {
     assert_eq!(summary.rows as usize, 2 * rows_of(&batches).len());
     assert_eq!(summary.version, 0);
 
-    // Streams of different schemas are refused before anything is written.
+    // Streams whose columns conflict are refused before anything is written.
+    let dir = tempfile::tempdir().unwrap();
     let err = Ingest::new(&table)
         .mode(SaveMode::Append)
-        .execute_streams(vec![vcf_stream(&ceu), vcf_stream(&kg)])
+        .execute_streams(vec![
+            vcf_stream(&cohort_vcf(dir.path(), BATCH_A)),
+            vcf_stream(&cohort_vcf(dir.path(), AA_AS_STRING)),
+        ])
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("different schemas"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("column INFO_AA is Int32 in input stream 1 but Utf8 in input stream 2"),
+        "{err}"
+    );
+    assert_eq!(table_version(&table).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -955,4 +963,376 @@ async fn a_failed_stream_stops_the_other_writers_and_deletes_their_files() {
         files_after, files_before,
         "the failed ingest left data files"
     );
+}
+
+// Appending files whose headers differ: the small cohort files below, each
+// `(file name, text)`, declare different INFO and FORMAT keys.
+
+/// The first batch of a cohort: INFO AA (Integer) and BB (Float), FORMAT
+/// GT:DP, samples S1 and S2.
+const BATCH_A: (&str, &str) = (
+    "a.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
+1\t100\t.\tA\tC\t.\tPASS\tAA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
+1\t200\t.\tG\tT\t.\tPASS\tAA=2\tGT:DP\t0/0:30\t0/1:40
+",
+);
+
+/// A later batch: a new INFO key CC (String), BB declared Integer (its
+/// values fit the table's Float64), a new FORMAT key GQ before DP, sample S3.
+const BATCH_B: (&str, &str) = (
+    "b.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
+##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
+##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
+2\t300\t.\tC\tG\t.\tPASS\tAA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
+",
+);
+
+/// AA declared String: a real conflict with BATCH_A's Integer.
+const AA_AS_STRING: (&str, &str) = (
+    "c.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=String,Description=\"a\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
+3\t400\t.\tA\tT\t.\tPASS\tAA=high
+",
+);
+
+/// AA declared Float: the table's Int32 column would have to widen.
+const AA_AS_FLOAT: (&str, &str) = (
+    "d.vcf",
+    "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Float,Description=\"a\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
+3\t500\t.\tA\tT\t.\tPASS\tAA=0.25
+",
+);
+
+fn cohort_vcf(dir: &Path, (name, text): (&str, &str)) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn vcf_schema(path: &Path) -> SchemaRef {
+    Reader::open(path).unwrap().schema()
+}
+
+/// The rows of BATCH_A and BATCH_B in one table, as every reader must give
+/// them: columns a file lacks are null in its rows, BB's integer is a float.
+fn merged_cohort_rows() -> Value {
+    json!([
+        {"start": 99, "INFO_AA": 1, "INFO_CC": null, "INFO_BB": 0.5, "genotypes": [
+            {"sampleId": "S1", "calls": [0, 1], "conditionalQuality": null, "depth": 10},
+            {"sampleId": "S2", "calls": [1, 1], "conditionalQuality": null, "depth": 20}]},
+        {"start": 199, "INFO_AA": 2, "INFO_CC": null, "INFO_BB": null, "genotypes": [
+            {"sampleId": "S1", "calls": [0, 0], "conditionalQuality": null, "depth": 30},
+            {"sampleId": "S2", "calls": [0, 1], "conditionalQuality": null, "depth": 40}]},
+        {"start": 299, "INFO_AA": 3, "INFO_CC": "x", "INFO_BB": 7.0, "genotypes": [
+            {"sampleId": "S3", "calls": [1, 1], "conditionalQuality": 99, "depth": 5}]},
+    ])
+}
+
+/// The merged table's columns: the Glow order, new INFO columns before
+/// `genotypes`, the new genotype field before the one that follows it in
+/// its header.
+const MERGED_COLUMNS: &[&str] = &[
+    "contigName",
+    "start",
+    "end",
+    "names",
+    "referenceAllele",
+    "alternateAlleles",
+    "qual",
+    "filters",
+    "splitFromMultiAllelic",
+    "INFO_AA",
+    "INFO_CC",
+    "INFO_BB",
+    "genotypes",
+];
+const MERGED_GENOTYPE_FIELDS: &[&str] =
+    &["sampleId", "phased", "calls", "conditionalQuality", "depth"];
+
+/// `rows` (JSON objects, sorted by start) cut to the columns
+/// `merged_cohort_rows` holds, with explicit nulls.
+fn cohort_columns(rows: &Value) -> Value {
+    let field = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    let rows: Vec<Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let genotypes: Vec<Value> = r["genotypes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| {
+                    json!({
+                        "sampleId": field(g, "sampleId"),
+                        "calls": field(g, "calls"),
+                        "conditionalQuality": field(g, "conditionalQuality"),
+                        "depth": field(g, "depth"),
+                    })
+                })
+                .collect();
+            json!({
+                "start": field(r, "start"),
+                "INFO_AA": field(r, "INFO_AA"),
+                "INFO_CC": field(r, "INFO_CC"),
+                "INFO_BB": field(r, "INFO_BB"),
+                "genotypes": genotypes,
+            })
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+/// The table as genolake's Delta reader (delta-rs's DataFusion provider)
+/// reads it: column names, genotype field names and rows sorted by start.
+async fn read_with_delta_rs(table: &str) -> (Vec<String>, Vec<String>, Value) {
+    let table = deltalake::open_table(deltalake::ensure_table_uri(table).unwrap())
+        .await
+        .unwrap();
+    let ctx = SessionContext::new();
+    table.update_datafusion_session(&ctx.state()).unwrap();
+    let provider = table.table_provider().await.unwrap();
+    let df = ctx
+        .read_table(provider)
+        .unwrap()
+        .sort(vec![datafusion::prelude::col("start").sort(true, false)])
+        .unwrap();
+    let schema = df.schema().as_arrow().clone();
+    let batches = df.collect().await.unwrap();
+    let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let arrow::datatypes::DataType::List(item) =
+        schema.field_with_name("genotypes").unwrap().data_type()
+    else {
+        panic!("genotypes is a list");
+    };
+    let arrow::datatypes::DataType::Struct(fields) = item.data_type() else {
+        panic!("of structs");
+    };
+    let genotype_fields = fields.iter().map(|f| f.name().clone()).collect();
+    let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+    for batch in &batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish().unwrap();
+    let rows: Value = serde_json::from_slice(&writer.into_inner()).unwrap();
+    (columns, genotype_fields, rows)
+}
+
+/// The table as the Python `deltalake` package and Polars read it (see
+/// `read_tables.py`); `None` when the Python checks are skipped.
+fn read_with_deltalake_and_polars(table: &str) -> Option<Value> {
+    let python = python()?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/read_tables.py");
+    let output = Command::new(&python)
+        .arg(script)
+        .arg(table)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "read_tables.py failed on {table}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+/// Every reader sees the merged cohort: genolake's (delta-rs), the Python
+/// `deltalake` package and Polars.
+async fn assert_merged_cohort(table: &str) {
+    let (columns, genotype_fields, rows) = read_with_delta_rs(table).await;
+    assert_eq!(columns, MERGED_COLUMNS);
+    assert_eq!(genotype_fields, MERGED_GENOTYPE_FIELDS);
+    assert_eq!(cohort_columns(&rows), merged_cohort_rows());
+    let Some(read) = read_with_deltalake_and_polars(table) else {
+        return;
+    };
+    for reader in ["deltalake", "polars"] {
+        let read = &read[reader];
+        assert_eq!(read["columns"], json!(MERGED_COLUMNS), "{reader}");
+        assert_eq!(
+            read["genotype_fields"],
+            json!(MERGED_GENOTYPE_FIELDS),
+            "{reader}"
+        );
+        assert_eq!(
+            cohort_columns(&read["rows"]),
+            merged_cohort_rows(),
+            "{reader}"
+        );
+    }
+}
+
+/// The actions of the commit that made `version`, by kind (`add`,
+/// `metaData`, `commitInfo`, ...).
+fn commit_actions(table: &str, version: i64) -> Vec<String> {
+    let log = Path::new(table).join(format!("_delta_log/{version:020}.json"));
+    std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let action: Value = serde_json::from_str(line).unwrap();
+            action.as_object().unwrap().keys().next().unwrap().clone()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appending_a_file_with_other_info_and_format_keys_merges_the_schema_in_one_commit() {
+    let (dir, table) = table_dir();
+    let (a, b) = (
+        cohort_vcf(dir.path(), BATCH_A),
+        cohort_vcf(dir.path(), BATCH_B),
+    );
+    committed(
+        &Ingest::new(&table)
+            .execute_stream(vcf_stream(&a))
+            .await
+            .unwrap(),
+    );
+    let files_before = parquet_files(Path::new(&table)).len();
+
+    // Merging is the default.
+    let appended = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .provenance(provenance_of(&b).await)
+        .execute_stream(vcf_stream(&b))
+        .await
+        .unwrap();
+    committed(&appended);
+    assert_eq!((appended.version, appended.rows), (1, 1));
+    // The new schema and the rows are one commit.
+    let actions = commit_actions(&table, 1);
+    assert!(
+        actions.contains(&"metaData".to_string()) && actions.contains(&"add".to_string()),
+        "{actions:?}"
+    );
+    assert_eq!(parquet_files(Path::new(&table)).len(), files_before + 1);
+    assert_merged_cohort(&table).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_of_files_with_other_headers_ingest_with_the_union_of_their_columns() {
+    let (dir, table) = table_dir();
+    let (a, b) = (
+        cohort_vcf(dir.path(), BATCH_A),
+        cohort_vcf(dir.path(), BATCH_B),
+    );
+    let summary = Ingest::new(&table)
+        .execute_streams(vec![vcf_stream(&a), vcf_stream(&b)])
+        .await
+        .unwrap();
+    committed(&summary);
+    assert_eq!((summary.version, summary.rows), (0, 3));
+    assert_merged_cohort(&table).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflicting_type_fails_naming_column_types_and_file_and_leaves_the_table_unchanged() {
+    let (dir, table) = table_dir();
+    let a = cohort_vcf(dir.path(), BATCH_A);
+    Ingest::new(&table)
+        .execute_stream(vcf_stream(&a))
+        .await
+        .unwrap();
+    let files_before = parquet_files(Path::new(&table));
+
+    // (input, what the error says)
+    let cases = [
+        (
+            AA_AS_STRING,
+            "column INFO_AA is Int32 in the table but Utf8 in {path}; nothing was written",
+        ),
+        (
+            AA_AS_FLOAT,
+            "column INFO_AA is Int32 in the table but Float64 in {path}; the type of a column \
+             a table stores cannot change (overwrite the table to change it); nothing was written",
+        ),
+    ];
+    for (input, expected) in cases {
+        let path = cohort_vcf(dir.path(), input);
+        let name = path.display().to_string();
+        let err = Ingest::new(&table)
+            .mode(SaveMode::Append)
+            .source_schemas([(name.clone(), vcf_schema(&path))])
+            .execute_stream(vcf_stream(&path))
+            .await
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Schema(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!("{table}: {}", expected.replace("{path}", &name))
+        );
+        // Without the files' schemas the input is named as such.
+        let err = Ingest::new(&table)
+            .mode(SaveMode::Append)
+            .execute_stream(vcf_stream(&path))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("in the input"), "{err}");
+    }
+    assert_eq!(table_version(&table).await, 0);
+    assert_eq!(parquet_files(Path::new(&table)), files_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_mode_keep_refuses_new_columns_by_name_and_writes_nothing() {
+    let (dir, table) = table_dir();
+    let (a, b) = (
+        cohort_vcf(dir.path(), BATCH_A),
+        cohort_vcf(dir.path(), BATCH_B),
+    );
+    Ingest::new(&table)
+        .execute_stream(vcf_stream(&a))
+        .await
+        .unwrap();
+    let err = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .schema_mode(SchemaMode::Keep)
+        .execute_stream(vcf_stream(&b))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("INFO_CC is new, genotypes.conditionalQuality is new")
+            && message.contains("--schema-mode merge"),
+        "{message}"
+    );
+    assert_eq!(table_version(&table).await, 0);
+
+    // An input lacking some of the table's columns fits it: they are null.
+    let summary = Ingest::new(&table)
+        .mode(SaveMode::Append)
+        .schema_mode(SchemaMode::Keep)
+        .execute_stream(vcf_stream(&cohort_vcf(
+            dir.path(),
+            (
+                "e.vcf",
+                "##fileformat=VCFv4.3
+##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
+5\t1\t.\tA\tT\t.\tPASS\tAA=9
+",
+            ),
+        )))
+        .await
+        .unwrap();
+    committed(&summary);
+    assert_eq!(summary.version, 1);
+    assert!(!commit_actions(&table, 1).contains(&"metaData".to_string()));
 }

@@ -1,6 +1,7 @@
 //! The error type of `genolake-sql`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use datafusion::error::DataFusionError;
 
@@ -10,8 +11,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Anything that can go wrong between a SQL string and its result.
 ///
 /// Errors from the VCF reader keep their own message, which names the file
-/// and the line; errors that travel through a DataFusion plan come back as
-/// [`Error::DataFusion`] wrapping them (DataFusion prints them as
+/// and the line. Those that travel through a DataFusion plan (a reader
+/// failing inside a scan) come back as themselves, not as the
+/// [`Error::DataFusion`] wrapping them (which DataFusion prints as
 /// `External error: <file>: line <n>: ...`).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -24,9 +26,10 @@ pub enum Error {
     /// Reading a PLINK fileset failed (the message names file and place).
     #[error(transparent)]
     Plink(#[from] genolake_plink::Error),
-    /// Planning or executing a query failed.
-    #[error(transparent)]
-    DataFusion(#[from] DataFusionError),
+    /// Planning or executing a query failed. Displays as the genolake
+    /// error it carries when it carries one (see [`From<DataFusionError>`]).
+    #[error("{}", display_datafusion(.0))]
+    DataFusion(#[source] DataFusionError),
     /// Building or converting Arrow data failed (writing CSV or JSON, say).
     #[error(transparent)]
     Arrow(#[from] arrow::error::ArrowError),
@@ -37,8 +40,7 @@ pub enum Error {
     #[error(transparent)]
     Delta(#[from] deltalake::DeltaTableError),
     /// An input path cannot be used: missing, unreadable, of another
-    /// format, or read with other columns than the other inputs of the same
-    /// table.
+    /// format, or read with columns that do not fit the table's.
     #[error("{}: {message}", path.display())]
     Input {
         /// The file or directory concerned.
@@ -46,6 +48,10 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// The files of one table give a column types that do not merge (the
+    /// message names the column, both types and both files).
+    #[error(transparent)]
+    Schema(#[from] genolake_core::Error),
     /// A reader or table-function option has an unknown name or a bad value.
     #[error("option '{name}': {message}")]
     Option {
@@ -84,5 +90,65 @@ impl From<Error> for DataFusionError {
             Error::DataFusion(e) => e,
             other => DataFusionError::External(Box::new(other)),
         }
+    }
+}
+
+impl From<DataFusionError> for Error {
+    /// The genolake error a DataFusion error carries (a reader's, which
+    /// names file and line), or the DataFusion error itself. An error shared
+    /// between partitions still referenced elsewhere stays wrapped, but
+    /// displays as the error it carries.
+    fn from(error: DataFusionError) -> Self {
+        match error {
+            DataFusionError::External(inner) => match inner.downcast::<Error>() {
+                Ok(ours) => *ours,
+                Err(inner) => Self::DataFusion(DataFusionError::External(inner)),
+            },
+            DataFusionError::ArrowError(arrow, backtrace) => match *arrow {
+                arrow::error::ArrowError::ExternalError(inner) => match inner.downcast::<Error>() {
+                    Ok(ours) => *ours,
+                    Err(inner) => Self::DataFusion(DataFusionError::ArrowError(
+                        Box::new(arrow::error::ArrowError::ExternalError(inner)),
+                        backtrace,
+                    )),
+                },
+                other => Self::DataFusion(DataFusionError::ArrowError(Box::new(other), backtrace)),
+            },
+            // One partition's error handed to every partition (a repartition).
+            DataFusionError::Shared(shared) => match Arc::try_unwrap(shared) {
+                Ok(inner) => Self::from(inner),
+                Err(shared) => Self::DataFusion(DataFusionError::Shared(shared)),
+            },
+            // Context added by DataFusion around one of ours says less than
+            // the reader's own message.
+            DataFusionError::Context(context, inner) => match Self::from(*inner) {
+                Self::DataFusion(inner) => {
+                    Self::DataFusion(DataFusionError::Context(context, Box::new(inner)))
+                }
+                ours => ours,
+            },
+            other => Self::DataFusion(other),
+        }
+    }
+}
+
+/// The genolake error `error` carries, however DataFusion wrapped it.
+fn carried(error: &DataFusionError) -> Option<&Error> {
+    match error {
+        DataFusionError::External(inner) => inner.downcast_ref::<Error>(),
+        DataFusionError::ArrowError(arrow, _) => match arrow.as_ref() {
+            arrow::error::ArrowError::ExternalError(inner) => inner.downcast_ref::<Error>(),
+            _ => None,
+        },
+        DataFusionError::Shared(inner) => carried(inner),
+        DataFusionError::Context(_, inner) => carried(inner),
+        _ => None,
+    }
+}
+
+fn display_datafusion(error: &DataFusionError) -> String {
+    match carried(error) {
+        Some(ours) => ours.to_string(),
+        None => error.to_string(),
     }
 }

@@ -42,6 +42,21 @@
 //! Every column is decoded whatever the projection (the reader has no
 //! column selection yet), so `count(*)` costs as much as `SELECT *`.
 //!
+//! # Row order
+//!
+//! A scan's partitions are consecutive stretches of its files, and where
+//! partitions are merged into one stream above a scan seen only through
+//! operators that keep order (projections, filters, `LIMIT`, `unnest`), they
+//! are merged in partition order ([`FileOrderExec`]): a query without
+//! `ORDER BY`, joins or aggregations returns rows in file order (files in
+//! the order given, a directory's or a wildcard's sorted by name), whatever
+//! the number of threads, and `LIMIT n` returns the first `n`. Results of
+//! joins, aggregations and anything else that repartitions rows come in no
+//! set order: ask with `ORDER BY`. A query's result keeps file order through
+//! [`collect`], [`run_sql`] and [`write_dataframe`] (and `genolake sql`);
+//! DataFusion's own `DataFrame::collect` merges the result's partitions as
+//! they come.
+//!
 //! # Examples
 //!
 //! ```
@@ -78,8 +93,9 @@ pub use formats::{BgenFormatReader, InputFormat, PlinkFormatReader, VcfFormatRea
 pub use functions::{ReadDelta, ReadGenomics};
 pub use output::{BatchWriter, OutputFormat, write_batches, write_dataframe};
 pub use scan::{
-    BatchIter, FormatReader, GenomicsFormat, GenomicsFormatFactory, GenomicsSource, GenomicsTable,
-    SharedReader, genomics_table, vcf_table,
+    BatchIter, FileOrderExec, FormatReader, GenomicsFormat, GenomicsFormatFactory, GenomicsSource,
+    GenomicsTable, KeepFileOrder, LOOKAHEAD_BYTES, SharedReader, genomics_table,
+    in_file_order_root, vcf_table,
 };
 pub use session::{SessionBuilder, register, session};
 pub use statements::{QueryResult, collect, run_sql, run_statements};

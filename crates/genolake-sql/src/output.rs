@@ -10,9 +10,12 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::dataframe::DataFrame;
 use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
 
 use crate::error::{Error, Result};
+use crate::scan::in_file_order_root;
+use crate::statements::collect;
 
 /// How a result is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -188,9 +191,18 @@ pub async fn write_dataframe<W: Write + Send>(
     format: OutputFormat,
     out: W,
 ) -> Result<W> {
+    if format == OutputFormat::Table {
+        // A table holds every row to size its columns: collect them at full
+        // speed rather than stream them in order through a bounded buffer.
+        let result = collect(df).await?;
+        return write_batches(result.schema, &result.batches, format, out);
+    }
     let schema = SchemaRef::new(df.schema().as_arrow().clone());
     let mut writer = BatchWriter::new(format, schema, out)?;
-    let mut stream = df.execute_stream().await?;
+    // In file order where the plan keeps it (see the crate's "Row order").
+    let context = Arc::new(df.task_ctx());
+    let plan = in_file_order_root(df.create_physical_plan().await?)?;
+    let mut stream = execute_stream(plan, context)?;
     while let Some(batch) = stream.next().await {
         writer.write(&batch?)?;
     }

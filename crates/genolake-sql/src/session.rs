@@ -12,7 +12,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::error::Result;
 use crate::formats::InputFormat;
 use crate::functions::{ReadDelta, ReadGenomics};
-use crate::scan::GenomicsFormatFactory;
+use crate::scan::{GenomicsFormatFactory, KeepFileOrder};
 
 /// A session with genolake's defaults: see [`SessionBuilder`].
 ///
@@ -38,7 +38,9 @@ pub fn session() -> SessionContext {
 ///   and `read_delta`;
 /// - makes `CREATE EXTERNAL TABLE ... STORED AS VCF` (`BGEN`, `PLINK`) work
 ///   (a listing table over [`GenomicsFormat`](crate::GenomicsFormat));
-/// - plans with one partition per available core unless told otherwise.
+/// - plans with one partition per available core unless told otherwise;
+/// - keeps file order where partitions of a genomics scan are merged
+///   ([`KeepFileOrder`]; see the crate's "Row order").
 ///
 /// ```
 /// use genolake_sql::SessionBuilder;
@@ -91,6 +93,7 @@ impl SessionBuilder {
         let mut state = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(KeepFileOrder))
             .build();
         register_state(&mut state).expect("registering genolake into a fresh session cannot fail");
         SessionContext::new_with_state(state)

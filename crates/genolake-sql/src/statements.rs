@@ -1,13 +1,17 @@
 //! Running a script of SQL statements, as `genolake sql` does.
 
+use std::sync::Arc;
+
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::dataframe::DataFrame;
+use datafusion::physical_plan::collect_partitioned;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParserBuilder;
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 
 use crate::error::{Error, Result};
+use crate::scan::in_file_order;
 
 /// Runs the statements of `sql`, separated by `;`, one after the other, and
 /// returns the last one's result, not yet executed.
@@ -74,10 +78,22 @@ impl QueryResult {
     }
 }
 
-/// Executes a [`DataFrame`] and keeps its schema with its batches.
+/// Executes a [`DataFrame`] and keeps its schema with its batches, in file
+/// order where the plan keeps it (see the crate's "Row order").
 pub async fn collect(df: DataFrame) -> Result<QueryResult> {
     let schema = SchemaRef::new(df.schema().as_arrow().clone());
-    let batches = df.collect().await?;
+    let context = df.task_ctx();
+    let plan = df.create_physical_plan().await?;
+    // Every row is held anyway: each partition is collected on its own, at
+    // full speed, and the partitions are put in order.
+    let batches = match in_file_order(&plan)? {
+        Some(plan) => collect_partitioned(plan, Arc::new(context))
+            .await?
+            .into_iter()
+            .flatten()
+            .collect(),
+        None => datafusion::physical_plan::collect(plan, Arc::new(context)).await?,
+    };
     Ok(QueryResult { schema, batches })
 }
 

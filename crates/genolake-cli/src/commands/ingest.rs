@@ -4,13 +4,15 @@
 //! `read_bgen` and `read_plink` (split
 //! across every core, memory bounded by the batch size) and streamed into
 //! delta-rs; nothing is committed unless every record was read and written.
+//! Files whose headers differ are read with the union of their columns, and
+//! an append merges it into the table's schema (`--schema-mode`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use genolake_core::Progress;
-use genolake_lake::{Ingest, Provenance, SaveMode};
+use genolake_lake::{Ingest, Provenance, SaveMode, SchemaMode};
 use genolake_sql::InputFormat;
 use serde_json::json;
 
@@ -29,6 +31,12 @@ pub struct Args {
     /// What to do if the table exists: error, append or overwrite.
     #[arg(long, default_value = "error", value_parser = parse_mode)]
     mode: SaveMode,
+    /// What an append does when the inputs have columns the table lacks
+    /// (INFO or FORMAT keys its files did not declare): merge (add them,
+    /// null in earlier rows) or keep (refuse, naming them). A column whose
+    /// types conflict is an error either way.
+    #[arg(long, default_value = "merge", value_parser = parse_schema_mode)]
+    schema_mode: SchemaMode,
     /// Partition the table by these columns (for example contigName).
     #[arg(long, value_delimiter = ',')]
     partition_by: Vec<String>,
@@ -44,6 +52,10 @@ pub struct Args {
 }
 
 fn parse_mode(s: &str) -> Result<SaveMode, String> {
+    s.parse()
+}
+
+fn parse_schema_mode(s: &str) -> Result<SchemaMode, String> {
     s.parse()
 }
 
@@ -86,18 +98,28 @@ async fn ingest(args: Args, threads: usize) -> Result<()> {
         "options": options,
         "partitionBy": args.partition_by,
     });
+
+    // The files' columns first (their union, or a conflict between them),
+    // before the checksums read every byte. Each file's own columns go to
+    // the ingest too, so a conflict with the table names the file.
+    let mut sources = Vec::with_capacity(data_files.len());
+    for path in &data_files {
+        sources.push((path.display().to_string(), inputs.reader.schema(path)?));
+    }
+    let progress = Arc::new(Progress::default());
+    let table = genolake_sql::genomics_table(&data_files, inputs.reader, Some(progress.clone()))?;
     let provenance = Provenance::from_paths(&recorded_files, recorded_options).await?;
 
-    let progress = Arc::new(Progress::default());
     let ctx = genolake_sql::SessionBuilder::new()
         .target_partitions(threads)
         .build();
-    let table = genolake_sql::genomics_table(&data_files, inputs.reader, Some(progress.clone()))?;
     let input = ctx.read_table(table)?;
     let location = table_location(&args.table)?;
     let bar = Bar::start(progress.clone(), total_bytes, "ingesting");
     let summary = Ingest::new(location)
         .mode(args.mode)
+        .schema_mode(args.schema_mode)
+        .source_schemas(sources)
         .partition_by(args.partition_by.iter().cloned())
         .idempotent(!args.allow_duplicates)
         .provenance(provenance)

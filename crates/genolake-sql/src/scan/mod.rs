@@ -10,6 +10,8 @@
 mod files;
 mod format;
 mod opener;
+mod order;
+mod partitions;
 mod source;
 mod table;
 
@@ -23,6 +25,8 @@ use genolake_core::{Progress, Region, Split};
 
 pub(crate) use files::PathCache;
 pub use format::{GenomicsFormat, GenomicsFormatFactory};
+pub(crate) use order::in_file_order;
+pub use order::{FileOrderExec, KeepFileOrder, LOOKAHEAD_BYTES, in_file_order_root};
 pub use source::GenomicsSource;
 pub use table::{GenomicsTable, genomics_table, vcf_table};
 

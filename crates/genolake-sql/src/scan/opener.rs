@@ -1,6 +1,6 @@
 //! Opening one split of a file as a stream of record batches.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -10,6 +10,7 @@ use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use genolake_core::merge::{SchemaMerge, conform_batch, describe_changes};
 use genolake_core::{Progress, Region, Split};
 
 use super::SharedReader;
@@ -103,20 +104,25 @@ impl ReadJob {
 
     fn run(&self, tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>) -> Result<()> {
         let schema = self.reader.schema(&self.path)?;
-        if schema.fields() != self.file_schema.fields() {
-            return Err(Error::input(
-                &self.path,
-                format!(
-                    "it gives columns that differ from the table's (which come from the first file): {}",
-                    describe_difference(&self.file_schema, &schema)
-                ),
-            ));
-        }
+        // A file whose header lacks some of the table's INFO or FORMAT keys
+        // (the table's schema is the union of its files') is cast to the
+        // table's columns; the others are only projected.
+        let conform_to = if schema.fields() == self.file_schema.fields() {
+            None
+        } else {
+            let table = self.file_schema.project(&self.file_indices)?;
+            check_fits(&schema, &self.file_schema, &self.path)?;
+            Some(Arc::new(table))
+        };
         let batches = self
             .reader
             .read(&self.split, self.regions.clone(), self.progress.clone())?;
         for batch in batches {
-            let batch = batch?.project(&self.file_indices)?;
+            let batch = batch?;
+            let batch = match &conform_to {
+                None => batch.project(&self.file_indices)?,
+                Some(schema) => conform_batch(&batch, schema)?,
+            };
             if tx.blocking_send(Ok(batch)).is_err() {
                 // The consumer has gone (a LIMIT was reached, or the query was cancelled).
                 break;
@@ -126,27 +132,22 @@ impl ReadJob {
     }
 }
 
-/// The first column that differs between two schemas, for error messages.
-fn describe_difference(expected: &SchemaRef, found: &SchemaRef) -> String {
-    for (i, field) in expected.fields().iter().enumerate() {
-        match found.fields().get(i) {
-            None => return format!("column {} ({}) is missing", i + 1, field.name()),
-            Some(other) if other != field => {
-                return format!(
-                    "column {} is {} {} here but {} {} in the table",
-                    i + 1,
-                    other.name(),
-                    other.data_type(),
-                    field.name(),
-                    field.data_type()
-                );
-            }
-            Some(_) => {}
-        }
+/// Checks that a file read with `found` fits a table of `table` (the files
+/// may have changed since the table was planned): its columns must merge
+/// into the table's without changing them.
+fn check_fits(found: &SchemaRef, table: &SchemaRef, path: &Path) -> Result<()> {
+    let mut merge = SchemaMerge::new();
+    merge.add_stored("the table", table)?;
+    merge.add(&path.display().to_string(), found)?;
+    let changes = describe_changes(table, &merge.schema());
+    if changes.is_empty() {
+        return Ok(());
     }
-    format!(
-        "this file has {} columns, the table {}",
-        found.fields().len(),
-        expected.fields().len()
-    )
+    Err(Error::input(
+        path,
+        format!(
+            "its columns changed since the table was planned: {}",
+            changes.join(", ")
+        ),
+    ))
 }

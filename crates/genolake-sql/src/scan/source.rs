@@ -6,9 +6,7 @@ use std::sync::Arc;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{
-    FileGroup, FileGroupPartitioner, FileOpener, FileScanConfig, FileSource,
-};
+use datafusion::datasource::physical_plan::{FileGroup, FileOpener, FileScanConfig, FileSource};
 use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result as DfResult};
@@ -23,6 +21,7 @@ use genolake_core::{Progress, Region};
 use super::SharedReader;
 use super::files::local_path;
 use super::opener::GenomicsOpener;
+use super::partitions;
 use crate::regions::{Constraint, DisplayRegions, from_physical_expr, merge_regions};
 
 /// Reads genomics files (VCF, BGEN, PLINK: whatever its
@@ -198,45 +197,39 @@ impl FileSource for GenomicsSource {
         &self,
         target_partitions: usize,
         repartition_file_min_size: usize,
-        output_ordering: Option<LexOrdering>,
+        _output_ordering: Option<LexOrdering>,
         config: &FileScanConfig,
     ) -> DfResult<Option<FileScanConfig>> {
         if target_partitions <= 1 {
             return Ok(None);
         }
-        let (splittable, whole): (Vec<PartitionedFile>, Vec<PartitionedFile>) = config
+        // Cut in file order (see `partitions`), so the partitions read one
+        // after another read the files in order; files that cannot be
+        // entered mid-stream (plain gzip VCF, or ranges cut already) stay
+        // whole, in their place.
+        let files: Vec<PartitionedFile> = config
             .file_groups
             .iter()
             .flat_map(|group| group.iter().cloned())
-            .partition(|file| self.is_splittable(file));
-        let mut groups = Vec::new();
-        let mut changed = false;
-        if !splittable.is_empty() {
-            let input = [FileGroup::new(splittable.clone())];
-            match FileGroupPartitioner::new()
-                .with_target_partitions(target_partitions)
-                .with_repartition_file_min_size(repartition_file_min_size)
-                .with_preserve_order_within_groups(output_ordering.is_some())
-                .repartition_file_groups(&input)
-            {
-                Some(split) => {
-                    changed = true;
-                    groups.extend(split);
-                }
-                None => groups.extend(splittable.into_iter().map(|f| FileGroup::new(vec![f]))),
-            }
-        }
-        // Whole files (plain gzip VCF, or ranges cut already) are spread over
-        // the partitions as they are.
-        if !whole.is_empty() {
-            let n = whole.len().min(target_partitions);
-            let mut spread: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
-            for (i, file) in whole.into_iter().enumerate() {
-                spread[i % n].push(file);
-            }
-            groups.extend(spread.into_iter().map(FileGroup::new));
-        }
-        if !changed && groups.len() <= config.file_groups.len() {
+            .collect();
+        let groups = partitions::in_order(
+            &files,
+            target_partitions,
+            repartition_file_min_size as u64,
+            |file| self.is_splittable(file),
+        );
+        let pieces = |group: &FileGroup| -> Vec<(String, (u64, u64))> {
+            group
+                .iter()
+                .map(|f| (f.object_meta.location.to_string(), f.range()))
+                .collect()
+        };
+        let unchanged = groups.len() == config.file_groups.len()
+            && groups
+                .iter()
+                .zip(&config.file_groups)
+                .all(|(a, b)| pieces(a) == pieces(b));
+        if unchanged {
             return Ok(None);
         }
         let mut config = config.clone();

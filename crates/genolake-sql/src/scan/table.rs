@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::FileScanConfigBuilder;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
@@ -16,9 +16,11 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use genolake_core::Progress;
+use genolake_core::merge::SchemaMerge;
 use genolake_vcf::ReaderOptions;
 
 use super::files::{InputFile, expand_paths};
+use super::partitions;
 use super::source::GenomicsSource;
 use super::{FormatReader, SharedReader};
 use crate::error::{Error, Result};
@@ -68,8 +70,8 @@ pub struct GenomicsTable {
 impl GenomicsTable {
     /// A table over `paths` read by `reader`: files (or PLINK prefixes),
     /// directories (their files of the format, by name) or a last component
-    /// with `*`/`?` wildcards. Every file's schema is read now; they must
-    /// agree.
+    /// with `*`/`?` wildcards. Every file's schema is read now; the table
+    /// has the union of their columns (see [`genolake_core::merge`]).
     pub fn try_new(paths: &[impl AsRef<Path>], reader: SharedReader) -> Result<Self> {
         let paths: Vec<PathBuf> = paths.iter().map(|p| p.as_ref().to_path_buf()).collect();
         let files = expand_paths(&paths, reader.as_ref())?;
@@ -149,19 +151,22 @@ impl TableProvider for GenomicsTable {
             .iter()
             .map(from_expr)
             .fold(Constraint::Any, Constraint::and);
-        // Whole files spread over the partitions; DataFusion then cuts the
-        // splittable ones into byte ranges (see `VcfSource::repartitioned`).
+        // Whole files in consecutive stretches, one per partition, so the
+        // partitions read one after another read the files in order;
+        // DataFusion then cuts the splittable ones into byte ranges (see
+        // `GenomicsSource::repartitioned`), keeping that order.
         let target = state.config_options().execution.target_partitions.max(1);
-        let n = self.files.len().min(target).max(1);
-        let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
-        for (i, file) in self.files.iter().enumerate() {
-            groups[i % n].push(PartitionedFile::new(file.location(), file.size));
-        }
+        let files: Vec<PartitionedFile> = self
+            .files
+            .iter()
+            .map(|file| PartitionedFile::new(file.location(), file.size))
+            .collect();
+        let groups = partitions::in_order(&files, target, u64::MAX, |_| false);
         let config = FileScanConfigBuilder::new(
             ObjectStoreUrl::local_filesystem(),
             Arc::new(self.source(pushdown)),
         )
-        .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+        .with_file_groups(groups)
         .with_projection_indices(projection.cloned())?
         .with_limit(limit)
         .build();
@@ -169,36 +174,29 @@ impl TableProvider for GenomicsTable {
     }
 }
 
-/// The schema every one of `files` is read with, or an error naming the
-/// first file whose columns differ from the first file's.
+/// The schema `files` are read with together: the union of their own (see
+/// [`genolake_core::merge`]: files whose VCF headers declare different INFO
+/// or FORMAT keys give a table with every column, null in the rows of files
+/// without it), or an error naming the column, both types and both files
+/// when one column has types that do not merge.
 pub(crate) fn common_schema<'a>(
     files: impl IntoIterator<Item = &'a Path>,
     reader: &dyn FormatReader,
 ) -> Result<SchemaRef> {
-    let mut first: Option<(&Path, SchemaRef)> = None;
+    let mut merge = SchemaMerge::new();
+    let mut any = false;
     for path in files {
         let schema = reader.schema(path)?;
-        match &first {
-            None => first = Some((path, schema)),
-            Some((first_path, expected)) if expected.fields() != schema.fields() => {
-                return Err(Error::input(
-                    path,
-                    format!(
-                        "it is read with other columns than {} (a table's files must agree; \
-                         for VCF, on their INFO and FORMAT definitions)",
-                        first_path.display()
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
+        merge.add(&path.display().to_string(), &schema)?;
+        any = true;
     }
-    first.map(|(_, schema)| schema).ok_or_else(|| {
-        Error::Usage(format!(
+    if !any {
+        return Err(Error::Usage(format!(
             "a {} table needs at least one file",
             reader.format().display_name()
-        ))
-    })
+        )));
+    }
+    Ok(merge.schema())
 }
 
 /// A table over `paths` read by `reader`, counting into `progress`: the

@@ -72,8 +72,9 @@ pub fn single_i64(batches: &[RecordBatch]) -> i64 {
     rows[0].column(0).as_primitive::<Int64Type>().value(0)
 }
 
-/// Every row of the batches rendered as text, one string per row, sorted.
-pub fn sorted_rows(batches: &[RecordBatch]) -> Vec<String> {
+/// Every row of the batches rendered as text (cells separated by tabs), in
+/// order.
+pub fn rows(batches: &[RecordBatch]) -> Vec<String> {
     let options = arrow::util::display::FormatOptions::default();
     let mut rows = Vec::new();
     for batch in batches {
@@ -87,6 +88,12 @@ pub fn sorted_rows(batches: &[RecordBatch]) -> Vec<String> {
             rows.push(cells.join("\t"));
         }
     }
+    rows
+}
+
+/// Every row of the batches rendered as text, one string per row, sorted.
+pub fn sorted_rows(batches: &[RecordBatch]) -> Vec<String> {
+    let mut rows = rows(batches);
     rows.sort();
     rows
 }
