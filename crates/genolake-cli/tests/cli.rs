@@ -403,48 +403,48 @@ fn convert_to_bgen_keeps_every_row_and_plink2_agrees() {
 
 /// Batches of one cohort whose VCF headers differ (`(file name, text)`):
 /// b.vcf adds INFO CC and FORMAT GQ and declares BB Integer where a.vcf
-/// says Float; c.vcf adds a Flag; conflict.vcf declares AA a String.
+/// says Float; c.vcf adds a Flag; conflict.vcf declares XA a String.
 const COHORT_A: (&str, &str) = (
     "a.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-1\t100\t.\tA\tC\t.\tPASS\tAA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
-1\t200\t.\tG\tT\t.\tPASS\tAA=2\tGT:DP\t0/0:30\t0/1:40
+1\t100\t.\tA\tC\t.\tPASS\tXA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
+1\t200\t.\tG\tT\t.\tPASS\tXA=2\tGT:DP\t0/0:30\t0/1:40
 ",
 );
 const COHORT_B: (&str, &str) = (
     "b.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
 ##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 ##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
-2\t300\t.\tC\tG\t.\tPASS\tAA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
+2\t300\t.\tC\tG\t.\tPASS\tXA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
 ",
 );
 const COHORT_C: (&str, &str) = (
     "c.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=DD,Number=0,Type=Flag,Description=\"d\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS4
-3\t400\t.\tT\tA\t.\tPASS\tAA=4;DD\tGT\t0|1
+3\t400\t.\tT\tA\t.\tPASS\tXA=4;DD\tGT\t0|1
 ",
 );
 const CONFLICT: (&str, &str) = (
     "conflict.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=String,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=String,Description=\"a\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-4\t500\t.\tA\tT\t.\tPASS\tAA=high
+4\t500\t.\tA\tT\t.\tPASS\tXA=high
 ",
 );
 
@@ -509,7 +509,7 @@ fn files_with_other_headers_ingest_and_append_with_the_union_of_their_columns() 
     assert_eq!(delta_commits(&table), 2);
 
     let columns = "contigName,start,end,names,referenceAllele,alternateAlleles,qual,filters,\
-                   splitFromMultiAllelic,INFO_AA,INFO_CC,INFO_BB,INFO_DD,genotypes";
+                   splitFromMultiAllelic,INFO_XA,INFO_CC,INFO_BB,INFO_DD,genotypes";
     // Columns a file lacks are null in its rows; BB's integer is a float.
     let sql = |query: String| {
         let out = genolake(&["sql", "--format", "csv", &query]);
@@ -518,9 +518,9 @@ fn files_with_other_headers_ingest_and_append_with_the_union_of_their_columns() 
     };
     assert_eq!(
         sql(format!(
-            "SELECT start, INFO_AA, INFO_CC, INFO_BB, INFO_DD FROM read_delta('{t}') ORDER BY start"
+            "SELECT start, INFO_XA, INFO_CC, INFO_BB, INFO_DD FROM read_delta('{t}') ORDER BY start"
         )),
-        "start,INFO_AA,INFO_CC,INFO_BB,INFO_DD\n\
+        "start,INFO_XA,INFO_CC,INFO_BB,INFO_DD\n\
          99,1,,0.5,\n\
          199,2,,,\n\
          299,3,x,7.0,\n\
@@ -564,7 +564,7 @@ fn files_with_other_headers_ingest_and_append_with_the_union_of_their_columns() 
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "column INFO_AA is Int32 in the table but Utf8 in {conflict}"
+            "column INFO_XA is Int32 in the table but Utf8 in {conflict}"
         )),
         "{err}"
     );

@@ -681,13 +681,13 @@ async fn several_streams_ingest_in_one_commit() {
         .mode(SaveMode::Append)
         .execute_streams(vec![
             vcf_stream(&cohort_vcf(dir.path(), BATCH_A)),
-            vcf_stream(&cohort_vcf(dir.path(), AA_AS_STRING)),
+            vcf_stream(&cohort_vcf(dir.path(), XA_AS_STRING)),
         ])
         .await
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("column INFO_AA is Int32 in input stream 1 but Utf8 in input stream 2"),
+            .contains("column INFO_XA is Int32 in input stream 1 but Utf8 in input stream 2"),
         "{err}"
     );
     assert_eq!(table_version(&table).await, 0);
@@ -968,18 +968,18 @@ async fn a_failed_stream_stops_the_other_writers_and_deletes_their_files() {
 // Appending files whose headers differ: the small cohort files below, each
 // `(file name, text)`, declare different INFO and FORMAT keys.
 
-/// The first batch of a cohort: INFO AA (Integer) and BB (Float), FORMAT
+/// The first batch of a cohort: INFO XA (Integer) and BB (Float), FORMAT
 /// GT:DP, samples S1 and S2.
 const BATCH_A: (&str, &str) = (
     "a.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-1\t100\t.\tA\tC\t.\tPASS\tAA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
-1\t200\t.\tG\tT\t.\tPASS\tAA=2\tGT:DP\t0/0:30\t0/1:40
+1\t100\t.\tA\tC\t.\tPASS\tXA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
+1\t200\t.\tG\tT\t.\tPASS\tXA=2\tGT:DP\t0/0:30\t0/1:40
 ",
 );
 
@@ -988,34 +988,34 @@ const BATCH_A: (&str, &str) = (
 const BATCH_B: (&str, &str) = (
     "b.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
 ##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 ##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
-2\t300\t.\tC\tG\t.\tPASS\tAA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
+2\t300\t.\tC\tG\t.\tPASS\tXA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
 ",
 );
 
-/// AA declared String: a real conflict with BATCH_A's Integer.
-const AA_AS_STRING: (&str, &str) = (
+/// XA declared String: a real conflict with BATCH_A's Integer.
+const XA_AS_STRING: (&str, &str) = (
     "c.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=String,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=String,Description=\"a\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-3\t400\t.\tA\tT\t.\tPASS\tAA=high
+3\t400\t.\tA\tT\t.\tPASS\tXA=high
 ",
 );
 
-/// AA declared Float: the table's Int32 column would have to widen.
-const AA_AS_FLOAT: (&str, &str) = (
+/// XA declared Float: the table's Int32 column would have to widen.
+const XA_AS_FLOAT: (&str, &str) = (
     "d.vcf",
     "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Float,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Float,Description=\"a\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-3\t500\t.\tA\tT\t.\tPASS\tAA=0.25
+3\t500\t.\tA\tT\t.\tPASS\tXA=0.25
 ",
 );
 
@@ -1033,13 +1033,13 @@ fn vcf_schema(path: &Path) -> SchemaRef {
 /// them: columns a file lacks are null in its rows, BB's integer is a float.
 fn merged_cohort_rows() -> Value {
     json!([
-        {"start": 99, "INFO_AA": 1, "INFO_CC": null, "INFO_BB": 0.5, "genotypes": [
+        {"start": 99, "INFO_XA": 1, "INFO_CC": null, "INFO_BB": 0.5, "genotypes": [
             {"sampleId": "S1", "calls": [0, 1], "conditionalQuality": null, "depth": 10},
             {"sampleId": "S2", "calls": [1, 1], "conditionalQuality": null, "depth": 20}]},
-        {"start": 199, "INFO_AA": 2, "INFO_CC": null, "INFO_BB": null, "genotypes": [
+        {"start": 199, "INFO_XA": 2, "INFO_CC": null, "INFO_BB": null, "genotypes": [
             {"sampleId": "S1", "calls": [0, 0], "conditionalQuality": null, "depth": 30},
             {"sampleId": "S2", "calls": [0, 1], "conditionalQuality": null, "depth": 40}]},
-        {"start": 299, "INFO_AA": 3, "INFO_CC": "x", "INFO_BB": 7.0, "genotypes": [
+        {"start": 299, "INFO_XA": 3, "INFO_CC": "x", "INFO_BB": 7.0, "genotypes": [
             {"sampleId": "S3", "calls": [1, 1], "conditionalQuality": 99, "depth": 5}]},
     ])
 }
@@ -1057,7 +1057,7 @@ const MERGED_COLUMNS: &[&str] = &[
     "qual",
     "filters",
     "splitFromMultiAllelic",
-    "INFO_AA",
+    "INFO_XA",
     "INFO_CC",
     "INFO_BB",
     "genotypes",
@@ -1089,7 +1089,7 @@ fn cohort_columns(rows: &Value) -> Value {
                 .collect();
             json!({
                 "start": field(r, "start"),
-                "INFO_AA": field(r, "INFO_AA"),
+                "INFO_XA": field(r, "INFO_XA"),
                 "INFO_CC": field(r, "INFO_CC"),
                 "INFO_BB": field(r, "INFO_BB"),
                 "genotypes": genotypes,
@@ -1255,12 +1255,12 @@ async fn a_conflicting_type_fails_naming_column_types_and_file_and_leaves_the_ta
     // (input, what the error says)
     let cases = [
         (
-            AA_AS_STRING,
-            "column INFO_AA is Int32 in the table but Utf8 in {path}; nothing was written",
+            XA_AS_STRING,
+            "column INFO_XA is Int32 in the table but Utf8 in {path}; nothing was written",
         ),
         (
-            AA_AS_FLOAT,
-            "column INFO_AA is Int32 in the table but Float64 in {path}; the type of a column \
+            XA_AS_FLOAT,
+            "column INFO_XA is Int32 in the table but Float64 in {path}; the type of a column \
              a table stores cannot change (overwrite the table to change it); nothing was written",
         ),
     ];
@@ -1324,9 +1324,9 @@ async fn schema_mode_keep_refuses_new_columns_by_name_and_writes_nothing() {
             (
                 "e.vcf",
                 "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-5\t1\t.\tA\tT\t.\tPASS\tAA=9
+5\t1\t.\tA\tT\t.\tPASS\tXA=9
 ",
             ),
         )))

@@ -377,26 +377,26 @@ const COHORT: [(&str, &str); 2] = [
     (
         "a.vcf",
         "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-1\t100\t.\tA\tC\t.\tPASS\tAA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
-1\t200\t.\tG\tT\t.\tPASS\tAA=2\tGT:DP\t0/0:30\t0/1:40
+1\t100\t.\tA\tC\t.\tPASS\tXA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
+1\t200\t.\tG\tT\t.\tPASS\tXA=2\tGT:DP\t0/0:30\t0/1:40
 ",
     ),
     (
         "b.vcf",
         "##fileformat=VCFv4.3
-##INFO=<ID=AA,Number=1,Type=Integer,Description=\"a\">
+##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
 ##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
 ##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
 ##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
-2\t300\t.\tC\tG\t.\tPASS\tAA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
+2\t300\t.\tC\tG\t.\tPASS\tXA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
 ",
     ),
 ];
@@ -420,12 +420,12 @@ async fn files_with_other_info_and_format_keys_read_as_one_table_of_every_column
         .map(|f| f.name().as_str())
         .skip(9)
         .collect();
-    assert_eq!(columns, ["INFO_AA", "INFO_CC", "INFO_BB", "genotypes"]);
+    assert_eq!(columns, ["INFO_XA", "INFO_CC", "INFO_BB", "genotypes"]);
 
     // A column a file lacks is null in its rows; BB's integers read as floats.
     let rows = query(
         &ctx,
-        &format!("SELECT start, INFO_AA, INFO_CC, INFO_BB FROM read_vcf('{d}')"),
+        &format!("SELECT start, INFO_XA, INFO_CC, INFO_BB FROM read_vcf('{d}')"),
     )
     .await;
     assert_eq!(
@@ -455,8 +455,8 @@ async fn files_with_other_info_and_format_keys_read_as_one_table_of_every_column
     // naming the column, both types and both files.
     std::fs::write(
         dir.path().join("c.vcf"),
-        "##fileformat=VCFv4.3\n##INFO=<ID=AA,Number=1,Type=String,Description=\"a\">\n\
-         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n3\t1\t.\tA\tT\t.\t.\tAA=x\n",
+        "##fileformat=VCFv4.3\n##INFO=<ID=XA,Number=1,Type=String,Description=\"a\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n3\t1\t.\tA\tT\t.\t.\tXA=x\n",
     )
     .unwrap();
     let e = ctx
@@ -472,7 +472,7 @@ async fn files_with_other_info_and_format_keys_read_as_one_table_of_every_column
     };
     assert!(
         e.contains(&format!(
-            "column INFO_AA is Int32 in {} but Utf8 in {}",
+            "column INFO_XA is Int32 in {} but Utf8 in {}",
             file("a.vcf"),
             file("c.vcf")
         )),
