@@ -236,6 +236,10 @@ class IngestResult:
     bytes: int
     #: The summary ``genolake ingest`` prints.
     summary: str
+    #: Malformed records a lenient read skipped (a broken fixed column).
+    skipped_records: int = 0
+    #: Values a lenient read could not parse and wrote as null.
+    nulled_values: int = 0
 
 
 def ingest(
@@ -245,6 +249,7 @@ def ingest(
     format: str | None = None,
     partition_by: Iterable[str] = (),
     allow_duplicates: bool = False,
+    schema_mode: str = "merge",
     **options: Any,
 ) -> IngestResult:
     """Ingests files of one format into a Delta table, in one commit.
@@ -254,15 +259,19 @@ def ingest(
     unless given (``"vcf"``, ``"bgen"``, ``"plink"``). Reader options take
     Glow's names as in :func:`read_vcf`. An ingest that fails commits
     nothing; re-ingesting the same files with the same options is skipped
-    unless ``allow_duplicates``.
+    unless ``allow_duplicates``. Files whose headers differ are written with
+    the union of their columns; an append adds new columns to the table
+    (``schema_mode="merge"``, the default) or refuses them (``"keep"``).
+    A column whose types conflict raises, naming both files.
     """
     result = _native.ingest(
         _paths(paths),
         fspath(table),
-        mode,
-        format,
-        list(partition_by),
-        allow_duplicates,
-        _options(options),
+        mode=mode,
+        format=format,
+        partition_by=list(partition_by),
+        allow_duplicates=allow_duplicates,
+        schema_mode=schema_mode,
+        options=_options(options),
     )
     return IngestResult(**result)

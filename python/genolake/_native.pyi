@@ -29,11 +29,12 @@ def sql(query: str) -> RecordBatchStream:
 def ingest(
     paths: list[str],
     table: str,
-    mode: str,
-    format: str | None,
-    partition_by: list[str],
-    allow_duplicates: bool,
-    options: list[tuple[str, str]],
+    mode: str = ...,
+    format: str | None = ...,
+    partition_by: list[str] = ...,
+    allow_duplicates: bool = ...,
+    schema_mode: str = ...,
+    options: list[tuple[str, str]] = ...,
 ) -> dict[str, Any]:
     """Ingests files into a Delta table in one commit."""
 

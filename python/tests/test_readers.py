@@ -43,8 +43,18 @@ READS = [
 COLUMNS = "contigName, start, \"end\", names, referenceAllele, alternateAlleles, genotypes"
 
 
+def without_nulls(value):
+    """A row as the CLI's JSON writes it: struct fields that are null left out."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
 def canonical(rows: list[dict]) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True) for r in rows)
+    """Rows as JSON text, in the order given (both sides keep file order)."""
+    return [json.dumps(without_nulls(r), sort_keys=True) for r in rows]
 
 
 @pytest.mark.parametrize("reader, path, options, table", READS)
@@ -58,7 +68,7 @@ def test_readers_return_the_rows_of_genolake_sql(reader, path, options, table):
     assert canonical(mine.to_pylist()) == canonical(theirs)
     # And the reader's table holds those rows.
     projected = ours.select([c.strip().strip('"') for c in COLUMNS.split(",")])
-    assert sorted(map(repr, projected.to_pylist())) == sorted(map(repr, mine.to_pylist()))
+    assert projected.to_pylist() == mine.to_pylist()
 
 
 def test_polars_and_duckdb_take_the_stream():
@@ -77,7 +87,7 @@ def test_polars_and_duckdb_take_the_stream():
 
 
 def test_a_stream_is_read_once_and_has_a_schema_first():
-    stream = genolake.read_vcf(GLOW / "1kg_sample.vcf")
+    stream = genolake.read_vcf(GLOW / "NA12878_21_10002403.vcf")
     assert stream.schema.names[:3] == ["contigName", "start", "end"]
     assert sum(b.num_rows for b in stream) == 4
     with pytest.raises(genolake.GenolakeError, match="read already"):
@@ -99,8 +109,8 @@ def test_a_malformed_file_raises_naming_file_and_line():
 
 def test_sql_runs_statements_and_joins_clinical_data(tmp_path: Path):
     clinical = tmp_path / "clinical.csv"
-    clinical.write_text("sampleId,status\nNA12878,case\nNA12891,control\nNA12892,control\n")
-    vcf = GLOW / "CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf"
+    clinical.write_text("sampleId,status\nHG00096,case\nHG00268,control\nNA19625,control\n")
+    vcf = GLOW / "combined.chr20_18210071_18210093.g.vcf"
     query = (
         f"CREATE EXTERNAL TABLE clinical STORED AS CSV LOCATION '{clinical}' "
         "OPTIONS ('format.has_header' 'true'); "

@@ -10,7 +10,6 @@
 //! ```
 
 mod commands;
-mod errors;
 mod options;
 mod progress;
 
@@ -72,7 +71,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", errors::render(&e));
+            eprintln!("error: {}", genolake_core::error::render(e.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -5,9 +5,9 @@
 //! `read_<format>(...)` uses, so a flag and a SQL option can never disagree;
 //! the pairs are also what an ingest records as its options.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use genolake_core::Stringency;
 use genolake_sql::{InputFormat, SharedReader};
@@ -143,7 +143,7 @@ impl ReadArgs {
     pub fn inputs(&self, inputs: &[PathBuf]) -> Result<Inputs> {
         let format = match self.format {
             Some(format) => format,
-            None => detect_format(inputs)?,
+            None => InputFormat::detect_all(inputs)?,
         };
         let options = self.option_pairs();
         let reader = format.reader(&options)?;
@@ -167,34 +167,6 @@ impl ReadArgs {
             total_bytes,
         })
     }
-}
-
-/// The one format of `inputs`, told by their names.
-fn detect_format(inputs: &[PathBuf]) -> Result<InputFormat> {
-    let mut found: Option<(InputFormat, &Path)> = None;
-    for input in inputs {
-        let Some(format) = InputFormat::detect(input) else {
-            bail!(
-                "{}: cannot tell the format from the name (expected .vcf, .vcf.gz, .vcf.bgz, \
-                 .bgen, .bed or a PLINK prefix); pass --format",
-                input.display()
-            );
-        };
-        match found {
-            None => found = Some((format, input)),
-            Some((first, first_path)) if first != format => bail!(
-                "{} is {} but {} is {}: one command reads one format",
-                first_path.display(),
-                first.display_name(),
-                input.display(),
-                format.display_name()
-            ),
-            Some(_) => {}
-        }
-    }
-    found
-        .map(|(format, _)| format)
-        .ok_or_else(|| anyhow::anyhow!("no input given"))
 }
 
 /// The number of threads to use: the flag, or every core.

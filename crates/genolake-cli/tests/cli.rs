@@ -186,7 +186,7 @@ fn schema_and_count_read_bgen_and_plink() {
     let out = genolake(&["count", &bgen, prefix]);
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("one command reads one format"),
+        stderr(&out).contains("one read takes one format"),
         "{}",
         stderr(&out)
     );

@@ -49,6 +49,9 @@ pub enum ErrorKind {
     /// Reading the table (its log, its history) failed.
     #[error("{0}")]
     Delta(#[source] DeltaTableError),
+    /// An input file could not be read (its header, say).
+    #[error("{0}")]
+    Read(#[source] genolake_sql::Error),
     /// Planning the input failed.
     #[error("{0}")]
     DataFusion(#[source] datafusion::error::DataFusionError),

@@ -284,9 +284,9 @@ impl fmt::Display for IngestSummary {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Ingest {
-    location: String,
+    pub(crate) location: String,
     mode: SaveMode,
-    partition_by: Vec<String>,
+    pub(crate) partition_by: Vec<String>,
     provenance: Option<Provenance>,
     writer_properties: Option<WriterProperties>,
     idempotent: bool,

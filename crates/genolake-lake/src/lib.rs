@@ -133,6 +133,7 @@
 //! ```
 
 pub mod error;
+mod files;
 pub mod history;
 pub mod ingest;
 mod parallel;

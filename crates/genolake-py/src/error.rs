@@ -11,20 +11,21 @@ create_exception!(
     "An error of genolake: its message names the file and the line or byte offset."
 );
 
-/// The message of an error, without the prefixes DataFusion and Arrow add
-/// when they carry an error of the readers.
-pub(crate) fn message(error: &dyn std::fmt::Display) -> String {
-    let mut text = error.to_string();
-    while let Some(rest) = text
-        .strip_prefix("External error: ")
-        .or_else(|| text.strip_prefix("Arrow error: "))
-    {
-        text = rest.to_string();
-    }
-    text
+/// Turns an error of genolake (or of an engine carrying one) into a
+/// [`GenolakeError`] whose message is the error's, once, without the
+/// engines' labels ([`genolake_core::error::render`]).
+pub(crate) fn to_py(error: impl std::error::Error + 'static) -> PyErr {
+    GenolakeError::new_err(genolake_core::error::render(&error))
 }
 
-/// Turns any error into a [`GenolakeError`].
-pub(crate) fn to_py(error: impl std::fmt::Display) -> PyErr {
-    GenolakeError::new_err(message(&error))
+/// A [`GenolakeError`] of genolake's own making (a wrong argument).
+pub(crate) fn usage(message: impl Into<String>) -> PyErr {
+    GenolakeError::new_err(message.into())
+}
+
+/// An error met while a stream is read, as Arrow's C stream carries it to
+/// the consumer: its message is genolake's, once (pyarrow then raises it
+/// behind the `External error: ` label, which the package strips).
+pub(crate) fn arrow_error(error: impl std::error::Error + 'static) -> arrow::error::ArrowError {
+    arrow::error::ArrowError::ExternalError(genolake_core::error::render(&error).into())
 }

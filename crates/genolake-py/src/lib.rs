@@ -10,7 +10,7 @@
 //!   Polars and DuckDB import it as it is, batch by batch, as genolake
 //!   decodes (on every core, through the same DataFusion scan as
 //!   `genolake sql`).
-//! - [`ingest`] writes files into a Delta table in one commit and returns
+//! - [`ingest::ingest`] writes files into a Delta table in one commit and returns
 //!   the commit's version and summary.
 //! - [`plan_splits`] and [`read_split`] are what the Spark data sources
 //!   (`genolake.spark`) run: the driver cuts the inputs into splits (a path
@@ -25,6 +25,7 @@
 //! tests use) or by maturin (`pip install ./python`).
 
 mod error;
+mod ingest;
 mod readers;
 mod runtime;
 mod spark;
@@ -46,6 +47,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(sql, m)?)?;
+    m.add_function(wrap_pyfunction!(ingest::ingest, m)?)?;
     m.add_function(wrap_pyfunction!(plan_splits, m)?)?;
     m.add_function(wrap_pyfunction!(read_split, m)?)?;
     Ok(())

@@ -2,14 +2,12 @@
 
 use std::path::PathBuf;
 
-use arrow::error::ArrowError;
-use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{DataFrame, SessionContext};
 use futures::StreamExt;
 use genolake_sql::{InputFormat, SessionBuilder, genomics_table};
 use pyo3::prelude::*;
 
-use crate::error::{message, to_py};
+use crate::error::{arrow_error, to_py, usage};
 use crate::runtime::runtime;
 use crate::stream::{IterReader, RecordBatchStream};
 
@@ -18,17 +16,17 @@ fn session() -> SessionContext {
     SessionBuilder::new().target_partitions(threads).build()
 }
 
-/// A DataFrame's rows as a stream, decoded as the consumer pulls them.
+/// A DataFrame's rows as a stream, decoded as the consumer pulls them, in
+/// file order where the plan keeps it.
 fn stream(df: DataFrame) -> PyResult<RecordBatchStream> {
-    let batches: SendableRecordBatchStream = runtime()
-        .block_on(df.execute_stream())
+    let mut batches = runtime()
+        .block_on(genolake_sql::execute_stream(df))
         .map_err(to_py)?;
     let schema = batches.schema();
-    let mut batches = batches;
     let iter = std::iter::from_fn(move || {
         runtime()
             .block_on(batches.next())
-            .map(|r| r.map_err(|e| ArrowError::ExternalError(message(&e).into())))
+            .map(|r| r.map_err(arrow_error))
     });
     Ok(RecordBatchStream::new(Box::new(IterReader {
         schema,
@@ -54,7 +52,7 @@ pub fn read(
         let ctx = session();
         let df = if format.eq_ignore_ascii_case("delta") {
             let [path] = paths.as_slice() else {
-                return Err(to_py(format!(
+                return Err(usage(format!(
                     "read_delta reads one table, not {} paths",
                     paths.len()
                 )));

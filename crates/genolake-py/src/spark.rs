@@ -10,14 +10,13 @@ use std::ffi::CString;
 use std::path::PathBuf;
 
 use arrow::datatypes::SchemaRef;
-use arrow::error::ArrowError;
 use arrow::ffi::FFI_ArrowSchema;
 use genolake_core::{Region, Split};
 use genolake_sql::{GenomicsTable, InputFormat};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use crate::error::{GenolakeError, message, to_py};
+use crate::error::{GenolakeError, arrow_error, to_py};
 use crate::stream::{IterReader, RecordBatchStream};
 
 /// An Arrow schema, for `pyarrow.schema(...)` (`__arrow_c_schema__`).
@@ -55,7 +54,11 @@ pub fn plan_splits(
         let mut splits = Vec::new();
         for file in table.files() {
             for split in reader.plan_splits(file, target.max(1)).map_err(to_py)? {
-                splits.push((split.path.to_string_lossy().into_owned(), split.start, split.end));
+                splits.push((
+                    split.path.to_string_lossy().into_owned(),
+                    split.start,
+                    split.end,
+                ));
             }
         }
         let schema = Schema {
@@ -90,7 +93,10 @@ pub fn read_split(
         let schema = reader.schema(&path).map_err(to_py)?;
         let split = Split { path, start, end };
         let batches = reader.read(&split, regions, None).map_err(to_py)?;
-        let batches = batches.map(|b| b.map_err(|e| ArrowError::ExternalError(message(&e).into())));
-        Ok(RecordBatchStream::new(Box::new(IterReader { schema, batches })))
+        let batches = batches.map(|b| b.map_err(arrow_error));
+        Ok(RecordBatchStream::new(Box::new(IterReader {
+            schema,
+            batches,
+        })))
     })
 }

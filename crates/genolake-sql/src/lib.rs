@@ -98,4 +98,4 @@ pub use scan::{
     in_file_order_root, vcf_table,
 };
 pub use session::{SessionBuilder, register, session};
-pub use statements::{QueryResult, collect, run_sql, run_statements};
+pub use statements::{QueryResult, collect, execute_stream, run_sql, run_statements};

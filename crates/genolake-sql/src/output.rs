@@ -10,12 +10,10 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::dataframe::DataFrame;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
 
 use crate::error::{Error, Result};
-use crate::scan::in_file_order_root;
-use crate::statements::collect;
+use crate::statements::{collect, execute_stream};
 
 /// How a result is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -199,10 +197,7 @@ pub async fn write_dataframe<W: Write + Send>(
     }
     let schema = SchemaRef::new(df.schema().as_arrow().clone());
     let mut writer = BatchWriter::new(format, schema, out)?;
-    // In file order where the plan keeps it (see the crate's "Row order").
-    let context = Arc::new(df.task_ctx());
-    let plan = in_file_order_root(df.create_physical_plan().await?)?;
-    let mut stream = execute_stream(plan, context)?;
+    let mut stream = execute_stream(df).await?;
     while let Some(batch) = stream.next().await {
         writer.write(&batch?)?;
     }

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::dataframe::DataFrame;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::collect_partitioned;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParserBuilder;
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 
 use crate::error::{Error, Result};
-use crate::scan::in_file_order;
+use crate::scan::{in_file_order, in_file_order_root};
 
 /// Runs the statements of `sql`, separated by `;`, one after the other, and
 /// returns the last one's result, not yet executed.
@@ -95,6 +96,16 @@ pub async fn collect(df: DataFrame) -> Result<QueryResult> {
         None => datafusion::physical_plan::collect(plan, Arc::new(context)).await?,
     };
     Ok(QueryResult { schema, batches })
+}
+
+/// Executes a [`DataFrame`] as a stream of batches, decoded as they are
+/// pulled, in file order where the plan keeps it (see the crate's "Row
+/// order"): what to hand a consumer that takes rows as they come (a
+/// writer, or Python's Arrow stream) without holding them all.
+pub async fn execute_stream(df: DataFrame) -> Result<SendableRecordBatchStream> {
+    let context = Arc::new(df.task_ctx());
+    let plan = in_file_order_root(df.create_physical_plan().await?)?;
+    Ok(datafusion::physical_plan::execute_stream(plan, context)?)
 }
 
 /// [`run_statements`] then [`collect`]: the last statement's result in memory.

@@ -12,9 +12,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use genolake_core::Progress;
-use genolake_lake::{Ingest, Provenance, SaveMode, SchemaMode};
-use genolake_sql::InputFormat;
-use serde_json::json;
+use genolake_lake::{Ingest, SaveMode, SchemaMode};
+use genolake_sql::GenomicsTable;
 
 use crate::options::{ReadArgs, threads};
 use crate::progress::Bar;
@@ -71,59 +70,17 @@ pub fn run(args: Args) -> Result<()> {
 
 async fn ingest(args: Args, threads: usize) -> Result<()> {
     let inputs = args.read.inputs(&args.inputs)?;
-    // The data files read, with the companions that change what is read (a
-    // PLINK fileset's .bim and .fam), so provenance checksums all of them.
-    let data_files = inputs.paths.clone();
-    let total_bytes = inputs.total_bytes;
-    let mut recorded_files = data_files.clone();
-    if inputs.format == InputFormat::Plink {
-        for bed in &data_files {
-            recorded_files.push(bed.with_extension("bim"));
-            recorded_files.push(bed.with_extension("fam"));
-        }
-    }
-    // An Oxford .sample file names the samples of a BGEN.
-    for (name, value) in &inputs.options {
-        if name == "sampleFilePath" {
-            recorded_files.push(PathBuf::from(value));
-        }
-    }
-    let options: serde_json::Map<String, serde_json::Value> = inputs
-        .options
-        .iter()
-        .map(|(k, v)| (k.clone(), json!(v)))
-        .collect();
-    let recorded_options = json!({
-        "format": inputs.format.name(),
-        "options": options,
-        "partitionBy": args.partition_by,
-    });
-
-    // The files' columns first (their union, or a conflict between them),
-    // before the checksums read every byte. Each file's own columns go to
-    // the ingest too, so a conflict with the table names the file.
-    let mut sources = Vec::with_capacity(data_files.len());
-    for path in &data_files {
-        sources.push((path.display().to_string(), inputs.reader.schema(path)?));
-    }
     let progress = Arc::new(Progress::default());
-    let table = genolake_sql::genomics_table(&data_files, inputs.reader, Some(progress.clone()))?;
-    let provenance = Provenance::from_paths(&recorded_files, recorded_options).await?;
-
-    let ctx = genolake_sql::SessionBuilder::new()
-        .target_partitions(threads)
-        .build();
-    let input = ctx.read_table(table)?;
+    let files =
+        GenomicsTable::try_new(&inputs.paths, inputs.reader)?.with_progress(progress.clone());
     let location = table_location(&args.table)?;
-    let bar = Bar::start(progress.clone(), total_bytes, "ingesting");
+    let bar = Bar::start(progress.clone(), inputs.total_bytes, "ingesting");
     let summary = Ingest::new(location)
         .mode(args.mode)
         .schema_mode(args.schema_mode)
-        .source_schemas(sources)
         .partition_by(args.partition_by.iter().cloned())
         .idempotent(!args.allow_duplicates)
-        .provenance(provenance)
-        .execute(input)
+        .execute_files(files, &inputs.options, threads)
         .await;
     drop(bar);
     let summary = summary?;

@@ -102,6 +102,50 @@ impl InputFormat {
         Path::new(&bed).is_file().then_some(Self::Plink)
     }
 
+    /// The one format of `paths`, told by their names (see [`detect`]):
+    /// an error names a path whose name tells none (a directory, say) or two
+    /// paths of different formats.
+    ///
+    /// [`detect`]: InputFormat::detect
+    ///
+    /// ```
+    /// use std::path::PathBuf;
+    /// use genolake_sql::InputFormat;
+    ///
+    /// let paths = [PathBuf::from("a.vcf.gz"), PathBuf::from("b.vcf")];
+    /// assert_eq!(InputFormat::detect_all(&paths).unwrap(), InputFormat::Vcf);
+    /// let mixed = [PathBuf::from("a.vcf.gz"), PathBuf::from("b.bgen")];
+    /// assert!(InputFormat::detect_all(&mixed).is_err());
+    /// ```
+    pub fn detect_all(paths: &[impl AsRef<Path>]) -> Result<Self> {
+        let mut found: Option<(Self, &Path)> = None;
+        for path in paths {
+            let path = path.as_ref();
+            let Some(format) = Self::detect(path) else {
+                return Err(Error::Usage(format!(
+                    "{}: cannot tell the format from the name (expected .vcf, .vcf.gz, \
+                     .vcf.bgz, .bgen, .bed or a PLINK prefix); name the format",
+                    path.display()
+                )));
+            };
+            match found {
+                Some((first, first_path)) if first != format => {
+                    return Err(Error::Usage(format!(
+                        "{} is {} but {} is {}: one read takes one format",
+                        first_path.display(),
+                        first.display_name(),
+                        path.display(),
+                        format.display_name()
+                    )));
+                }
+                _ => found = Some((format, path)),
+            }
+        }
+        found
+            .map(|(format, _)| format)
+            .ok_or_else(|| Error::Usage("no input given".into()))
+    }
+
     /// The option names the format's reader takes (Glow's names).
     pub fn option_names(self) -> &'static [&'static str] {
         match self {

@@ -1,0 +1,97 @@
+//! Ingesting genomics files: the readers' scan (`genolake-sql`) streamed
+//! into an [`Ingest`], with the provenance the files give.
+//!
+//! What `genolake ingest` and Python's `genolake.ingest` run: the files of
+//! a [`GenomicsTable`] are read through the same DataFusion scan as
+//! `read_vcf` (split across the session's cores), every file's own schema
+//! is passed on so that a conflict with the table names the file, and the
+//! commit records the files' checksums with the reader options.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder};
+use serde_json::{Value, json};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ingest::{Ingest, IngestSummary};
+use crate::provenance::Provenance;
+
+impl Ingest {
+    /// Ingests the files `files` reads, decoded on `threads` threads, in one
+    /// commit; `options` are the reader options it was made with (by Glow's
+    /// names), recorded with the files' checksums (see [`Provenance`]). The
+    /// files' companions that change what is read (a PLINK fileset's `.bim`
+    /// and `.fam`, a BGEN's `sampleFilePath`) are checksummed too.
+    ///
+    /// Provenance set with [`Ingest::provenance`] is replaced.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use genolake_sql::{GenomicsTable, InputFormat};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let options = [("includeSampleIds".to_string(), "false".to_string())];
+    /// let reader = InputFormat::Vcf.reader(&options)?;
+    /// let files = GenomicsTable::try_new(&["../genolake-vcf/tests/data/VCFv4.3.vcf"], reader)?;
+    /// let summary = genolake_lake::Ingest::new(dir.path().join("t").to_str().unwrap())
+    ///     .execute_files(files, &options, 2)
+    ///     .await?;
+    /// assert_eq!((summary.version, summary.rows), (0, 5));
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_files(
+        self,
+        files: GenomicsTable,
+        options: &[(String, String)],
+        threads: usize,
+    ) -> Result<IngestSummary> {
+        let location = self.location.clone();
+        let read_error = |e: genolake_sql::Error| Error::new(location.clone(), ErrorKind::Read(e));
+        let reader = files.reader().clone();
+        let format = reader.format();
+        let data_files: Vec<PathBuf> = files.files().map(PathBuf::from).collect();
+        let mut recorded = data_files.clone();
+        if format == InputFormat::Plink {
+            for bed in &data_files {
+                recorded.push(bed.with_extension("bim"));
+                recorded.push(bed.with_extension("fam"));
+            }
+        }
+        recorded.extend(
+            options
+                .iter()
+                .filter(|(name, _)| name == "sampleFilePath")
+                .map(|(_, value)| PathBuf::from(value)),
+        );
+        let recorded_options = json!({
+            "format": format.name(),
+            "options": options
+                .iter()
+                .map(|(name, value)| (name.clone(), json!(value)))
+                .collect::<serde_json::Map<String, Value>>(),
+            "partitionBy": self.partition_by,
+        });
+        // The files' own columns, so a conflict with the table names the
+        // file; read before the checksums read every byte.
+        let mut sources = Vec::with_capacity(data_files.len());
+        for path in &data_files {
+            sources.push((
+                path.display().to_string(),
+                reader.schema(path).map_err(read_error)?,
+            ));
+        }
+        let provenance = Provenance::from_paths(&recorded, recorded_options).await?;
+        let ctx = SessionBuilder::new().target_partitions(threads).build();
+        let provider: Arc<dyn TableProvider> = Arc::new(files);
+        let input = ctx
+            .read_table(provider)
+            .map_err(|e| Error::new(location.clone(), ErrorKind::DataFusion(e)))?;
+        self.provenance(provenance)
+            .source_schemas(sources)
+            .execute(input)
+            .await
+    }
+}
