@@ -98,20 +98,27 @@ class _GenomicsDataSource(DataSource):
         return cls.format
 
     def _planned(self) -> tuple[Any, list[tuple[str, int, int]]]:
+        """The files' schema (a ``pyarrow.Schema``) and splits, planned once.
+
+        Spark pickles the data source between its planning steps, so the
+        plan is kept as plain, picklable values.
+        """
         if self._plan is None:
+            import pyarrow as pa
+
             options = dict(self.options)
             target = int(options.get("splits", 0)) or _default_splits()
-            self._plan = _native.plan_splits(
+            schema, splits = _native.plan_splits(
                 self.format, _paths(options), _reader_options(options), target
             )
+            self._plan = (pa.schema(schema), splits)
         return self._plan
 
     def schema(self) -> StructType:
-        import pyarrow as pa
         from pyspark.sql.pandas.types import from_arrow_schema
 
         schema, _ = self._planned()
-        return from_arrow_schema(pa.schema(schema))
+        return from_arrow_schema(schema)
 
     def reader(self, schema: StructType) -> "GenomicsReader":
         _, splits = self._planned()
