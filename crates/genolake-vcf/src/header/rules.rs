@@ -179,6 +179,29 @@ fn field<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
     fields.iter().find(|f| f.key == key)
 }
 
+/// The `Number` and `Type` of the lines that may carry them outside the
+/// INFO and FORMAT rules (ALT, META): a count or `.`, and one of the five
+/// types.
+fn plain_number_and_type(fields: &[Field], problem: &mut impl FnMut(String)) {
+    if let Some(n) = field(fields, "Number")
+        && n.value != "."
+        && n.value.parse::<u32>().is_err()
+    {
+        problem(format!("Number={:?} is not an integer or '.'", n.value));
+    }
+    if let Some(t) = field(fields, "Type")
+        && !matches!(
+            t.value.as_str(),
+            "Integer" | "Float" | "Flag" | "Character" | "String"
+        )
+    {
+        problem(format!(
+            "Type={:?} is not Integer, Float, Flag, Character or String",
+            t.value
+        ));
+    }
+}
+
 fn position(fields: &[Field], key: &str) -> Option<usize> {
     fields.iter().position(|f| f.key == key)
 }
@@ -284,23 +307,7 @@ pub(crate) fn check_structured(
                     id.value
                 ));
             }
-            if let Some(n) = field(fields, "Number")
-                && n.value != "."
-                && n.value.parse::<u32>().is_err()
-            {
-                problem(format!("Number={:?} is not an integer or '.'", n.value));
-            }
-            if let Some(t) = field(fields, "Type")
-                && !matches!(
-                    t.value.as_str(),
-                    "Integer" | "Float" | "Flag" | "Character" | "String"
-                )
-            {
-                problem(format!(
-                    "Type={:?} is not Integer, Float, Flag, Character or String",
-                    t.value
-                ));
-            }
+            plain_number_and_type(fields, &mut problem);
         }
         "contig" => {
             if let Some(id) = id
@@ -342,23 +349,7 @@ pub(crate) fn check_structured(
             }
         }
         "META" => {
-            if let Some(n) = field(fields, "Number")
-                && n.value != "."
-                && n.value.parse::<u32>().is_err()
-            {
-                problem(format!("Number={:?} is not an integer or '.'", n.value));
-            }
-            if let Some(t) = field(fields, "Type")
-                && !matches!(
-                    t.value.as_str(),
-                    "Integer" | "Float" | "Flag" | "Character" | "String"
-                )
-            {
-                problem(format!(
-                    "Type={:?} is not Integer, Float, Flag, Character or String",
-                    t.value
-                ));
-            }
+            plain_number_and_type(fields, &mut problem);
             if let Some(v) = field(fields, "Values")
                 && !(v.value.starts_with('[') && v.value.ends_with(']'))
             {
