@@ -48,10 +48,20 @@ __all__ = ["register", "VcfDataSource", "BgenDataSource", "PlinkDataSource"]
 _SPARK_KEYS = {"path", "paths", "splits"}
 
 
-def register(spark: Any) -> None:
-    """Registers the ``vcf``, ``bgen`` and ``plink`` data sources with ``spark``."""
+def register(spark: Any, splits: int | None = None) -> None:
+    """Registers the ``vcf``, ``bgen`` and ``plink`` data sources with ``spark``.
+
+    ``splits`` is the most splits a file is cut into when a read does not
+    set the ``splits`` option (default: the session's default parallelism,
+    so one large file keeps every core busy).
+    """
+    default = splits or spark.sparkContext.defaultParallelism
     for source in (VcfDataSource, BgenDataSource, PlinkDataSource):
-        spark.dataSource.register(source)
+        # Spark plans a data source in Python workers, which have no session
+        # to ask: the default travels in a subclass made here, which
+        # cloudpickle ships by value.
+        bound = type(source.__name__, (source,), {"default_splits": max(1, int(default))})
+        spark.dataSource.register(bound)
 
 
 @dataclass(frozen=True)
@@ -77,17 +87,12 @@ def _reader_options(options: dict[str, str]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in options.items() if k.lower() not in _SPARK_KEYS]
 
 
-def _default_splits() -> int:
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.getActiveSession()
-    return spark.sparkContext.defaultParallelism if spark is not None else 1
-
-
 class _GenomicsDataSource(DataSource):
     """A genomics format read by genolake; subclasses name the format."""
 
     format = ""
+    #: The most splits per file when the read sets no ``splits`` option.
+    default_splits = 1
 
     def __init__(self, options: dict[str, str]) -> None:
         super().__init__(options)
@@ -107,7 +112,7 @@ class _GenomicsDataSource(DataSource):
             import pyarrow as pa
 
             options = dict(self.options)
-            target = int(options.get("splits", 0)) or _default_splits()
+            target = int(options.get("splits", 0)) or self.default_splits
             schema, splits = _native.plan_splits(
                 self.format, _paths(options), _reader_options(options), target
             )

@@ -127,6 +127,10 @@ def test_each_split_is_one_partition_and_partitions_cross_processes(spark, large
     assert len(splits) == 3
     df = spark.read.format("plink").option("splits", "8").load(bed)
     assert df.rdd.getNumPartitions() == 3
+    # Without the option, as many as the cluster has cores (two here).
+    cores = spark.sparkContext.defaultParallelism
+    assert cores == 2
+    assert spark.read.format("plink").load(bed).rdd.getNumPartitions() == cores
     expected = cli_sql(
         f"SELECT count(*) AS n, sum(cardinality(genotypes)) AS g FROM read_plink('{bed}')"
     )[0]

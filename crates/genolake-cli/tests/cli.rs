@@ -406,46 +406,19 @@ fn convert_to_bgen_keeps_every_row_and_plink2_agrees() {
 /// says Float; c.vcf adds a Flag; conflict.vcf declares XA a String.
 const COHORT_A: (&str, &str) = (
     "a.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-1\t100\t.\tA\tC\t.\tPASS\tXA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
-1\t200\t.\tG\tT\t.\tPASS\tXA=2\tGT:DP\t0/0:30\t0/1:40
-",
+    include_str!("../../../testdata/schema-merge/a.vcf"),
 );
 const COHORT_B: (&str, &str) = (
     "b.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
-##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
-2\t300\t.\tC\tG\t.\tPASS\tXA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
-",
+    include_str!("../../../testdata/schema-merge/b.vcf"),
 );
 const COHORT_C: (&str, &str) = (
     "c.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=DD,Number=0,Type=Flag,Description=\"d\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS4
-3\t400\t.\tT\tA\t.\tPASS\tXA=4;DD\tGT\t0|1
-",
+    include_str!("../../../testdata/schema-merge/c.vcf"),
 );
 const CONFLICT: (&str, &str) = (
     "conflict.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=String,Description=\"a\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-4\t500\t.\tA\tT\t.\tPASS\tXA=high
-",
+    include_str!("../../../testdata/schema-merge/xa-string.vcf"),
 );
 
 fn write_input(dir: &Path, (name, text): (&str, &str)) -> String {

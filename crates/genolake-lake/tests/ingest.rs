@@ -972,51 +972,26 @@ async fn a_failed_stream_stops_the_other_writers_and_deletes_their_files() {
 /// GT:DP, samples S1 and S2.
 const BATCH_A: (&str, &str) = (
     "a.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-1\t100\t.\tA\tC\t.\tPASS\tXA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
-1\t200\t.\tG\tT\t.\tPASS\tXA=2\tGT:DP\t0/0:30\t0/1:40
-",
+    include_str!("../../../testdata/schema-merge/a.vcf"),
 );
 
 /// A later batch: a new INFO key CC (String), BB declared Integer (its
 /// values fit the table's Float64), a new FORMAT key GQ before DP, sample S3.
 const BATCH_B: (&str, &str) = (
     "b.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
-##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
-2\t300\t.\tC\tG\t.\tPASS\tXA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
-",
+    include_str!("../../../testdata/schema-merge/b.vcf"),
 );
 
 /// XA declared String: a real conflict with BATCH_A's Integer.
 const XA_AS_STRING: (&str, &str) = (
     "c.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=String,Description=\"a\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-3\t400\t.\tA\tT\t.\tPASS\tXA=high
-",
+    include_str!("../../../testdata/schema-merge/xa-string.vcf"),
 );
 
 /// XA declared Float: the table's Int32 column would have to widen.
 const XA_AS_FLOAT: (&str, &str) = (
     "d.vcf",
-    "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Float,Description=\"a\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
-3\t500\t.\tA\tT\t.\tPASS\tXA=0.25
-",
+    include_str!("../../../testdata/schema-merge/xa-float.vcf"),
 );
 
 fn cohort_vcf(dir: &Path, (name, text): (&str, &str)) -> PathBuf {

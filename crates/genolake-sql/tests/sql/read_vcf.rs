@@ -376,28 +376,11 @@ async fn directories_and_wildcards_read_several_files() {
 const COHORT: [(&str, &str); 2] = [
     (
         "a.vcf",
-        "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=BB,Number=1,Type=Float,Description=\"b\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-1\t100\t.\tA\tC\t.\tPASS\tXA=1;BB=0.5\tGT:DP\t0/1:10\t1/1:20
-1\t200\t.\tG\tT\t.\tPASS\tXA=2\tGT:DP\t0/0:30\t0/1:40
-",
+        include_str!("../../../../testdata/schema-merge/a.vcf"),
     ),
     (
         "b.vcf",
-        "##fileformat=VCFv4.3
-##INFO=<ID=XA,Number=1,Type=Integer,Description=\"a\">
-##INFO=<ID=CC,Number=1,Type=String,Description=\"c\">
-##INFO=<ID=BB,Number=1,Type=Integer,Description=\"b\">
-##FORMAT=<ID=GT,Number=1,Type=String,Description=\"genotype\">
-##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"quality\">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"depth\">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS3
-2\t300\t.\tC\tG\t.\tPASS\tXA=3;CC=x;BB=7\tGT:GQ:DP\t1/1:99:5
-",
+        include_str!("../../../../testdata/schema-merge/b.vcf"),
     ),
 ];
 
