@@ -28,8 +28,13 @@ impl Inflater {
         expected: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
-        out.clear();
-        out.resize(expected, 0);
+        // Every byte is written over, or the block is an error, so a buffer
+        // already of the length (the usual case: blocks of one file inflate
+        // to the same length) is not zeroed first.
+        if out.len() != expected {
+            out.clear();
+            out.resize(expected, 0);
+        }
         match compression {
             Compression::None => {
                 if input.len() != expected {

@@ -203,8 +203,9 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
         rows: usize,
         values: impl IntoIterator<Item = [T::Native; N]>,
     ) {
+        let (first_row, base) = (self.len(), self.items.values.len());
+        let follows_on = self.follows_on(base);
         let items = &mut self.items.values;
-        let base = items.len();
         items.reserve(rows * N);
         let slots = &mut items.spare_capacity_mut()[..rows * N];
         let mut given = 0;
@@ -218,6 +219,7 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
         // the slice starts at the vector's length.
         unsafe { items.set_len(base + given * N) };
         self.items.nulls.append_n_non_nulls(given * N);
+        self.note_rows(first_row, follows_on, base + given * N);
         self.offsets
             .extend((1..=given).map(|row| (base + row * N) as i32));
         let end = (base + given * N) as i32;
@@ -252,8 +254,9 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
         rows: usize,
         values: impl IntoIterator<Item = ([T::Native; N], usize)>,
     ) {
+        let (first_row, base) = (self.len(), self.items.values.len());
+        let follows_on = self.follows_on(base);
         let items = &mut self.items.values;
-        let base = items.len();
         items.reserve(rows * N);
         self.offsets.reserve(rows);
         let first_offset = self.offsets.len();
@@ -283,8 +286,93 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
             self.offsets.set_len(first_offset + rows);
         }
         self.items.nulls.append_n_non_nulls(end);
+        self.note_rows(first_row, follows_on, base + end);
         self.nulls.append_n_non_nulls(given);
         self.nulls.append_n_nulls(rows - given);
+    }
+
+    /// Appends `rows` rows, none null, whose items come end to end in
+    /// `groups` of `M`: row `i` holds the next `lengths[i]` groups. This is
+    /// how rows of varying length are filled when their items come as one
+    /// run, as a phased BGEN block's do (two probabilities, or one call,
+    /// per haplotype, whatever each sample's ploidy): the offsets are a
+    /// running sum of the lengths, in a loop of their own, and the items a
+    /// plain copy, with no per-row work. Lengths past `rows` and groups
+    /// past the rows' total are not read; rows that `lengths` runs short
+    /// of, and rows that `groups` does not fill, are null.
+    ///
+    /// ```
+    /// use arrow::array::AsArray;
+    /// use arrow::datatypes::Int32Type;
+    /// use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn};
+    ///
+    /// let mut calls = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+    /// calls.extend_valid_flat_rows(3, [2, 1, 2], [[0], [1], [1], [1], [0]]);
+    /// let array = calls.finish().unwrap();
+    /// let list = array.as_list::<i32>();
+    /// assert_eq!(list.value_offsets(), &[0, 2, 3, 5]);
+    /// assert_eq!(array.null_count(), 0);
+    /// assert_eq!(list.values().as_primitive::<Int32Type>().values(), &[0, 1, 1, 1, 0]);
+    /// ```
+    #[inline]
+    pub fn extend_valid_flat_rows<const M: usize>(
+        &mut self,
+        rows: usize,
+        lengths: impl IntoIterator<Item = u8>,
+        groups: impl IntoIterator<Item = [T::Native; M]>,
+    ) {
+        let (first_row, base) = (self.len(), self.items.values.len());
+        let follows_on = self.follows_on(base);
+        self.offsets.reserve(rows);
+        let first_offset = self.offsets.len();
+        let offsets = &mut self.offsets.spare_capacity_mut()[..rows];
+        let mut end = base;
+        let mut given = 0;
+        for (length, offset) in lengths.into_iter().zip(offsets.iter_mut()) {
+            end += usize::from(length) * M;
+            offset.write(end as i32);
+            given += 1;
+        }
+        for offset in &mut offsets[given..] {
+            offset.write(end as i32);
+        }
+        // SAFETY: all `rows` offset slots were written above, and the
+        // slice starts at the vector's length.
+        unsafe { self.offsets.set_len(first_offset + rows) };
+        // Every offset written lies within `i32` if the last one does.
+        self.note_rows(first_row, follows_on, end);
+        let items = &mut self.items.values;
+        let wanted = end - base;
+        items.reserve(wanted);
+        let slots = &mut items.spare_capacity_mut()[..wanted];
+        let mut written = 0;
+        for (slots, group) in slots.chunks_exact_mut(M).zip(groups) {
+            for (slot, value) in slots.iter_mut().zip(group) {
+                slot.write(value);
+            }
+            written += M;
+        }
+        let mut valid = given;
+        if written < wanted {
+            // Rows from the first that `groups` did not fill on become null
+            // and empty. Within `i32`, the offsets ascend; beyond it the
+            // rows were noted broken above, and `min` keeps the items to
+            // those written.
+            let row_offsets = &mut self.offsets[first_offset..];
+            let filled = base + written;
+            valid = valid.min(row_offsets.partition_point(|&o| o as usize <= filled));
+            end = match valid {
+                0 => base,
+                row => (row_offsets[row - 1] as usize).min(filled),
+            };
+            row_offsets[valid..].fill(end as i32);
+        }
+        // SAFETY: the `written` item slots after `base` were written above,
+        // and `end <= base + written`.
+        unsafe { items.set_len(end) };
+        self.items.nulls.append_n_non_nulls(end - base);
+        self.nulls.append_n_non_nulls(valid);
+        self.nulls.append_n_nulls(rows - valid);
     }
 
     /// Appends `rows` rows of at most `N` items each, or null: like
@@ -313,8 +401,9 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
         rows: usize,
         values: impl IntoIterator<Item = ([T::Native; N], usize, bool)>,
     ) {
+        let (first_row, base) = (self.len(), self.items.values.len());
+        let follows_on = self.follows_on(base);
         let items = &mut self.items.values;
-        let base = items.len();
         items.reserve(rows * N);
         self.offsets.reserve(rows);
         let first_offset = self.offsets.len();
@@ -359,6 +448,7 @@ impl<T: ArrowPrimitiveType> ListColumn<PrimitiveColumn<T>> {
             self.offsets.set_len(first_offset + rows);
         }
         self.items.nulls.append_n_non_nulls(kept);
+        self.note_rows(first_row, follows_on, base + kept);
         let validity = BooleanBuffer::new(arrow::buffer::Buffer::from_vec(validity), 0, rows);
         self.nulls.append_buffer(&NullBuffer::new(validity));
     }
@@ -672,6 +762,13 @@ pub struct ListColumn<C> {
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
     items: C,
+    /// The first row whose offset did not follow on from the one before
+    /// (its items cut short through [`ListColumn::items`]) or did not fit
+    /// an `i32`, if any. Every offset is the items' length when its row
+    /// ended, so the offsets ascend by construction unless a row is noted
+    /// here, and `finish` trusts them without reading them again (checking
+    /// them all took a twentieth of decoding a BGEN file).
+    broken_at: Option<usize>,
 }
 
 impl<C: ColumnBuilder + Default> Default for ListColumn<C> {
@@ -687,6 +784,23 @@ impl<C: ColumnBuilder> ListColumn<C> {
             offsets: vec![0],
             nulls: NullBufferBuilder::new(0),
             items,
+            broken_at: None,
+        }
+    }
+
+    /// Whether rows starting at item `start` follow on from the last row.
+    #[inline(always)]
+    fn follows_on(&self, start: usize) -> bool {
+        // A negative offset (one that overflowed) reads as huge.
+        start >= self.offsets.last().map_or(0, |&last| last as usize)
+    }
+
+    /// Notes row `row` as broken unless it `follows_on` and the items up
+    /// to `end` fit `i32` offsets.
+    #[inline(always)]
+    fn note_rows(&mut self, row: usize, follows_on: bool, end: usize) {
+        if !follows_on || end > i32::MAX as usize {
+            self.broken_at.get_or_insert(row);
         }
     }
 
@@ -699,7 +813,9 @@ impl<C: ColumnBuilder> ListColumn<C> {
     /// Ends the current row: the items pushed since the last row form its list.
     #[inline]
     pub fn close(&mut self) {
-        self.offsets.push(self.items.len() as i32);
+        let end = self.items.len();
+        self.note_rows(self.len(), self.follows_on(end), end);
+        self.offsets.push(end as i32);
         self.nulls.append_non_null();
     }
 
@@ -733,8 +849,9 @@ impl<C: ColumnBuilder> ColumnBuilder for ListColumn<C> {
 
     #[inline]
     fn push_nulls(&mut self, n: usize) {
-        let end = self.items.len() as i32;
-        self.offsets.resize(self.offsets.len() + n, end);
+        let end = self.items.len();
+        self.note_rows(self.len(), self.follows_on(end), end);
+        self.offsets.resize(self.offsets.len() + n, end as i32);
         self.nulls.append_n_nulls(n);
     }
 
@@ -748,17 +865,32 @@ impl<C: ColumnBuilder> ColumnBuilder for ListColumn<C> {
             self.offsets.truncate(len + 1);
             self.items.truncate(self.offsets[len] as usize);
             self.nulls.truncate(len);
+            if self.broken_at.is_some_and(|row| row >= len) {
+                self.broken_at = None;
+            }
         }
     }
 
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let rows = self.len();
-        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows + 1));
+        let capacity = self.offsets.capacity();
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(capacity));
         self.offsets.push(0);
         let nulls = take_nulls(&mut self.nulls, rows);
         let items = self.items.finish()?;
         let field = Arc::new(Field::new_list_field(items.data_type().clone(), true));
-        let offsets = ascending_offsets(offsets)?;
+        if let Some(row) = self.broken_at.take() {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "list row {row} does not fit i32 offsets or ends before the row before it"
+            )));
+        }
+        // SAFETY: the first offset is 0 and every other one is the items'
+        // length when its row ended (or, in the `extend_*` methods, that
+        // length plus the items of the rows before it in the call), at
+        // least the offset before it and within `i32`, or its row was
+        // noted in `broken_at` (see `note_rows`); truncation only drops a
+        // suffix of rows.
+        let offsets = unsafe { OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)) };
         Ok(Arc::new(ListArray::try_new(field, offsets, items, nulls)?))
     }
 }
@@ -1076,6 +1208,95 @@ mod tests {
         assert_eq!(
             fast.finish().unwrap().to_data(),
             slow.finish().unwrap().to_data()
+        );
+    }
+
+    #[test]
+    fn flat_rows_match_rows_pushed_one_by_one() {
+        let mut seed = 0x5851_f42d_4c95_7f2du64;
+        let mut random = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        let mut fast = ListColumn::new(PrimitiveColumn::<Float64Type>::default());
+        let mut slow = ListColumn::new(PrimitiveColumn::<Float64Type>::default());
+        for round in 0..60 {
+            // Lengths that run short or long of the rows, and groups that
+            // run short (ending inside a row or between rows) or long.
+            let rows = random(200) as usize;
+            let given = match round % 3 {
+                0 => rows,
+                1 => rows.saturating_sub(random(5) as usize),
+                _ => rows + random(5) as usize,
+            };
+            let lengths: Vec<u8> = (0..given).map(|_| random(4) as u8).collect();
+            let total: usize = lengths.iter().take(rows).map(|&l| usize::from(l)).sum();
+            let groups = match round % 4 {
+                0 | 1 => total,
+                2 => total.saturating_sub(random(4) as usize),
+                _ => total + random(3) as usize,
+            };
+            let items: Vec<[f64; 2]> = (0..groups)
+                .map(|g| {
+                    let v = (round * 10_000 + g) as f64;
+                    [v, -v]
+                })
+                .collect();
+            fast.extend_valid_flat_rows(rows, lengths.iter().copied(), items.iter().copied());
+            let mut next = items.iter();
+            let mut short = false;
+            for r in 0..rows {
+                let length = lengths.get(r).map(|&l| usize::from(l));
+                let row: Vec<[f64; 2]> = next.by_ref().take(length.unwrap_or(0)).copied().collect();
+                short |= length.is_none_or(|l| row.len() < l);
+                if short {
+                    slow.push_nulls(1);
+                } else {
+                    slow.items().extend_from_slice(row.as_flattened());
+                    slow.close();
+                }
+            }
+            if round % 7 == 6 {
+                assert_eq!(
+                    fast.finish().unwrap().to_data(),
+                    slow.finish().unwrap().to_data()
+                );
+            }
+        }
+        assert_eq!(
+            fast.finish().unwrap().to_data(),
+            slow.finish().unwrap().to_data()
+        );
+    }
+
+    #[test]
+    fn a_row_whose_items_were_cut_under_the_row_before_fails_the_batch() {
+        // Offsets are trusted as they were written, so one that does not
+        // follow on from the one before must fail the batch, not make it.
+        let mut c = ListColumn::new(PrimitiveColumn::<Int32Type>::default());
+        c.items().extend_from_slice(&[1, 2, 3]);
+        c.close();
+        c.items().truncate(1);
+        c.close();
+        assert!(c.finish().is_err());
+        // The builder is usable again afterwards, and a row that broke the
+        // offsets and is truncated away breaks nothing.
+        c.items().extend_from_slice(&[1, 2, 3]);
+        c.close();
+        c.items().truncate(1);
+        c.extend_valid_rows(1, [([4, 5], 2)]);
+        c.truncate(1);
+        c.items().truncate(1);
+        c.items().extend_from_slice(&[2, 3]);
+        c.extend_valid_flat_rows(1, [2], [[6], [7]]);
+        let array = c.finish().unwrap();
+        let list = array.as_list::<i32>();
+        assert_eq!(list.value_offsets(), &[0, 3, 5]);
+        assert_eq!(
+            list.values().as_primitive::<Int32Type>().values(),
+            &[1, 2, 3, 6, 7]
         );
     }
 

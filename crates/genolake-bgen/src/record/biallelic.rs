@@ -3,32 +3,43 @@
 //! (phased diploid), and chromosomes X, Y and MT, where haploid males sit
 //! beside diploid females. Nearly every BGEN file holds only these.
 //!
-//! A block is decoded in a few plain loops over its samples, none with a
-//! branch on a sample's ploidy or missingness: every sample's values are
-//! read and its items written, whatever they hold, and then kept or
-//! overwritten by the next sample's ([`ListColumn::extend_rows`] and its
-//! siblings; when no sample is missing, the cheaper
-//! [`ListColumn::extend_valid_rows`]). Hard calls compare the stored
-//! integers with the threshold's integer equivalent ([`integer_cutoff`]).
-//! - Unphased diploid: one loop writes the probabilities and keeps a
-//!   one-byte code of each call (checking sums on the way); a short second
-//!   one turns the codes into calls.
-//! - Phased diploid: a haplotype stores one value, so nothing can sum past
-//!   one and nothing ties probabilities to calls: one loop for each, which
-//!   together cost fewer instructions than one loop doing both.
-//! - Haploid and diploid mixed: a first loop gathers two values for each
-//!   sample from where its values start, and the loops after it read those
-//!   pairs as in a diploid block, keeping one or two of each.
+//! A block is decoded in a few plain loops, none with a branch on a
+//! sample's ploidy or missingness. Hard calls compare the stored integers
+//! with the threshold's integer equivalent ([`integer_cutoff`]).
+//! - Phased, no sample missing (haplotype releases, and plink2's chrX
+//!   exports, haploid males beside diploid females): a haplotype stores one
+//!   value, which alone gives its two probabilities and its call, so the
+//!   block's probabilities are its values' one after another, and so are
+//!   its calls. Each column is one run over the values, written straight
+//!   into the column, its rows cut by a running sum of the ploidies
+//!   ([`ListColumn::extend_valid_flat_rows`]); nothing is done per sample.
+//!   On plink2's chrX export (1,000 haploid and 1,000 diploid samples,
+//!   most blocks phased) this cut the decoding of 10,000 blocks from 1.56G
+//!   to 0.66G instructions.
+//! - Otherwise every sample's values are read and its items written,
+//!   whatever they hold, and then kept or overwritten by the next sample's
+//!   ([`ListColumn::extend_rows`] and its siblings; when no sample is
+//!   missing, the cheaper [`ListColumn::extend_valid_rows`]):
+//!   - Unphased diploid: one loop writes the probabilities and keeps a
+//!     one-byte code of each call (checking sums on the way); a short
+//!     second one turns the codes into calls.
+//!   - Phased diploid: nothing can sum past one and nothing ties
+//!     probabilities to calls: one loop for each, which together cost
+//!     fewer instructions than one loop doing both.
+//!   - Haploid and diploid mixed: a first loop gathers two values for each
+//!     sample from where its values start, and the loops after it read
+//!     those pairs as in a diploid block, keeping one or two of each.
 //!
 //! The output is exactly that of [`RecordDecoder::decode_general`], which
 //! the tests below check on random blocks of every layout and bit depth.
 //!
+//! [`ListColumn::extend_valid_flat_rows`]: genolake_core::builder::ListColumn::extend_valid_flat_rows
 //! [`ListColumn::extend_rows`]: genolake_core::builder::ListColumn::extend_rows
 //! [`ListColumn::extend_valid_rows`]: genolake_core::builder::ListColumn::extend_valid_rows
 
 use std::hint::select_unpredictable;
 
-use arrow::datatypes::Int32Type;
+use arrow::datatypes::{ArrowPrimitiveType, Int32Type};
 use genolake_core::builder::{ListColumn, PrimitiveColumn};
 
 use super::{RecordDecoder, is_missing, sum_error};
@@ -43,8 +54,9 @@ const DIPLOID_CALLS: [[i32; 2]; 4] = [[-1, -1], [0, 0], [0, 1], [1, 1]];
 
 impl RecordDecoder {
     /// Decodes a block of two alleles whose samples are all haploid or
-    /// diploid (`haploids` if some may be haploid). The caller has checked
-    /// every ploidy and that the payload holds every sample's values.
+    /// diploid (`haploids` if some may be haploid), `values` values stored
+    /// in all. The caller has checked every ploidy and that the payload
+    /// holds every sample's values.
     pub(super) fn decode_biallelic(
         &mut self,
         ploidies: &[u8],
@@ -52,6 +64,7 @@ impl RecordDecoder {
         haploids: bool,
         bits: u8,
         payload: &[u8],
+        values: usize,
     ) -> Result<(), String> {
         let n = ploidies.len();
         let max = (1u64 << bits) - 1;
@@ -59,6 +72,10 @@ impl RecordDecoder {
         // equivalent: the same answer as comparing the probabilities,
         // without floating-point compares.
         let cutoff = integer_cutoff(self.threshold, max);
+        if phased && !any_missing(ploidies) {
+            self.decode_phased_present(ploidies, haploids, bits, cutoff, payload, values);
+            return Ok(());
+        }
         if haploids {
             return self.decode_haploid_diploid(ploidies, phased, bits, cutoff, payload);
         }
@@ -85,6 +102,91 @@ impl RecordDecoder {
                 let mut reader = super::Bits::new(payload, bits);
                 (0..n).map(move |_| (reader.next(), reader.next()))
             }),
+        }
+    }
+
+    /// Every sample phased and present, haploid or diploid (`haploids` if
+    /// some may be haploid), `values` values stored. Each value is one
+    /// haplotype's, so the probabilities of the block are each value's
+    /// two, and its calls each value's one, value after value: a column
+    /// is one run over the values, cut into rows by the ploidies
+    /// ([`ListColumn::extend_valid_flat_rows`]), with no per-sample work
+    /// but a running sum, whatever the ploidies.
+    fn decode_phased_present(
+        &mut self,
+        ploidies: &[u8],
+        haploids: bool,
+        bits: u8,
+        cutoff: u64,
+        payload: &[u8],
+        values: usize,
+    ) {
+        let n = ploidies.len();
+        self.phased.push_n(n, true);
+        if haploids {
+            self.ploidy
+                .extend(ploidies.iter().map(|&ploidy| i32::from(ploidy & 0x3f)));
+        } else {
+            self.ploidy.push_n(2, n);
+        }
+        // Cut to the values, the payload gives the loops a trip count.
+        match bits {
+            8 => self.fill_phased_present(ploidies, haploids, bits, cutoff, || {
+                let stored = payload.get(..values).unwrap_or_default();
+                stored.iter().map(|&x| u64::from(x))
+            }),
+            16 => self.fill_phased_present(ploidies, haploids, bits, cutoff, || {
+                let stored = payload.get(..2 * values).unwrap_or_default();
+                stored
+                    .chunks_exact(2)
+                    .map(|x| u64::from(u16::from_le_bytes([x[0], x[1]])))
+            }),
+            _ => self.fill_phased_present(ploidies, haploids, bits, cutoff, || {
+                let mut reader = super::Bits::new(payload, bits);
+                (0..values).map(move |_| reader.next())
+            }),
+        }
+    }
+
+    /// The probabilities and calls of [`decode_phased_present`], from the
+    /// stored `values` (each at most `max`).
+    ///
+    /// [`decode_phased_present`]: RecordDecoder::decode_phased_present
+    #[inline(always)]
+    fn fill_phased_present<I: Iterator<Item = u64>>(
+        &mut self,
+        ploidies: &[u8],
+        haploids: bool,
+        bits: u8,
+        cutoff: u64,
+        values: impl Fn() -> I,
+    ) {
+        let max = (1u64 << bits) - 1;
+        if max < 256 {
+            let tables = self.take_byte_tables(max, cutoff);
+            let (haplotypes, table) = (&tables.haplotypes, &tables.calls);
+            let rows = values().map(|x| haplotypes[(x & 0xff) as usize]);
+            extend_by_ploidy(&mut self.probabilities, ploidies, haploids, rows);
+            if let Some(calls) = &mut self.calls {
+                let rows = values().map(|x| [table[(x & 0xff) as usize]]);
+                extend_by_ploidy(calls, ploidies, haploids, rows);
+            }
+            self.byte_tables = Some(tables);
+            return;
+        }
+        let convert = converter(max);
+        let rows = values().map(|x| [convert(x), convert(max - x)]);
+        extend_by_ploidy(&mut self.probabilities, ploidies, haploids, rows);
+        let Some(calls) = &mut self.calls else {
+            return;
+        };
+        // As in `decode_phased_diploid`.
+        if 2 * cutoff > max {
+            let call = move |x: u64| i32::from(x >= cutoff) + 2 * i32::from(max - x >= cutoff) - 1;
+            extend_by_ploidy(calls, ploidies, haploids, values().map(|x| [call(x)]));
+        } else {
+            let call = |x| i32::from(haplotype_call(x, max, cutoff)) - 1;
+            extend_by_ploidy(calls, ploidies, haploids, values().map(|x| [call(x)]));
         }
     }
 
@@ -173,8 +275,11 @@ impl RecordDecoder {
             .position(|&code| code & OVERFLOW != 0)
     }
 
-    /// Every sample phased diploid: probabilities and calls each in a loop
+    /// Every sample phased diploid, some missing (blocks with none go to
+    /// [`decode_phased_present`]): probabilities and calls each in a loop
     /// of its own over the values.
+    ///
+    /// [`decode_phased_present`]: RecordDecoder::decode_phased_present
     fn decode_phased_diploid<I: Iterator<Item = (u64, u64)>>(
         &mut self,
         ploidies: &[u8],
@@ -182,7 +287,6 @@ impl RecordDecoder {
         cutoff: u64,
         pairs: impl Fn() -> I,
     ) {
-        let missing = any_missing(ploidies);
         if max < 256 {
             let tables = self.take_byte_tables(max, cutoff);
             let (haplotypes, table) = (&tables.haplotypes, &tables.calls);
@@ -190,7 +294,7 @@ impl RecordDecoder {
             self.fill_phased_diploid(ploidies, pairs(), haplotype);
             if let Some(calls) = &mut self.calls {
                 let call = move |x: u64| table[(x & 0xff) as usize];
-                extend_phased_calls(calls, ploidies, missing, pairs(), call);
+                extend_phased_calls(calls, ploidies, pairs(), call);
             }
             self.byte_tables = Some(tables);
             return;
@@ -207,15 +311,15 @@ impl RecordDecoder {
             // A threshold above one half: at most one allele reaches it, so
             // the call is which one does.
             let call = move |x: u64| i32::from(x >= cutoff) + 2 * i32::from(max - x >= cutoff) - 1;
-            extend_phased_calls(calls, ploidies, missing, pairs(), call);
+            extend_phased_calls(calls, ploidies, pairs(), call);
         } else {
             let call = |x| i32::from(haplotype_call(x, max, cutoff)) - 1;
-            extend_phased_calls(calls, ploidies, missing, pairs(), call);
+            extend_phased_calls(calls, ploidies, pairs(), call);
         }
     }
 
-    /// The probabilities of a phased diploid block: each sample's two
-    /// haplotypes, each as `haplotype` spells its value.
+    /// The probabilities of a phased diploid block: each present sample's
+    /// two haplotypes, each as `haplotype` spells its value.
     #[inline(always)]
     fn fill_phased_diploid(
         &mut self,
@@ -227,15 +331,10 @@ impl RecordDecoder {
             let ([p, q], [r, s]) = (haplotype(a), haplotype(b));
             [p, q, r, s]
         });
-        let n = ploidies.len();
-        if any_missing(ploidies) {
-            let rows = rows
-                .zip(ploidies)
-                .map(|(row, &ploidy)| (row, !is_missing(ploidy)));
-            self.probabilities.extend_fixed_rows(n, rows);
-        } else {
-            self.probabilities.extend_valid_fixed_rows(n, rows);
-        }
+        let rows = rows
+            .zip(ploidies)
+            .map(|(row, &ploidy)| (row, !is_missing(ploidy)));
+        self.probabilities.extend_fixed_rows(ploidies.len(), rows);
     }
 
     /// Appends a row of probabilities for each sample: its items, how many
@@ -465,6 +564,25 @@ fn mixed_unphased_calls(
     })
 }
 
+/// Appends a row to `column` for each sample, as many `groups` as its
+/// ploidy (`haploids` if some sample may be haploid, else every one is
+/// diploid, and the offsets a fixed stride, which vectorises).
+#[inline(always)]
+fn extend_by_ploidy<T: ArrowPrimitiveType, const M: usize>(
+    column: &mut ListColumn<PrimitiveColumn<T>>,
+    ploidies: &[u8],
+    haploids: bool,
+    groups: impl Iterator<Item = [T::Native; M]>,
+) {
+    let n = ploidies.len();
+    if haploids {
+        let lengths = ploidies.iter().map(|&ploidy| ploidy & 0x3f);
+        column.extend_valid_flat_rows(n, lengths, groups);
+    } else {
+        column.extend_valid_flat_rows(n, std::iter::repeat_n(2, n), groups);
+    }
+}
+
 /// Two values for each sample of a block of haploid and diploid samples,
 /// read by `value` (which reads past the end as zero) from where the
 /// sample's values start: both of a diploid sample's, and a haploid one's
@@ -510,26 +628,19 @@ fn byte_probabilities(max: u64) -> impl Fn(u64) -> f64 {
 }
 
 /// Appends the calls of phased diploid samples, each haplotype's as `call`
-/// makes it from the value stored for it; a missing sample's are -1 (when
-/// no sample is missing, that is not looked at).
+/// makes it from the value stored for it; a missing sample's are -1.
 #[inline(always)]
 fn extend_phased_calls(
     calls: &mut ListColumn<PrimitiveColumn<Int32Type>>,
     ploidies: &[u8],
-    missing: bool,
     pairs: impl Iterator<Item = (u64, u64)>,
     call: impl Fn(u64) -> i32,
 ) {
-    let n = ploidies.len();
-    let rows = pairs.map(|(a, b)| [call(a), call(b)]);
-    if missing {
-        let rows = rows
-            .zip(ploidies)
-            .map(|(row, &ploidy)| select_unpredictable(is_missing(ploidy), [-1, -1], row));
-        calls.extend_valid_fixed_rows(n, rows);
-    } else {
-        calls.extend_valid_fixed_rows(n, rows);
-    }
+    let rows = pairs
+        .map(|(a, b)| [call(a), call(b)])
+        .zip(ploidies)
+        .map(|(row, &ploidy)| select_unpredictable(is_missing(ploidy), [-1, -1], row));
+    calls.extend_valid_fixed_rows(ploidies.len(), rows);
 }
 
 /// What a haplotype's value of at most 8 bits stands for, by table, which
@@ -728,17 +839,20 @@ mod tests {
         Mixed,
     }
 
-    /// A random biallelic block: ploidy bytes and stored values. Missing
-    /// samples (flagged by bit 7 or 6) hold garbage (in unphased diploids, values summing past one);
-    /// present ones hold valid values, a third of them 0 or `max`, as hard
-    /// calls are; with `overflow`, one present unphased diploid sample (if
-    /// any) sums past one.
+    /// A random biallelic block: ploidy bytes and stored values. With
+    /// `missing`, about a sixth of the samples are missing (flagged by bit
+    /// 7 or 6) and hold garbage (in unphased diploids, values summing past
+    /// one); without, none is, as in phased haplotype releases. Present
+    /// samples hold valid values, a third of them 0 or `max`, as hard calls
+    /// are; with `overflow`, one present unphased diploid sample (if any)
+    /// sums past one.
     fn random_block(
         random: &mut impl FnMut(u64) -> u64,
         samples: usize,
         ploidies: Ploidies,
         phased: bool,
         bits: u8,
+        missing: bool,
         overflow: bool,
     ) -> (Vec<u8>, Vec<u64>) {
         let max = (1u64 << bits) - 1;
@@ -758,7 +872,7 @@ mod tests {
             };
             // Missing by the specification's flag, or by the one Glow's
             // writer sets.
-            let missing = random(6) == 0;
+            let missing = missing && random(6) == 0;
             let flag = [0, 0x80, 0x40][usize::from(missing) * (1 + random(2) as usize)];
             bytes.push(u8::from(diploid) + 1 + flag);
             let a = value(random);
@@ -797,17 +911,20 @@ mod tests {
             for ploidies in [Ploidies::Diploid, Ploidies::Haploid, Ploidies::Mixed] {
                 for phased in [false, true] {
                     // Across a validity word boundary, and rows kept and
-                    // rejected in one batch.
+                    // rejected, with and without missing samples, in one
+                    // batch.
                     let samples = 130;
-                    let blocks: Vec<Vec<u8>> = [false, true, false]
+                    let blocks: Vec<Vec<u8>> = [(true, false), (true, true), (false, false)]
                         .into_iter()
-                        .map(|overflow| {
+                        .chain([(true, false), (false, true), (false, false)])
+                        .map(|(missing, overflow)| {
                             let (bytes, values) = random_block(
                                 &mut random,
                                 samples,
                                 ploidies,
                                 phased,
                                 bits,
+                                missing,
                                 overflow,
                             );
                             block(&bytes, phased, bits, &values)
@@ -832,11 +949,20 @@ mod tests {
         let samples = 70;
         for ploidies in [Ploidies::Diploid, Ploidies::Mixed] {
             for phased in [false, true] {
-                let blocks: Vec<Vec<u8>> = [8u8, 3, 8, 5, 1, 7, 8]
+                let blocks: Vec<Vec<u8>> = [8u8, 3, 8, 5, 1, 7, 8, 8]
                     .into_iter()
-                    .map(|bits| {
-                        let (bytes, values) =
-                            random_block(&mut random, samples, ploidies, phased, bits, false);
+                    .enumerate()
+                    .map(|(i, bits)| {
+                        let missing = i % 3 == 0;
+                        let (bytes, values) = random_block(
+                            &mut random,
+                            samples,
+                            ploidies,
+                            phased,
+                            bits,
+                            missing,
+                            false,
+                        );
                         block(&bytes, phased, bits, &values)
                     })
                     .collect();
@@ -857,6 +983,7 @@ mod tests {
             ],
             phased: bool,
             bits in 1..=32u8,
+            missing: bool,
             overflow in proptest::bool::weighted(0.2),
             threshold in prop_oneof![Just(0.9), Just(0.5), 0.0..1.1f64],
             emit_hard_calls in proptest::bool::weighted(0.8),
@@ -864,7 +991,7 @@ mod tests {
         ) {
             let mut random = xorshift(seed);
             let (bytes, values) =
-                random_block(&mut random, samples, ploidies, phased, bits, overflow);
+                random_block(&mut random, samples, ploidies, phased, bits, missing, overflow);
             let options = ReaderOptions {
                 hard_call_threshold: threshold,
                 emit_hard_calls,
