@@ -1,33 +1,42 @@
 """Counts the genotypes of a VCF through Spark, Hail or genolake alone; times each step.
 
     python bench/spark_count.py rust FILE [--runs N] [--cores C]
-    python bench/spark_count.py spark FILE [--runs N] [--cores C]
+    python bench/spark_count.py spark FILE [--runs N] [--cores C] [--unchecked]
     python bench/spark_count.py hail FILE [--runs N] [--cores C]
 
-bench/run_spark.sh runs it in each mode and turns its output into a table;
-each mode prints one tab-separated line per measurement:
+bench/run_spark.sh runs it in each mode and makes a table of its output,
+one tab-separated line per step:
 
-    step <TAB> median seconds <TAB> genotypes <TAB> seconds of every run
+    step, tasks, median s, genotypes, median CPU s of the JVMs, of the Python
+    processes, every run's s
 
-Every step counts all genotypes of FILE (variants x samples) and checks the
-count against the first step's, so that no step can skip work and look fast.
+Each step runs RUNS times (Spark's and Hail's after a warm-up query that
+compiles their code and starts their Python workers). Every step counts all
+genotypes of FILE and the counts are checked against each other, so that no
+step can skip work and look fast. CPU seconds are those of the processes
+the step runs in (`/proc/PID/stat`, children included): for Spark and Hail,
+the JVM and the Python workers it starts; for `rust`, the worker processes.
 
 rust: genolake's reader from Python, no Spark: the splits the Spark data
 source plans (`genolake._native.plan_splits`, one per core) decoded by
 `genolake._native.read_split` in C worker processes, batches taken by
 pyarrow through the Arrow C stream (the hand-off a Spark Python worker
 gets), genotypes counted from the list offsets. Then the same with every
-batch also written as an Arrow IPC stream into a null sink: the copy a
-Spark Python worker makes to hand its batches to the JVM. Both with sample
+batch also written as an Arrow IPC stream into memory: the serialization
+and copy a Spark Python worker makes to hand its batches to the JVM
+through a socket. Both with sample
 ids and with `includeSampleIds=false`.
 
 spark: a local[C] session (one JVM, C task threads, a Python worker per
-task) with `genolake.spark.register`; the session start is timed once, then
-RUNS times each of `df.count()` (no column asked for) and
-`df.select(sum(size("genotypes"))).first()` (Glow's schema converted into
-Spark rows), with sample ids and with `includeSampleIds=false`. The data
-frame is made inside the timed query (`spark.read...load` asks the data
-source for its schema and splits, a few tenths of a second).
+task) with `genolake.spark.register`; the session start is timed once,
+apart. Then `df.select(sum(size("genotypes"))).first()` and `df.count()`
+(no column asked for), with `splits` = C, with sample ids and with
+`includeSampleIds=false`, and the sum once more without the `splits`
+option (the data source's default). The data frame is made inside the
+timed query (`spark.read...load` asks the data source for its schema and
+splits, a few tenths of a second). With --unchecked, the session's JVM runs
+with `-Darrow.enable_unsafe_memory_access=true` (Arrow Java without bounds
+and reference-count checks on every buffer read), and only the sums run.
 
 hail: `hl.import_vcf(FILE, force_bgz=True, reference_genome=None,
 min_partitions=C)` on a local[C] Hail (its own pinned PySpark), then
@@ -122,19 +131,20 @@ def _count_split(split: tuple[str, int, int], ipc: bool, ids: bool) -> tuple[int
     from genolake import _native
 
     cpu = time.process_time()
-    sink = pa.MockOutputStream() if ipc else None
-    writer = None
+    memory = None
     genotypes = 0
     options = [] if ids else [("includeSampleIds", "false")]
     stream = _native.read_split("vcf", *split, options, [])
     for batch in pa.RecordBatchReader.from_stream(stream):
         offsets = batch.column("genotypes").offsets
         genotypes += offsets[-1].as_py() - offsets[0].as_py()
-        if sink is not None:
-            writer = writer or pa.ipc.new_stream(sink, batch.schema)
-            writer.write_batch(batch)
-    if writer is not None:
-        writer.close()
+        if ipc:
+            # Serialized and copied, as into a socket, into one reused buffer.
+            size = pa.ipc.get_record_batch_size(batch) + (1 << 16)
+            if memory is None or memory.size < size:
+                memory = pa.allocate_buffer(2 * size)
+            with pa.ipc.new_stream(pa.FixedSizeBufferWriter(memory), batch.schema) as writer:
+                writer.write_batch(batch)
     return genotypes, time.process_time() - cpu
 
 

@@ -35,6 +35,9 @@ impl Schema {
     }
 }
 
+/// A split as Python sees it: `(path, start, end)`.
+type SplitTuple = (String, u64, u64);
+
 /// The files `paths` name (directories and globs expanded), their common
 /// schema, and their splits: at most `target` per file, each a `(path,
 /// start, end)` tuple.
@@ -46,7 +49,7 @@ pub fn plan_splits(
     paths: Vec<PathBuf>,
     options: Vec<(String, String)>,
     target: usize,
-) -> PyResult<(Schema, Vec<(String, u64, u64)>)> {
+) -> PyResult<(Schema, Vec<SplitTuple>)> {
     py.detach(|| {
         let format: InputFormat = format.parse().map_err(to_py)?;
         let reader = format.reader(&options).map_err(to_py)?;

@@ -33,10 +33,9 @@ pub(crate) fn id(id: &[u8], version: Version) -> Option<String> {
     if id.iter().any(u8::is_ascii_whitespace) {
         return Some(format!("ID {:?} holds whitespace", text()));
     }
-    // Nearly every ID is one identifier: nothing to split.
-    if memchr::memchr(b';', id).is_none() {
-        return None;
-    }
+    // Nearly every ID is one identifier: without a ';' there is nothing to
+    // split and no problem to report.
+    memchr::memchr(b';', id)?;
     let mut items: Vec<&[u8]> = id.split(|&b| b == b';').collect();
     if items.iter().any(|i| i.is_empty()) {
         return Some(format!(
