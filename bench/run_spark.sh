@@ -123,9 +123,11 @@ echo "| step | tasks | median s (of $RUNS) | median CPU s (JVM + Python)" \
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for step in "${order[@]}"; do
     awk -F'\t' -v s="$step" -v what="${what[$step]}" -v cores="$CORES" '
-        function sci(x,   e) {
+        function sci(x,   e, m) {
             e = int(log(x) / log(10))
-            return sprintf("%.1f × 10^%d", x / 10 ^ e, e)
+            m = sprintf("%.1f", x / 10 ^ e)
+            if (m == "10.0") { m = "1.0"; e++ }
+            return m " × 10^" e
         }
         $1 == s {
             cpu = ($5 > 0 ? sprintf("%.1f + %.1f", $5, $6) : sprintf("%.1f", $6))
