@@ -18,10 +18,11 @@ loop per row. The schema and options are Glow's (``includeSampleIds``,
 ``hardCallThreshold``, ``mergeFidIid``, ...), with genolake's one change:
 the default stringency is strict. The option ``splits`` sets the most
 splits per file (default: Spark's default parallelism; a split is never
-smaller than a few MB). On Spark 4.1 and later, with
-``spark.sql.python.filterPushdown.enabled`` set, filters on ``contigName``
-together with ``start`` or ``end`` narrow the read to that region, through
-the file's index when there is one.
+smaller than a few MB). On Spark 4.1 and later, when
+``spark.sql.python.filterPushdown.enabled`` is set before ``register``,
+filters on ``contigName`` together with ``start`` or ``end`` narrow the read
+to that region, through the file's index when there is one; without it the
+sources read everything and Spark filters.
 
 Executors need the ``genolake`` package importable in their Python (the
 same wheel, or ``PYTHONPATH``), as any Python data source does.
@@ -42,7 +43,16 @@ from pyspark.sql.types import StructType
 
 from genolake import _native
 
-__all__ = ["register", "VcfDataSource", "BgenDataSource", "PlinkDataSource"]
+__all__ = [
+    "register",
+    "VcfDataSource",
+    "BgenDataSource",
+    "PlinkDataSource",
+    "GenomicsReader",
+    "FilteringReader",
+]
+
+_PUSHDOWN = "spark.sql.python.filterPushdown.enabled"
 
 # Options that Spark itself sets and genolake's readers do not take.
 _SPARK_KEYS = {"path", "paths", "splits"}
@@ -56,12 +66,16 @@ def register(spark: Any, splits: int | None = None) -> None:
     so one large file keeps every core busy).
     """
     default = splits or spark.sparkContext.defaultParallelism
+    # Spark refuses a reader with pushFilters unless this is on; on, filters
+    # on contigName/start/end become regions.
+    pushdown = spark.conf.get(_PUSHDOWN, "false").lower() == "true"
+    reader = FilteringReader if pushdown else GenomicsReader
     for source in (VcfDataSource, BgenDataSource, PlinkDataSource):
         # Spark plans a data source in Python workers, which have no session
-        # to ask: the default travels in a subclass made here, which
+        # to ask: the settings travel in a subclass made here, which
         # cloudpickle ships by value.
-        bound = type(source.__name__, (source,), {"default_splits": max(1, int(default))})
-        spark.dataSource.register(bound)
+        attributes = {"default_splits": max(1, int(default)), "reader_class": reader}
+        spark.dataSource.register(type(source.__name__, (source,), attributes))
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,9 @@ class _GenomicsDataSource(DataSource):
     format = ""
     #: The most splits per file when the read sets no ``splits`` option.
     default_splits = 1
+    #: The reader class :func:`register` chose: with filter pushdown when
+    #: the session allows it.
+    reader_class: type | None = None
 
     def __init__(self, options: dict[str, str]) -> None:
         super().__init__(options)
@@ -127,7 +144,7 @@ class _GenomicsDataSource(DataSource):
 
     def reader(self, schema: StructType) -> "GenomicsReader":
         _, splits = self._planned()
-        return GenomicsReader(
+        return (self.reader_class or GenomicsReader)(
             self.format, _reader_options(dict(self.options)), [Split(*s) for s in splits]
         )
 
@@ -164,13 +181,6 @@ class GenomicsReader(DataSourceReader):
     def partitions(self) -> Sequence[InputPartition]:
         return self.splits
 
-    def pushFilters(self, filters: list[Any]) -> Iterator[Any]:
-        """Narrows the read to regions from filters on ``contigName`` and
-        ``start``/``end``. Every filter is still returned, for Spark to
-        apply exactly: a region is a superset of the rows it selects."""
-        self.regions = _regions(filters)
-        yield from filters
-
     def read(self, partition: Split) -> Iterator[Any]:
         import pyarrow as pa
 
@@ -183,6 +193,18 @@ class GenomicsReader(DataSourceReader):
             self.regions,
         )
         yield from pa.RecordBatchReader.from_stream(stream)
+
+
+class FilteringReader(GenomicsReader):
+    """A :class:`GenomicsReader` that turns filters into regions (the
+    session must set ``spark.sql.python.filterPushdown.enabled``)."""
+
+    def pushFilters(self, filters: list[Any]) -> Iterator[Any]:
+        """Narrows the read to regions from filters on ``contigName`` and
+        ``start``/``end``. Every filter is still returned, for Spark to
+        apply exactly: a region is a superset of the rows it selects."""
+        self.regions = _regions(filters)
+        yield from filters
 
 
 def _regions(filters: list[Any]) -> list[str]:

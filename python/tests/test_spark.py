@@ -170,6 +170,22 @@ def test_filters_on_contig_and_start_narrow_the_read_and_keep_exact_rows(spark):
     assert len(rows) > 0
 
 
+def test_without_the_pushdown_setting_reads_work_and_spark_filters(spark):
+    # Spark refuses a reader that takes filters unless the setting is on:
+    # registered without it, the sources read everything.
+    spark.conf.set("spark.sql.python.filterPushdown.enabled", "false")
+    try:
+        genolake.spark.register(spark)
+        df = spark.read.format("vcf").load(str(TRIO))
+        assert df.where((F.col("contigName") == "21") & (F.col("start") < 9500000)).count() == (
+            cli_sql(f"SELECT count(*) AS n FROM read_vcf('{TRIO}') "
+                    "WHERE \"contigName\" = '21' AND start < 9500000")[0]["n"]
+        )
+    finally:
+        spark.conf.set("spark.sql.python.filterPushdown.enabled", "true")
+        genolake.spark.register(spark)
+
+
 def test_an_error_on_an_executor_reaches_the_driver_with_genolakes_message(spark):
     path = VCF_DATA / "gatk_integer_decimals.vcf"
     df = spark.read.format("vcf").load(str(path))
