@@ -175,31 +175,27 @@ impl ParallelWrite {
                 return fallback("the partition columns differ from the table's");
             };
             let same_schema = &delta_schema == state.schema().as_ref();
-            if options.mode == SaveMode::Overwrite {
-                if state.table_config().append_only() {
-                    return fallback("the table is append-only");
-                }
-                if !same_schema || partition_columns != current {
-                    let metadata = with_schema_and_partitioning(
-                        state.metadata(),
-                        &delta_schema,
-                        &partition_columns,
-                    )?;
-                    actions.push(Action::Metadata(metadata));
-                }
-                for file in state.snapshot().try_log_data()?.iter() {
-                    actions.push(Action::Remove(file.remove_action(true)));
-                    removed_files += 1;
-                }
-            } else if !same_schema {
-                // The caller merged the table's schema with the input's
-                // (new INFO columns, say): the commit records the result.
+            let overwrite = options.mode == SaveMode::Overwrite;
+            if overwrite && state.table_config().append_only() {
+                return fallback("the table is append-only");
+            }
+            // An overwrite may repartition; an append keeps the partitioning
+            // (checked above) but may bring columns the caller merged into
+            // the table's schema (new INFO keys, say). Either way the commit
+            // records the result.
+            if !same_schema || partition_columns != current {
                 let metadata = with_schema_and_partitioning(
                     state.metadata(),
                     &delta_schema,
                     &partition_columns,
                 )?;
                 actions.push(Action::Metadata(metadata));
+            }
+            if overwrite {
+                for file in state.snapshot().try_log_data()?.iter() {
+                    actions.push(Action::Remove(file.remove_action(true)));
+                    removed_files += 1;
+                }
             }
             partition_columns
         };
