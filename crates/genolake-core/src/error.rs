@@ -19,6 +19,20 @@ pub enum Error {
     /// strings, and every `Result` of this crate would carry their size.
     #[error("{0}")]
     SchemaConflict(Box<SchemaConflict>),
+    /// Rows that the matrix layout cannot hold, or a matrix table whose
+    /// configuration or columns do not describe one (see
+    /// [`matrix`](crate::matrix)).
+    #[error("{0}")]
+    Layout(String),
+}
+
+/// The result of fallible functions of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<arrow::error::ArrowError> for Error {
+    fn from(error: arrow::error::ArrowError) -> Self {
+        Error::Layout(error.to_string())
+    }
 }
 
 /// Labels DataFusion, Arrow and delta-rs put before the error they wrap;

@@ -26,6 +26,7 @@
 
 pub mod builder;
 pub mod error;
+pub mod matrix;
 pub mod merge;
 pub mod progress;
 pub mod region;
