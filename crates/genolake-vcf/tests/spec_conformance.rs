@@ -11,7 +11,9 @@
 //!
 //! Both lists are exact: a change that accepts or rejects another file
 //! fails here and has to say why. The rates are printed (run with
-//! `--nocapture`).
+//! `--nocapture`); with bcftools 1.16, strict reads reject 577 of the 607
+//! `failed` files (95.1%) and read 506 of the 537 peer files bcftools reads
+//! (94.2%).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,18 +135,6 @@ const ACCEPTED_FAILED: &[(&str, &str)] = &[
     (
         "4.3/failed/failed_body_duplicated_003.vcf",
         "the same variant told two ways: found by normalizing",
-    ),
-    (
-        "4.1/failed/failed_meta_info_006.vcf",
-        "AA Number=. : a header's '.' fits any Number",
-    ),
-    (
-        "4.2/failed/failed_meta_info_005.vcf",
-        "AA Number=. : a header's '.' fits any Number",
-    ),
-    (
-        "4.3/failed/failed_meta_info_005.vcf",
-        "AA Number=. : a header's '.' fits any Number",
     ),
     (
         "4.1/failed/failed_meta_format_030.vcf",
