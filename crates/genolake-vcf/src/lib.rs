@@ -27,9 +27,16 @@
 //! - **Reserved keys.** The INFO and FORMAT keys the specification reserves
 //!   (`AC`, `AN`, `DP`, `END`, ..., `GT`, `AD`, `PL`, `GQ`, ...; see
 //!   [`header::reserved_info`]) keep its Number and Type: a header line that
-//!   gives one another Type, or a Number other than `.`, is an error under
-//!   strict stringency (naming the line, the key and what the version says)
-//!   and a warning under lenient, which then uses the header's definition.
+//!   gives one another Type or another Number is an error under strict
+//!   stringency (naming the line, the key and what the version says) and a
+//!   warning under lenient, which then uses the header's definition. A
+//!   header's Number `.` says the count "varies, is unknown, or is
+//!   unbounded": it fits a count that varies with the alleles or the ploidy
+//!   (`A`, `R`, `G`, ...: writers from before `R` declared `AD` so) and `GT`
+//!   and `FT`, whose one value lists a varying number of alleles or filters
+//!   (htsjdk declares `FT` so), but not another fixed count (`AA`'s 1, a
+//!   Flag's 0): strict reads reject Platypus' `GQ` declared with `.`, which
+//!   lenient reads take.
 //!   The keys of the structural-variant sections, which the versions redefine,
 //!   and `SB`, which GATK and samtools wrote as one Float, type undeclared
 //!   keys but are not checked.
@@ -50,7 +57,8 @@
 //!   value holds as many items as its Number says (A, R, fixed counts, and G
 //!   for the genotype's ploidy); reserved counts and depths are not negative;
 //!   a reserved `Number=1` text (`AA`) holds no comma; a Character is one
-//!   character; Integers fit 32 bits and avoid BCF's eight markers.
+//!   character; from VCF 4.3, which makes them 32-bit, Integers fit 32 bits
+//!   and avoid BCF's eight reserved values.
 //!
 //! Decided against the text, with the specification's own conformance
 //! suite and bcftools as judges (each is a warning, not an error):
@@ -73,6 +81,13 @@
 //! - a record with more or fewer sample columns than the header names is an
 //!   error (lenient: skipped), as its values cannot be placed.
 //!
+//! Where the text leaves a choice open, bcftools decides: VCF 4.0 to 4.2
+//! give Integers no width, and their columns are 32-bit, so there an item
+//! past 32 bits, or one of BCF's eight reserved values, is read as missing,
+//! as bcftools reads it, in every stringency (counted in
+//! [`Reader::nulled`], and warned about once per field but in silent
+//! reads).
+//!
 //! `INFO END` is an `Int64` column: positions pass 2^31 on long references
 //! (htslib's tests). VCF 4.5's local-allele fields (`LAA`, and the `LA`,
 //! `LR`, `LG` lists such as `LAD` and `LPL`) are kept as written, relative to
@@ -81,9 +96,9 @@
 //!
 //! Measured by `tests/spec_conformance.rs` (bcftools 1.16 as the peer):
 //! strict reads accept all 76 `passed` files of hts-specs' `test/vcf` with
-//! bcftools' record counts, reject 574 of its 607 `failed` files (94.6%), and
-//! read 506 of the 537 VCFs of bcftools' and htslib's test suites that
-//! bcftools reads (94.2%); the test lists every exception and why.
+//! bcftools' record counts, reject 577 of its 607 `failed` files (95.1%), and
+//! read 509 of the 537 VCFs of bcftools' and htslib's test suites that
+//! bcftools reads (94.8%); the test lists every exception and why.
 //!
 //! # Errors
 //!

@@ -84,6 +84,9 @@ struct GenotypeColumns {
     /// An empty value is an empty list (VCF 4.5: `LAA` of a sample with no
     /// local alternate allele).
     empty_lists: bool,
+    /// Integers past 32 bits are read as missing (VCF 4.0–4.2; see
+    /// [`wide_integers_as_missing`]).
+    wide_integers_missing: bool,
     index: HashMap<Box<[u8]>, usize>,
     other: Option<MapColumn>,
     struct_fields: Fields,
@@ -290,6 +293,7 @@ impl RecordDecoder {
                 fields: genotype_fields,
                 any_rules: genotype_rules.iter().any(ValueRules::active),
                 empty_lists: header.version >= Version::V4_5,
+                wide_integers_missing: header.version < Version::V4_3,
                 rules: genotype_rules,
                 index,
                 other,
@@ -658,8 +662,25 @@ impl RecordDecoder {
                     }
                 });
                 if let Err(problem) = result {
-                    t.null(&format!("INFO {}", lossy(key)), &problem)?;
-                    column.replace_with_null(before);
+                    let field = format!("INFO {}", lossy(key));
+                    let retried = self.version < Version::V4_3
+                        && value.is_some_and(|raw| {
+                            wide_integers_as_missing(column, before, raw, &field, t, |column| {
+                                if rules.active() {
+                                    column
+                                        .check_rows(rules, before, n_alleles, false, |_| {
+                                            Ploidy::default()
+                                        })
+                                        .map_err(drop)
+                                } else {
+                                    Ok(())
+                                }
+                            })
+                        });
+                    if !retried {
+                        t.null(&field, &problem)?;
+                        column.replace_with_null(before);
+                    }
                 }
             }
         }
@@ -1035,9 +1056,26 @@ impl GenotypeColumns {
                         }
                     });
                     if let Err(problem) = result {
-                        let key = format!("FORMAT {}", lossy(&self.format_key(k)));
-                        t.null(&key, &problem)?;
-                        self.fields[i].replace_with_null(before);
+                        // `column` borrows a field of `self`: read the name
+                        // from another field.
+                        let name = self.format.split(|b| *b == b':').nth(k);
+                        let key = format!("FORMAT {}", lossy(name.unwrap_or_default()));
+                        let retried = self.wide_integers_missing
+                            && wide_integers_as_missing(column, before, value, &key, t, |column| {
+                                if rules.active() {
+                                    column
+                                        .check_rows(rules, before, n_alleles, false, |_| {
+                                            gt.ploidy(genotype)
+                                        })
+                                        .map_err(drop)
+                                } else {
+                                    Ok(())
+                                }
+                            });
+                        if !retried {
+                            t.null(&key, &problem)?;
+                            self.fields[i].replace_with_null(before);
+                        }
                     }
                 }
                 Slot::Other(key) => {
@@ -1072,14 +1110,6 @@ impl GenotypeColumns {
         if let Some(other) = &mut self.other {
             other.close();
         }
-    }
-
-    fn format_key(&self, k: usize) -> Vec<u8> {
-        self.format
-            .split(|b| *b == b':')
-            .nth(k)
-            .unwrap_or_default()
-            .to_vec()
     }
 
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
@@ -1129,6 +1159,41 @@ fn gt_alleles(n_alleles: usize) -> usize {
     } else {
         n_alleles
     }
+}
+
+/// Retries a value of `field` that failed to decode into `column` (whose
+/// rows before it number `before`) with its items that are decimal numbers
+/// too wide for a 32-bit Integer read as missing, then `check`s it: true,
+/// with a warning, if it then fits.
+///
+/// Only for VCF 4.0–4.2: their text gives the Integer type no width, and
+/// bcftools reads such items as missing, with a warning. VCF 4.3 makes
+/// Integers 32-bit and rules out BCF's eight reserved values, so from 4.3
+/// on they are errors. Taken only when a value has already failed.
+#[cold]
+fn wide_integers_as_missing(
+    column: &mut ValueColumn,
+    before: usize,
+    raw: &[u8],
+    field: &str,
+    t: &mut Tolerated,
+    check: impl FnOnce(&mut ValueColumn) -> Result<(), ()>,
+) -> bool {
+    let Some(patched) = column.wide_integers_as_missing(raw) else {
+        return false;
+    };
+    column.builder().truncate(before);
+    if column.push(&patched).is_err() || check(column).is_err() {
+        column.builder().truncate(before);
+        return false;
+    }
+    t.unrepresentable(field, || {
+        format!(
+            "{field}: {:?} holds Integers that do not fit 32 bits (or are BCF's reserved values); VCF 4.0 to 4.2 give Integers no width, and such values are read as missing, as bcftools reads them",
+            lossy(raw)
+        )
+    });
+    true
 }
 
 fn push_split(column: &mut ListColumn<StringColumn>, raw: &[u8], separator: u8) {

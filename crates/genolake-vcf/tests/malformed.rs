@@ -354,3 +354,65 @@ fn integers_written_as_decimals_fail_strict_and_are_null_lenient() {
         assert!(depth.null_count() < depth.len());
     }
 }
+
+/// VCF 4.2 gives Integers no width; 4.3 makes them 32-bit and rules out
+/// BCF's eight reserved values. So in a 4.2 file the items that do not fit
+/// are read as missing (as bcftools reads them), counted, in every
+/// stringency; in a 4.3 file they stop a strict read.
+#[test]
+fn integers_past_32_bits_are_missing_in_vcf_4_2_and_errors_from_4_3() {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::Int32Type;
+    let dir = tempfile::tempdir().unwrap();
+    let body = "##INFO=<ID=N,Number=.,Type=Integer,Description=\"n\">\n\
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+##FORMAT=<ID=C,Number=1,Type=Integer,Description=\"c\">\n\
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n\
+1\t100\t.\tA\tG\t.\tPASS\tN=1,42949672950,-2147483641,7\tGT:C\t0/1:5\t1|1:-2147483649\n";
+    let v42 = write(
+        dir.path(),
+        "v42.vcf",
+        format!("##fileformat=VCFv4.2\n{body}").as_bytes(),
+    );
+    for stringency in [Stringency::Strict, Stringency::Lenient, Stringency::Silent] {
+        let mut reader = Reader::builder(&v42)
+            .options(ReaderOptions {
+                stringency,
+                ..Default::default()
+            })
+            .build()
+            .unwrap();
+        let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+        let counts: Vec<(&str, u64)> = reader
+            .nulled()
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(counts, [("FORMAT C", 1), ("INFO N", 1)]);
+        let n = batches[0]
+            .column_by_name("INFO_N")
+            .unwrap()
+            .as_list::<i32>();
+        let items = n.value(0);
+        let items = items.as_primitive::<Int32Type>();
+        let items: Vec<Option<i32>> = items.iter().collect();
+        assert_eq!(items, [Some(1), None, None, Some(7)]);
+        let genotypes = batches[0]
+            .column_by_name("genotypes")
+            .unwrap()
+            .as_list::<i32>();
+        let c = genotypes.values().as_struct().column_by_name("C").unwrap();
+        let c = c.as_primitive::<Int32Type>();
+        assert_eq!((c.value(0), c.is_null(1)), (5, true));
+    }
+    let v43 = write(
+        dir.path(),
+        "v43.vcf",
+        format!("##fileformat=VCFv4.3\n{body}").as_bytes(),
+    );
+    let err = read(&v43, Stringency::Strict).0.unwrap_err();
+    assert!(
+        err.contains("line 6:") && err.contains("INFO N") && err.contains("32-bit"),
+        "{err}"
+    );
+}

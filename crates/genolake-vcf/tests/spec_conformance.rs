@@ -11,7 +11,9 @@
 //!
 //! Both lists are exact: a change that accepts or rejects another file
 //! fails here and has to say why. The rates are printed (run with
-//! `--nocapture`).
+//! `--nocapture`); with bcftools 1.16, strict reads reject 577 of the 607
+//! `failed` files (95.1%) and read 509 of the 537 peer files bcftools reads
+//! (94.8%).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,18 +135,6 @@ const ACCEPTED_FAILED: &[(&str, &str)] = &[
     (
         "4.3/failed/failed_body_duplicated_003.vcf",
         "the same variant told two ways: found by normalizing",
-    ),
-    (
-        "4.1/failed/failed_meta_info_006.vcf",
-        "AA Number=. : a header's '.' fits any Number",
-    ),
-    (
-        "4.2/failed/failed_meta_info_005.vcf",
-        "AA Number=. : a header's '.' fits any Number",
-    ),
-    (
-        "4.3/failed/failed_meta_info_005.vcf",
-        "AA Number=. : a header's '.' fits any Number",
     ),
     (
         "4.1/failed/failed_meta_format_030.vcf",
@@ -282,20 +272,6 @@ const REJECTED_PEERS: &[(&str, &str)] = &[
     (
         "htslib/tabix/vcf_file.vcf",
         "INFO AC (Number=A): 1 value at 305 ALT alleles",
-    ),
-    // Integers are 32-bit and BCF keeps the lowest eight (bcftools sets
-    // these values to missing, with a warning).
-    (
-        "bcftools/view64bit.1.vcf",
-        "INFO MPOS -2147483641, a BCF marker",
-    ),
-    (
-        "bcftools/view64bit.2.vcf",
-        "INFO MPOS 42949672950, past 32 bits",
-    ),
-    (
-        "bcftools/view64bit.3.vcf",
-        "INFO MPOS 42949672950, past 32 bits",
     ),
     // REF and ALT are bases (A, C, G, T, N), '*', symbols and breakends.
     ("bcftools/mpileup.vcf", "ALT X"),

@@ -28,6 +28,9 @@ pub struct Reserved {
     pub number_fixed: bool,
     /// Whether the file's version fixes the Type (else any Type goes).
     pub type_fixed: bool,
+    /// Whether a header's Number `.` fits the key: its count varies (with
+    /// the alleles or the ploidy), as `.` says.
+    pub dot_fits: bool,
     /// Counts, depths, frequencies and qualities cannot be negative.
     pub non_negative: bool,
     /// Real files write the key in other shapes than the specification's
@@ -40,8 +43,13 @@ pub struct Reserved {
 impl Reserved {
     /// What contradicts the specification in a header's `number` and
     /// `value_type` for this key, if anything: a Type other than the
-    /// specification's, or a Number other than `.` and the specification's
-    /// (a `.` in either place fits any Number).
+    /// specification's, or another Number than the specification's.
+    ///
+    /// A header's `.` ("the number of possible values varies, is unknown, or
+    /// is unbounded") fits a key whose count varies ([`Reserved::dot_fits`]):
+    /// writers from before `R` declared `AD` so, and it says nothing false.
+    /// It contradicts a fixed count (`AA`'s 1, a Flag's 0), which does not
+    /// vary. A specification's `.` fits any Number.
     pub fn conflict(&self, number: Number, value_type: ValueType) -> Option<String> {
         let mut problems = Vec::new();
         if self.type_fixed && value_type != self.value_type {
@@ -49,7 +57,7 @@ impl Reserved {
         }
         if self.number_fixed
             && number != self.number
-            && number != Number::Unknown
+            && !(number == Number::Unknown && self.dot_fits)
             && self.number != Number::Unknown
         {
             problems.push(format!("Number={}", self.number));
@@ -75,6 +83,9 @@ struct Row {
     type_from: Version,
     /// False where the specification's Type is an evident erratum.
     check_type: bool,
+    /// A header's `.` fits the fixed Number: the one value lists a varying
+    /// number of items (`GT`, `FT`).
+    dot_fits: bool,
     /// Files give the key other shapes than the table (see `SB`).
     loose: bool,
     /// A key of the structural-variant sections: it types undeclared keys,
@@ -104,6 +115,7 @@ const fn row(
         number_from: V4_0,
         type_from: V4_0,
         check_type: true,
+        dot_fits: false,
         loose: false,
         structural: false,
         non_negative: false,
@@ -139,6 +151,12 @@ impl Row {
     }
     const fn loose(mut self) -> Self {
         self.loose = true;
+        self
+    }
+    /// The one value lists a varying number of items, so a header's `.`
+    /// describes it truly.
+    const fn dot_fits(mut self) -> Self {
+        self.dot_fits = true;
         self
     }
     const fn structural(mut self) -> Self {
@@ -537,7 +555,11 @@ const INFO: &[Row] = &[
 /// Reserved genotype (FORMAT) keys: the prose of 4.1 and 4.2, the tables of
 /// 4.3–4.5, then the structural-variant keys.
 const FORMAT: &[Row] = &[
-    row("GT", n(1), Str, "Genotype"),
+    // One value per sample, but one that lists a varying number of items: GT
+    // as many alleles as the ploidy (what 4.4 calls `P`), FT as many filters
+    // as failed. A header's `.` for them says nothing false: htsjdk declares
+    // FT so (GATK's "Genotype-level filter"), bcftools' split-vep tests GT.
+    row("GT", n(1), Str, "Genotype").dot_fits(),
     row("AD", Number::R, Integer, "Read depth for each allele")
         .since(V4_3)
         .non_negative(),
@@ -549,7 +571,7 @@ const FORMAT: &[Row] = &[
         .non_negative(),
     row("DP", n(1), Integer, "Read depth").non_negative(),
     row("EC", A, Integer, "Expected alternate allele counts").non_negative(),
-    row("FT", n(1), Str, "Filter indicating if this genotype was \"called\""),
+    row("FT", n(1), Str, "Filter indicating if this genotype was \"called\"").dot_fits(),
     row("GL", G, Float, "Genotype likelihoods"),
     // A String of heterogeneous-ploidy likelihoods, with no Number given.
     row("GLE", Dot, Str, "Genotype likelihoods of heterogeneous ploidy").until(V4_2),
@@ -606,6 +628,7 @@ fn find(table: &[Row], version: Version, key: &str) -> Option<Reserved> {
         value_type: row.value_type,
         number_fixed: !row.structural && row.number_from <= version,
         type_fixed: !row.structural && row.check_type && row.type_from <= version,
+        dot_fits: row.dot_fits || !matches!(row.number, Number::Count(_)),
         non_negative: row.non_negative,
         loose: row.loose,
         description: row.description,
@@ -662,6 +685,7 @@ fn base_modification(version: Version, key: &str) -> Option<Reserved> {
         value_type,
         number_fixed: true,
         type_fixed: true,
+        dot_fits: true,
         non_negative: true,
         loose: false,
         description,
@@ -706,9 +730,24 @@ mod tests {
     }
 
     #[test]
-    fn a_dot_number_fits_any_and_an_unfixed_type_is_not_checked() {
+    fn a_dot_number_fits_a_varying_count_and_an_unfixed_type_is_not_checked() {
         let ac = reserved_info(V4_3, "AC").unwrap();
         assert_eq!(ac.conflict(Dot, Integer), None);
+        // A fixed count does not vary: `.` contradicts it, in 4.1 as in 4.3.
+        for version in [V4_1, V4_3] {
+            let aa = reserved_info(version, "AA").unwrap();
+            assert_eq!(aa.conflict(Dot, Str).as_deref(), Some("Number=1"));
+        }
+        let db = reserved_info(V4_3, "DB").unwrap();
+        assert_eq!(db.conflict(Dot, Flag).as_deref(), Some("Number=0"));
+        // GT is one value of as many alleles as the ploidy.
+        let gt = reserved_format(V4_2, "GT").unwrap();
+        assert_eq!(gt.conflict(Dot, Str), None);
+        assert_eq!(gt.conflict(G, Str).as_deref(), Some("Number=1"));
+        let ft = reserved_format(V4_3, "FT").unwrap();
+        assert_eq!(ft.conflict(Dot, Str), None);
+        let gq = reserved_format(V4_3, "GQ").unwrap();
+        assert_eq!(gq.conflict(Dot, Integer).as_deref(), Some("Number=1"));
         assert_eq!(ac.conflict(n(1), Integer).as_deref(), Some("Number=A"));
         assert_eq!(
             ac.conflict(n(1), Float).as_deref(),

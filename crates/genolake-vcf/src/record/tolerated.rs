@@ -86,6 +86,19 @@ impl Tolerated {
         Ok(())
     }
 
+    /// A value of `field` that the file's version allows but its column
+    /// cannot hold (an Integer past 32 bits in VCF 4.2) is read as missing:
+    /// counted, and warned about once per field in every stringency but
+    /// silent, since even a strict read loses it.
+    pub(crate) fn unrepresentable(&mut self, field: &str, message: impl FnOnce() -> String) {
+        self.pending.push(field.to_string());
+        let key = format!("{field} unrepresentable");
+        if self.stringency != Stringency::Silent && !self.warned.contains(&key) {
+            self.warnings.push(message());
+            self.warned.insert(key);
+        }
+    }
+
     /// Something the specification frowns on but that loses nothing (a
     /// stray `;`): a warning under lenient stringency, never an error.
     pub(crate) fn note(&mut self, kind: &str, message: impl FnOnce() -> String) {
@@ -147,7 +160,14 @@ mod tests {
         lenient.discard();
         assert_eq!(lenient.nulled().get("INFO GC"), Some(&3));
         assert_eq!(lenient.take_warnings().len(), 1);
+        let mut strict = Tolerated::new(Stringency::Strict);
+        for _ in 0..2 {
+            strict.unrepresentable("INFO X", || "X is too wide".into());
+            assert_eq!(strict.commit(), 1);
+        }
+        assert_eq!(strict.take_warnings(), ["X is too wide"]);
         let mut silent = Tolerated::new(Stringency::Silent);
+        silent.unrepresentable("INFO X", || "X is too wide".into());
         silent.null("INFO GC", "bad").unwrap();
         silent.lint("REF", "REF \"R\"".into()).unwrap();
         assert!(!silent.has_warnings());

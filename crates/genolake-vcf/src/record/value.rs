@@ -421,6 +421,39 @@ impl ValueColumn {
     }
 }
 
+impl ValueColumn {
+    /// `raw` with each item that is a decimal number but no VCF 4.3 Integer
+    /// (past 32 bits, or one of BCF's eight reserved values) spelt `.`;
+    /// `None` unless the column holds Integers and `raw` has such an item.
+    #[cold]
+    pub(crate) fn wide_integers_as_missing(&self, raw: &[u8]) -> Option<Vec<u8>> {
+        if !matches!(self, Self::Int(_) | Self::IntList(_)) {
+            return None;
+        }
+        let mut patched = Vec::with_capacity(raw.len());
+        let mut any = false;
+        for (i, item) in raw.split(|b| *b == b',').enumerate() {
+            if i > 0 {
+                patched.push(b',');
+            }
+            let digits = match item {
+                [b'-' | b'+', rest @ ..] => rest,
+                _ => item,
+            };
+            if !digits.is_empty()
+                && digits.iter().all(u8::is_ascii_digit)
+                && parse_i32(item).is_none()
+            {
+                patched.push(b'.');
+                any = true;
+            } else {
+                patched.extend_from_slice(item);
+            }
+        }
+        any.then_some(patched)
+    }
+}
+
 /// The first index of a negative value.
 fn first_negative<T: Copy + PartialOrd + Default>(values: &[T]) -> Option<usize> {
     let zero = T::default();
@@ -558,6 +591,27 @@ mod tests {
             assert!(err.contains(message), "{err}");
         }
         assert_eq!(column.builder().len(), 0);
+    }
+
+    #[test]
+    fn only_integers_too_wide_for_32_bits_are_spelt_missing() {
+        let list = ValueColumn::IntList(IntListColumn::default());
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "1,42949672950,-2147483641,+2147483647",
+                Some("1,.,.,+2147483647"),
+            ),
+            ("-2147483649", Some(".")),
+            ("1,2147483647,-2147483640", None),
+            ("1,x,99999999999", Some("1,x,.")),
+            ("1.5e12", None),
+        ];
+        for (raw, expected) in cases {
+            let patched = list.wide_integers_as_missing(raw.as_bytes());
+            assert_eq!(patched.as_deref(), expected.map(str::as_bytes), "{raw}");
+        }
+        let floats = ValueColumn::Float(PrimitiveColumn::default());
+        assert_eq!(floats.wide_integers_as_missing(b"42949672950"), None);
     }
 
     #[test]
