@@ -73,6 +73,7 @@ impl Ingest {
                 .map(|(name, value)| (name.clone(), json!(value)))
                 .collect::<serde_json::Map<String, Value>>(),
             "partitionBy": self.partition_by,
+            "layout": self.layout,
         });
         // The files' own columns, so a conflict with the table names the
         // file; read before the checksums read every byte.

@@ -25,14 +25,19 @@ use deltalake::operations::write::{SchemaMode as DeltaSchemaMode, WriteMetrics};
 use deltalake::parquet::file::properties::WriterProperties;
 use deltalake::protocol::DeltaOperation;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use genolake_core::matrix::MatrixLayout;
 use genolake_core::merge::{SchemaMerge, describe_changes};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{IngestRecord, read_commit};
+use crate::layout::{
+    Layout, SampleList, StoredMatrix, configuration_changes, configure, matrix_stream,
+};
 use crate::parallel::{ParallelWrite, Route, WriteOptions};
 use crate::properties::genomics_writer_properties;
+use crate::properties::matrix_writer_properties;
 use crate::provenance::{COMMIT_INFO_KEY, Provenance};
 use crate::stream::{conform_stream, plan_of_streams};
 
@@ -296,6 +301,7 @@ pub struct Ingest {
     table_name: Option<String>,
     description: Option<String>,
     storage_options: HashMap<String, String>,
+    pub(crate) layout: Option<Layout>,
 }
 
 impl Ingest {
@@ -315,6 +321,7 @@ impl Ingest {
             table_name: None,
             description: None,
             storage_options: HashMap::new(),
+            layout: None,
         }
     }
 
@@ -398,6 +405,17 @@ impl Ingest {
     /// The description recorded in a new table's metadata.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// The layout to store genotypes in (default: an existing table's, and
+    /// Glow's for a new table). [`Layout::Matrix`] stores the sample ids once,
+    /// in the table's configuration, and the genotypes as per-variant arrays
+    /// (see [`genolake_core::matrix`]); every row must then hold the same
+    /// samples, and an append must bring the table's samples in the table's
+    /// order. An append cannot change the layout; an overwrite can.
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = Some(layout);
         self
     }
 
@@ -511,6 +529,28 @@ impl Ingest {
             return Err(error(ErrorKind::TableExists));
         }
 
+        let stored_matrix = if exists {
+            StoredMatrix::of(&table).map_err(|e| error(ErrorKind::Options(e)))?
+        } else {
+            None
+        };
+        let stored_layout = if stored_matrix.is_some() {
+            Layout::Matrix
+        } else {
+            Layout::Glow
+        };
+        let layout = match (exists, self.mode, self.layout) {
+            (true, SaveMode::Append, Some(asked)) if asked != stored_layout => {
+                return Err(error(ErrorKind::Options(format!(
+                    "the table stores genotypes in the {stored_layout} layout, so an append \
+                     cannot write the {asked} layout (leave out the layout, or overwrite)"
+                ))));
+            }
+            (_, _, Some(asked)) => asked,
+            (true, _, None) => stored_layout,
+            (false, _, None) => Layout::Glow,
+        };
+
         let generation = if exists {
             txn_version(&table, GENERATION_APP_ID, location)
                 .await?
@@ -587,11 +627,29 @@ impl Ingest {
         // delta-rs's write operation, where it is used, merges schemas its
         // own way from the input's.
         let input_schema = Arc::clone(&schema);
-        let schema = self.write_schema(&table, exists, schema, location)?;
+        let stored_glow = stored_matrix.as_ref().map(|m| m.layout.glow_schema());
+        let schema = self.write_schema(&table, exists, schema, stored_glow, location)?;
+        let matrix = match layout {
+            Layout::Glow => None,
+            Layout::Matrix => {
+                let matrix = MatrixLayout::from_glow(&schema)
+                    .map_err(|e| error(ErrorKind::Options(format!("--layout matrix: {e}"))))?;
+                if let (Some(stored), SaveMode::Append) = (&stored_matrix, self.mode) {
+                    check_stored_columns(&stored.layout.matrix_schema(), &matrix.matrix_schema())
+                        .map_err(|e| error(ErrorKind::Options(e)))?;
+                }
+                Some(Arc::new(matrix))
+            }
+        };
+        let glow_schema = Arc::clone(&schema);
+        let schema = matrix.as_ref().map_or(schema, |m| m.matrix_schema());
         let properties = self
             .writer_properties
             .clone()
-            .unwrap_or_else(|| genomics_writer_properties(&schema));
+            .unwrap_or_else(|| match &matrix {
+                Some(matrix) => matrix_writer_properties(matrix),
+                None => genomics_writer_properties(&schema),
+            });
         let options = WriteOptions {
             mode: self.mode,
             partition_by: &self.partition_by,
@@ -606,8 +664,34 @@ impl Ingest {
         let version = match route {
             Route::Parallel(parallel) => {
                 let metadata = [(COMMIT_INFO_KEY.to_string(), record)];
-                self.write_parallel(&table, exists, *parallel, input, metadata, transactions)
-                    .await?
+                let matrix = matrix.map(|layout| MatrixWrite {
+                    layout,
+                    glow: glow_schema,
+                    samples: SampleList::new(
+                        location,
+                        if self.mode == SaveMode::Append {
+                            stored_matrix.and_then(|m| m.samples)
+                        } else {
+                            None
+                        },
+                    ),
+                });
+                self.write_parallel(
+                    &table,
+                    exists,
+                    *parallel,
+                    input,
+                    metadata,
+                    transactions,
+                    matrix,
+                )
+                .await?
+            }
+            Route::DeltaRs(why) if matrix.is_some() => {
+                return Err(error(ErrorKind::Options(format!(
+                    "the matrix layout is written by genolake's own writers only, and this \
+                     table needs delta-rs's: {why}"
+                ))));
             }
             Route::DeltaRs(why) => {
                 tracing::info!(table = %target.url, "writing with delta-rs's single writer: {why}");
@@ -651,17 +735,21 @@ impl Ingest {
         table: &DeltaTable,
         exists: bool,
         input: SchemaRef,
+        stored_glow: Option<SchemaRef>,
         location: &str,
     ) -> Result<SchemaRef> {
         let error = |kind| Error::new(location, kind);
         if !exists || self.mode != SaveMode::Append {
             return Ok(input);
         }
-        let stored = table
-            .snapshot()
-            .map_err(|e| error(ErrorKind::Delta(e)))?
-            .snapshot()
-            .arrow_schema();
+        let stored = match stored_glow {
+            Some(stored) => stored,
+            None => table
+                .snapshot()
+                .map_err(|e| error(ErrorKind::Delta(e)))?
+                .snapshot()
+                .arrow_schema(),
+        };
         let mut merge = SchemaMerge::new();
         merge
             .add_stored("the table", &stored)
@@ -699,13 +787,27 @@ impl Ingest {
         input: Input,
         metadata: [(String, serde_json::Value); 1],
         transactions: Vec<Transaction>,
+        matrix: Option<MatrixWrite>,
     ) -> Result<i64> {
         let started = Instant::now();
         let error = |kind| Error::new(&self.location, kind);
-        let streams = input
+        let mut streams = input
             .into_streams()
             .await
             .map_err(|e| error(ErrorKind::DataFusion(e)))?;
+        if let Some(matrix) = &matrix {
+            streams = streams
+                .into_iter()
+                .map(|stream| {
+                    matrix_stream(
+                        stream,
+                        Arc::clone(&matrix.glow),
+                        Arc::clone(&matrix.layout),
+                        matrix.samples.clone(),
+                    )
+                })
+                .collect();
+        }
         let log_store = table.log_store();
         let max_writers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let written = parallel
@@ -744,12 +846,19 @@ impl Ingest {
             predicate: None,
         };
         let mut actions = parallel.actions;
-        actions.extend(written.adds.into_iter().map(Action::Add));
         let snapshot = if exists {
             Some(table.snapshot().map_err(|e| error(ErrorKind::Delta(e)))?)
         } else {
             None
         };
+        let samples = matrix.as_ref().and_then(|m| m.samples.samples());
+        let changes =
+            configuration_changes(matrix.as_ref().map(|m| m.layout.as_ref()), samples.as_ref());
+        if let Err(e) = configure(&mut actions, snapshot.map(|s| s.metadata()), &changes) {
+            written.store.delete_written().await;
+            return Err(error(ErrorKind::Write(e)));
+        }
+        actions.extend(written.adds.into_iter().map(Action::Add));
         let committed = CommitBuilder::from(commit)
             .with_actions(actions)
             .build(
@@ -820,6 +929,42 @@ impl Ingest {
         let table = builder.await.map_err(|e| error(ErrorKind::Write(e)))?;
         Ok(crate::history::table_version(&table))
     }
+}
+
+/// What a matrix write needs beside the plain write: the layout, the Glow
+/// schema the input is conformed to first, and the sample list.
+struct MatrixWrite {
+    layout: Arc<MatrixLayout>,
+    glow: SchemaRef,
+    samples: SampleList,
+}
+
+/// Checks that every column of a matrix table is written with its type
+/// (an append's merged layout only adds columns).
+fn check_stored_columns(
+    stored: &SchemaRef,
+    written: &SchemaRef,
+) -> std::result::Result<(), String> {
+    for field in stored.fields() {
+        match written.field_with_name(field.name()) {
+            Ok(new) if new.data_type() == field.data_type() => {}
+            Ok(new) => {
+                return Err(format!(
+                    "the matrix table's column {} is {}, and this append would write it as {}",
+                    field.name(),
+                    field.data_type(),
+                    new.data_type()
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "the matrix table's column {} has no place in the input's layout",
+                    field.name()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What an ingest reads: a DataFusion plan, or record batch streams.

@@ -136,6 +136,7 @@ pub mod error;
 mod files;
 pub mod history;
 pub mod ingest;
+pub mod layout;
 mod parallel;
 pub mod properties;
 pub mod provenance;
@@ -145,6 +146,9 @@ mod written;
 pub use error::{Error, ErrorKind, Result};
 pub use history::{Commit, IngestRecord, history};
 pub use ingest::{GENERATION_APP_ID, Ingest, IngestSummary, Outcome, SaveMode, SchemaMode};
-pub use properties::{genomics_writer_properties, genomics_writer_properties_builder};
+pub use layout::Layout;
+pub use properties::{
+    genomics_writer_properties, genomics_writer_properties_builder, matrix_writer_properties,
+};
 pub use provenance::{InputFile, Provenance};
 pub use stream::blocking_stream;

@@ -16,6 +16,7 @@ use deltalake::parquet::file::properties::{
     EnabledStatistics, WriterProperties, WriterPropertiesBuilder,
 };
 use deltalake::parquet::schema::types::ColumnPath;
+use genolake_core::matrix::MatrixLayout;
 use genolake_core::schema::{CALLS, CONTIG_NAME, END, GENOTYPES, SAMPLE_ID, START};
 
 /// Row groups are cut at about this many encoded bytes, whatever the number
@@ -139,6 +140,37 @@ pub fn genomics_writer_properties_builder(schema: &Schema) -> WriterPropertiesBu
         }
     }
     builder
+}
+
+/// Writer properties for a table in the matrix layout: those of
+/// [`genomics_writer_properties_builder`] for the site columns, and for the
+/// genotype columns (`calls`, `callsPloidy`, `phased` and the per-sample
+/// lists) no statistics and no dictionary. The per-sample lists of scalar
+/// integers are `DELTA_BINARY_PACKED`, as their Glow leaves are; `calls` and
+/// `phased` are plain byte strings that zstd compresses.
+pub fn matrix_writer_properties(layout: &MatrixLayout) -> WriterProperties {
+    let schema = layout.matrix_schema();
+    let mut builder = genomics_writer_properties_builder(&schema);
+    for field in schema.fields() {
+        if !layout.is_genotype_column(field.name()) {
+            continue;
+        }
+        for naming in [Naming::AsGiven, Naming::Parquet] {
+            let mut leaves = Vec::new();
+            collect_leaves(field, naming, &mut Vec::new(), &mut Vec::new(), &mut leaves);
+            for leaf in leaves {
+                let path = ColumnPath::new(leaf.physical);
+                if leaf.integer && leaf.lists == 1 {
+                    builder =
+                        builder.set_column_encoding(path.clone(), Encoding::DELTA_BINARY_PACKED);
+                }
+                builder = builder
+                    .set_column_statistics_enabled(path.clone(), EnabledStatistics::None)
+                    .set_column_dictionary_enabled(path, false);
+            }
+        }
+    }
+    builder.build()
 }
 
 /// How list and map levels are named in Parquet column paths.

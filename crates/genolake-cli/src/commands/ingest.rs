@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use genolake_core::Progress;
-use genolake_lake::{Ingest, SaveMode, SchemaMode};
+use genolake_lake::{Ingest, Layout, SaveMode, SchemaMode};
 use genolake_sql::GenomicsTable;
 
 use crate::options::{ReadArgs, threads};
@@ -36,6 +36,13 @@ pub struct Args {
     /// types conflict is an error either way.
     #[arg(long, default_value = "merge", value_parser = parse_schema_mode)]
     schema_mode: SchemaMode,
+    /// How to store genotypes: glow (Glow's schema, a struct per genotype
+    /// with its sampleId) or matrix (sample ids once in the table's
+    /// configuration, genotypes as per-variant arrays; read back through
+    /// read_delta in Glow's schema all the same). Default: an existing
+    /// table's layout, glow for a new one.
+    #[arg(long, value_parser = parse_layout)]
+    layout: Option<Layout>,
     /// Partition the table by these columns (for example contigName).
     #[arg(long, value_delimiter = ',')]
     partition_by: Vec<String>,
@@ -51,6 +58,10 @@ pub struct Args {
 }
 
 fn parse_mode(s: &str) -> Result<SaveMode, String> {
+    s.parse()
+}
+
+fn parse_layout(s: &str) -> Result<Layout, String> {
     s.parse()
 }
 
@@ -75,7 +86,11 @@ async fn ingest(args: Args, threads: usize) -> Result<()> {
         GenomicsTable::try_new(&inputs.paths, inputs.reader)?.with_progress(progress.clone());
     let location = table_location(&args.table)?;
     let bar = Bar::start(progress.clone(), inputs.total_bytes, "ingesting");
-    let summary = Ingest::new(location)
+    let mut ingest = Ingest::new(location);
+    if let Some(layout) = args.layout {
+        ingest = ingest.layout(layout);
+    }
+    let summary = ingest
         .mode(args.mode)
         .schema_mode(args.schema_mode)
         .partition_by(args.partition_by.iter().cloned())
