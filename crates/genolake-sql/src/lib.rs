@@ -81,6 +81,7 @@
 pub mod error;
 mod formats;
 mod functions;
+pub mod matrix;
 pub mod options;
 mod output;
 mod regions;

@@ -1,4 +1,4 @@
-//! `read_delta(path [, 'version', n])`.
+//! `read_delta(path [, 'versionAsOf', n] [, 'layout', 'glow'|'matrix'|'long'])`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,7 +9,11 @@ use deltalake::DeltaTableBuilder;
 
 use super::path_and_options;
 use crate::error::{Error, Result};
+use crate::matrix::{MatrixTable, View};
 use crate::options::normalize_key;
+use genolake_core::matrix::{
+    FIELDS_KEY, LAYOUT_KEY, MATRIX, MatrixLayout, SAMPLE_COUNT_KEY, SAMPLE_IDS_KEY, Samples,
+};
 
 /// The `read_delta` table function: a Delta Lake table, through delta-rs's
 /// own table provider (file skipping, deletion vectors, column mapping).
@@ -18,10 +22,23 @@ use crate::options::normalize_key;
 /// 'versionAsOf', 3)` or `read_delta(path, 'timestampAsOf',
 /// '2026-11-01T00:00:00Z')` travel in time, with the option names of
 /// Spark's Delta reader. `path` is a directory or a URL delta-rs knows.
+///
+/// A table ingested with `--layout matrix` reads in Glow's schema all the
+/// same (`'layout', 'glow'`, the default); `'layout', 'matrix'` gives its
+/// stored columns, and `'layout', 'long'` a row per variant and sample
+/// (see [`MatrixTable`]).
 #[derive(Debug, Default)]
 pub struct ReadDelta;
 
 const USAGE: &str = "read_delta('/data/variants', 'versionAsOf', 3)";
+
+/// What the `layout` option asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    Glow,
+    Matrix,
+    Long,
+}
 
 impl TableFunctionImpl for ReadDelta {
     fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
@@ -29,8 +46,24 @@ impl TableFunctionImpl for ReadDelta {
         let mut builder =
             DeltaTableBuilder::from_url(deltalake::ensure_table_uri(&path).map_err(Error::from)?)
                 .map_err(Error::from)?;
+        let mut asked = Asked::Glow;
         for (name, value) in &pairs {
             builder = match normalize_key(name).as_str() {
+                "layout" => {
+                    asked = match value.trim().to_ascii_lowercase().as_str() {
+                        "glow" => Asked::Glow,
+                        "matrix" => Asked::Matrix,
+                        "long" => Asked::Long,
+                        _ => {
+                            return Err(Error::option(
+                                name,
+                                format!("expected glow, matrix or long, not '{value}'"),
+                            )
+                            .into());
+                        }
+                    };
+                    builder
+                }
                 "versionasof" | "version" => {
                     let version = value.trim().parse::<u64>().map_err(|_| {
                         Error::option(name, format!("expected a table version, not '{value}'"))
@@ -43,7 +76,7 @@ impl TableFunctionImpl for ReadDelta {
                 _ => {
                     return Err(Error::option(
                         name,
-                        "unknown read_delta option; known options are versionAsOf, timestampAsOf",
+                        "unknown read_delta option; known options are versionAsOf, timestampAsOf, layout",
                     )
                     .into());
                 }
@@ -53,14 +86,46 @@ impl TableFunctionImpl for ReadDelta {
         let provider = block_on(async move {
             let table = builder.load().await?;
             table.update_datafusion_session(session)?;
+            let configuration = table.snapshot()?.metadata().configuration().clone();
             let provider = table.table_provider().await?;
-            Ok::<_, Error>(provider)
+            Ok::<_, Error>((provider, configuration))
         })?
         .map_err(|e| match e {
             Error::Delta(e) => Error::input(&path, format!("cannot be read as a Delta table: {e}")),
             other => other,
         })?;
-        Ok(provider)
+        let (provider, configuration) = provider;
+        let is_matrix = configuration.get(LAYOUT_KEY).map(String::as_str) == Some(MATRIX);
+        let view = match (asked, is_matrix) {
+            (Asked::Glow, false) => return Ok(provider),
+            (Asked::Matrix, true) => return Ok(provider),
+            (Asked::Glow, true) => View::Glow,
+            (Asked::Long, true) => View::Long,
+            (_, false) => {
+                return Err(Error::input(
+                    &path,
+                    "is a Glow-layout table; 'layout' 'matrix' and 'long' read tables ingested \
+                     with --layout matrix",
+                )
+                .into());
+            }
+        };
+        let invalid = |e: genolake_core::Error| {
+            Error::input(
+                &path,
+                format!("is a matrix table whose configuration is not valid: {e}"),
+            )
+        };
+        let fields = configuration.get(FIELDS_KEY).map_or("", String::as_str);
+        let layout = MatrixLayout::from_matrix(&provider.schema(), fields).map_err(invalid)?;
+        let count = configuration.get(SAMPLE_COUNT_KEY).map(String::as_str);
+        let ids = configuration.get(SAMPLE_IDS_KEY).map(String::as_str);
+        // A table created from no rows has no samples yet.
+        let samples = match (count, ids) {
+            (None, None) => Samples::anonymous(0),
+            _ => Samples::from_config(count, ids).map_err(invalid)?,
+        };
+        Ok(Arc::new(MatrixTable::new(provider, layout, samples, view)))
     }
 }
 

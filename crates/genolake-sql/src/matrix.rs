@@ -1,0 +1,415 @@
+//! Matrix tables read back: in Glow's schema, or one row per variant and
+//! sample.
+//!
+//! A Delta table ingested with `--layout matrix` (see
+//! [`genolake_core::matrix`]) stores its genotypes as per-variant arrays
+//! and its sample ids once, in its configuration. [`MatrixTable`] wraps
+//! delta-rs's provider of such a table and presents it as
+//!
+//! - [`View::Glow`] (what `read_delta(path)` gives): Glow's schema, with
+//!   `genotypes` rebuilt from the arrays, so queries written for Glow's
+//!   layout run unchanged. A query that does not select `genotypes` reads
+//!   none of the genotype columns and builds nothing.
+//! - [`View::Long`] (`read_delta(path, 'layout', 'long')`): the site
+//!   columns, then `sampleId`, `calls`, `phased` and the FORMAT fields, one
+//!   row per variant and sample. Filters on `sampleId` (`=`, `IN`, `OR` of
+//!   them) choose the samples decoded, so a clinical join on a few samples
+//!   does not expand the other thousands.
+//!
+//! Filters on site columns go down to delta-rs (file skipping) in both.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{
+    BinaryExpr, Expr, Operator, TableProviderFilterPushDown, TableType,
+};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties,
+    PlanProperties, ReplaceChildrenOptions,
+};
+use futures::StreamExt;
+use genolake_core::matrix::{CALLS_PLOIDY, Encoding, MatrixLayout, Samples};
+use genolake_core::schema::{GENOTYPES, SAMPLE_ID};
+
+/// How a matrix table is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Glow's schema, with `genotypes`.
+    Glow,
+    /// A row per variant and sample.
+    Long,
+}
+
+/// The most rows the long view puts in one batch (a batch of variants
+/// times the samples chosen can be millions of rows).
+const LONG_BATCH_ROWS: usize = 1 << 16;
+
+/// A matrix table, as one of its [`View`]s.
+#[derive(Debug)]
+pub struct MatrixTable {
+    inner: Arc<dyn TableProvider>,
+    layout: Arc<MatrixLayout>,
+    samples: Arc<Samples>,
+    view: View,
+    schema: SchemaRef,
+}
+
+impl MatrixTable {
+    /// `inner`, a provider of the matrix table's stored columns (delta-rs's),
+    /// with the table's layout and samples, presented as `view`.
+    pub fn new(
+        inner: Arc<dyn TableProvider>,
+        layout: MatrixLayout,
+        samples: Samples,
+        view: View,
+    ) -> Self {
+        let schema = match view {
+            View::Glow => layout.glow_schema(),
+            View::Long => layout.long_schema(),
+        };
+        Self {
+            inner,
+            layout: Arc::new(layout),
+            samples: Arc::new(samples),
+            view,
+            schema,
+        }
+    }
+
+    /// Whether `name` is a column of the inner table that is no genotype
+    /// column (a site column, which filters can take down).
+    fn is_site_column(&self, name: &str) -> bool {
+        name != GENOTYPES
+            && !self.layout.is_genotype_column(name)
+            && self.inner.schema().field_with_name(name).is_ok()
+    }
+
+    /// The samples `filter` chooses, if it is a filter on `sampleId` alone.
+    fn chosen_by(&self, filter: &Expr) -> Option<BTreeSet<usize>> {
+        let ids = self.samples.ids()?;
+        let wanted = sample_ids_of(filter)?;
+        Some(
+            ids.iter()
+                .enumerate()
+                .filter(|(_, id)| wanted.contains(id.as_str()))
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// The inner columns `names` (output columns) need.
+    fn inner_projection(&self, names: &[&str]) -> DfResult<Vec<usize>> {
+        let inner = self.inner.schema();
+        let mut wanted = BTreeSet::new();
+        let mut add = |name: &str| -> DfResult<()> {
+            wanted.insert(inner.index_of(name)?);
+            Ok(())
+        };
+        for &name in names {
+            let genotype = self.layout.columns().iter().find(|c| match self.view {
+                View::Glow => false,
+                View::Long => c.column.as_deref().unwrap_or(&c.field) == name,
+            });
+            if self.view == View::Glow && name == GENOTYPES {
+                for column in self.layout.columns() {
+                    if let Some(stored) = &column.column {
+                        add(stored)?;
+                    }
+                    if column.encoding == Encoding::Calls {
+                        add(CALLS_PLOIDY)?;
+                    }
+                }
+            } else if let Some(column) = genotype {
+                if let Some(stored) = &column.column {
+                    add(stored)?;
+                }
+                if column.encoding == Encoding::Calls {
+                    add(CALLS_PLOIDY)?;
+                }
+            } else {
+                add(name)?;
+            }
+        }
+        Ok(wanted.into_iter().collect())
+    }
+}
+
+/// The ids a filter on `sampleId` keeps: `sampleId = 'x'`, `sampleId IN
+/// ('x', 'y')` and `OR`s of them.
+fn sample_ids_of(filter: &Expr) -> Option<BTreeSet<String>> {
+    let is_sample_id = |e: &Expr| matches!(e, Expr::Column(c) if c.name == SAMPLE_ID);
+    let text = |e: &Expr| match e {
+        Expr::Literal(value, _) => value.try_as_str().flatten().map(str::to_string),
+        _ => None,
+    };
+    match filter {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => match op {
+            Operator::Eq if is_sample_id(left) => text(right).map(|s| BTreeSet::from([s])),
+            Operator::Eq if is_sample_id(right) => text(left).map(|s| BTreeSet::from([s])),
+            Operator::Or => {
+                let mut ids = sample_ids_of(left)?;
+                ids.extend(sample_ids_of(right)?);
+                Some(ids)
+            }
+            _ => None,
+        },
+        Expr::InList(list) if !list.negated && is_sample_id(&list.expr) => {
+            list.list.iter().map(text).collect()
+        }
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl TableProvider for MatrixTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        filters
+            .iter()
+            .map(|filter| {
+                if self.view == View::Long && self.chosen_by(filter).is_some() {
+                    return Ok(TableProviderFilterPushDown::Exact);
+                }
+                let sites_only = filter
+                    .column_refs()
+                    .iter()
+                    .all(|c| self.is_site_column(&c.name));
+                if !sites_only {
+                    return Ok(TableProviderFilterPushDown::Unsupported);
+                }
+                // Inexact at best: the filter runs again above the
+                // conversion, whatever delta-rs does with it.
+                Ok(match self.inner.supports_filters_pushdown(&[filter])?[0] {
+                    TableProviderFilterPushDown::Unsupported => {
+                        TableProviderFilterPushDown::Unsupported
+                    }
+                    _ => TableProviderFilterPushDown::Inexact,
+                })
+            })
+            .collect()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let schema = match projection {
+            Some(projection) => Arc::new(self.schema.project(projection)?),
+            None => Arc::clone(&self.schema),
+        };
+        let mut chosen: Option<BTreeSet<usize>> = None;
+        let mut site_filters = Vec::new();
+        for filter in filters {
+            match (self.view, self.chosen_by(filter)) {
+                (View::Long, Some(samples)) => {
+                    chosen = Some(match chosen {
+                        Some(before) => before.intersection(&samples).copied().collect(),
+                        None => samples,
+                    });
+                }
+                _ => site_filters.push(filter.clone()),
+            }
+        }
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let inner_projection = self.inner_projection(&names)?;
+        let inner_limit = match self.view {
+            View::Glow => limit,
+            View::Long => None,
+        };
+        let input = self
+            .inner
+            .scan(state, Some(&inner_projection), &site_filters, inner_limit)
+            .await?;
+        Ok(Arc::new(MatrixExec::new(
+            input,
+            Arc::clone(&self.layout),
+            Arc::clone(&self.samples),
+            self.view,
+            chosen.map(|c| c.into_iter().collect()),
+            schema,
+        )))
+    }
+}
+
+/// Converts the matrix batches of its input into a [`View`].
+#[derive(Debug, Clone)]
+pub struct MatrixExec {
+    input: Arc<dyn ExecutionPlan>,
+    layout: Arc<MatrixLayout>,
+    samples: Arc<Samples>,
+    view: View,
+    chosen: Option<Arc<[usize]>>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+}
+
+impl MatrixExec {
+    fn new(
+        input: Arc<dyn ExecutionPlan>,
+        layout: Arc<MatrixLayout>,
+        samples: Arc<Samples>,
+        view: View,
+        chosen: Option<Vec<usize>>,
+        schema: SchemaRef,
+    ) -> Self {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            input.output_partitioning().clone(),
+            input.pipeline_behavior(),
+            input.boundedness(),
+        );
+        Self {
+            input,
+            layout,
+            samples,
+            view,
+            chosen: chosen.map(Arc::from),
+            schema,
+            properties: Arc::new(properties),
+        }
+    }
+
+    fn convert(&self, batch: &RecordBatch) -> DfResult<Vec<RecordBatch>> {
+        let external = |e: genolake_core::Error| DataFusionError::External(Box::new(e));
+        match self.view {
+            View::Glow => Ok(vec![
+                self.layout
+                    .to_glow(batch, &self.samples, &self.schema)
+                    .map_err(external)?,
+            ]),
+            View::Long => {
+                let per_row = self
+                    .chosen
+                    .as_ref()
+                    .map_or(self.samples.count(), |c| c.len())
+                    .max(1);
+                let step = (LONG_BATCH_ROWS / per_row).max(1);
+                (0..batch.num_rows())
+                    .step_by(step)
+                    .map(|start| {
+                        let rows = batch.slice(start, step.min(batch.num_rows() - start));
+                        self.layout
+                            .to_long(&rows, &self.samples, self.chosen.as_deref(), &self.schema)
+                            .map_err(external)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+impl DisplayAs for MatrixExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let view = match self.view {
+            View::Glow => "glow",
+            View::Long => "long",
+        };
+        match &self.chosen {
+            Some(chosen) => write!(f, "MatrixExec: view={view}, samples={}", chosen.len()),
+            None => write!(f, "MatrixExec: view={view}"),
+        }
+    }
+}
+
+impl ExecutionPlan for MatrixExec {
+    fn name(&self) -> &str {
+        "MatrixExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        options: ReplaceChildrenOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if children.len() != 1 {
+            return Err(DataFusionError::Internal(format!(
+                "MatrixExec takes one child, not {}",
+                children.len()
+            )));
+        }
+        let input = children.swap_remove(0);
+        Ok(Arc::new(match options.children_properties {
+            ChildrenPropertiesMode::Keep => Self {
+                input,
+                ..Self::clone(&self)
+            },
+            ChildrenPropertiesMode::Recompute => Self::new(
+                input,
+                Arc::clone(&self.layout),
+                Arc::clone(&self.samples),
+                self.view,
+                self.chosen.as_deref().map(<[usize]>::to_vec),
+                Arc::clone(&self.schema),
+            ),
+        }))
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let this = self.clone();
+        let batches = input.flat_map(move |batch| {
+            let converted = batch.and_then(|batch| this.convert(&batch));
+            futures::stream::iter(match converted {
+                Ok(batches) => batches.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            })
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            batches,
+        )))
+    }
+}
