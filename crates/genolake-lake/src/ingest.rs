@@ -947,7 +947,7 @@ fn check_stored_columns(
 ) -> std::result::Result<(), String> {
     for field in stored.fields() {
         match written.field_with_name(field.name()) {
-            Ok(new) if new.data_type() == field.data_type() => {}
+            Ok(new) if delta_type(new.data_type()) == delta_type(field.data_type()) => {}
             Ok(new) => {
                 return Err(format!(
                     "the matrix table's column {} is {}, and this append would write it as {}",
@@ -965,6 +965,29 @@ fn check_stored_columns(
         }
     }
     Ok(())
+}
+
+/// `data_type` as Delta stores it: list items and struct fields are
+/// nullable and items unnamed, so two Arrow spellings of one Delta type
+/// compare equal.
+fn delta_type(data_type: &arrow::datatypes::DataType) -> arrow::datatypes::DataType {
+    use arrow::datatypes::{DataType, Field};
+    match data_type {
+        DataType::List(item) | DataType::LargeList(item) => DataType::List(Arc::new(Field::new(
+            "element",
+            delta_type(item.data_type()),
+            true,
+        ))),
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| Field::new(f.name(), delta_type(f.data_type()), true))
+                .collect(),
+        ),
+        DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
+        DataType::BinaryView | DataType::LargeBinary => DataType::Binary,
+        other => other.clone(),
+    }
 }
 
 /// What an ingest reads: a DataFusion plan, or record batch streams.

@@ -20,7 +20,7 @@ use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::parquet::basic::{Compression, Encoding};
 use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
 use genolake_lake::{
-    Error, ErrorKind, Ingest, IngestSummary, Outcome, Provenance, SaveMode, SchemaMode,
+    Error, ErrorKind, Ingest, IngestSummary, Layout, Outcome, Provenance, SaveMode, SchemaMode,
     blocking_stream,
 };
 use genolake_vcf::{Reader, ReaderOptions};
@@ -1310,4 +1310,236 @@ async fn schema_mode_keep_refuses_new_columns_by_name_and_writes_nothing() {
     committed(&summary);
     assert_eq!(summary.version, 1);
     assert!(!commit_actions(&table, 1).contains(&"metaData".to_string()));
+}
+
+// ---------------------------------------------------------------------------
+// The matrix layout (issue 15).
+
+/// Every VCF, BGEN and PLINK input of the test data.
+fn genomics_inputs() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for entry in entries {
+            let path = entry.path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if name.ends_with(".vcf")
+                || name.ends_with(".vcf.gz")
+                || name.ends_with(".vcf.bgz")
+                || name.ends_with(".bgen")
+                || name.ends_with(".bed")
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut inputs = Vec::new();
+    walk(&data(""), &mut inputs);
+    inputs
+}
+
+async fn ingest_file(
+    path: &Path,
+    table: &str,
+    layout: Layout,
+    mode: SaveMode,
+) -> genolake_lake::Result<IngestSummary> {
+    let format = genolake_sql::InputFormat::detect_all(&[path.to_path_buf()]).unwrap();
+    let reader = format.reader(&[]).unwrap();
+    let files = genolake_sql::GenomicsTable::try_new(&[reader.resolve(path)], reader)
+        .map_err(|e| genolake_lake::Error::new(table, genolake_lake::ErrorKind::Read(e)))?;
+    Ingest::new(table)
+        .layout(layout)
+        .mode(mode)
+        .execute_files(files, &[], 2)
+        .await
+}
+
+/// The rows of `sql` as sorted JSON lines (every column, nulls left out).
+async fn json_lines(sql: &str) -> Vec<String> {
+    let ctx = genolake_sql::session();
+    let result = genolake_sql::run_sql(&ctx, sql).await.unwrap();
+    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
+    for batch in &result.batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish().unwrap();
+    let text = String::from_utf8(writer.into_inner()).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_input_reads_back_from_the_matrix_layout_as_from_glows() {
+    let mut checked = Vec::new();
+    let mut unreadable = Vec::new();
+    for input in genomics_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let glow = dir.path().join("glow").to_string_lossy().to_string();
+        let matrix = dir.path().join("matrix").to_string_lossy().to_string();
+        // Files genolake refuses (malformed on purpose) have nothing to compare.
+        if ingest_file(&input, &glow, Layout::Glow, SaveMode::ErrorIfExists)
+            .await
+            .is_err()
+        {
+            unreadable.push(input);
+            continue;
+        }
+        ingest_file(&input, &matrix, Layout::Matrix, SaveMode::ErrorIfExists)
+            .await
+            .unwrap_or_else(|e| panic!("{}: matrix ingest failed: {e}", input.display()));
+        let expected = json_lines(&format!("SELECT * FROM read_delta('{glow}')")).await;
+        let actual = json_lines(&format!("SELECT * FROM read_delta('{matrix}')")).await;
+        assert_eq!(actual, expected, "{}", input.display());
+        checked.push(input);
+    }
+    let named = |part: &str| checked.iter().any(|p| p.to_string_lossy().contains(part));
+    // Multiallelic sites, mixed ploidy (BGEN complex: haploid and diploid),
+    // phased BGEN, FORMAT-rich VCFs and PLINK are among them.
+    for part in [
+        "CEUTrio",
+        "complex.16bits.bgen",
+        "phased.16bits.bgen",
+        "NA12878_21_10002403.vcf",
+        ".bed",
+        "1000G.phase3",
+    ] {
+        assert!(
+            named(part),
+            "no input named {part} was checked: {checked:?}"
+        );
+    }
+    assert!(checked.len() >= 40, "only {} inputs checked", checked.len());
+    eprintln!(
+        "{} inputs read back identically; {} unreadable by strict genolake: {unreadable:?}",
+        checked.len(),
+        unreadable.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appending_other_samples_to_a_matrix_table_fails_and_changes_nothing() {
+    let (_dir, table) = table_dir();
+    let cohort = |samples: &str| {
+        format!(
+            "##fileformat=VCFv4.3\n##contig=<ID=1>\n\
+             ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+             #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n\
+             1\t10\t.\tA\tC\t.\t.\t.\tGT\t{}\n",
+            samples.replace(',', "\t"),
+            vec!["0/1"; samples.split(',').count()].join("\t")
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, samples: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, cohort(samples)).unwrap();
+        path
+    };
+    let first = write("a.vcf", "S1,S2,S3");
+    let reordered = write("b.vcf", "S1,S3,S2");
+    let fewer = write("c.vcf", "S1,S2");
+    let same = write("d.vcf", "S1,S2,S3");
+    // Another site for the same samples (the same content would be skipped).
+    std::fs::write(&same, cohort("S1,S2,S3").replace("1\t10\t", "1\t20\t")).unwrap();
+    committed(
+        &ingest_file(&first, &table, Layout::Matrix, SaveMode::ErrorIfExists)
+            .await
+            .unwrap(),
+    );
+
+    let err = ingest_file(&reordered, &table, Layout::Matrix, SaveMode::Append)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(r#"sample 2 is "S2" in the table"#)
+            && err.contains(r#"but "S3" in the input"#),
+        "{err}"
+    );
+    let err = ingest_file(&fewer, &table, Layout::Matrix, SaveMode::Append)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("has 3 samples and the input 2"), "{err}");
+    // The layout is the table's: an append cannot switch it.
+    let err = ingest_file(&same, &table, Layout::Glow, SaveMode::Append)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("matrix layout"), "{err}");
+    assert_eq!(table_version(&table).await, 0);
+    assert_eq!(rust_row_count(&table).await, 1);
+
+    // The same samples append, and an overwrite may change layout and samples.
+    committed(
+        &ingest_file(&same, &table, Layout::Matrix, SaveMode::Append)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(rust_row_count(&table).await, 2);
+    committed(
+        &ingest_file(&fewer, &table, Layout::Glow, SaveMode::Overwrite)
+            .await
+            .unwrap(),
+    );
+    let lines = json_lines(&format!("SELECT genotypes FROM read_delta('{table}')")).await;
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].contains("S2") && !lines[0].contains("S3"),
+        "{lines:?}"
+    );
+    let config = deltalake::open_table(url::Url::from_directory_path(&table).unwrap())
+        .await
+        .unwrap()
+        .snapshot()
+        .unwrap()
+        .metadata()
+        .configuration()
+        .clone();
+    assert!(
+        config.keys().all(|k| !k.starts_with("genolake.")),
+        "{config:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_matrix_append_with_new_format_fields_merges_them() {
+    let (_dir, table) = table_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let a = cohort_vcf(dir.path(), BATCH_A);
+    // BATCH_B's new INFO and FORMAT keys, for BATCH_A's samples.
+    let b_text = BATCH_B
+        .1
+        .replace("FORMAT\tS3", "FORMAT\tS1\tS2")
+        .replace("1/1:99:5", "1/1:99:5\t0|1:.:7");
+    let b = cohort_vcf(dir.path(), ("b.vcf", &b_text));
+    committed(
+        &ingest_file(&a, &table, Layout::Matrix, SaveMode::ErrorIfExists)
+            .await
+            .unwrap(),
+    );
+    committed(
+        &ingest_file(&b, &table, Layout::Matrix, SaveMode::Append)
+            .await
+            .unwrap(),
+    );
+    let (_glow_dir, glow) = table_dir();
+    committed(
+        &ingest_file(&a, &glow, Layout::Glow, SaveMode::ErrorIfExists)
+            .await
+            .unwrap(),
+    );
+    committed(
+        &ingest_file(&b, &glow, Layout::Glow, SaveMode::Append)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        json_lines(&format!("SELECT * FROM read_delta('{table}')")).await,
+        json_lines(&format!("SELECT * FROM read_delta('{glow}')")).await
+    );
 }
