@@ -250,6 +250,7 @@ def ingest(
     partition_by: Iterable[str] = (),
     allow_duplicates: bool = False,
     schema_mode: str = "merge",
+    layout: str | None = None,
     **options: Any,
 ) -> IngestResult:
     """Ingests files of one format into a Delta table, in one commit.
@@ -263,6 +264,11 @@ def ingest(
     the union of their columns; an append adds new columns to the table
     (``schema_mode="merge"``, the default) or refuses them (``"keep"``).
     A column whose types conflict raises, naming both files.
+
+    ``layout="matrix"`` stores the sample ids once, in the table's
+    configuration, and the genotypes as per-variant arrays (see the README's
+    "Matrix layout"); ``"glow"`` is Glow's schema. The default is an
+    existing table's layout, and Glow's for a new table.
     """
     result = _native.ingest(
         _paths(paths),
@@ -272,6 +278,7 @@ def ingest(
         partition_by=list(partition_by),
         allow_duplicates=allow_duplicates,
         schema_mode=schema_mode,
+        layout=layout,
         options=_options(options),
     )
     return IngestResult(**result)

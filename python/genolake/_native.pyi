@@ -34,6 +34,7 @@ def ingest(
     partition_by: list[str] = ...,
     allow_duplicates: bool = ...,
     schema_mode: str = ...,
+    layout: str | None = ...,
     options: list[tuple[str, str]] = ...,
 ) -> dict[str, Any]:
     """Ingests files into a Delta table in one commit."""

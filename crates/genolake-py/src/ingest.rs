@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use genolake_core::Progress;
-use genolake_lake::{Ingest, SaveMode, SchemaMode};
+use genolake_lake::{Ingest, Layout, SaveMode, SchemaMode};
 use genolake_sql::{GenomicsTable, InputFormat};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -20,7 +20,7 @@ use crate::runtime::runtime;
 #[pyfunction]
 #[pyo3(signature = (
     paths, table, mode = "error", format = None, partition_by = Vec::new(),
-    allow_duplicates = false, schema_mode = "merge", options = Vec::new()
+    allow_duplicates = false, schema_mode = "merge", layout = None, options = Vec::new()
 ))]
 #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one per option
 pub fn ingest<'py>(
@@ -32,10 +32,12 @@ pub fn ingest<'py>(
     partition_by: Vec<String>,
     allow_duplicates: bool,
     schema_mode: &str,
+    layout: Option<&str>,
     options: Vec<(String, String)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mode: SaveMode = mode.parse().map_err(usage)?;
     let schema_mode: SchemaMode = schema_mode.parse().map_err(usage)?;
+    let layout: Option<Layout> = layout.map(str::parse).transpose().map_err(usage)?;
     let format = match format {
         Some(name) => name.parse::<InputFormat>().map_err(to_py)?,
         None => InputFormat::detect_all(&paths).map_err(to_py)?,
@@ -48,7 +50,11 @@ pub fn ingest<'py>(
             .map_err(to_py)?
             .with_progress(progress.clone());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let ingest = Ingest::new(location.to_string_lossy())
+        let mut ingest = Ingest::new(location.to_string_lossy());
+        if let Some(layout) = layout {
+            ingest = ingest.layout(layout);
+        }
+        let ingest = ingest
             .mode(mode)
             .schema_mode(schema_mode)
             .partition_by(partition_by)
