@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use genolake_core::Stringency;
 use genolake_core::Region;
+use genolake_core::Stringency;
 use genolake_sql::{InputFormat, SharedReader};
 
 use crate::table::Table;
@@ -190,7 +190,7 @@ impl ReadArgs {
         let refused = self.file_only_flags();
         if !refused.is_empty() {
             bail!(
-                "{}: is a Delta table, read as it is stored; {} only apply to reading files \
+                "{}: is a Delta table, read as it is stored; the file reader flags {} do not apply \
                  (filter or reshape a table with genolake sql)",
                 table.display(),
                 refused.join(", ")

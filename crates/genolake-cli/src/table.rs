@@ -67,9 +67,7 @@ impl Table {
                 df.schema().as_arrow().field_with_name(GENOTYPES).is_ok()
             };
             let sum_genotypes = match layout.layout {
-                Layout::Glow if has_genotypes => {
-                    "coalesce(sum(cardinality(genotypes)), 0)::BIGINT"
-                }
+                Layout::Glow if has_genotypes => "coalesce(sum(cardinality(genotypes)), 0)::BIGINT",
                 _ => "0::BIGINT",
             };
             let sql = self.select(&format!("count(*)::BIGINT, {sum_genotypes}"));
@@ -90,9 +88,7 @@ impl Table {
             };
             let rows = value(0)?;
             let genotypes = match (layout.layout, &layout.samples) {
-                (Layout::Matrix, Some(samples)) if has_genotypes => {
-                    rows * samples.count() as u64
-                }
+                (Layout::Matrix, Some(samples)) if has_genotypes => rows * samples.count() as u64,
                 (Layout::Matrix, _) => 0,
                 (Layout::Glow, _) => value(1)?,
             };

@@ -106,9 +106,11 @@ impl Source {
                 let reader = inputs.reader.as_ref();
                 for path in &inputs.paths {
                     for split in reader.plan_splits(path, 1)? {
-                        for batch in
-                            reader.read(&split, reader.regions().to_vec(), Some(progress.clone()))?
-                        {
+                        for batch in reader.read(
+                            &split,
+                            reader.regions().to_vec(),
+                            Some(progress.clone()),
+                        )? {
                             sink.write(&batch?)?;
                         }
                     }
