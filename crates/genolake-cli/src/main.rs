@@ -6,12 +6,14 @@
 //! genolake ingest calls.vcf.gz --table lake/calls --partition-by contigName
 //! genolake ingest cohort.bed --table lake/cohort
 //! genolake convert calls.vcf.gz --to plink --output cohort   # cohort.bed/.bim/.fam
+//! genolake count lake/calls                    # a Delta table, any layout
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
 //! ```
 
 mod commands;
 mod options;
 mod progress;
+mod table;
 
 use std::process::ExitCode;
 
@@ -31,13 +33,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the Arrow schema a file is read with.
+    /// Print the Arrow schema a file or Delta table is read with.
     Schema(commands::schema::Args),
-    /// Decode files into Arrow batches and count their records (no output).
+    /// Decode files (or read a Delta table) and count their records and genotypes.
     Count(commands::count::Args),
     /// Write files into a Delta Lake table.
     Ingest(commands::ingest::Args),
-    /// Rewrite files as PLINK or BGEN.
+    /// Rewrite files or a Delta table as PLINK or BGEN.
     Convert(commands::convert::Args),
     /// Run SQL statements over files and tables; prints the last result.
     Sql(commands::sql::Args),

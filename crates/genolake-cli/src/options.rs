@@ -4,13 +4,19 @@
 //! `hardCallThreshold`, ...) and handed to the same parser SQL's
 //! `read_<format>(...)` uses, so a flag and a SQL option can never disagree;
 //! the pairs are also what an ingest records as its options.
+//!
+//! An input is files of one format or one Delta table ([`Input`]); a table
+//! is read through SQL's `read_delta`, so only `--region` applies to it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use genolake_core::Region;
 use genolake_core::Stringency;
 use genolake_sql::{InputFormat, SharedReader};
+
+use crate::table::Table;
 
 /// Options with Glow's meaning; the long names are Glow's, in kebab case.
 /// Format-specific flags are refused for other formats.
@@ -28,7 +34,8 @@ pub struct ReadArgs {
     #[arg(long, default_value = "strict", value_parser = parse_stringency)]
     pub stringency: Stringency,
     /// Read only records overlapping this region (`chr`, `chr:start-end`, 1-based);
-    /// repeat or separate by commas for several. Uses a .tbi/.csi/.bgi index when present.
+    /// repeat or separate by commas for several. Uses a .tbi/.csi/.bgi index when present;
+    /// on a Delta table it is a filter on contigName, start and end.
     #[arg(long, value_delimiter = ',')]
     pub region: Vec<String>,
     /// Read only these samples (comma-separated; VCF and PLINK).
@@ -77,6 +84,27 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_string(), v.to_string()))
         .ok_or_else(|| format!("expected NAME=VALUE, not '{s}'"))
+}
+
+/// The directory every Delta table has, whichever writer made it: its log.
+const DELTA_LOG: &str = "_delta_log";
+
+/// Whether `path` is a Delta table: a directory holding `_delta_log`.
+///
+/// Told by the directory rather than by trying to open it, so a file is
+/// never mistaken for a table and a broken table is reported by
+/// `read_delta`, naming it. Only local tables are recognised (a URL is no
+/// path here; `genolake sql` reads those).
+pub fn is_delta_table(path: &Path) -> bool {
+    path.join(DELTA_LOG).is_dir()
+}
+
+/// What a command reads.
+pub enum Input {
+    /// Files of one format.
+    Files(Inputs),
+    /// One Delta table, of any layout, read in Glow's schema.
+    Table(Table),
 }
 
 /// Inputs of one format, and a reader for them.
@@ -137,6 +165,66 @@ impl ReadArgs {
         }
         pairs.extend(self.options.iter().cloned());
         pairs
+    }
+
+    /// What `inputs` are: one Delta table, or files of one format.
+    pub fn input(&self, inputs: &[PathBuf]) -> Result<Input> {
+        let Some(table) = inputs.iter().find(|p| is_delta_table(p)) else {
+            if let Some(dir) = inputs.iter().find(|p| p.is_dir()) {
+                bail!(
+                    "{}: is a directory but not a Delta table (it has no {DELTA_LOG}); \
+                     give VCF, BGEN or PLINK files, or a Delta table's directory",
+                    dir.display()
+                );
+            }
+            return Ok(Input::Files(self.inputs(inputs)?));
+        };
+        if let Some(other) = inputs.iter().find(|p| *p != table) {
+            bail!(
+                "{} is a Delta table and {} is another input: give one table alone \
+                 (read several with genolake sql)",
+                table.display(),
+                other.display()
+            );
+        }
+        let refused = self.file_only_flags();
+        if !refused.is_empty() {
+            bail!(
+                "{}: is a Delta table, read as it is stored; the file reader flags {} do not apply \
+                 (filter or reshape a table with genolake sql)",
+                table.display(),
+                refused.join(", ")
+            );
+        }
+        let regions = self
+            .region
+            .iter()
+            .map(|r| r.parse::<Region>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Input::Table(Table::new(table.clone(), regions)))
+    }
+
+    /// The flags given that only a file reader takes (every one but
+    /// `--region`), by their names on the command line.
+    fn file_only_flags(&self) -> Vec<&'static str> {
+        [
+            ("--format", self.format.is_some()),
+            ("--no-sample-ids", self.no_sample_ids),
+            ("--stringency", self.stringency != Stringency::Strict),
+            ("--samples", self.samples.is_some()),
+            ("--no-flatten-info-fields", self.no_flatten_info_fields),
+            ("--sample-file", self.sample_file.is_some()),
+            ("--sample-id-column", self.sample_id_column.is_some()),
+            ("--hard-call-threshold", self.hard_call_threshold.is_some()),
+            ("--no-hard-calls", self.no_hard_calls),
+            ("--no-merge-fid-iid", self.no_merge_fid_iid),
+            ("--fam-delimiter", self.fam_delimiter.is_some()),
+            ("--bim-delimiter", self.bim_delimiter.is_some()),
+            ("--option", !self.options.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
     }
 
     /// The format of `inputs` (they must share one) and its reader.

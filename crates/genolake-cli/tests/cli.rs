@@ -637,3 +637,171 @@ fn sql_returns_rows_in_file_order_whatever_the_number_of_threads() {
         assert_eq!(run("3", &query), one, "{query}");
     }
 }
+
+/// `genolake schema` output reduced to what a table must share with the
+/// file it was ingested from: each field's name, nesting and type, with
+/// string and list types as Delta gives them back (`Utf8View`, list items
+/// named `element`) read as the file reader's.
+fn schema_shape(out: &Output) -> Vec<String> {
+    assert!(out.status.success(), "{}", stderr(out));
+    stdout(out)
+        .lines()
+        .map(|line| {
+            line.replace("Utf8View", "Utf8")
+                .replace(", field: 'element'", "")
+        })
+        .collect()
+}
+
+/// Runs `genolake args`, which must succeed, and returns its stdout.
+fn ok(args: &[&str]) -> String {
+    let out = genolake(args);
+    assert!(out.status.success(), "genolake {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A VCF, a BGEN and a PLINK fileset, each ingested with either layout:
+/// `schema`, `count` and `convert` of the table say and write what they do
+/// for the file (convert's output byte for byte), and `--region` filters a
+/// table as it filters the file.
+#[test]
+fn schema_count_and_convert_read_a_table_of_either_layout_like_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = example().to_str().unwrap().to_string();
+    let cases = [
+        ("vcf", vcf, "plink"),
+        ("bgen", glow("bgen/example.16bits.bgen"), "bgen"),
+        ("plink", glow(&format!("{PLINK_PREFIX}.bed")), "plink"),
+    ];
+    for (name, input, to) in &cases {
+        let file_schema = schema_shape(&genolake(&["schema", input]));
+        let file_count = ok(&["count", input]);
+        let from_file = dir.path().join(format!("{name}-file"));
+        ok(&[
+            "convert",
+            input,
+            "--to",
+            to,
+            "-o",
+            from_file.to_str().unwrap(),
+        ]);
+        for layout in ["glow", "matrix"] {
+            let case = format!("{name} as {layout}");
+            let table = dir.path().join(format!("{name}-{layout}"));
+            let table = table.to_str().unwrap();
+            ok(&["ingest", input, "--table", table, "--layout", layout]);
+
+            let table_schema = schema_shape(&genolake(&["schema", table]));
+            assert_eq!(table_schema, file_schema, "{case}");
+            assert_eq!(ok(&["count", table]), file_count, "{case}");
+            assert_eq!(
+                ok(&["count", "--threads", "1", table]),
+                file_count,
+                "{case}"
+            );
+
+            let from_table = dir.path().join(format!("{name}-{layout}-out"));
+            let written = ok(&[
+                "convert",
+                table,
+                "--to",
+                to,
+                "-o",
+                from_table.to_str().unwrap(),
+            ]);
+            let rows = file_count.split(' ').next().unwrap();
+            assert!(
+                written.starts_with(&format!("{rows} variants written")),
+                "{case}: {written}"
+            );
+            let extensions: &[&str] = if *to == "plink" {
+                &["bed", "bim", "fam"]
+            } else {
+                &["bgen"]
+            };
+            for ext in extensions {
+                let read = |p: &Path| {
+                    let path = if *to == "plink" {
+                        p.with_extension(ext)
+                    } else {
+                        p.to_path_buf()
+                    };
+                    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                };
+                assert!(
+                    read(&from_table) == read(&from_file),
+                    "{case}: the .{ext} written from the table differs from the file's"
+                );
+            }
+        }
+    }
+
+    // --region filters a table with the file reader's overlap rule.
+    let plink = glow(&format!("{PLINK_PREFIX}.bed"));
+    let table = dir.path().join("plink-matrix");
+    let table = table.to_str().unwrap();
+    for region in ["23,24", "1:1-1000000000", "26:45-"] {
+        assert_eq!(
+            ok(&["count", "--region", region, table]),
+            ok(&["count", "--region", region, &plink]),
+            "--region {region}"
+        );
+    }
+}
+
+/// A table is one input read as stored: a reader flag, a second input or a
+/// directory that is no table is refused, naming what is wrong.
+#[test]
+fn a_table_input_is_refused_with_file_flags_other_inputs_or_no_delta_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let bgen = glow("bgen/example.16bits.bgen");
+    let table = dir.path().join("t");
+    let table = table.to_str().unwrap();
+    ok(&["ingest", &bgen, "--table", table]);
+    let refused = |args: &[&str], expected: &[&str]| {
+        let out = genolake(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = stderr(&out);
+        for part in expected {
+            assert!(err.contains(part), "{args:?}: {err}");
+        }
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    };
+    refused(
+        &["count", "--samples", "sample_001", "--no-hard-calls", table],
+        &[table, "Delta table", "--samples, --no-hard-calls"],
+    );
+    refused(&["schema", "--format", "bgen", table], &[table, "--format"]);
+    refused(&["count", table, &bgen], &[table, &bgen, "one table alone"]);
+    refused(&["count", &bgen, table], &[table, "one table alone"]);
+
+    let plain = dir.path().join("not-a-table");
+    std::fs::create_dir(&plain).unwrap();
+    let plain = plain.to_str().unwrap();
+    for command in ["schema", "count"] {
+        refused(
+            &[command, plain],
+            &[plain, "not a Delta table", "_delta_log"],
+        );
+    }
+    // A _delta_log without a commit: read_delta's own error, naming the table.
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(broken.join("_delta_log")).unwrap();
+    let broken = broken.to_str().unwrap();
+    for command in ["schema", "count"] {
+        refused(&[command, broken], &[broken]);
+    }
+    let out = dir.path().join("out.bgen");
+    refused(
+        &[
+            "convert",
+            broken,
+            "--to",
+            "bgen",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[broken],
+    );
+    assert!(!out.exists(), "a failed convert leaves no output");
+}

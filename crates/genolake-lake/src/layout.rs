@@ -105,6 +105,50 @@ pub fn table_samples(
     Samples::from_config(count, ids).map(Some)
 }
 
+/// How a table stores its genotypes, as its configuration records it.
+#[derive(Debug, Clone)]
+pub struct TableLayout {
+    /// The layout.
+    pub layout: Layout,
+    /// A matrix table's samples (none for a Glow table, or a matrix table
+    /// that has no rows yet).
+    pub samples: Option<Samples>,
+}
+
+/// The layout of the table at `location` (a local directory or a URL
+/// delta-rs knows), read from its log alone: no data file is opened, so a
+/// reader can plan by it cheaply (`genolake count` multiplies a matrix
+/// table's rows by its samples instead of rebuilding every genotype).
+pub async fn table_layout(location: &str) -> crate::Result<TableLayout> {
+    use crate::error::{Error, ErrorKind};
+    let table = crate::ingest::Target::resolve(location, false)?
+        .open(&Default::default())
+        .await?
+        .ok_or_else(|| {
+            Error::new(
+                location,
+                ErrorKind::Location("there is no Delta table here".into()),
+            )
+        })?;
+    let snapshot = table
+        .snapshot()
+        .map_err(|e| Error::new(location, ErrorKind::Delta(e)))?;
+    let configuration = snapshot.metadata().configuration();
+    let layout = Layout::of_configuration(configuration);
+    let samples = match layout {
+        Layout::Glow => None,
+        Layout::Matrix => table_samples(configuration).map_err(|e| {
+            Error::new(
+                location,
+                ErrorKind::Location(format!(
+                    "is a matrix table whose configuration is not valid: {e}"
+                )),
+            )
+        })?,
+    };
+    Ok(TableLayout { layout, samples })
+}
+
 /// The one sample list of a matrix ingest: the table's, or that of the
 /// first batch written, which every other batch must match.
 #[derive(Clone)]

@@ -146,7 +146,7 @@ mod written;
 pub use error::{Error, ErrorKind, Result};
 pub use history::{Commit, IngestRecord, history};
 pub use ingest::{GENERATION_APP_ID, Ingest, IngestSummary, Outcome, SaveMode, SchemaMode};
-pub use layout::Layout;
+pub use layout::{Layout, TableLayout, table_layout};
 pub use properties::{
     genomics_writer_properties, genomics_writer_properties_builder, matrix_writer_properties,
 };

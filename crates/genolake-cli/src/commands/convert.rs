@@ -2,7 +2,9 @@
 //! the same Arrow rows SQL and ingest see.
 //!
 //! Rows are read in file order (one split per file, so the output keeps the
-//! input's order) and handed to the format crate's writer. On failure the
+//! input's order) and handed to the format crate's writer. A Delta table is
+//! read through `read_delta` in Glow's schema, in the table's order (its
+//! data files in the order delta-rs lists them), into the same writers. On failure the
 //! output is removed: PLINK's writer keeps its files under `.partial` names
 //! until it finishes, BGEN's output is deleted here.
 
@@ -14,12 +16,16 @@ use arrow::array::RecordBatch;
 use genolake_core::Progress;
 use genolake_sql::InputFormat;
 
-use crate::options::ReadArgs;
+use crate::options::{Input, ReadArgs};
 use crate::progress::Bar;
+use crate::table::Table;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input files of one format: VCF, BGEN, or PLINK .bed/prefix.
+    /// Input files of one format: VCF, BGEN, or PLINK .bed/prefix; or one
+    /// Delta table's directory (either layout). A table's rows are written in
+    /// its files' order (the order delta-rs lists its data files), not
+    /// sorted: sort with genolake sql first if the order matters.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// The output format: plink (a .bed/.bim/.fam fileset) or bgen.
@@ -86,24 +92,54 @@ impl Sink {
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let inputs = args.read.inputs(&args.inputs)?;
-    let reader = inputs.reader.as_ref();
-    let progress = Arc::new(Progress::default());
-    let bar = Bar::start(progress.clone(), inputs.total_bytes, "converting");
-    let mut sink = Sink::open(&args)?;
-    let written = (|| -> Result<()> {
-        for path in &inputs.paths {
-            for split in reader.plan_splits(path, 1)? {
-                for batch in
-                    reader.read(&split, reader.regions().to_vec(), Some(progress.clone()))?
-                {
-                    sink.write(&batch?)?;
+/// Where the rows come from.
+enum Source {
+    Files(crate::options::Inputs),
+    Table(Table),
+}
+
+impl Source {
+    /// Hands every row to `sink`, in order.
+    fn write_to(&self, sink: &mut Sink, progress: &Arc<Progress>) -> Result<()> {
+        match self {
+            Source::Files(inputs) => {
+                let reader = inputs.reader.as_ref();
+                for path in &inputs.paths {
+                    for split in reader.plan_splits(path, 1)? {
+                        for batch in reader.read(
+                            &split,
+                            reader.regions().to_vec(),
+                            Some(progress.clone()),
+                        )? {
+                            sink.write(&batch?)?;
+                        }
+                    }
                 }
+                Ok(())
             }
+            Source::Table(table) => table.for_each_batch(|batch| sink.write(batch)),
         }
-        Ok(())
-    })();
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let source = match args.read.input(&args.inputs)? {
+        Input::Files(inputs) => Source::Files(inputs),
+        Input::Table(table) => Source::Table(table),
+    };
+    let progress = Arc::new(Progress::default());
+    // A table's size on disk says little of the work (compressed columns):
+    // no bar for it.
+    let bar = match &source {
+        Source::Files(inputs) => Some(Bar::start(
+            progress.clone(),
+            inputs.total_bytes,
+            "converting",
+        )),
+        Source::Table(_) => None,
+    };
+    let mut sink = Sink::open(&args)?;
+    let written = source.write_to(&mut sink, &progress);
     drop(bar);
     let variants = match written.and_then(|()| sink.finish()) {
         Ok(variants) => variants,

@@ -1,23 +1,29 @@
-//! `genolake schema`: the Arrow schema a file is read with.
+//! `genolake schema`: the Arrow schema a file or a Delta table is read with.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::options::ReadArgs;
+use crate::options::{Input, ReadArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The input: a VCF (plain, gzip or BGZF), a BGEN, or a PLINK .bed or prefix.
+    /// The input: a VCF (plain, gzip or BGZF), a BGEN, a PLINK .bed or prefix,
+    /// or a Delta table's directory (either layout; shown in Glow's schema,
+    /// as read_delta reads it).
     input: PathBuf,
     #[command(flatten)]
     read: ReadArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let inputs = args.read.inputs(std::slice::from_ref(&args.input))?;
-    let path = inputs.reader.resolve(&args.input);
-    let schema = inputs.reader.schema(&path)?;
+    let schema = match args.read.input(std::slice::from_ref(&args.input))? {
+        Input::Files(inputs) => {
+            let path = inputs.reader.resolve(&args.input);
+            inputs.reader.schema(&path)?
+        }
+        Input::Table(table) => table.schema()?,
+    };
     for field in schema.fields() {
         println!("{}", describe(field, 0));
     }
