@@ -681,8 +681,7 @@ impl Ingest {
                     exists,
                     *parallel,
                     input,
-                    metadata,
-                    transactions,
+                    (metadata, transactions),
                     matrix,
                 )
                 .await?
@@ -785,8 +784,7 @@ impl Ingest {
         exists: bool,
         parallel: ParallelWrite,
         input: Input,
-        metadata: [(String, serde_json::Value); 1],
-        transactions: Vec<Transaction>,
+        (metadata, transactions): ([(String, serde_json::Value); 1], Vec<Transaction>),
         matrix: Option<MatrixWrite>,
     ) -> Result<i64> {
         let started = Instant::now();

@@ -97,12 +97,7 @@ impl StoredMatrix {
 pub fn table_samples(
     configuration: &HashMap<String, String>,
 ) -> genolake_core::error::Result<Option<Samples>> {
-    let count = configuration.get(SAMPLE_COUNT_KEY).map(String::as_str);
-    let ids = configuration.get(SAMPLE_IDS_KEY).map(String::as_str);
-    if count.is_none() && ids.is_none() {
-        return Ok(None);
-    }
-    Samples::from_config(count, ids).map(Some)
+    Samples::from_table_configuration(configuration)
 }
 
 /// How a table stores its genotypes, as its configuration records it.

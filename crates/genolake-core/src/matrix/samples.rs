@@ -77,6 +77,21 @@ impl Samples {
         }
     }
 
+    /// The samples a table's configuration records: `None` when it records
+    /// none yet (a matrix table made from no rows).
+    pub fn from_table_configuration(
+        configuration: &std::collections::HashMap<String, String>,
+    ) -> Result<Option<Self>> {
+        let count = configuration
+            .get(super::SAMPLE_COUNT_KEY)
+            .map(String::as_str);
+        let ids = configuration.get(super::SAMPLE_IDS_KEY).map(String::as_str);
+        if count.is_none() && ids.is_none() {
+            return Ok(None);
+        }
+        Self::from_config(count, ids).map(Some)
+    }
+
     /// Checks that `other` (an input's samples) are these, in this order;
     /// the error names the first difference.
     pub fn check_same(&self, other: &Samples, table: &str, input: &str) -> Result<()> {

@@ -11,9 +11,7 @@ use super::path_and_options;
 use crate::error::{Error, Result};
 use crate::matrix::{MatrixTable, View};
 use crate::options::normalize_key;
-use genolake_core::matrix::{
-    FIELDS_KEY, LAYOUT_KEY, MATRIX, MatrixLayout, SAMPLE_COUNT_KEY, SAMPLE_IDS_KEY, Samples,
-};
+use genolake_core::matrix::{FIELDS_KEY, LAYOUT_KEY, MATRIX, MatrixLayout, Samples};
 
 /// The `read_delta` table function: a Delta Lake table, through delta-rs's
 /// own table provider (file skipping, deletion vectors, column mapping).
@@ -118,13 +116,10 @@ impl TableFunctionImpl for ReadDelta {
         };
         let fields = configuration.get(FIELDS_KEY).map_or("", String::as_str);
         let layout = MatrixLayout::from_matrix(&provider.schema(), fields).map_err(invalid)?;
-        let count = configuration.get(SAMPLE_COUNT_KEY).map(String::as_str);
-        let ids = configuration.get(SAMPLE_IDS_KEY).map(String::as_str);
         // A table created from no rows has no samples yet.
-        let samples = match (count, ids) {
-            (None, None) => Samples::anonymous(0),
-            _ => Samples::from_config(count, ids).map_err(invalid)?,
-        };
+        let samples = Samples::from_table_configuration(&configuration)
+            .map_err(invalid)?
+            .unwrap_or_else(|| Samples::anonymous(0));
         Ok(Arc::new(MatrixTable::new(provider, layout, samples, view)))
     }
 }
