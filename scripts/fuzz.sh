@@ -28,10 +28,10 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 # target name -> crate whose fuzz/ folder holds it
 declare -A CRATE=(
     [read_vcf]=genolake-vcf [read_vcf_file]=genolake-vcf [bgzf_blocks]=genolake-vcf
-    [read_bgen]=genolake-bgen [read_plink]=genolake-plink
+    [read_bgen]=genolake-bgen [read_plink]=genolake-plink [matrix_rows]=genolake-core
 )
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink)
+[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink matrix_rows)
 
 # Copies the files find prints into the corpus $1 under unique names
 # (copied, never linked: libFuzzer writes into its corpus).
@@ -60,6 +60,10 @@ seed() {
             local set=$ROOT/crates/genolake-plink/tests/data/five-samples-five-variants/bed-bim-fam/test
             { cat "$set.fam"; printf '\xff'; cat "$set.bim"; printf '\xff'; cat "$set.bed"; } \
                 > "$corpus/five-samples-five-variants" ;;
+        matrix_rows)
+            # Three diploid samples: 0/1 1/1 ./., then a padded haploid one.
+            printf '\x03\x02\x00\x01\x01\x01\xff\xff\xfd\x00\x01\x02\xfe\x00\xfe\x01\x01\xff\xfe' \
+                > "$corpus/diploid-and-padded" ;;
     esac
 }
 

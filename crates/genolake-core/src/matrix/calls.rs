@@ -42,7 +42,16 @@ pub(super) fn encode_calls(rows: &Rows<'_>, calls: &ListArray) -> Result<(ArrayR
     let values = values.values();
     let offsets = calls.offsets();
     let n_rows = rows.starts.len();
-    let mut bytes: Vec<u8> = Vec::new();
+    // One byte per allele index for nearly every row: reserving that up
+    // front spares the batch's regrowth copies.
+    let span = match (rows.starts.first(), n_rows) {
+        (Some(&first), n) if n > 0 => {
+            let last = rows.range(n - 1).end;
+            (offsets[last] - offsets[first as usize]).max(0) as usize
+        }
+        _ => 0,
+    };
+    let mut bytes: Vec<u8> = Vec::with_capacity(span);
     let mut ends: Vec<i32> = Vec::with_capacity(n_rows + 1);
     ends.push(0);
     let mut ploidies: Vec<i32> = Vec::with_capacity(n_rows);
@@ -197,8 +206,10 @@ pub(super) fn encode_phased(rows: &Rows<'_>, phased: &BooleanArray) -> Result<Ar
         let genotypes = rows.range(row);
         match phased.nulls() {
             None => {
-                let bits = phased.values().slice(genotypes.start, genotypes.len());
-                bytes.extend(bits.iter().map(u8::from));
+                unpack_bits(
+                    &phased.values().slice(genotypes.start, genotypes.len()),
+                    &mut bytes,
+                );
                 valid.push(true);
             }
             Some(nulls) if genotypes.clone().all(|g| nulls.is_null(g)) && !genotypes.is_empty() => {
@@ -222,6 +233,20 @@ pub(super) fn encode_phased(rows: &Rows<'_>, phased: &BooleanArray) -> Result<Ar
         bytes.into(),
         nulls_of(valid),
     )?))
+}
+
+/// Appends one byte (0 or 1) per bit of `bits`, a word at a time.
+fn unpack_bits(bits: &BooleanBuffer, bytes: &mut Vec<u8>) {
+    let chunks = bits.bit_chunks();
+    for word in chunks.iter() {
+        let mut unpacked = [0u8; 64];
+        for (i, byte) in unpacked.iter_mut().enumerate() {
+            *byte = ((word >> i) & 1) as u8;
+        }
+        bytes.extend_from_slice(&unpacked);
+    }
+    let remainder = chunks.remainder_bits();
+    bytes.extend((0..chunks.remainder_len()).map(|i| ((remainder >> i) & 1) as u8));
 }
 
 /// Read access to a column of byte strings, whichever Arrow type a reader
@@ -390,4 +415,21 @@ pub(super) fn decode_phased(phased: &dyn Bytes, selection: &Selection<'_>) -> Re
         BooleanBuffer::from(values),
         nulls_of(valid),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_unpack_to_bytes_from_any_offset() {
+        let bits: Vec<bool> = (0..200u32).map(|i| (i * 7919) % 5 < 2).collect();
+        let buffer = BooleanBuffer::from(bits.clone());
+        for (start, len) in [(0, 200), (3, 64), (5, 130), (63, 1), (64, 0), (1, 199)] {
+            let mut bytes = Vec::new();
+            unpack_bits(&buffer.slice(start, len), &mut bytes);
+            let expected: Vec<u8> = bits[start..start + len].iter().map(|&b| b as u8).collect();
+            assert_eq!(bytes, expected, "start {start}, len {len}");
+        }
+    }
 }
