@@ -26,6 +26,13 @@ const GENOTYPES_PER_BATCH: usize = 1 << 20;
 const MAX_BATCH_ROWS: usize = 8192;
 /// A batch is cut before its string data nears the 2 GiB an `i32` offset allows.
 const MAX_BATCH_BYTES: usize = 1 << 30;
+/// A default batch is cut after this many bytes of input text: a
+/// FORMAT-rich genotype decodes to about three times its text, so a million
+/// genotypes of GT:AD:DP:GQ:PL would be some 70 MB of Arrow per batch, and
+/// an ingest holds several batches per core (a 100,000 × 2,000 rich cohort
+/// ingested at 1.4 GB, 850 MB with this cap). GT-only batches (4 bytes a
+/// genotype) stay under it.
+const SOFT_BATCH_BYTES: usize = 8 << 20;
 /// Splits smaller than this cost more to start than they save.
 const MIN_SPLIT_BYTES: u64 = 8 << 20;
 
@@ -157,6 +164,9 @@ pub struct Reader {
     decoder: RecordDecoder,
     stringency: Stringency,
     batch_size: usize,
+    /// Whether `batch_size` is the default (then [`SOFT_BATCH_BYTES`] cuts
+    /// batches of wide rows short too).
+    default_batch_size: bool,
     progress: Option<Arc<Progress>>,
     reported_bytes: u64,
     reported_nulled: u64,
@@ -298,6 +308,7 @@ impl Reader {
             }
             if self.decoder.rows() >= self.batch_size
                 || self.decoder.buffered_bytes() >= MAX_BATCH_BYTES
+                || (self.default_batch_size && self.decoder.input_bytes() >= SOFT_BATCH_BYTES)
             {
                 break;
             }

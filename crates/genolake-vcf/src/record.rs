@@ -332,6 +332,11 @@ impl RecordDecoder {
         self.bytes + self.rows * self.genotypes.sample_bytes
     }
 
+    /// Input bytes behind the rows since the last batch.
+    pub(crate) fn input_bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Whether warnings are waiting (lenient reads).
     pub(crate) fn has_warnings(&self) -> bool {
         self.tolerated.has_warnings()

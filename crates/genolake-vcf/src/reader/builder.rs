@@ -132,6 +132,7 @@ impl ReaderBuilder {
                 .batch_size
                 .unwrap_or_else(|| default_batch_size(selected))
                 .max(1),
+            default_batch_size: options.batch_size.is_none(),
             progress: self.progress,
             reported_bytes: 0,
             reported_nulled: 0,
