@@ -32,25 +32,7 @@ source "$(dirname "$0")/lib.sh"
 quotient() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 goal() { awk -v a="$1" -v b="$2" 'BEGIN { print a <= b ? "met" : "missed" }'; }
 
-inputs=()
-vcf=$DATA/cohort_${VARIANTS}x${SAMPLES}_gt.vcf.gz
-if [ ! -s "$vcf" ]; then
-    "$EXAMPLES/simulate_vcf" "$VARIANTS" "$SAMPLES" gt | bgzip -@ "$THREADS" > "$vcf.tmp"
-    mv "$vcf.tmp" "$vcf"
-fi
-inputs+=("$vcf")
-venv=${BENCH_VENV:-$HOME/.cache/genolake/bench-venv}
-vcf=$DATA/msprime_1_${VARIANTS}x${SAMPLES}.vcf.gz
-if [ ! -s "$vcf" ]; then
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import msprime' 2>/dev/null; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet msprime
-    fi
-    "$venv/bin/python" "$HERE/simulate_phased.py" "$VARIANTS" "$SAMPLES" --contig 1 \
-        | bgzip -@ "$THREADS" > "$vcf.tmp"
-    mv "$vcf.tmp" "$vcf"
-fi
-inputs+=("$vcf")
+inputs=("$(simulated_cohort gt)" "$(msprime_cohort)")
 
 echo "Started $(date -u '+%Y-%m-%d %H:%M:%S') UTC, commit $(git -C "$ROOT" rev-parse --short HEAD), load:$(uptime | sed 's/.*load average://')"
 echo

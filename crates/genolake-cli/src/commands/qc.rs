@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<()> {
     let threads = threads(args.threads);
     let started = Instant::now();
     let staging = Staging::new(&args.output)?;
-    let (parts, finished, site_schema) = match args.read.input(&args.inputs)? {
+    let (parts, finished) = match args.read.input(&args.inputs)? {
         Input::Files(inputs) => {
             let progress = Arc::new(Progress::default());
             let reader = inputs.reader.as_ref();
@@ -63,7 +63,6 @@ pub fn run(args: Args) -> Result<()> {
             for path in &inputs.paths {
                 splits.extend(reader.plan_splits(path, threads)?);
             }
-            let site_schema = reader.schema(&inputs.paths[0])?;
             let regions = reader.regions().to_vec();
             let bar = Bar::start(progress.clone(), inputs.total_bytes, "QC");
             let queue = Mutex::new(splits.into_iter().enumerate());
@@ -110,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
             done.sort_by_key(|(index, _, _)| *index);
             let parts = done.iter().filter_map(|(_, p, _)| p.clone()).collect();
             let finished = done.into_iter().map(|(_, _, f)| f).collect();
-            (parts, finished, site_schema)
+            (parts, finished)
         }
         Input::Table(table) => table_qc(&table, threads, &staging)?,
     };
@@ -121,11 +120,8 @@ pub fn run(args: Args) -> Result<()> {
     let sample_name = format!("sample_qc.{extension}");
     let mut names = vec![variant_name.clone(), sample_name.clone()];
 
-    let mut variants = TableWriter::create(
-        &staging.path(&variant_name),
-        args.format,
-        variant_schema(&site_schema)?,
-    )?;
+    let mut variants =
+        TableWriter::create(&staging.path(&variant_name), args.format, variant_schema())?;
     concatenate(&parts, &mut variants)?;
     variants.close()?;
     for part in &parts {
@@ -166,7 +162,7 @@ fn table_qc(
     table: &Table,
     threads: usize,
     staging: &Staging,
-) -> Result<(Vec<PathBuf>, Vec<Finished>, Arc<Schema>)> {
+) -> Result<(Vec<PathBuf>, Vec<Finished>)> {
     let site_columns = "contigName, start, \"end\", names, referenceAllele, alternateAlleles";
     let (columns, layout, genotypes) = match table.matrix_samples()? {
         Some(samples) => (
@@ -194,7 +190,6 @@ fn table_qc(
         },
         |(worker, part), batch| part.write(&worker.batch(batch)?),
     )?;
-    let schema = table.schema()?;
     let mut parts = Vec::new();
     let mut finished = Vec::new();
     for (worker, part) in results {
@@ -210,7 +205,7 @@ fn table_qc(
         }
         finished.push(done);
     }
-    Ok((parts, finished, schema))
+    Ok((parts, finished))
 }
 
 /// Glow's `sample_call_summary_stats` fields, one row per sample.

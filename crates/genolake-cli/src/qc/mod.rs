@@ -23,16 +23,6 @@ use genolake_stats::{
     CallSummary, Calls, ListCalls, MatrixCalls, SampleCallStats, call_summary_stats, hardy_weinberg,
 };
 
-/// The site columns copied from the input into the variant table.
-pub const SITE_COLUMNS: [&str; 6] = [
-    "contigName",
-    "start",
-    "end",
-    "names",
-    "referenceAllele",
-    "alternateAlleles",
-];
-
 /// How a batch holds its genotypes.
 #[derive(Debug, Clone)]
 pub enum Genotypes {
@@ -94,13 +84,9 @@ impl Worker {
     /// Adds a batch's rows and returns their variant QC rows.
     pub fn batch(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
         let n = batch.num_rows();
-        let reference = string_column(batch, "referenceAllele")?;
-        let alternates = batch
-            .column_by_name("alternateAlleles")
-            .ok_or_else(|| anyhow!("the input has no alternateAlleles column"))?;
-        let alternates = alternates
-            .as_list_opt::<i32>()
-            .ok_or_else(|| anyhow!("alternateAlleles is not a list"))?;
+        let sites = site_columns(batch)?;
+        let reference = sites[4].as_string::<i32>();
+        let alternates = sites[5].as_list::<i32>();
         let alternate_values = alternates.values().as_string_opt::<i32>();
         let mut alts: Vec<&str> = Vec::new();
         let mut out = VariantColumns::with_capacity(n);
@@ -129,7 +115,7 @@ impl Worker {
             out.push(&summary, &mut self.plot);
         }
         self.rows += n as u64;
-        out.finish(batch)
+        out.finish(sites)
     }
 
     fn add_glow_row(
@@ -260,14 +246,6 @@ fn glow_calls(batch: &RecordBatch) -> Result<GlowCalls<'_>> {
     })
 }
 
-fn string_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
-    batch
-        .column_by_name(name)
-        .ok_or_else(|| anyhow!("the input has no {name} column"))?
-        .as_string_opt::<i32>()
-        .ok_or_else(|| anyhow!("{name} is not a string column"))
-}
-
 fn binary_value(array: &dyn Array, row: usize) -> Result<Option<&[u8]>> {
     if array.is_null(row) {
         return Ok(None);
@@ -284,17 +262,25 @@ fn binary_value(array: &dyn Array, row: usize) -> Result<Option<&[u8]>> {
     }
 }
 
+/// The site columns' types in the variant table: Glow's. A Delta table
+/// read through DataFusion gives strings as views; they are cast back.
+fn site_fields() -> Vec<Field> {
+    let strings = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
+    vec![
+        Field::new("contigName", DataType::Utf8, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("names", strings.clone(), true),
+        Field::new("referenceAllele", DataType::Utf8, true),
+        Field::new("alternateAlleles", strings, true),
+    ]
+}
+
 /// The variant table's columns: the site columns, then Glow's
 /// `call_summary_stats` and `hardy_weinberg` fields, and plink2's exact
 /// p-value beside Glow's mid-p one.
-pub fn variant_schema(site: &Schema) -> Result<SchemaRef> {
-    let mut fields: Vec<Field> = Vec::new();
-    for name in SITE_COLUMNS {
-        let field = site
-            .field_with_name(name)
-            .map_err(|_| anyhow!("the input has no {name} column"))?;
-        fields.push(field.clone());
-    }
+pub fn variant_schema() -> SchemaRef {
+    let mut fields = site_fields();
     let int_list = DataType::List(Arc::new(Field::new("item", DataType::Int32, true)));
     let float_list = DataType::List(Arc::new(Field::new("item", DataType::Float64, true)));
     fields.extend([
@@ -311,7 +297,20 @@ pub fn variant_schema(site: &Schema) -> Result<SchemaRef> {
         Field::new("pValueHwe", DataType::Float64, true),
         Field::new("pValueHweExact", DataType::Float64, true),
     ]);
-    Ok(Arc::new(Schema::new(fields)))
+    Arc::new(Schema::new(fields))
+}
+
+/// The batch's site columns, cast to [`site_fields`]' types.
+fn site_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
+    site_fields()
+        .iter()
+        .map(|field| {
+            let column = batch
+                .column_by_name(field.name())
+                .ok_or_else(|| anyhow!("the input has no {} column", field.name()))?;
+            Ok(arrow::compute::cast(column, field.data_type())?)
+        })
+        .collect()
 }
 
 struct VariantColumns {
@@ -375,17 +374,9 @@ impl VariantColumns {
         plot.p_value_hwe.push(hwe.p_value_exact);
     }
 
-    fn finish(mut self, batch: &RecordBatch) -> Result<RecordBatch> {
-        let schema = variant_schema(batch.schema().as_ref())?;
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-        for name in SITE_COLUMNS {
-            columns.push(
-                batch
-                    .column_by_name(name)
-                    .ok_or_else(|| anyhow!("the input has no {name} column"))?
-                    .clone(),
-            );
-        }
+    fn finish(mut self, sites: Vec<ArrayRef>) -> Result<RecordBatch> {
+        let schema = variant_schema();
+        let mut columns = sites;
         let floats = |v: Vec<f64>| -> ArrayRef {
             // NaN (nothing to compute) is stored as null, as Glow does.
             Arc::new(
