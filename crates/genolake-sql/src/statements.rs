@@ -52,9 +52,6 @@ pub async fn run_statements(ctx: &SessionContext, sql: &str) -> Result<DataFrame
         .with_recursion_limit(recursion_limit)
         .build()?
         .parse_statements()?;
-    for statement in statements.iter_mut() {
-        crate::spark::syntax::rewrite(statement);
-    }
     let Some(last) = statements.pop_back() else {
         return Err(Error::Usage("no SQL statement to run".into()));
     };
