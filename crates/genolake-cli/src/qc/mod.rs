@@ -16,7 +16,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryViewArray, Float64Array, Int32Array,
-    LargeBinaryArray, ListArray, ListBuilder, RecordBatch, StringArray, StructArray,
+    LargeBinaryArray, ListArray, ListBuilder, RecordBatch, StructArray,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
 use genolake_stats::{
@@ -131,7 +131,10 @@ impl Worker {
             && let Some(ids) = glow.sample_ids
             && last > first
         {
-            let names = (first..last)
+            // Once per worker: a table's ids come as string views.
+            let ids = arrow::compute::cast(&ids.slice(first, last - first), &DataType::Utf8)?;
+            let ids = ids.as_string::<i32>();
+            let names = (0..last - first)
                 .map(|i| ids.is_valid(i).then(|| ids.value(i).to_string()))
                 .collect::<Option<Vec<String>>>();
             if let Some(names) = names {
@@ -209,7 +212,7 @@ pub fn merge(finished: Vec<Finished>) -> Result<Finished> {
 
 struct GlowCalls<'a> {
     genotypes: &'a ListArray,
-    sample_ids: Option<&'a StringArray>,
+    sample_ids: Option<&'a ArrayRef>,
     calls: &'a ListArray,
     alleles: &'a [i32],
 }
@@ -235,9 +238,7 @@ fn glow_calls(batch: &RecordBatch) -> Result<GlowCalls<'_>> {
         .as_primitive_opt::<Int32Type>()
         .ok_or_else(|| anyhow!("calls is not a list of Int32"))?
         .values();
-    let sample_ids = structs
-        .column_by_name("sampleId")
-        .and_then(|c| c.as_string_opt::<i32>());
+    let sample_ids = structs.column_by_name("sampleId");
     Ok(GlowCalls {
         genotypes,
         sample_ids,
