@@ -164,7 +164,8 @@ fn table_qc(
     staging: &Staging,
 ) -> Result<(Vec<PathBuf>, Vec<Finished>)> {
     let site_columns = "contigName, start, \"end\", names, referenceAllele, alternateAlleles";
-    let (columns, layout, genotypes) = match table.matrix_samples()? {
+    let matrix_samples = table.matrix_samples()?;
+    let (columns, layout, genotypes) = match &matrix_samples {
         Some(samples) => (
             format!("{site_columns}, calls, callsPloidy"),
             Some("matrix"),
@@ -174,10 +175,9 @@ fn table_qc(
         ),
         None => (format!("{site_columns}, genotypes"), None, Genotypes::Glow),
     };
-    let sample_ids = match table.matrix_samples()? {
-        Some(samples) => samples.ids().map(<[String]>::to_vec),
-        None => None,
-    };
+    let sample_ids = matrix_samples
+        .as_ref()
+        .and_then(|samples| samples.ids().map(<[String]>::to_vec));
     let results = table.for_each_partition(
         threads,
         &columns,
