@@ -30,6 +30,13 @@ pub trait Calls {
     fn samples(&self) -> usize;
     /// Hands every sample's alleles to `visitor`, in sample order.
     fn visit<V: SampleVisitor>(&self, visitor: &mut V);
+    /// The row as matrix-layout bytes, when it is one: the statistics read
+    /// a diploid row of one-byte slots straight from its bytes, without
+    /// visiting samples one by one. The default, `None`, always takes the
+    /// visitor.
+    fn as_matrix(&self) -> Option<MatrixCalls<'_>> {
+        None
+    }
 }
 
 /// A row of Glow-layout calls: sample `s`'s alleles are
@@ -143,6 +150,17 @@ impl<'a> MatrixCalls<'a> {
         self.width
     }
 
+    /// Slots per sample (`callsPloidy`).
+    pub fn ploidy(&self) -> usize {
+        self.ploidy
+    }
+
+    /// The row's bytes, `ploidy` slots of [`width`](Self::width) bytes per
+    /// sample.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
     fn visit_width<const W: usize, V: SampleVisitor>(&self, visitor: &mut V) {
         let per_sample = self.ploidy * W;
         if per_sample == 0 {
@@ -184,5 +202,9 @@ impl Calls for MatrixCalls<'_> {
             2 => self.visit_width::<2, V>(visitor),
             _ => self.visit_width::<4, V>(visitor),
         }
+    }
+
+    fn as_matrix(&self) -> Option<MatrixCalls<'_>> {
+        Some(*self)
     }
 }

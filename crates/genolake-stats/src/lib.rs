@@ -26,6 +26,22 @@
 //! once and compiled for each layout: nothing is allocated per genotype,
 //! and the matrix bytes are read in place, one, two or four bytes a slot.
 //!
+//! # The fast path
+//!
+//! Most matrix rows are diploid, one byte a slot, with alleles 0, 1 or
+//! missing. [`call_summary_stats`] and [`SampleCallStats`] recognise such a
+//! row with one vectorised pass over its bytes and then count it without a
+//! visitor: a sample's two bytes are classified with bit operations, four
+//! samples to a 64-bit word, into per-sample counters kept as flat arrays
+//! of 16-bit lanes (flushed into the `u64` counts long before they could
+//! overflow). [`SampleCallStats::add_row_summarised`] returns the row's
+//! [`CallSummary`] from the same pass. Any other row (haploid or padded
+//! samples, null calls, alleles from 2 up, wider slots, Glow's layout) goes
+//! through the visitors; the results are the same either way, which the
+//! property tests check. On 20,000 simulated rows × 2,000 samples
+//! (`examples/qc_rows.rs`) the fused pass takes under a nanosecond of CPU
+//! per genotype, about twenty times less than the two visitor passes.
+//!
 //! # Glow's semantics, kept on purpose
 //!
 //! The numbers are Glow's, including its choices: `pValueHwe` is the exact
@@ -60,6 +76,7 @@
 //! ```
 
 mod calls;
+mod diploid;
 mod error;
 mod helpers;
 pub mod hwe;

@@ -3,9 +3,13 @@
 //! that take rows one at a time and merge, so an engine can compute partial
 //! results in parallel and combine them.
 
+use std::sync::OnceLock;
+
 use crate::calls::{Calls, SampleVisitor};
+use crate::diploid::{self, Pending, RowSums};
 use crate::error::{Error, Result};
 use crate::moments::{Moments, SummaryStats};
+use crate::variant::{CallSummary, visited_summary};
 
 /// What an alternate allele is relative to the reference, by Glow's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,12 +225,33 @@ fn check_samples(expected: &mut Option<usize>, found: usize) -> Result<()> {
 /// assert_eq!((second.n_called, second.n_uncalled, second.n_hom_var, second.n_transition), (1, 1, 1, 2));
 /// # Ok::<(), genolake_stats::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// # Performance
+///
+/// A diploid matrix row of one-byte slots whose alleles are all 0, 1 or
+/// missing (the common case) is counted straight from its bytes, in
+/// vectorised loops over flat per-sample counters; any other row goes
+/// through the [`SampleVisitor`]. [`add_row_summarised`](Self::add_row_summarised)
+/// also returns the row's [`CallSummary`] from the same pass, where
+/// [`add_row`](Self::add_row) and [`call_summary_stats`](crate::call_summary_stats) would read the row
+/// twice.
+#[derive(Debug, Clone, Default)]
 pub struct SampleCallStats {
     samples: Option<usize>,
+    /// Counts of the rows flushed so far; the rows of `pending` come on top.
     counts: Vec<SampleCallCounts>,
     ids: Option<Vec<String>>,
     classes: Vec<VariantClass>,
+    pending: Pending,
+    /// `counts` plus `pending`, made on demand by [`counts`](Self::counts)
+    /// (which only borrows) and dropped by every change.
+    settled: OnceLock<Vec<SampleCallCounts>>,
+}
+
+impl PartialEq for SampleCallStats {
+    fn eq(&self, other: &Self) -> bool {
+        self.samples == other.samples && self.ids == other.ids && self.counts() == other.counts()
+    }
 }
 
 struct CountRow<'a> {
@@ -285,8 +310,51 @@ impl SampleCallStats {
         reference: &str,
         alternates: impl IntoIterator<Item = &'s str>,
     ) -> Result<()> {
+        self.add(calls, reference, alternates)?;
+        Ok(())
+    }
+
+    /// [`add_row`](Self::add_row) and [`call_summary_stats`](crate::call_summary_stats) of the same
+    /// row at once: the row's per-variant summary, computed in the pass
+    /// that counts it per sample.
+    ///
+    /// ```
+    /// use genolake_stats::{MatrixCalls, SampleCallStats, call_summary_stats};
+    ///
+    /// // Three diploid samples at an A>G site: 0/1, 1/1, ./.
+    /// let bytes = [0u8, 1, 1, 1, 0xff, 0xff];
+    /// let calls = MatrixCalls::new(&bytes, 2, 3)?;
+    /// let mut stats = SampleCallStats::default();
+    /// let summary = stats.add_row_summarised(&calls, "A", ["G"])?;
+    /// assert_eq!(summary, call_summary_stats(&calls));
+    /// assert_eq!((summary.n_called, summary.allele_counts), (2, vec![1, 3]));
+    /// assert_eq!(stats.counts()[1].n_transition, 2);
+    /// # Ok::<(), genolake_stats::Error>(())
+    /// ```
+    pub fn add_row_summarised<'s>(
+        &mut self,
+        calls: &impl Calls,
+        reference: &str,
+        alternates: impl IntoIterator<Item = &'s str>,
+    ) -> Result<CallSummary> {
+        let n = calls.samples();
+        Ok(match self.add(calls, reference, alternates)? {
+            Some(sums) => sums.summary(n),
+            // Rows off the fast path are rare enough for a second pass.
+            None => visited_summary(calls),
+        })
+    }
+
+    /// Counts a row; returns its sums when it took the fast path.
+    fn add<'s>(
+        &mut self,
+        calls: &impl Calls,
+        reference: &str,
+        alternates: impl IntoIterator<Item = &'s str>,
+    ) -> Result<Option<RowSums>> {
         let n = calls.samples();
         check_samples(&mut self.samples, n)?;
+        self.settled.take();
         if self.counts.len() < n {
             self.counts.resize(n, SampleCallCounts::default());
         }
@@ -296,11 +364,15 @@ impl SampleCallStats {
                 .into_iter()
                 .map(|alt| VariantClass::of(reference, alt)),
         );
+        if let Some(bytes) = diploid::bytes(calls) {
+            let class = self.classes.first().copied();
+            return Ok(Some(self.pending.add(bytes, class, &mut self.counts[..n])));
+        }
         calls.visit(&mut CountRow {
             counts: &mut self.counts,
             classes: &self.classes,
         });
-        Ok(())
+        Ok(None)
     }
 
     /// Records the sample ids, once (the first row's, say).
@@ -326,10 +398,11 @@ impl SampleCallStats {
         };
         check_samples(&mut self.samples, n)?;
         merge_ids(&mut self.ids, &other.ids)?;
+        self.settled.take();
         if self.counts.len() < n {
             self.counts.resize(n, SampleCallCounts::default());
         }
-        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts()) {
             mine.add(theirs);
         }
         Ok(())
@@ -337,14 +410,18 @@ impl SampleCallStats {
 
     /// The counts per sample, in sample order (empty before any row).
     pub fn counts(&self) -> &[SampleCallCounts] {
-        &self.counts
+        if self.pending.is_empty() {
+            return &self.counts;
+        }
+        self.settled
+            .get_or_init(|| self.pending.added_to(&self.counts))
     }
 
     /// The accumulator as bytes, for an engine's partial state.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + self.counts.len() * COUNT_FIELDS * 8);
         put_header(&mut out, self.samples, &self.ids);
-        for c in &self.counts {
+        for c in self.counts() {
             for f in c.fields() {
                 out.extend_from_slice(&f.to_le_bytes());
             }
@@ -371,7 +448,7 @@ impl SampleCallStats {
             samples,
             counts,
             ids,
-            classes: Vec::new(),
+            ..Self::default()
         })
     }
 }

@@ -112,6 +112,23 @@ pub fn try_call_summary_stats(calls: &impl Calls) -> crate::Result<CallSummary> 
 }
 
 fn count(calls: &impl Calls) -> Counter {
+    if let Some(bytes) = crate::diploid::bytes(calls) {
+        return Counter {
+            summary: crate::diploid::RowSums::of(bytes).summary(calls.samples()),
+            out_of_range: None,
+        };
+    }
+    generic_count(calls)
+}
+
+/// [`call_summary_stats`] by the visitor, for a row the fast path has
+/// already turned down.
+pub(crate) fn visited_summary(calls: &impl Calls) -> CallSummary {
+    generic_count(calls).summary
+}
+
+/// The visitor's count, whatever the row.
+fn generic_count(calls: &impl Calls) -> Counter {
     let mut counter = Counter::default();
     calls.visit(&mut counter);
     let s = &mut counter.summary;
