@@ -19,9 +19,7 @@ use arrow::array::{
     LargeBinaryArray, ListArray, ListBuilder, RecordBatch, StructArray,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
-use genolake_stats::{
-    CallSummary, Calls, ListCalls, MatrixCalls, SampleCallStats, call_summary_stats, hardy_weinberg,
-};
+use genolake_stats::{CallSummary, Calls, ListCalls, MatrixCalls, SampleCallStats, hardy_weinberg};
 
 /// How a batch holds its genotypes.
 #[derive(Debug, Clone)]
@@ -180,10 +178,11 @@ impl Worker {
     }
 
     fn add(&mut self, calls: &impl Calls, reference: &str, alts: &[&str]) -> Result<CallSummary> {
+        // One walk over the calls gives both the row's summary and the
+        // samples' counts.
         self.samples
-            .add_row(calls, reference, alts.iter().copied())
-            .context("sample QC")?;
-        Ok(call_summary_stats(calls))
+            .add_row_summarised(calls, reference, alts.iter().copied())
+            .context("sample QC")
     }
 
     pub fn finish(self) -> Finished {
