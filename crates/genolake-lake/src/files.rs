@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ingest::{Ingest, IngestSummary};
+use crate::layout::Layout;
 use crate::provenance::Provenance;
 
 impl Ingest {
@@ -84,6 +85,24 @@ impl Ingest {
                 reader.schema(path).map_err(read_error)?,
             ));
         }
+        // A matrix ingest has the reader decode into the matrix layout if
+        // it can, unless the files differ in columns or samples: then each
+        // is read in Glow's layout and converted, which merges their
+        // columns and names the difference in samples.
+        let files = match (self.layout, reader.matrix_genotypes()) {
+            (Some(Layout::Matrix), Some(matrix)) => {
+                let mut described = Vec::with_capacity(data_files.len());
+                for path in &data_files {
+                    described.push(matrix.schema(path).map_err(read_error)?);
+                }
+                if described.windows(2).all(|w| w[0] == w[1]) {
+                    files.with_reader(matrix).map_err(read_error)?
+                } else {
+                    files
+                }
+            }
+            _ => files,
+        };
         let provenance = Provenance::from_paths(&recorded, recorded_options).await?;
         let ctx = SessionBuilder::new().target_partitions(threads).build();
         let provider: Arc<dyn TableProvider> = Arc::new(files);

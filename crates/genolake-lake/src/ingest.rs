@@ -33,7 +33,8 @@ use url::Url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{IngestRecord, read_commit};
 use crate::layout::{
-    Layout, SampleList, StoredMatrix, configuration_changes, configure, matrix_stream,
+    DescribedInput, Layout, SampleList, StoredMatrix, configuration_changes, configure,
+    described_stream, glow_stream, matrix_stream, same_columns,
 };
 use crate::parallel::{ParallelWrite, Route, WriteOptions};
 use crate::properties::genomics_writer_properties;
@@ -514,6 +515,15 @@ impl Ingest {
     ) -> Result<IngestSummary> {
         let location = target.location.as_str();
         let error = |kind| Error::new(location, kind);
+        // Input a reader decoded into the matrix layout is planned by its
+        // Glow schema.
+        let described = MatrixLayout::of_described(&schema)
+            .map_err(|e| error(ErrorKind::Options(format!("the input's schema: {e}"))))?
+            .map(|(layout, samples)| Arc::new(DescribedInput { layout, samples }));
+        let schema = match &described {
+            Some(input) => input.layout.glow_schema(),
+            None => schema,
+        };
 
         for column in &self.partition_by {
             if schema.field_with_name(column).is_err() {
@@ -682,9 +692,18 @@ impl Ingest {
                     *parallel,
                     input,
                     (metadata, transactions),
-                    matrix,
+                    Layouts {
+                        input: described,
+                        output: matrix,
+                    },
                 )
                 .await?
+            }
+            Route::DeltaRs(why) if described.is_some() => {
+                return Err(error(ErrorKind::Options(format!(
+                    "the input is in the matrix layout, which genolake's own writers take \
+                     only, and this table needs delta-rs's: {why}"
+                ))));
             }
             Route::DeltaRs(why) if matrix.is_some() => {
                 return Err(error(ErrorKind::Options(format!(
@@ -785,7 +804,7 @@ impl Ingest {
         parallel: ParallelWrite,
         input: Input,
         (metadata, transactions): ([(String, serde_json::Value); 1], Vec<Transaction>),
-        matrix: Option<MatrixWrite>,
+        layouts: Layouts,
     ) -> Result<i64> {
         let started = Instant::now();
         let error = |kind| Error::new(&self.location, kind);
@@ -793,19 +812,10 @@ impl Ingest {
             .into_streams()
             .await
             .map_err(|e| error(ErrorKind::DataFusion(e)))?;
-        if let Some(matrix) = &matrix {
-            streams = streams
-                .into_iter()
-                .map(|stream| {
-                    matrix_stream(
-                        stream,
-                        Arc::clone(&matrix.glow),
-                        Arc::clone(&matrix.layout),
-                        matrix.samples.clone(),
-                    )
-                })
-                .collect();
-        }
+        streams = streams
+            .into_iter()
+            .map(|stream| layouts.convert(stream))
+            .collect();
         let log_store = table.log_store();
         let max_writers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let written = parallel
@@ -849,9 +859,11 @@ impl Ingest {
         } else {
             None
         };
-        let samples = matrix.as_ref().and_then(|m| m.samples.samples());
-        let changes =
-            configuration_changes(matrix.as_ref().map(|m| m.layout.as_ref()), samples.as_ref());
+        let samples = layouts.output.as_ref().and_then(|m| m.samples.samples());
+        let changes = configuration_changes(
+            layouts.output.as_ref().map(|m| m.layout.as_ref()),
+            samples.as_ref(),
+        );
         if let Err(e) = configure(&mut actions, snapshot.map(|s| s.metadata()), &changes) {
             written.store.delete_written().await;
             return Err(error(ErrorKind::Write(e)));
@@ -935,6 +947,57 @@ struct MatrixWrite {
     layout: Arc<MatrixLayout>,
     glow: SchemaRef,
     samples: SampleList,
+}
+
+/// The layout an input stream arrives in (Glow's unless a reader decoded
+/// it into the matrix layout) and the one written (Glow's unless a matrix
+/// write).
+struct Layouts {
+    input: Option<Arc<DescribedInput>>,
+    output: Option<MatrixWrite>,
+}
+
+impl Layouts {
+    /// `stream` in the layout written.
+    fn convert(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        match (&self.input, &self.output) {
+            // Already in the layout written: the batches pass through.
+            (Some(input), Some(matrix))
+                if same_columns(
+                    &input.layout.matrix_schema(),
+                    &matrix.layout.matrix_schema(),
+                ) =>
+            {
+                described_stream(
+                    stream,
+                    Arc::clone(&matrix.layout),
+                    input.samples.clone(),
+                    matrix.samples.clone(),
+                )
+            }
+            (Some(input), output) => {
+                let glow = glow_stream(stream, Arc::clone(input));
+                match output {
+                    Some(matrix) => matrix.stream(glow),
+                    None => glow,
+                }
+            }
+            (None, Some(matrix)) => matrix.stream(stream),
+            (None, None) => stream,
+        }
+    }
+}
+
+impl MatrixWrite {
+    /// `stream`, in Glow's layout, converted to the matrix layout.
+    fn stream(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        matrix_stream(
+            stream,
+            Arc::clone(&self.glow),
+            Arc::clone(&self.layout),
+            self.samples.clone(),
+        )
+    }
 }
 
 /// Checks that every column of a matrix table is written with its type

@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
+use arrow::array::{RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
@@ -204,6 +205,69 @@ pub(crate) fn matrix_stream(
             samples.check(batch_samples).map_err(external)?;
         }
         Ok(matrix)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, batches))
+}
+
+/// Input a reader decoded into the matrix layout: the layout its schema
+/// describes, and its samples (see [`MatrixLayout::described_schema`]).
+pub(crate) struct DescribedInput {
+    pub(crate) layout: MatrixLayout,
+    pub(crate) samples: Samples,
+}
+
+/// Whether two schemas have the same columns (names, types and
+/// nullability; metadata aside).
+pub(crate) fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
+    a.fields().len() == b.fields().len()
+        && a.fields().iter().zip(b.fields()).all(|(a, b)| {
+            a.name() == b.name()
+                && a.data_type() == b.data_type()
+                && a.is_nullable() == b.is_nullable()
+        })
+}
+
+/// `stream`'s batches, already in `layout` (a reader decoded them into
+/// it, for `input_samples`), relabelled with its schema, their samples
+/// checked against `samples` once (every batch of a stream has the same).
+pub(crate) fn described_stream(
+    stream: SendableRecordBatchStream,
+    layout: Arc<MatrixLayout>,
+    input_samples: Samples,
+    samples: SampleList,
+) -> SendableRecordBatchStream {
+    let schema = layout.matrix_schema();
+    let mut unchecked = Some(input_samples);
+    let out = Arc::clone(&schema);
+    let batches = stream.map(move |batch| {
+        let batch = batch?;
+        let external = |e: genolake_core::Error| DataFusionError::External(Box::new(e));
+        if batch.num_rows() > 0
+            && let Some(input_samples) = unchecked.take()
+        {
+            samples.check(input_samples).map_err(external)?;
+        }
+        Ok(RecordBatch::try_new_with_options(
+            Arc::clone(&out),
+            batch.columns().to_vec(),
+            &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+        )?)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, batches))
+}
+
+/// `stream`'s batches, in the matrix layout `input` describes, in Glow's.
+pub(crate) fn glow_stream(
+    stream: SendableRecordBatchStream,
+    input: Arc<DescribedInput>,
+) -> SendableRecordBatchStream {
+    let schema = input.layout.glow_schema();
+    let batches = stream.map(move |batch| {
+        let batch = batch?;
+        input
+            .layout
+            .to_glow(&batch, &input.samples, &input.layout.glow_schema())
+            .map_err(|e| DataFusionError::External(Box::new(e)))
     });
     Box::pin(RecordBatchStreamAdapter::new(schema, batches))
 }

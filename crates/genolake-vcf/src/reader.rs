@@ -55,6 +55,17 @@ pub struct ReaderOptions {
     /// Use a `.tbi`/`.csi` index beside a BGZF file to read only the blocks
     /// that hold the regions (default true).
     pub use_index: bool,
+    /// Decode genotypes straight into the matrix layout
+    /// ([`genolake_core::matrix`]) instead of Glow's `genotypes` list
+    /// (default false): the batches have the layout's schema, described in
+    /// its `callsPloidy` field's metadata with the samples read
+    /// ([`MatrixLayout::described_schema`]), and GT is never built as
+    /// `Int32` lists. Values, errors and warnings are those of Glow's
+    /// layout converted. A file without GT (no samples) is read in Glow's
+    /// layout regardless.
+    ///
+    /// [`MatrixLayout::described_schema`]: genolake_core::matrix::MatrixLayout::described_schema
+    pub matrix_genotypes: bool,
 }
 
 impl Default for ReaderOptions {
@@ -67,6 +78,7 @@ impl Default for ReaderOptions {
             batch_size: None,
             regions: Vec::new(),
             use_index: true,
+            matrix_genotypes: false,
         }
     }
 }

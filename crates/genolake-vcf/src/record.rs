@@ -21,7 +21,7 @@ mod value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{ArrayRef, RecordBatch, new_empty_array};
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow_buffer::NullBufferBuilder;
@@ -29,6 +29,7 @@ use genolake_core::builder::{
     BoolColumn, ColumnBuilder, ListColumn, MapColumn, PrimitiveColumn, RepeatedStrings,
     StringColumn, ascending_offsets, struct_array,
 };
+use genolake_core::matrix::{CallsBuilder, GenotypeParts, MatrixLayout, Samples};
 use genolake_core::schema::{self as names, genotype_field_name, list_of, string_map};
 use genolake_core::{Region, Stringency};
 
@@ -110,9 +111,20 @@ enum Part {
     Other,
 }
 
+/// Decoding straight into the matrix layout
+/// ([`ReaderOptions::matrix_genotypes`]): GT goes into `calls`, row by row.
+struct MatrixOut {
+    layout: MatrixLayout,
+    /// The layout's schema, describing itself and the samples.
+    schema: SchemaRef,
+    calls: CallsBuilder,
+}
+
 /// Decodes data lines of one header into record batches.
 pub(crate) struct RecordDecoder {
     schema: SchemaRef,
+    /// Set when decoding into the matrix layout.
+    matrix: Option<MatrixOut>,
     regions: Vec<Region>,
     n_samples: usize,
     contig: StringColumn,
@@ -269,8 +281,28 @@ impl RecordDecoder {
             true,
         ));
         let n_fields = genotype_fields.len();
+        let schema = Arc::new(Schema::new(fields));
+        // Without GT (no samples, none declared) there are no calls to
+        // encode: such a file is read in Glow's layout.
+        let matrix = if options.matrix_genotypes && has_gt {
+            let layout = MatrixLayout::from_glow(&schema).map_err(|e| e.to_string())?;
+            let samples = if options.include_sample_ids {
+                Samples::with_ids(selected_names.iter().map(|s| s.to_string()).collect())
+            } else {
+                Samples::anonymous(n_selected)
+            };
+            Some(MatrixOut {
+                schema: layout.described_schema(&samples),
+                layout,
+                calls: CallsBuilder::default(),
+            })
+        } else {
+            None
+        };
+        let repeat_ids = options.include_sample_ids && matrix.is_none();
         Ok(Self {
-            schema: Arc::new(Schema::new(fields)),
+            schema,
+            matrix,
             regions: options.regions.clone(),
             n_samples: header.samples.len(),
             contig: StringColumn::default(),
@@ -287,8 +319,12 @@ impl RecordDecoder {
             genotypes: GenotypeColumns {
                 offsets: vec![0],
                 nulls: NullBufferBuilder::new(0),
-                sample_bytes: sample_ids.bytes_per_repetition(),
-                sample_ids: options.include_sample_ids.then_some(sample_ids),
+                sample_bytes: if repeat_ids {
+                    sample_ids.bytes_per_repetition()
+                } else {
+                    0
+                },
+                sample_ids: repeat_ids.then_some(sample_ids),
                 gt: GtColumns::default(),
                 fields: genotype_fields,
                 any_rules: genotype_rules.iter().any(ValueRules::active),
@@ -318,7 +354,10 @@ impl RecordDecoder {
     }
 
     pub(crate) fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+        match &self.matrix {
+            Some(matrix) => Arc::clone(&matrix.schema),
+            None => Arc::clone(&self.schema),
+        }
     }
 
     /// Rows decoded since the last batch.
@@ -394,6 +433,9 @@ impl RecordDecoder {
         }
         if let Some(a) = &mut self.attributes {
             a.truncate(rows);
+        }
+        if let Some(matrix) = &mut self.matrix {
+            matrix.calls.truncate(rows);
         }
         let g = &mut self.genotypes;
         g.offsets.truncate(rows + 1);
@@ -705,6 +747,8 @@ impl RecordDecoder {
         let g = &mut self.genotypes;
         let n_samples = self.n_samples;
         let before = *g.offsets.last().unwrap_or(&0);
+        // Whether the row's calls went into the matrix row already.
+        let mut sealed = false;
         match columns.next() {
             // Sites-only: an empty list of genotypes.
             None if n_samples == 0 => g.offsets.push(before),
@@ -730,13 +774,24 @@ impl RecordDecoder {
                 let mut seen = 0usize;
                 let rest = columns.take_rest();
                 // Most cohorts: GT alone, diploid, every sample read.
-                if gt_only
+                let fast = gt_only
                     && g.selected.is_none()
                     && g.other.is_none()
-                    && let Some(bytes) = rest
-                    && g.gt
-                        .push_diploid_row(bytes, n_samples, gt_alleles(n_alleles))
-                {
+                    && rest.is_some_and(|bytes| match &mut self.matrix {
+                        Some(matrix) => {
+                            sealed = g.gt.push_diploid_matrix_row(
+                                bytes,
+                                n_samples,
+                                gt_alleles(n_alleles),
+                                &mut matrix.calls,
+                            );
+                            sealed
+                        }
+                        None => {
+                            g.gt.push_diploid_row(bytes, n_samples, gt_alleles(n_alleles))
+                        }
+                    });
+                if fast {
                     seen = n_samples;
                 } else if let Some(bytes) = rest {
                     // Key by key when the line is regular; else (and to name
@@ -786,6 +841,12 @@ impl RecordDecoder {
                 g.offsets.push(before + n as i32);
             }
         }
+        // Nothing fails after this: the row is whole.
+        if let Some(matrix) = &mut self.matrix
+            && !sealed
+        {
+            g.gt.seal_row(&mut matrix.calls)?;
+        }
         g.nulls.append_non_null();
         Ok(())
     }
@@ -812,6 +873,26 @@ impl RecordDecoder {
         }
         if let Some(a) = &mut self.attributes {
             columns.push(a.finish()?);
+        }
+        if let Some(matrix) = &mut self.matrix {
+            let external = |e: genolake_core::Error| ArrowError::ExternalError(Box::new(e));
+            let (calls, ploidy, phased) = matrix.calls.finish().map_err(external)?;
+            let (offsets, fields) = self.genotypes.finish_matrix_parts()?;
+            let parts = GenotypeParts {
+                offsets,
+                calls: Some((calls, ploidy)),
+                phased: Some(phased),
+                fields,
+            };
+            let batch = matrix
+                .layout
+                .assemble(columns, parts, rows)
+                .map_err(external)?;
+            return RecordBatch::try_new_with_options(
+                Arc::clone(&matrix.schema),
+                batch.columns().to_vec(),
+                &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+            );
         }
         columns.push(self.genotypes.finish()?);
         RecordBatch::try_new_with_options(
@@ -1117,6 +1198,40 @@ impl GenotypeColumns {
         }
     }
 
+    /// The genotypes of a matrix batch (see [`MatrixLayout::assemble`]):
+    /// their offsets, and an array per struct field, an empty one in place
+    /// of `sampleId`, `phased` and `calls`, which the matrix layout keeps
+    /// elsewhere.
+    fn finish_matrix_parts(
+        &mut self,
+    ) -> Result<(arrow::buffer::OffsetBuffer<i32>, Vec<ArrayRef>), ArrowError> {
+        let rows = self.offsets.len() - 1;
+        let mut children: Vec<ArrayRef> = Vec::with_capacity(self.struct_fields.len());
+        if self
+            .struct_fields
+            .first()
+            .is_some_and(|f| f.name() == names::SAMPLE_ID)
+        {
+            children.push(new_empty_array(&DataType::Utf8));
+        }
+        for part in &self.order {
+            let array = match part {
+                Part::Phased | Part::Calls => new_empty_array(&DataType::Null),
+                Part::Field(i) => self.fields[*i].builder().finish()?,
+                Part::Other => match &mut self.other {
+                    Some(o) => o.finish()?,
+                    None => continue,
+                },
+            };
+            children.push(array);
+        }
+        self.gt.clear_sealed();
+        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows + 1));
+        self.offsets.push(0);
+        self.nulls.finish();
+        Ok((ascending_offsets(offsets)?, children))
+    }
+
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let rows = self.offsets.len() - 1;
         let items = *self.offsets.last().unwrap_or(&0) as usize;
@@ -1312,6 +1427,17 @@ mod tests {
     /// A decoder for many FORMAT types and three samples (S2 and S3 read
     /// when `subset`).
     fn rich_decoder(stringency: Stringency, subset: bool, key_by_key: bool) -> RecordDecoder {
+        let options = ReaderOptions {
+            stringency,
+            samples: subset.then(|| vec!["S2".into(), "S3".into()]),
+            ..Default::default()
+        };
+        let mut decoder = rich_decoder_with(&options);
+        decoder.key_by_key = key_by_key;
+        decoder
+    }
+
+    fn rich_decoder_with(options: &ReaderOptions) -> RecordDecoder {
         let mut parser = HeaderParser::new(Stringency::Strict);
         for line in [
             "##fileformat=VCFv4.3",
@@ -1326,14 +1452,34 @@ mod tests {
             parser.feed(line).unwrap();
         }
         let header = parser.finish().unwrap();
-        let options = ReaderOptions {
-            stringency,
-            samples: subset.then(|| vec!["S2".into(), "S3".into()]),
-            ..Default::default()
-        };
-        let mut decoder = RecordDecoder::new(&header, &options).unwrap();
-        decoder.key_by_key = key_by_key;
-        decoder
+        RecordDecoder::new(&header, options).unwrap()
+    }
+
+    /// A line of GT alone, mostly two single-digit alleles (the fast
+    /// path), sometimes other ploidies, alleles past 127, or malformed
+    /// text, at sites of 1 to 200 alleles.
+    fn gt_only_line() -> impl Strategy<Value = String> {
+        let gt = prop_oneof![
+            30 => "[0-2.][/|][0-2.]",
+            2 => "[|/]?([0-9]|1[0-9]{2}|\\.)([/|]([0-9]|1[0-9]{2}|\\.)){0,2}",
+            1 => "[0-9./|,x]{0,4}",
+        ];
+        let n_samples = prop_oneof![20 => Just(3usize), 1 => Just(2usize), 1 => Just(4usize)];
+        (
+            n_samples.prop_flat_map(move |n| proptest::collection::vec(gt.clone(), n)),
+            prop_oneof![Just(0usize), Just(1), Just(2), Just(199)],
+        )
+            .prop_map(|(gts, alts)| {
+                let alt = if alts == 0 {
+                    ".".to_string()
+                } else {
+                    (0..alts)
+                        .map(|i| format!("<D{i}>"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                format!("1\t100\t.\tG\t{alt}\t.\tPASS\t.\tGT\t{}", gts.join("\t"))
+            })
     }
 
     /// A value for a FORMAT key: mostly well formed, sometimes not.
@@ -1440,6 +1586,49 @@ mod tests {
             }
             let (fast, slow) = (fast.finish().unwrap(), slow.finish().unwrap());
             prop_assert_eq!(fast, slow);
+        }
+
+        /// Decoding into the matrix layout gives what decoding into Glow's
+        /// and converting gives: the same rows, errors and warnings, the
+        /// same columns, batch after batch, and the samples its schema
+        /// describes.
+        #[test]
+        fn matrix_decoding_is_glow_decoding_converted(
+            lines in proptest::collection::vec(
+                prop_oneof![1 => rich_line(), 2 => gt_only_line()],
+                1..12,
+            ),
+            lenient in any::<bool>(),
+            subset in any::<bool>(),
+            ids in any::<bool>(),
+            cut in 0usize..12,
+        ) {
+            let options = ReaderOptions {
+                stringency: if lenient { Stringency::Lenient } else { Stringency::Strict },
+                samples: subset.then(|| vec!["S2".into(), "S3".into()]),
+                include_sample_ids: ids,
+                ..Default::default()
+            };
+            let mut glow = rich_decoder_with(&options);
+            let mut matrix = rich_decoder_with(&ReaderOptions { matrix_genotypes: true, ..options });
+            let (described, samples) = MatrixLayout::of_described(&matrix.schema()).unwrap().unwrap();
+            let layout = MatrixLayout::from_glow(&glow.schema()).unwrap();
+            let (expected, got) = (layout.matrix_schema(), described.matrix_schema());
+            prop_assert_eq!(expected.fields(), got.fields());
+            // Two batches: the second starts from a finished first.
+            for part in [&lines[..cut.min(lines.len())], &lines[cut.min(lines.len())..]] {
+                for line in part {
+                    prop_assert_eq!(glow.decode(line.as_bytes()), matrix.decode(line.as_bytes()), "{}", line);
+                    prop_assert_eq!(glow.take_warnings(), matrix.take_warnings());
+                }
+                let (glow_batch, matrix_batch) = (glow.finish().unwrap(), matrix.finish().unwrap());
+                let (converted, converted_samples) = layout.to_matrix(&glow_batch).unwrap();
+                prop_assert_eq!(converted.columns(), matrix_batch.columns());
+                prop_assert_eq!(matrix_batch.schema(), matrix.schema());
+                if let Some(converted_samples) = converted_samples {
+                    prop_assert_eq!(&converted_samples, &samples);
+                }
+            }
         }
 
         /// Lines built from VCF's own alphabet: decoding either appends a

@@ -130,14 +130,14 @@ pub(super) fn encode_calls(rows: &Rows<'_>, calls: &ListArray) -> Result<(ArrayR
     Ok((Arc::new(binary), Arc::new(ploidies)))
 }
 
-fn too_big(bytes: usize) -> Error {
+pub(super) fn too_big(bytes: usize) -> Error {
     Error::Layout(format!(
         "a batch's calls take {bytes} bytes, more than the 2 GiB one Arrow binary column holds; \
          read with a smaller batch size"
     ))
 }
 
-fn below_missing(value: i32) -> Error {
+pub(super) fn below_missing(value: i32) -> Error {
     Error::Layout(format!(
         "an allele index of {value} cannot be stored: calls are −1 (missing) or an allele index"
     ))
@@ -154,7 +154,7 @@ fn width_of(run: &[i32]) -> Result<usize> {
     Ok(width_for(max))
 }
 
-fn width_for(max: i32) -> usize {
+pub(super) fn width_for(max: i32) -> usize {
     if max <= i8::MAX as i32 {
         1
     } else if max <= i16::MAX as i32 {
@@ -164,7 +164,7 @@ fn width_for(max: i32) -> usize {
     }
 }
 
-fn push_narrowed(bytes: &mut Vec<u8>, run: &[i32], width: usize) {
+pub(super) fn push_narrowed(bytes: &mut Vec<u8>, run: &[i32], width: usize) {
     match width {
         1 => {
             let start = bytes.len();
@@ -186,7 +186,7 @@ fn push_narrowed(bytes: &mut Vec<u8>, run: &[i32], width: usize) {
     }
 }
 
-fn nulls_of(valid: Vec<bool>) -> Option<NullBuffer> {
+pub(super) fn nulls_of(valid: Vec<bool>) -> Option<NullBuffer> {
     if valid.iter().all(|&v| v) {
         None
     } else {

@@ -8,6 +8,7 @@ use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryViewArray, LargeBinaryArray, ListArray,
     RecordBatch, RecordBatchOptions, StringArray, StructArray, UInt64Array,
 };
+use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Int32Type, Schema, SchemaRef};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,22 @@ impl GenotypeColumn {
         let ploidy = (self.encoding == Encoding::Calls).then_some(CALLS_PLOIDY);
         self.column.as_deref().into_iter().chain(ploidy)
     }
+}
+
+/// The genotypes of a batch on their way into the matrix layout: what
+/// [`MatrixLayout::assemble`] assembles.
+#[derive(Debug, Clone)]
+pub struct GenotypeParts {
+    /// Where each row's genotypes start and end in `fields`.
+    pub offsets: OffsetBuffer<i32>,
+    /// The `calls` and `callsPloidy` columns, if the layout has calls.
+    pub calls: Option<(ArrayRef, ArrayRef)>,
+    /// The `phased` column, if the layout has phasing.
+    pub phased: Option<ArrayRef>,
+    /// One array per field of Glow's genotype struct, in its order, a value
+    /// per genotype; those of `sampleId`, `calls` and `phased` are not read
+    /// (any array will do, an empty one say).
+    pub fields: Vec<ArrayRef>,
 }
 
 /// A Glow schema and its matrix layout (see [the module](super)).
@@ -203,6 +220,81 @@ impl MatrixLayout {
         })
     }
 
+    /// The matrix schema of a reader's batches that are already in this
+    /// layout (see [`CallsBuilder`](super::CallsBuilder)): the `callsPloidy`
+    /// field's metadata describes the layout ([`LAYOUT_KEY`](super::LAYOUT_KEY),
+    /// [`FIELDS_KEY`](super::FIELDS_KEY)) and `samples` (the table
+    /// configuration keys), so that a writer recognises the batches, and
+    /// their samples, by their schema ([`MatrixLayout::of_described`]).
+    /// Field metadata, unlike a schema's, outlives a scan's schema merge.
+    ///
+    /// The matrix schema alone if the layout has no calls.
+    pub fn described_schema(&self, samples: &Samples) -> SchemaRef {
+        let mut description = std::collections::HashMap::from([
+            (super::LAYOUT_KEY.to_string(), super::MATRIX.to_string()),
+            (super::FIELDS_KEY.to_string(), self.fields_json()),
+            (
+                super::SAMPLE_COUNT_KEY.to_string(),
+                samples.count().to_string(),
+            ),
+        ]);
+        if let Some(ids) = samples.ids_json() {
+            description.insert(super::SAMPLE_IDS_KEY.to_string(), ids);
+        }
+        let fields: Vec<FieldRef> = self
+            .matrix
+            .fields()
+            .iter()
+            .map(|field| {
+                if field.name() == CALLS_PLOIDY {
+                    Arc::new(field.as_ref().clone().with_metadata(description.clone()))
+                } else {
+                    Arc::clone(field)
+                }
+            })
+            .collect();
+        Arc::new(Schema::new_with_metadata(
+            fields,
+            self.matrix.metadata().clone(),
+        ))
+    }
+
+    /// The layout and samples a [`described_schema`] records, `None` for
+    /// any other schema (Glow's, say).
+    ///
+    /// [`described_schema`]: MatrixLayout::described_schema
+    pub fn of_described(schema: &SchemaRef) -> Result<Option<(Self, Samples)>> {
+        let Ok(ploidy) = schema.field_with_name(CALLS_PLOIDY) else {
+            return Ok(None);
+        };
+        let description = ploidy.metadata();
+        if description.get(super::LAYOUT_KEY).map(String::as_str) != Some(super::MATRIX) {
+            return Ok(None);
+        }
+        let fields_json = description.get(super::FIELDS_KEY).ok_or_else(|| {
+            Error::Layout(format!(
+                "the schema says it is in the matrix layout but has no {}",
+                super::FIELDS_KEY
+            ))
+        })?;
+        let samples = Samples::from_table_configuration(description)?.ok_or_else(|| {
+            Error::Layout("the schema says it is in the matrix layout but names no samples".into())
+        })?;
+        let plain: Vec<FieldRef> = schema
+            .fields()
+            .iter()
+            .map(|field| {
+                if field.name() == CALLS_PLOIDY {
+                    Arc::new(field.as_ref().clone().with_metadata(Default::default()))
+                } else {
+                    Arc::clone(field)
+                }
+            })
+            .collect();
+        let plain = Arc::new(Schema::new_with_metadata(plain, schema.metadata().clone()));
+        Ok(Some((Self::from_matrix(&plain, fields_json)?, samples)))
+    }
+
     /// The Glow schema.
     pub fn glow_schema(&self) -> SchemaRef {
         Arc::clone(&self.glow)
@@ -293,18 +385,64 @@ impl MatrixLayout {
         }
         let starts = &offsets[..rows];
         let rows_of = Rows { starts, samples };
-        let mut block: Vec<ArrayRef> = Vec::new();
+        let mut encoded = None;
+        let mut phased = None;
         let mut found = None;
         for (i, column) in self.columns.iter().enumerate() {
             let child = structs.column(i);
             match column.encoding {
                 Encoding::SampleIds => found = Some(sample_ids(child, starts, samples)?),
                 Encoding::Calls => {
-                    let (calls, ploidy) = calls::encode_calls(&rows_of, child.as_list::<i32>())?;
+                    encoded = Some(calls::encode_calls(&rows_of, child.as_list::<i32>())?);
+                }
+                Encoding::Phased => {
+                    phased = Some(calls::encode_phased(&rows_of, child.as_boolean())?);
+                }
+                Encoding::PerSample => {}
+            }
+        }
+        let parts = GenotypeParts {
+            offsets: offsets.clone(),
+            calls: encoded,
+            phased,
+            fields: structs.columns().to_vec(),
+        };
+        let mut sites = batch.columns().to_vec();
+        sites.remove(position);
+        let matrix = self.assemble(sites, parts, rows)?;
+        let samples = (rows > 0).then(|| found.unwrap_or_else(|| Samples::anonymous(samples)));
+        Ok((matrix, samples))
+    }
+
+    /// A matrix batch of `rows` rows from its parts: `sites`, the columns of
+    /// the Glow schema other than `genotypes`, in order, and the genotypes
+    /// (see [`GenotypeParts`]). For a reader that decodes into the matrix
+    /// layout directly (with [`CallsBuilder`](super::CallsBuilder)).
+    pub fn assemble(
+        &self,
+        sites: Vec<ArrayRef>,
+        parts: GenotypeParts,
+        rows: usize,
+    ) -> Result<RecordBatch> {
+        let position = self.glow.index_of(GENOTYPES)?;
+        if sites.len() + 1 != self.glow.fields().len() || parts.fields.len() != self.columns.len() {
+            return Err(Error::Layout(
+                "the parts do not have the schema the layout was made for".into(),
+            ));
+        }
+        let mut calls = parts.calls;
+        let mut phased = parts.phased;
+        let missing = |what: &str| Error::Layout(format!("the parts have no {what} column"));
+        let mut block: Vec<ArrayRef> = Vec::new();
+        for (column, child) in self.columns.iter().zip(parts.fields) {
+            match column.encoding {
+                Encoding::SampleIds => {}
+                Encoding::Calls => {
+                    let (calls, ploidy) = calls.take().ok_or_else(|| missing("calls"))?;
                     block.push(calls);
                     block.push(ploidy);
                 }
-                Encoding::Phased => block.push(calls::encode_phased(&rows_of, child.as_boolean())?),
+                Encoding::Phased => block.push(phased.take().ok_or_else(|| missing("phased"))?),
                 Encoding::PerSample => {
                     let item = match self
                         .matrix
@@ -320,24 +458,24 @@ impl MatrixLayout {
                     };
                     block.push(Arc::new(ListArray::try_new(
                         item,
-                        offsets.clone(),
-                        Arc::clone(child),
+                        parts.offsets.clone(),
+                        child,
                         None,
                     )?));
                 }
             }
         }
+        let mut sites = sites;
+        let after = sites.split_off(position);
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.matrix.fields().len());
-        columns.extend(batch.columns()[..position].iter().cloned());
+        columns.extend(sites);
         columns.extend(block);
-        columns.extend(batch.columns()[position + 1..].iter().cloned());
-        let matrix = RecordBatch::try_new_with_options(
+        columns.extend(after);
+        Ok(RecordBatch::try_new_with_options(
             Arc::clone(&self.matrix),
             columns,
             &RecordBatchOptions::new().with_row_count(Some(rows)),
-        )?;
-        let samples = (rows > 0).then(|| found.unwrap_or_else(|| Samples::anonymous(samples)));
-        Ok((matrix, samples))
+        )?)
     }
 
     /// Matrix rows (with at least the matrix columns `schema` needs) as

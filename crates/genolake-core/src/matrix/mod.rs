@@ -78,10 +78,12 @@
 //! ```
 
 mod calls;
+mod encode;
 mod layout;
 mod samples;
 
-pub use layout::{Encoding, GenotypeColumn, MatrixLayout};
+pub use encode::CallsBuilder;
+pub use layout::{Encoding, GenotypeColumn, GenotypeParts, MatrixLayout};
 pub use samples::Samples;
 
 /// Table configuration key naming the layout (`matrix`); absent on Glow

@@ -86,4 +86,14 @@ impl FormatReader for VcfFormatReader {
         }
         Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
     }
+
+    fn matrix_genotypes(&self) -> Option<crate::scan::SharedReader> {
+        Some(Arc::new(Self {
+            options: ReaderOptions {
+                matrix_genotypes: true,
+                ..self.options.clone()
+            },
+            headers: self.headers.clone(),
+        }))
+    }
 }

@@ -72,6 +72,16 @@ pub trait FormatReader: fmt::Debug + Send + Sync {
         regions: Vec<Region>,
         progress: Option<Arc<Progress>>,
     ) -> Result<BatchIter>;
+
+    /// This reader, decoding genotypes straight into the matrix layout
+    /// (see [`genolake_core::matrix`]), if its format can: its schemas then
+    /// describe the layout and the samples
+    /// ([`MatrixLayout::described_schema`]). `None` by default.
+    ///
+    /// [`MatrixLayout::described_schema`]: genolake_core::matrix::MatrixLayout::described_schema
+    fn matrix_genotypes(&self) -> Option<SharedReader> {
+        None
+    }
 }
 
 /// Shared handle on a [`FormatReader`].

@@ -95,6 +95,17 @@ impl GenomicsTable {
         self.files.iter().map(|f| f.path.as_path())
     }
 
+    /// The same files read by `reader` (of the same format, with other
+    /// options): every file's schema is read again.
+    pub fn with_reader(self, reader: SharedReader) -> Result<Self> {
+        let schema = common_schema(self.files(), reader.as_ref())?;
+        Ok(Self {
+            schema,
+            reader,
+            ..self
+        })
+    }
+
     /// The format reader, with the options the user gave.
     pub fn reader(&self) -> &SharedReader {
         &self.reader

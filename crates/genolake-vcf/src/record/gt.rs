@@ -12,6 +12,7 @@ use arrow::datatypes::{DataType, Field};
 use arrow::error::ArrowError;
 use arrow_buffer::{BooleanBufferBuilder, NullBufferBuilder};
 use genolake_core::builder::ascending_offsets;
+use genolake_core::matrix::CallsBuilder;
 
 use super::recycle::Recycler;
 use super::samples::ABSENT;
@@ -27,6 +28,9 @@ pub(crate) struct Ploidy {
 
 #[derive(Debug)]
 pub(crate) struct GtColumns {
+    /// Genotypes already handed to a matrix row (see [`GtColumns::seal_row`]):
+    /// the columns below hold the genotypes from this one on.
+    base: usize,
     phased: BooleanBufferBuilder,
     alleles: Vec<i32>,
     offsets: Vec<i32>,
@@ -38,6 +42,7 @@ pub(crate) struct GtColumns {
 impl Default for GtColumns {
     fn default() -> Self {
         Self {
+            base: 0,
             phased: BooleanBufferBuilder::new(0),
             alleles: Vec::new(),
             offsets: vec![0],
@@ -57,7 +62,96 @@ impl GtColumns {
 
     /// Genotypes appended so far.
     pub(crate) fn len(&self) -> usize {
+        self.base + self.offsets.len() - 1
+    }
+
+    /// Forgets the genotypes sealed into matrix rows, whose batch is
+    /// finished (the columns hold none).
+    pub(crate) fn clear_sealed(&mut self) {
+        self.truncate(0);
+    }
+
+    /// Genotypes in the columns (those not sealed into matrix rows).
+    fn held(&self) -> usize {
         self.offsets.len() - 1
+    }
+
+    /// Encodes the genotypes appended since the last sealed row as one
+    /// matrix row (decoding into the matrix layout), and empties the
+    /// columns for the next row.
+    pub(crate) fn seal_row(&mut self, calls: &mut CallsBuilder) -> Result<(), String> {
+        let held = self.held();
+        let nulls = &self.nulls;
+        let valid = |g: usize| nulls.is_valid(g);
+        calls
+            .push_row(&self.alleles, &self.offsets, valid, |g| {
+                valid(g).then(|| self.phased.get_bit(g))
+            })
+            .map_err(|e| e.to_string())?;
+        self.alleles.clear();
+        self.offsets.truncate(1);
+        self.phased.truncate(0);
+        self.nulls.truncate(0);
+        self.base += held;
+        Ok(())
+    }
+
+    /// [`push_diploid_row`](GtColumns::push_diploid_row) straight into a
+    /// matrix row of `calls`, one byte per allele and per phasing, for a
+    /// decoder whose columns hold no genotype of the row (a FORMAT of GT
+    /// alone). False, appending nothing, if the row is not of that shape.
+    pub(crate) fn push_diploid_matrix_row(
+        &mut self,
+        bytes: &[u8],
+        n: usize,
+        n_alleles: usize,
+        calls: &mut CallsBuilder,
+    ) -> bool {
+        if n == 0 || bytes.len() != 4 * n - 1 || self.held() != 0 {
+            return false;
+        }
+        // A digit is an allele below min(10, n_alleles); any other byte
+        // than a digit wraps to 10 or more.
+        let limit = n_alleles.min(10) as u8;
+        let allele = |b: u8| (b == b'.') | (b.wrapping_sub(b'0') < limit);
+        // i8 −1 for '.'.
+        let byte = |b: u8| {
+            if b == b'.' {
+                0xff
+            } else {
+                b.wrapping_sub(b'0')
+            }
+        };
+        let (body, last) = bytes.split_at(4 * (n - 1));
+        let pushed = calls.push_narrow_row(2, n, |slots, phased| {
+            // No early exit: the common row is read to its end anyway.
+            let mut ok = true;
+            let (slot_body, slot_last) = slots.split_at_mut(2 * (n - 1));
+            for ((c, s), p) in body
+                .chunks_exact(4)
+                .zip(slot_body.chunks_exact_mut(2))
+                .zip(phased.iter_mut())
+            {
+                ok &= allele(c[0])
+                    & allele(c[2])
+                    & ((c[1] == b'/') | (c[1] == b'|'))
+                    & (c[3] == b'\t');
+                s[0] = byte(c[0]);
+                s[1] = byte(c[2]);
+                *p = u8::from(c[1] == b'|');
+            }
+            ok &= allele(last[0]) & allele(last[2]) & ((last[1] == b'/') | (last[1] == b'|'));
+            slot_last[0] = byte(last[0]);
+            slot_last[1] = byte(last[2]);
+            phased[n - 1] = u8::from(last[1] == b'|');
+            ok
+        });
+        if pushed.unwrap_or(false) {
+            self.base += n;
+            true
+        } else {
+            false
+        }
     }
 
     /// Parses one GT value and appends it.
@@ -187,6 +281,9 @@ impl GtColumns {
     /// which files write for missing genotypes of any ploidy).
     #[inline]
     pub(crate) fn ploidy(&self, i: usize) -> Ploidy {
+        let Some(i) = i.checked_sub(self.base) else {
+            return Ploidy::default();
+        };
         let alleles = match self.offsets.get(i..i + 2) {
             Some(&[a, b]) if b == a + 1 && self.alleles.get(a as usize) == Some(&-1) => 0,
             Some(&[a, b]) if b > a => (b - a) as usize,
@@ -199,6 +296,9 @@ impl GtColumns {
     /// Whether the genotypes from `from` on are all diploid (a missing
     /// `./.` included) and there are some.
     pub(crate) fn all_diploid(&self, from: usize) -> bool {
+        let Some(from) = from.checked_sub(self.base) else {
+            return false;
+        };
         self.offsets.len() > from + 1
             && !self.offsets[from..]
                 .windows(2)
@@ -215,7 +315,14 @@ impl GtColumns {
 
     /// Drops genotypes from `len` on (and alleles of a genotype left half-parsed).
     pub(crate) fn truncate(&mut self, len: usize) {
-        if len <= self.len() {
+        if len < self.base {
+            // Back past sealed rows (the decoder drops their matrix rows).
+            self.base = len;
+            self.truncate(self.base);
+            return;
+        }
+        let len = len - self.base;
+        if len <= self.held() {
             self.offsets.truncate(len + 1);
             self.alleles.truncate(self.offsets[len] as usize);
             self.phased.truncate(len);
@@ -225,6 +332,7 @@ impl GtColumns {
 
     /// The `phased` and `calls` arrays.
     pub(crate) fn finish(&mut self) -> Result<(ArrayRef, ArrayRef), ArrowError> {
+        self.base = 0;
         let len = self.len();
         let nulls = self.nulls.finish();
         self.nulls = NullBufferBuilder::new(len);
