@@ -6,7 +6,8 @@ OUT_DIR holds genolake's variant_qc.parquet and sample_qc.parquet;
 PLINK2_PREFIX names plink2's .afreq, .hardy, .vmiss, .smiss and .scount
 (from `--freq --hardy --missing --sample-counts`), PVAR the .pvar they
 describe. Variants are
-matched by position and alleles, samples by id. A value agrees when it
+matched by position and alleles, samples by id (the cohort must hold SNPs
+only: plink2 splits no het and hom-alt counts of other sites). A value agrees when it
 equals plink2's within half a unit of the last digit plink2 printed.
 Prints one Markdown line per quantity and exits 1 on any disagreement.
 Reads with pyarrow only, independently of genolake.
@@ -76,16 +77,22 @@ def main(out_dir, prefix, pvar_path):
         tiny += p < 1e-50
         near_one += 0.9 < p < 1.0
     bad["sample call rate (--missing)"] = 0
-    bad["sample het, hom-var counts (--sample-counts)"] = 0
+    bad["sample hom-ref, het, hom-var counts (--sample-counts)"] = 0
     smiss, scount = report(f"{prefix}.smiss", "IID"), report(f"{prefix}.scount", "IID")
     for sample, s in samples.items():
-        if int(smiss[sample]["MISSING_CT"]) != s["nUncalled"]:
+        miss, c = smiss[sample], scount[sample]
+        if int(miss["MISSING_CT"]) != s["nUncalled"]:
             bad["sample call rate (--missing)"] += 1
-        c = scount[sample]
-        het = int(c["HET_SNP_CT"]) + int(c.get("HET_NONSNP_CT", 0))
-        hom_var = int(c["HOM_ALT_SNP_CT"]) + int(c.get("HOM_ALT_NONSNP_CT", 0))
-        if (het, hom_var) != (s["nHet"], s["nHomVar"]):
-            bad["sample het, hom-var counts (--sample-counts)"] += 1
+        if int(c["DIPLOID_NONSNP_NONSYMBOLIC_CT"]) != 0:
+            raise SystemExit(f"{sample}: plink2 splits no het/hom-var counts of non-SNP sites")
+        # plink2's HET_SNP_CT counts a het of two ALT alleles (1/2) once per
+        # ALT, Glow's nHet once per genotype: the hets are the called
+        # genotypes that are neither hom-ref nor hom-alt.
+        hom_ref, hom_alt = int(c["HOM_REF_CT"]), int(c["HOM_ALT_SNP_CT"])
+        # (OBS_CT counts every genotype, the missing ones too.)
+        het = int(miss["OBS_CT"]) - int(miss["MISSING_CT"]) - hom_ref - hom_alt
+        if (hom_ref, het, hom_alt) != (s["nHomRef"], s["nHet"], s["nHomVar"]):
+            bad["sample hom-ref, het, hom-var counts (--sample-counts)"] += 1
     print(f"| {len(pvar)} variants ({tiny} with p < 1e-50, {near_one} with 0.9 < p < 1), "
           f"{len(samples)} samples | disagreements |")
     print("| --- | ---: |")
