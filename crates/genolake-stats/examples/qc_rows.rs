@@ -21,6 +21,12 @@ use genolake_stats::{
     CallSummary, Calls, MatrixCalls, SampleCallStats, SampleVisitor, call_summary_stats,
 };
 
+// The plink2 tests' cohort module, for its random numbers.
+#[path = "../tests/cohort/mod.rs"]
+mod cohort;
+
+use cohort::Rng;
+
 /// A matrix row seen only through its visitor: the path every row took
 /// before the fast path.
 struct Visited<'a>(MatrixCalls<'a>);
@@ -32,24 +38,6 @@ impl Calls for Visited<'_> {
 
     fn visit<V: SampleVisitor>(&self, visitor: &mut V) {
         self.0.visit(visitor)
-    }
-}
-
-/// splitmix64: a deterministic cohort without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -56,6 +56,7 @@ pub(super) fn encode_calls(rows: &Rows<'_>, calls: &ListArray) -> Result<(ArrayR
     ends.push(0);
     let mut ploidies: Vec<i32> = Vec::with_capacity(n_rows);
     let mut valid: Vec<bool> = Vec::with_capacity(n_rows);
+    let mut slots = Vec::new();
     for row in 0..n_rows {
         let genotypes = rows.range(row);
         let first = offsets[genotypes.start];
@@ -81,45 +82,21 @@ pub(super) fn encode_calls(rows: &Rows<'_>, calls: &ListArray) -> Result<(ArrayR
             valid.push(true);
         } else {
             let is_valid = |g: usize| calls.nulls().is_none_or(|n| n.is_valid(g));
-            let any_valid = genotypes.clone().any(is_valid);
-            if !any_valid {
-                ploidies.push(0);
-                valid.push(false);
-            } else {
-                let mut ploidy = 0;
-                let mut max = 0;
-                let mut any_null = false;
-                for g in genotypes.clone() {
-                    if is_valid(g) {
-                        let run = &values[offsets[g] as usize..offsets[g + 1] as usize];
-                        ploidy = ploidy.max(run.len());
-                        max = max.max(run.iter().copied().max().unwrap_or(0));
-                        if let Some(&low) = run.iter().find(|&&v| v < -1) {
-                            return Err(below_missing(low));
-                        }
-                    } else {
-                        any_null = true;
-                    }
+            match push_ragged(
+                &mut bytes,
+                (values, offsets),
+                genotypes,
+                is_valid,
+                &mut slots,
+            )? {
+                None => {
+                    ploidies.push(0);
+                    valid.push(false);
                 }
-                if any_null {
-                    ploidy = ploidy.max(1);
+                Some(ploidy) => {
+                    ploidies.push(ploidy as i32);
+                    valid.push(true);
                 }
-                let width = width_for(max);
-                let mut slots = Vec::with_capacity(ploidy);
-                for g in genotypes.clone() {
-                    slots.clear();
-                    if is_valid(g) {
-                        slots.extend_from_slice(
-                            &values[offsets[g] as usize..offsets[g + 1] as usize],
-                        );
-                        slots.resize(ploidy, PAD);
-                    } else {
-                        slots.resize(ploidy, NULL_CALLS);
-                    }
-                    push_narrowed(&mut bytes, &slots, width);
-                }
-                ploidies.push(ploidy as i32);
-                valid.push(true);
             }
         }
         ends.push(i32::try_from(bytes.len()).map_err(|_| too_big(bytes.len()))?);
@@ -135,6 +112,58 @@ pub(super) fn too_big(bytes: usize) -> Error {
         "a batch's calls take {bytes} bytes, more than the 2 GiB one Arrow binary column holds; \
          read with a smaller batch size"
     ))
+}
+
+/// Pushes `genotypes` of a row whose genotypes are not all of one ploidy
+/// and present: genotype `g` calls `values[offsets[g]..offsets[g + 1]]`
+/// when `is_valid(g)`. Each takes as many slots as the row's widest (one at
+/// least if any is null), padded with [`PAD`], a null one [`NULL_CALLS`] in
+/// every slot, all of the width the highest allele needs. Returns the
+/// row's ploidy, or `None`, pushing nothing, when every genotype is null;
+/// `slots` is scratch space. Fails on an allele index below −1.
+pub(super) fn push_ragged(
+    bytes: &mut Vec<u8>,
+    (values, offsets): (&[i32], &[i32]),
+    genotypes: std::ops::Range<usize>,
+    is_valid: impl Fn(usize) -> bool,
+    slots: &mut Vec<i32>,
+) -> Result<Option<usize>> {
+    let run = |g: usize| &values[offsets[g] as usize..offsets[g + 1] as usize];
+    let mut ploidy = 0;
+    let mut max = 0;
+    let mut any_valid = false;
+    let mut any_null = false;
+    for g in genotypes.clone() {
+        if is_valid(g) {
+            let run = run(g);
+            any_valid = true;
+            ploidy = ploidy.max(run.len());
+            max = max.max(run.iter().copied().max().unwrap_or(0));
+            if let Some(&low) = run.iter().find(|&&v| v < -1) {
+                return Err(below_missing(low));
+            }
+        } else {
+            any_null = true;
+        }
+    }
+    if !any_valid {
+        return Ok(None);
+    }
+    if any_null {
+        ploidy = ploidy.max(1);
+    }
+    let width = width_for(max);
+    for g in genotypes {
+        slots.clear();
+        if is_valid(g) {
+            slots.extend_from_slice(run(g));
+            slots.resize(ploidy, PAD);
+        } else {
+            slots.resize(ploidy, NULL_CALLS);
+        }
+        push_narrowed(bytes, slots, width);
+    }
+    Ok(Some(ploidy))
 }
 
 pub(super) fn below_missing(value: i32) -> Error {

@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BinaryArray, Int32Array};
 
-use super::calls::{below_missing, nulls_of, push_narrowed, too_big, width_for};
-use super::{NULL_CALLS, PAD};
+use super::calls::{nulls_of, push_ragged, too_big};
 use crate::builder::ascending_offsets;
 use crate::error::Result;
 
@@ -147,43 +146,16 @@ impl CallsBuilder {
         phased: impl Fn(usize) -> Option<bool>,
     ) -> Result<()> {
         let genotypes = offsets.len().saturating_sub(1);
-        let run = |g: usize| &values[offsets[g] as usize..offsets[g + 1] as usize];
-        let mut ploidy = 0;
-        let mut max = 0;
-        let mut any_valid = false;
-        let mut any_null = false;
-        for g in 0..genotypes {
-            if valid(g) {
-                let run = run(g);
-                any_valid = true;
-                ploidy = ploidy.max(run.len());
-                max = max.max(run.iter().copied().max().unwrap_or(0));
-                if let Some(&low) = run.iter().find(|&&v| v < -1) {
-                    return Err(below_missing(low));
-                }
-            } else {
-                any_null = true;
-            }
-        }
-        if genotypes > 0 && !any_valid {
+        match push_ragged(
+            &mut self.calls,
+            (values, offsets),
+            0..genotypes,
+            &valid,
+            &mut self.slots,
+        )? {
             // A row whose calls are all null is null.
-            self.close_calls(0, false)?;
-        } else {
-            if any_null {
-                ploidy = ploidy.max(1);
-            }
-            let width = width_for(max);
-            for g in 0..genotypes {
-                self.slots.clear();
-                if valid(g) {
-                    self.slots.extend_from_slice(run(g));
-                    self.slots.resize(ploidy, PAD);
-                } else {
-                    self.slots.resize(ploidy, NULL_CALLS);
-                }
-                push_narrowed(&mut self.calls, &self.slots, width);
-            }
-            self.close_calls(ploidy as i32, true)?;
+            None if genotypes > 0 => self.close_calls(0, false)?,
+            ploidy => self.close_calls(ploidy.unwrap_or(0) as i32, true)?,
         }
         let flags = (0..genotypes).map(&phased);
         if genotypes > 0 && flags.clone().all(|p| p.is_none()) {
