@@ -83,7 +83,7 @@ fn exec_err(message: impl Into<String>) -> DataFusionError {
 }
 
 /// The text of a constant string argument, as planning sees it.
-fn literal_str<'a>(value: Option<&'a ScalarValue>) -> Option<&'a str> {
+fn literal_str(value: Option<&ScalarValue>) -> Option<&str> {
     value.and_then(|v| v.try_as_str().flatten())
 }
 
