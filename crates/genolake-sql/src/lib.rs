@@ -11,7 +11,9 @@
 //! - `CREATE EXTERNAL TABLE t STORED AS VCF LOCATION '...' OPTIONS (...)`
 //!   (or `BGEN`, `PLINK`) registers files as a table;
 //! - [`session()`] makes a session in which Glow's camelCase names work
-//!   unquoted, as in Spark;
+//!   unquoted, as in Spark, with Glow's SQL functions (QC statistics,
+//!   genotype, struct, Spark ML vector and matrix helpers; every one is in
+//!   `docs/functions.md` with an example the tests run);
 //! - [`run_statements`] runs a `;`-separated script and [`BatchWriter`]
 //!   writes its result as a table, CSV, JSON lines or Parquet;
 //! - [`genomics_table`] (and [`vcf_table`]) give ingest code a table over
@@ -91,7 +93,11 @@ mod statements;
 
 pub use error::{Error, Result};
 pub use formats::{BgenFormatReader, InputFormat, PlinkFormatReader, VcfFormatReader};
-pub use functions::{QcAggregate, QcScalar, ReadDelta, ReadGenomics, SampleStat, VariantStat};
+pub use functions::{
+    AddStructFields, ArrayQuantile, AssertTrueOrError, Comb, ExpandStruct, ExplodeMatrix,
+    GeneratorRewrite, QcAggregate, QcScalar, ReadDelta, ReadGenomics, SampleStat, SubsetStruct,
+    VariantStat, VectorFunction, matrix_type, vector_type,
+};
 pub use output::{BatchWriter, OutputFormat, write_batches, write_dataframe};
 pub use scan::{
     BatchIter, FileOrderExec, FormatReader, GenomicsFormat, GenomicsFormatFactory, GenomicsSource,

@@ -123,5 +123,6 @@ fn register_state(state: &mut SessionState) -> Result<()> {
     }
     state.register_udtf("read_delta", Arc::new(ReadDelta));
     crate::functions::register_qc(state)?;
+    crate::functions::register_complex(state)?;
     Ok(())
 }

@@ -82,9 +82,11 @@ impl QueryResult {
 /// Executes a [`DataFrame`] and keeps its schema with its batches, in file
 /// order where the plan keeps it (see the crate's "Row order").
 pub async fn collect(df: DataFrame) -> Result<QueryResult> {
-    let schema = SchemaRef::new(df.schema().as_arrow().clone());
     let context = df.task_ctx();
     let plan = df.create_physical_plan().await?;
+    // The executed plan's columns: an analyzer rewrite (`expand_struct`) can
+    // change those of the DataFrame as planned.
+    let schema = plan.schema();
     // Every row is held anyway: each partition is collected on its own, at
     // full speed, and the partitions are put in order.
     let batches = match in_file_order(&plan)? {

@@ -1,6 +1,8 @@
 //! Table functions: `read_vcf(...)`, `read_bgen(...)`, `read_plink(...)`
-//! and `read_delta(...)`; Glow's QC functions (`qc`).
+//! and `read_delta(...)`; Glow's QC functions (`qc`) and its struct,
+//! vector, matrix and array helpers (`complex`).
 
+mod complex;
 mod qc;
 mod read_delta;
 mod read_genomics;
@@ -8,6 +10,10 @@ mod read_genomics;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr;
 
+pub use complex::{
+    AddStructFields, ArrayQuantile, AssertTrueOrError, Comb, ExpandStruct, ExplodeMatrix,
+    GeneratorRewrite, SubsetStruct, VectorFunction, matrix_type, register_complex, vector_type,
+};
 pub use qc::{QcAggregate, QcScalar, SampleStat, VariantStat, register_qc};
 pub use read_delta::ReadDelta;
 pub use read_genomics::ReadGenomics;

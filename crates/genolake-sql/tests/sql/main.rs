@@ -2,6 +2,8 @@
 //! binary links DataFusion and delta-rs, and each one costs CI minutes.
 
 mod common;
+mod complex;
+mod docs;
 mod qc;
 mod read_bgen;
 mod read_delta;
