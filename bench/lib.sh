@@ -38,3 +38,33 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 mib() { echo $(( $1 / 1024 )); }
 # Size of a file in MB (10^6 bytes).
 megabytes() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.0f", b / 1e6 }'; }
+
+# Path of bench/run.sh's simulated cohort of VARIANTS x SAMPLES, KIND gt or
+# rich (crates/genolake-vcf/examples/simulate_vcf.rs), bgzipped; made if
+# missing.
+simulated_cohort() {
+    local kind=$1 vcf=$DATA/cohort_${VARIANTS}x${SAMPLES}_$1.vcf.gz
+    if [ ! -s "$vcf" ]; then
+        "$EXAMPLES/simulate_vcf" "$VARIANTS" "$SAMPLES" "$kind" | bgzip -@ "$THREADS" > "$vcf.tmp"
+        mv "$vcf.tmp" "$vcf"
+    fi
+    echo "$vcf"
+}
+
+# Path of the msprime cohort of VARIANTS x SAMPLES on contig 1 (realistic
+# allele frequencies and linkage, every call phased; bench/simulate_phased.py),
+# bgzipped; made if missing, in a venv of its own (BENCH_VENV).
+msprime_cohort() {
+    local venv=${BENCH_VENV:-$HOME/.cache/genolake/bench-venv}
+    local vcf=$DATA/msprime_1_${VARIANTS}x${SAMPLES}.vcf.gz
+    if [ ! -s "$vcf" ]; then
+        if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import msprime' 2>/dev/null; then
+            python3 -m venv "$venv" >&2
+            "$venv/bin/pip" install --quiet msprime >&2
+        fi
+        "$venv/bin/python" "$HERE/simulate_phased.py" "$VARIANTS" "$SAMPLES" --contig 1 \
+            | bgzip -@ "$THREADS" > "$vcf.tmp"
+        mv "$vcf.tmp" "$vcf"
+    fi
+    echo "$vcf"
+}

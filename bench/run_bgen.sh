@@ -3,6 +3,7 @@
 #
 #   bench/run_bgen.sh [VARIANTS] [SAMPLES] [RUNS]      (defaults: 100000 5000 3)
 #   SETS=phased bench/run_bgen.sh                      (only the phased cohort)
+#   NO_BUILD=1 bench/run_bgen.sh ...     (use the binaries in CARGO_TARGET_DIR as they are)
 #
 # Two sets of inputs (SETS, default "dummy phased"):
 # - dummy: imputed-like data from plink2 itself, `plink2 --dummy` (1% missing,
@@ -34,6 +35,10 @@ SAMPLES=${2:-5000}
 RUNS=${3:-3}
 SETS=${SETS:-dummy phased}
 PHASED_SAMPLES=${PHASED_SAMPLES:-2000}
+if [ "${NO_BUILD:-0}" = 1 ]; then
+    # lib.sh builds with cargo: a no-op in its place.
+    cargo() { :; }
+fi
 source "$(dirname "$0")/lib.sh"
 
 files=()

@@ -71,27 +71,7 @@ quotient() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # "met" if a <= b (strictly below with "lt"), else "missed".
 goal() { awk -v a="$1" -v b="$2" -v op="${3:-le}" 'BEGIN { ok = op == "lt" ? a < b : a <= b; print ok ? "met" : "missed" }'; }
 
-inputs=()
-for kind in gt rich; do
-    vcf=$DATA/cohort_${VARIANTS}x${SAMPLES}_$kind.vcf.gz
-    if [ ! -s "$vcf" ]; then
-        "$EXAMPLES/simulate_vcf" "$VARIANTS" "$SAMPLES" "$kind" | bgzip -@ "$THREADS" > "$vcf.tmp"
-        mv "$vcf.tmp" "$vcf"
-    fi
-    inputs+=("$vcf")
-done
-venv=${BENCH_VENV:-$HOME/.cache/genolake/bench-venv}
-vcf=$DATA/msprime_1_${VARIANTS}x${SAMPLES}.vcf.gz
-if [ ! -s "$vcf" ]; then
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import msprime' 2>/dev/null; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet msprime
-    fi
-    "$venv/bin/python" "$HERE/simulate_phased.py" "$VARIANTS" "$SAMPLES" --contig 1 \
-        | bgzip -@ "$THREADS" > "$vcf.tmp"
-    mv "$vcf.tmp" "$vcf"
-fi
-inputs+=("$vcf")
+inputs=("$(simulated_cohort gt)" "$(simulated_cohort rich)" "$(msprime_cohort)")
 
 echo "Started $(date -u '+%Y-%m-%d %H:%M:%S') UTC, commit $(git -C "$ROOT" rev-parse --short HEAD), load:$(uptime | sed 's/.*load average://')"
 echo

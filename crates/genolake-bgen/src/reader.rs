@@ -152,7 +152,6 @@ pub struct Reader {
     input: Input,
     plan: Plan,
     variant: Variant,
-    inflated: Vec<u8>,
     inflater: Inflater,
     decoder: RecordDecoder,
     regions: Vec<Region>,
@@ -293,12 +292,11 @@ impl Reader {
                     self.header.compression,
                     &self.variant.genotype,
                     self.variant.uncompressed_len,
-                    &mut self.inflated,
                 )
                 .map_err(|m| (ErrorKind::Compression(m.clone()), m))
-                .and_then(|()| {
+                .and_then(|inflated| {
                     self.decoder
-                        .decode(&self.variant, layout_one, &self.inflated)
+                        .decode(&self.variant, layout_one, inflated)
                         .map_err(|m| (ErrorKind::Record(m.clone()), m))
                 });
             if let Err((kind, message)) = outcome {

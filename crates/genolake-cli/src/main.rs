@@ -13,6 +13,7 @@
 mod commands;
 mod options;
 mod progress;
+mod qc;
 mod table;
 
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ enum Command {
     Convert(commands::convert::Args),
     /// Run SQL statements over files and tables; prints the last result.
     Sql(commands::sql::Args),
+    /// Variant and sample QC tables and plots, in one pass over files or a Delta table.
+    Qc(commands::qc::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Schema(args) => commands::schema::run(args),
         Command::Count(args) => commands::count::run(args),
+        Command::Qc(args) => commands::qc::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Sql(args) => commands::sql::run(args),

@@ -15,6 +15,7 @@ use arrow::datatypes::{Int64Type, SchemaRef};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use genolake_core::Region;
+use genolake_core::matrix::Samples;
 use genolake_core::schema::GENOTYPES;
 use genolake_lake::Layout;
 
@@ -110,6 +111,65 @@ impl Table {
         })
     }
 
+    /// The samples of a matrix table, in the order its `calls` hold them;
+    /// `None` for a Glow table (or a matrix table with no rows yet).
+    pub fn matrix_samples(&self) -> Result<Option<Samples>> {
+        runtime(1)?.block_on(async {
+            let layout = genolake_lake::table_layout(&self.location()?).await?;
+            Ok(match layout.layout {
+                Layout::Matrix => layout.samples,
+                Layout::Glow => None,
+            })
+        })
+    }
+
+    /// Reads `columns` of the table (as `read_delta` presents it with the
+    /// `layout` option, when given) in `threads` partitions side by side.
+    /// Each partition's batches go, in order, to `each` with the state
+    /// `make` gave that partition; the states come back in partition order.
+    pub fn for_each_partition<S: Send>(
+        &self,
+        threads: usize,
+        columns: &str,
+        layout: Option<&str>,
+        make: impl Fn(usize) -> S + Sync,
+        each: impl Fn(&mut S, &RecordBatch) -> Result<()> + Sync,
+    ) -> Result<Vec<S>> {
+        let runtime = runtime(threads)?;
+        let sql = self.select_from(columns, layout);
+        let streams = runtime.block_on(async {
+            let df = genolake_sql::run_statements(&session(threads), &sql).await?;
+            anyhow::Ok(df.execute_stream_partitioned().await?)
+        })?;
+        let handle = runtime.handle();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = streams
+                .into_iter()
+                .enumerate()
+                .map(|(index, mut stream)| {
+                    let (make, each) = (&make, &each);
+                    scope.spawn(move || -> Result<S> {
+                        let mut state = make(index);
+                        handle.block_on(async {
+                            while let Some(batch) = stream.next().await {
+                                each(&mut state, &batch?)?;
+                            }
+                            anyhow::Ok(())
+                        })?;
+                        Ok(state)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow!("a thread reading the table panicked")))
+                })
+                .collect()
+        })
+    }
+
     /// The table as an absolute path, for delta-rs (which takes URLs).
     fn location(&self) -> Result<String> {
         let absolute = std::path::absolute(&self.path)
@@ -120,8 +180,14 @@ impl Table {
     /// `SELECT <columns> FROM read_delta('<path>')`, with the regions'
     /// filter.
     fn select(&self, columns: &str) -> String {
+        self.select_from(columns, None)
+    }
+
+    /// [`Self::select`] over `read_delta(path, 'layout', <layout>)`.
+    fn select_from(&self, columns: &str, layout: Option<&str>) -> String {
+        let layout = layout.map_or(String::new(), |l| format!(", 'layout', {}", sql_string(l)));
         let mut sql = format!(
-            "SELECT {columns} FROM read_delta({})",
+            "SELECT {columns} FROM read_delta({}{layout})",
             sql_string(&self.path.to_string_lossy())
         );
         if !self.regions.is_empty() {

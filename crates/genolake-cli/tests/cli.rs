@@ -1,5 +1,6 @@
 //! The `genolake` binary end to end: schema, count, errors and exit codes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -804,4 +805,366 @@ fn a_table_input_is_refused_with_file_flags_other_inputs_or_no_delta_log() {
         &[broken],
     );
     assert!(!out.exists(), "a failed convert leaves no output");
+}
+
+#[path = "../../genolake-stats/tests/cohort/mod.rs"]
+mod cohort;
+
+/// Rows of a CSV file or plink2 report, as named fields.
+type Rows = Vec<HashMap<String, String>>;
+
+/// `genolake qc --format csv` on `input`: its variant and sample tables.
+fn qc_tables(input: &Path, out: &Path) -> (Rows, Rows) {
+    ok(&[
+        "qc",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    (
+        csv_rows(&out.join("variant_qc.csv")),
+        csv_rows(&out.join("sample_qc.csv")),
+    )
+}
+
+/// A CSV file with a header as rows of named fields; quoted fields (lists
+/// joined by commas) unquoted.
+fn csv_rows(path: &Path) -> Rows {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<String> = split_csv(lines.next().expect("a header"));
+    lines
+        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
+        .collect()
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// `genolake qc` on a simulated cohort (rare-heavy frequencies, missing
+/// calls, triallelic sites, sites far from equilibrium) as a VCF, a Glow
+/// table and a matrix table: the three give the same tables, and those
+/// equal plink2's `--freq`, `--missing`, `--hardy` (and `--hardy midp`)
+/// per variant and `--sample-counts` and `--missing` per sample.
+#[test]
+fn qc_agrees_with_plink2_on_files_and_tables_of_both_layouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cohort = cohort::simulate(2000, 150, 21);
+    let vcf = dir.path().join("cohort.vcf");
+    cohort.write_vcf(&vcf);
+    cohort::plink2(
+        dir.path(),
+        &[
+            "--vcf",
+            "cohort.vcf",
+            "--freq",
+            "--missing",
+            "--hardy",
+            "--out",
+            "all",
+        ],
+    );
+    cohort::plink2(
+        dir.path(),
+        &["--vcf", "cohort.vcf", "--hardy", "midp", "--out", "midp"],
+    );
+
+    let mut tables = Vec::new();
+    for (name, layout) in [
+        ("file", None),
+        ("glow", Some("glow")),
+        ("matrix", Some("matrix")),
+    ] {
+        let input = match layout {
+            None => vcf.clone(),
+            Some(layout) => {
+                let table = dir.path().join(format!("table_{layout}"));
+                ok(&[
+                    "ingest",
+                    "--layout",
+                    layout,
+                    "--table",
+                    table.to_str().unwrap(),
+                    vcf.to_str().unwrap(),
+                ]);
+                table
+            }
+        };
+        let out = dir.path().join(format!("qc_{name}"));
+        tables.push((name, qc_tables(&input, &out)));
+        for plot in [
+            "allele_frequency_spectrum.png",
+            "variant_call_rate.png",
+            "sample_call_rate.png",
+            "hardy_weinberg_qq.png",
+            "sample_heterozygosity.png",
+        ] {
+            let bytes =
+                std::fs::read(out.join(plot)).unwrap_or_else(|e| panic!("{name} {plot}: {e}"));
+            assert!(
+                bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 5000,
+                "{name} {plot}: {} bytes",
+                bytes.len()
+            );
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "{name}: staging left behind: {leftovers:?}"
+        );
+    }
+    // A table's rows come in its data files' order, not the VCF's: the
+    // variant tables are compared by variant id.
+    let by_name = |rows: &Rows| -> std::collections::BTreeMap<String, HashMap<String, String>> {
+        rows.iter()
+            .map(|r| (r["names"].clone(), r.clone()))
+            .collect()
+    };
+    let (_, (variants, samples)) = &tables[0];
+    for (name, (v, s)) in &tables[1..] {
+        assert_eq!(v.len(), variants.len(), "{name}: variant QC rows");
+        assert_eq!(
+            by_name(v),
+            by_name(variants),
+            "{name}: variant QC differs from the file's"
+        );
+        assert_eq!(s, samples, "{name}: sample QC differs from the file's");
+    }
+
+    let by_id = |rows: Vec<HashMap<String, String>>,
+                 key: &str|
+     -> HashMap<String, HashMap<String, String>> {
+        rows.into_iter().map(|r| (r[key].clone(), r)).collect()
+    };
+    let afreq = by_id(cohort::report(&dir.path().join("all.afreq")), "ID");
+    let vmiss = by_id(cohort::report(&dir.path().join("all.vmiss")), "ID");
+    let hardy = by_id(cohort::report(&dir.path().join("all.hardy")), "ID");
+    let midp = by_id(cohort::report(&dir.path().join("midp.hardy")), "ID");
+    assert_eq!(variants.len(), cohort.sites.len());
+    let (mut tested, mut tiny) = (0, 0);
+    for (row, site) in variants.iter().zip(&cohort.sites) {
+        let id = &site.id;
+        assert_eq!(&row["names"], id);
+        assert_eq!(row["start"], (site.pos - 1).to_string(), "{id}");
+        assert_eq!(row["nAllelesCalled"], afreq[id]["OBS_CT"], "{id}: OBS_CT");
+        assert_eq!(
+            row["nUncalled"], vmiss[id]["MISSING_CT"],
+            "{id}: MISSING_CT"
+        );
+        let freqs: Vec<f64> = row["alleleFrequencies"]
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(|f| f.parse().unwrap())
+            .collect();
+        if row["nAllelesCalled"] != "0" {
+            for (k, printed) in afreq[id]["ALT_FREQS"].split(',').enumerate() {
+                let ours = freqs.get(k + 1).copied().unwrap_or(0.0);
+                assert!(
+                    cohort::agrees_to_printed(ours, printed),
+                    "{id}: alt {k}: {ours} against {printed}"
+                );
+            }
+        }
+        if site.alternates.len() != 1 {
+            continue;
+        }
+        let p: f64 = row["pValueHweExact"].parse().unwrap();
+        assert!(
+            cohort::agrees_to_printed(p, &hardy[id]["P"]),
+            "{id}: p {p} against {}",
+            hardy[id]["P"]
+        );
+        let mid: f64 = row["pValueHwe"].parse().unwrap();
+        assert!(
+            cohort::agrees_to_printed(mid, &midp[id]["MIDP"]),
+            "{id}: mid-p {mid} against {}",
+            midp[id]["MIDP"]
+        );
+        tested += 1;
+        tiny += usize::from(p < 1e-30);
+    }
+    assert!(
+        tested > 1000 && tiny > 0,
+        "{tested} sites tested, {tiny} with p < 1e-30"
+    );
+
+    // Per sample, over biallelic sites (plink2 counts multiallelic
+    // genotypes in its own categories).
+    cohort.sites.retain(|s| s.alternates.len() == 1);
+    let bi = dir.path().join("bi.vcf");
+    cohort.write_vcf(&bi);
+    cohort::plink2(
+        dir.path(),
+        &[
+            "--vcf",
+            "bi.vcf",
+            "--missing",
+            "--sample-counts",
+            "--out",
+            "bi",
+        ],
+    );
+    let (_, samples) = qc_tables(&bi, &dir.path().join("qc_bi"));
+    let smiss = by_id(cohort::report(&dir.path().join("bi.smiss")), "IID");
+    let scount = by_id(cohort::report(&dir.path().join("bi.scount")), "IID");
+    assert_eq!(samples.len(), cohort.samples.len());
+    for (row, sample) in samples.iter().zip(&cohort.samples) {
+        assert_eq!(&row["sampleId"], sample);
+        assert_eq!(
+            row["nUncalled"], smiss[sample]["MISSING_CT"],
+            "{sample}: MISSING_CT"
+        );
+        assert_eq!(
+            row["nHomRef"], scount[sample]["HOM_REF_CT"],
+            "{sample}: HOM_REF_CT"
+        );
+        assert_eq!(
+            row["nHet"], scount[sample]["HET_SNP_CT"],
+            "{sample}: HET_SNP_CT"
+        );
+        assert_eq!(
+            row["nHomVar"], scount[sample]["HOM_ALT_SNP_CT"],
+            "{sample}: HOM_ALT_SNP_CT"
+        );
+    }
+}
+
+#[test]
+fn qc_errors_name_the_input_and_leave_no_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.vcf");
+    std::fs::write(&bad, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\tx\t.\tA\tG\t.\t.\t.\tGT\t0/1\n").unwrap();
+    let out = dir.path().join("qc");
+    let result = genolake(&[
+        "qc",
+        bad.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!result.status.success());
+    let message = stderr(&result);
+    assert!(
+        message.contains("bad.vcf") && message.contains("line 3"),
+        "{message}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.count())
+        .into_iter()
+        .collect();
+    assert!(left.iter().all(|&n| n == 0), "{left:?}");
+}
+
+/// The issue's end-to-end case: a VCF ingested into Delta (either layout),
+/// joined with a clinical CSV on `sampleId`, allele frequencies per
+/// case/control group in one SQL statement; bcftools' `+fill-tags -S`
+/// computes the same frequencies from the VCF, outside genolake.
+#[test]
+fn allele_frequencies_per_clinical_group_agree_with_bcftools_fill_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = example();
+    let vcf = vcf.to_str().unwrap();
+    let clinical = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/clinical.csv");
+    let clinical_text = std::fs::read_to_string(&clinical).unwrap();
+
+    // bcftools: AF_case and AF_control per site, from a sample -> group file.
+    let groups = dir.path().join("groups.txt");
+    let mut text = String::new();
+    for line in clinical_text.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!("{}\t{}\n", fields[0], fields[1]));
+    }
+    std::fs::write(&groups, text).unwrap();
+    let tagged = dir.path().join("tagged.vcf");
+    bcftools(&[
+        "+fill-tags",
+        vcf,
+        "-Ov",
+        "-o",
+        tagged.to_str().unwrap(),
+        "--",
+        "-S",
+        groups.to_str().unwrap(),
+        "-t",
+        "AF",
+    ]);
+    let mut expected = std::collections::BTreeMap::new();
+    for line in bcftools(&[
+        "query",
+        "-f",
+        "%POS\t%INFO/AF_case\t%INFO/AF_control\n",
+        tagged.to_str().unwrap(),
+    ])
+    .lines()
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let start = f[0].parse::<i64>().unwrap() - 1;
+        for (status, af) in [("case", f[1]), ("control", f[2])] {
+            // One frequency per ALT allele; this slice is biallelic.
+            for (i, af) in af.split(',').enumerate() {
+                let af: f64 = af.parse().unwrap();
+                expected.insert((start, status.to_string(), i as i64 + 1), af);
+            }
+        }
+    }
+    assert!(expected.len() >= 2 * 17, "{expected:?}");
+
+    for layout in ["glow", "matrix"] {
+        let table = dir.path().join(format!("variants_{layout}"));
+        let table = table.to_str().unwrap();
+        ok(&["ingest", "--layout", layout, "--table", table, vcf]);
+        let query = format!(
+            "CREATE EXTERNAL TABLE clinical STORED AS CSV LOCATION '{}'
+                 OPTIONS ('format.has_header' 'true');
+             WITH alleles AS (
+                 SELECT v.start, c.status, unnest(v.g['calls']) AS allele
+                 FROM (SELECT start, unnest(genotypes) AS g FROM read_delta('{table}')) v
+                 JOIN clinical c ON v.g['sampleId'] = c.sampleId)
+             SELECT start, status, allele,
+                    CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY start, status) AS af
+             FROM alleles WHERE allele >= 0 GROUP BY start, status, allele
+             ORDER BY start, status, allele",
+            clinical.display()
+        );
+        let out = ok(&["sql", "--format", "csv", &query]);
+        let mut ours = std::collections::BTreeMap::new();
+        for line in out.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let allele: i64 = f[2].parse().unwrap();
+            if allele > 0 {
+                let key = (f[0].parse::<i64>().unwrap(), f[1].to_string(), allele);
+                ours.insert(key, f[3].parse::<f64>().unwrap());
+            }
+        }
+        // bcftools prints six significant digits, and AF=0 for an allele nobody in the group carries;
+        // the SQL has no row for it.
+        for (key, af) in &expected {
+            let mine = ours.get(key).copied().unwrap_or(0.0);
+            assert!(
+                (mine - af).abs() <= 1e-5 * af.max(1e-6),
+                "{layout}: {key:?}: genolake {mine}, bcftools {af}"
+            );
+        }
+        assert!(
+            ours.keys().all(|k| expected.contains_key(k)),
+            "{layout}: rows bcftools has no frequency for: {ours:?}"
+        );
+    }
 }

@@ -88,16 +88,10 @@ impl StoredMatrix {
         })?;
         let schema = snapshot.snapshot().arrow_schema();
         let layout = MatrixLayout::from_matrix(&schema, fields).map_err(|e| e.to_string())?;
-        let samples = table_samples(configuration).map_err(|e| e.to_string())?;
+        let samples =
+            Samples::from_table_configuration(configuration).map_err(|e| e.to_string())?;
         Ok(Some(Self { layout, samples }))
     }
-}
-
-/// The samples a matrix table's configuration records, if any yet.
-pub fn table_samples(
-    configuration: &HashMap<String, String>,
-) -> genolake_core::error::Result<Option<Samples>> {
-    Samples::from_table_configuration(configuration)
 }
 
 /// How a table stores its genotypes, as its configuration records it.
@@ -132,7 +126,7 @@ pub async fn table_layout(location: &str) -> crate::Result<TableLayout> {
     let layout = Layout::of_configuration(configuration);
     let samples = match layout {
         Layout::Glow => None,
-        Layout::Matrix => table_samples(configuration).map_err(|e| {
+        Layout::Matrix => Samples::from_table_configuration(configuration).map_err(|e| {
             Error::new(
                 location,
                 ErrorKind::Location(format!(

@@ -1543,3 +1543,62 @@ async fn a_matrix_append_with_new_format_fields_merges_them() {
         json_lines(&format!("SELECT * FROM read_delta('{glow}')")).await
     );
 }
+
+/// Glow's QC functions given a matrix table's raw columns agree with the
+/// same functions given the Glow-layout table's `genotypes`: multiallelic
+/// sites (CEUTrio), thousands of samples (1000 Genomes), mixed ploidy and
+/// missing hard calls (BGEN complex).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qc_functions_on_matrix_columns_equal_them_on_glow_genotypes() {
+    for input in [
+        ceu_trio(),
+        thousand_genomes(),
+        data("bgen/complex.16bits.bgen"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let glow = dir.path().join("glow").to_string_lossy().to_string();
+        let matrix = dir.path().join("matrix").to_string_lossy().to_string();
+        ingest_file(&input, &glow, Layout::Glow, SaveMode::ErrorIfExists)
+            .await
+            .unwrap();
+        ingest_file(&input, &matrix, Layout::Matrix, SaveMode::ErrorIfExists)
+            .await
+            .unwrap();
+        let per_variant = |from: &str, calls: &str| {
+            format!(
+                "SELECT contigName, start, referenceAllele, alternateAlleles,
+                        call_summary_stats({calls}) AS cs, hardy_weinberg({calls}) AS hw,
+                        genotype_states({calls}) AS gs
+                 FROM {from}"
+            )
+        };
+        let expected =
+            json_lines(&per_variant(&format!("read_delta('{glow}')"), "genotypes")).await;
+        let actual = json_lines(&per_variant(
+            &format!("read_delta('{matrix}', 'layout', 'matrix')"),
+            "calls, callsPloidy",
+        ))
+        .await;
+        assert!(expected.len() > 5, "{}", input.display());
+        assert_eq!(actual, expected, "{}", input.display());
+
+        let per_sample = |from: &str, calls: &str| {
+            format!(
+                "SELECT u['callRate'] AS callRate, u['nCalled'] AS nCalled, u['nHomRef'] AS nHomRef,
+                        u['nHet'] AS nHet, u['nHomVar'] AS nHomVar, u['nTransition'] AS nTransition,
+                        u['nTransversion'] AS nTransversion, u['nInsertion'] AS nInsertion,
+                        u['nDeletion'] AS nDeletion, u['nSpanningDeletion'] AS nSpanningDeletion
+                 FROM (SELECT unnest(s) AS u FROM (SELECT sample_call_summary_stats({calls},
+                       referenceAllele, alternateAlleles) AS s FROM {from}))"
+            )
+        };
+        let expected = json_lines(&per_sample(&format!("read_delta('{glow}')"), "genotypes")).await;
+        let actual = json_lines(&per_sample(
+            &format!("read_delta('{matrix}', 'layout', 'matrix')"),
+            "calls, callsPloidy",
+        ))
+        .await;
+        assert!(!expected.is_empty(), "{}", input.display());
+        assert_eq!(actual, expected, "{}", input.display());
+    }
+}

@@ -92,7 +92,7 @@ mod statements;
 
 pub use error::{Error, Result};
 pub use formats::{BgenFormatReader, InputFormat, PlinkFormatReader, VcfFormatReader};
-pub use functions::{ReadDelta, ReadGenomics};
+pub use functions::{QcAggregate, QcScalar, ReadDelta, ReadGenomics, SampleStat, VariantStat};
 pub use output::{BatchWriter, OutputFormat, write_batches, write_dataframe};
 pub use scan::{
     BatchIter, FileOrderExec, FormatReader, GenomicsFormat, GenomicsFormatFactory, GenomicsSource,

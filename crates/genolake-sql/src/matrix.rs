@@ -39,8 +39,10 @@ use datafusion::physical_plan::{
     PlanProperties, ReplaceChildrenOptions,
 };
 use futures::StreamExt;
-use genolake_core::matrix::{CALLS_PLOIDY, Encoding, MatrixLayout, Samples};
+use genolake_core::matrix::{GenotypeColumn, MatrixLayout, Samples};
 use genolake_core::schema::{GENOTYPES, SAMPLE_ID};
+
+use crate::scan::only_child;
 
 /// How a matrix table is presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,28 +119,24 @@ impl MatrixTable {
             Ok(())
         };
         for &name in names {
-            let genotype = self.layout.columns().iter().find(|c| match self.view {
-                View::Glow => false,
-                View::Long => c.column.as_deref().unwrap_or(&c.field) == name,
-            });
-            if self.view == View::Glow && name == GENOTYPES {
-                for column in self.layout.columns() {
-                    if let Some(stored) = &column.column {
-                        add(stored)?;
-                    }
-                    if column.encoding == Encoding::Calls {
-                        add(CALLS_PLOIDY)?;
-                    }
-                }
-            } else if let Some(column) = genotype {
-                if let Some(stored) = &column.column {
-                    add(stored)?;
-                }
-                if column.encoding == Encoding::Calls {
-                    add(CALLS_PLOIDY)?;
-                }
-            } else {
+            let genotype_columns: Vec<&GenotypeColumn> = match self.view {
+                View::Glow if name == GENOTYPES => self.layout.columns().iter().collect(),
+                View::Glow => Vec::new(),
+                View::Long => self
+                    .layout
+                    .columns()
+                    .iter()
+                    .filter(|c| c.column.as_deref().unwrap_or(&c.field) == name)
+                    .collect(),
+            };
+            if genotype_columns.is_empty() {
                 add(name)?;
+            }
+            for stored in genotype_columns
+                .into_iter()
+                .flat_map(GenotypeColumn::stored_columns)
+            {
+                add(stored)?;
             }
         }
         Ok(wanted.into_iter().collect())
@@ -357,16 +355,10 @@ impl ExecutionPlan for MatrixExec {
 
     fn replace_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
         options: ReplaceChildrenOptions,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        if children.len() != 1 {
-            return Err(DataFusionError::Internal(format!(
-                "MatrixExec takes one child, not {}",
-                children.len()
-            )));
-        }
-        let input = children.swap_remove(0);
+        let input = only_child(children, "MatrixExec")?;
         Ok(Arc::new(match options.children_properties {
             ChildrenPropertiesMode::Keep => Self {
                 input,

@@ -35,7 +35,8 @@ pub fn session() -> SessionContext {
 ///   = false`), so Glow's `contigName`, `referenceAllele`, `sampleId` work
 ///   unquoted as they do in Spark;
 /// - registers the table functions `read_vcf`, `read_bgen`, `read_plink`
-///   and `read_delta`;
+///   and `read_delta`, and Glow's QC functions (`call_summary_stats`,
+///   `hardy_weinberg`, `sample_call_summary_stats`, ...);
 /// - makes `CREATE EXTERNAL TABLE ... STORED AS VCF` (`BGEN`, `PLINK`) work
 ///   (a listing table over [`GenomicsFormat`](crate::GenomicsFormat));
 /// - plans with one partition per available core unless told otherwise;
@@ -125,5 +126,6 @@ fn register_state(state: &mut SessionState) -> Result<()> {
     }
     state.register_udtf("read_delta", Arc::new(ReadDelta));
     crate::spark::register(state)?;
+    crate::functions::register_qc(state)?;
     Ok(())
 }

@@ -142,7 +142,6 @@ impl ReaderBuilder {
             input,
             plan,
             variant: Variant::default(),
-            inflated: Vec::new(),
             inflater: Inflater::new(),
             decoder,
             regions: options.regions,

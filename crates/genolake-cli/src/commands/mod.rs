@@ -3,5 +3,6 @@
 pub mod convert;
 pub mod count;
 pub mod ingest;
+pub mod qc;
 pub mod schema;
 pub mod sql;

@@ -43,6 +43,15 @@ pub struct GenotypeColumn {
     pub encoding: Encoding,
 }
 
+impl GenotypeColumn {
+    /// The matrix columns that store the field: its column, and for `calls`
+    /// `callsPloidy` too; none for `sampleId`.
+    pub fn stored_columns(&self) -> impl Iterator<Item = &str> {
+        let ploidy = (self.encoding == Encoding::Calls).then_some(CALLS_PLOIDY);
+        self.column.as_deref().into_iter().chain(ploidy)
+    }
+}
+
 /// A Glow schema and its matrix layout (see [the module](super)).
 #[derive(Debug, Clone)]
 pub struct MatrixLayout {
@@ -119,10 +128,10 @@ impl MatrixLayout {
         let columns: Vec<GenotypeColumn> = serde_json::from_str(fields_json).map_err(|e| {
             Error::Layout(format!("the table's genotype field list is not valid: {e}"))
         })?;
-        let mut block: HashSet<&str> = columns.iter().filter_map(|c| c.column.as_deref()).collect();
-        if columns.iter().any(|c| c.encoding == Encoding::Calls) {
-            block.insert(CALLS_PLOIDY);
-        }
+        let block: HashSet<&str> = columns
+            .iter()
+            .flat_map(GenotypeColumn::stored_columns)
+            .collect();
         let mut struct_fields = Vec::with_capacity(columns.len());
         for column in &columns {
             let data_type = match (column.encoding, column.column.as_deref()) {
@@ -216,11 +225,10 @@ impl MatrixLayout {
 
     /// Whether a matrix column holds genotypes (rather than a site column).
     pub fn is_genotype_column(&self, name: &str) -> bool {
-        (name == CALLS_PLOIDY && self.columns.iter().any(|c| c.encoding == Encoding::Calls))
-            || self
-                .columns
-                .iter()
-                .any(|c| c.column.as_deref() == Some(name))
+        self.columns
+            .iter()
+            .flat_map(GenotypeColumn::stored_columns)
+            .any(|stored| stored == name)
     }
 
     /// The per-sample view: the site columns, then one column per genotype

@@ -1,12 +1,14 @@
 //! Table functions: `read_vcf(...)`, `read_bgen(...)`, `read_plink(...)`
-//! and `read_delta(...)`.
+//! and `read_delta(...)`; Glow's QC functions (`qc`).
 
+mod qc;
 mod read_delta;
 mod read_genomics;
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr;
 
+pub use qc::{QcAggregate, QcScalar, SampleStat, VariantStat, register_qc};
 pub use read_delta::ReadDelta;
 pub use read_genomics::ReadGenomics;
 

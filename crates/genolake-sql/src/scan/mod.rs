@@ -26,6 +26,7 @@ use genolake_core::{Progress, Region, Split};
 pub(crate) use files::PathCache;
 pub use format::{GenomicsFormat, GenomicsFormatFactory};
 pub(crate) use order::in_file_order;
+pub(crate) use order::only_child;
 pub use order::{FileOrderExec, KeepFileOrder, LOOKAHEAD_BYTES, in_file_order_root};
 pub use source::GenomicsSource;
 pub use table::{GenomicsTable, genomics_table, vcf_table};

@@ -140,16 +140,10 @@ impl ExecutionPlan for FileOrderExec {
 
     fn replace_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
         options: ReplaceChildrenOptions,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        if children.len() != 1 {
-            return Err(DataFusionError::Internal(format!(
-                "FileOrderExec takes one child, not {}",
-                children.len()
-            )));
-        }
-        let input = children.swap_remove(0);
+        let input = only_child(children, "FileOrderExec")?;
         Ok(Arc::new(match options.children_properties {
             ChildrenPropertiesMode::Keep => Self {
                 input,
@@ -225,6 +219,20 @@ impl ExecutionPlan for FileOrderExec {
     fn cardinality_effect(&self) -> CardinalityEffect {
         CardinalityEffect::Equal
     }
+}
+
+/// The one child of a plan node that takes one (`name` says which node).
+pub(crate) fn only_child(
+    mut children: Vec<Arc<dyn ExecutionPlan>>,
+    name: &str,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    if children.len() != 1 {
+        return Err(DataFusionError::Internal(format!(
+            "{name} takes one child, not {}",
+            children.len()
+        )));
+    }
+    Ok(children.swap_remove(0))
 }
 
 /// The batches the partitions behind the head hold, in bytes, and which

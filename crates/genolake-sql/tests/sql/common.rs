@@ -31,19 +31,31 @@ pub fn local_data(name: &str) -> String {
         .to_string()
 }
 
-/// Runs bcftools with `args` and returns what it printed; `None` (after a
-/// notice on stderr) when bcftools is not installed.
+/// Whether peer comparisons are skipped: only when GENOLAKE_SKIP_PEERS is
+/// set (CI never sets it); a missing peer otherwise fails the test.
+pub fn skip_peers() -> bool {
+    let skip = std::env::var_os("GENOLAKE_SKIP_PEERS").is_some();
+    if skip {
+        eprintln!("GENOLAKE_SKIP_PEERS is set: not comparing with bcftools or plink2");
+    }
+    skip
+}
+
+/// Runs bcftools with `args` and returns what it printed; `None` only when
+/// GENOLAKE_SKIP_PEERS is set. A missing bcftools fails the test.
 pub fn bcftools(args: &[&str]) -> Option<String> {
-    let output = match Command::new("bcftools").args(args).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!(
-                "NOTICE: bcftools is not installed; skipping the comparison with bcftools {args:?}"
-            );
-            return None;
-        }
-        Err(e) => panic!("bcftools {args:?} could not run: {e}"),
-    };
+    if skip_peers() {
+        return None;
+    }
+    let output = Command::new("bcftools")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "bcftools {args:?} could not run ({e}): it is needed for this test \
+                 (apt-get install bcftools), or set GENOLAKE_SKIP_PEERS=1"
+            )
+        });
     assert!(
         output.status.success(),
         "bcftools {args:?} failed: {}",

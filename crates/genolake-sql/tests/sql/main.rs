@@ -2,6 +2,7 @@
 //! binary links DataFusion and delta-rs, and each one costs CI minutes.
 
 mod common;
+mod qc;
 mod read_bgen;
 mod read_delta;
 mod read_plink;

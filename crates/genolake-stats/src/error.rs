@@ -1,0 +1,52 @@
+//! The error type of `genolake-stats`.
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Input that the statistics cannot be computed on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A matrix-layout `calls` value does not hold `callsPloidy` × samples
+    /// integers of 1, 2 or 4 bytes.
+    #[error(
+        "a matrix calls value of {bytes} bytes does not hold {ploidy} slots for each of {samples} samples \
+         in 1, 2 or 4 bytes each"
+    )]
+    MatrixShape {
+        /// Length of the value.
+        bytes: usize,
+        /// The row's `callsPloidy`.
+        ploidy: usize,
+        /// Samples the table holds.
+        samples: usize,
+    },
+    /// Rows given to one per-sample accumulator hold different numbers of
+    /// samples: the per-sample statistics assume the same samples, in the
+    /// same order, in every row.
+    #[error(
+        "a row holds {found} samples where earlier rows held {expected}: per-sample statistics need the same \
+         samples in the same order in every row"
+    )]
+    SampleCount {
+        /// Samples of the earlier rows.
+        expected: usize,
+        /// Samples of this row.
+        found: usize,
+    },
+    /// Partial per-sample results name different samples at one position.
+    #[error("partial per-sample results disagree at sample {index}: {left:?} against {right:?}")]
+    SampleMismatch {
+        /// Position of the sample.
+        index: usize,
+        /// Sample id on one side.
+        left: Option<String>,
+        /// Sample id on the other.
+        right: Option<String>,
+    },
+    /// An argument is outside what the function accepts.
+    #[error("{0}")]
+    Argument(String),
+    /// A serialized partial state is damaged.
+    #[error("a serialized per-sample state is damaged: {0}")]
+    State(String),
+}

@@ -1,0 +1,79 @@
+//! Glow's quality-control statistics for genotype data, free of any SQL
+//! engine.
+//!
+//! `genolake-stats` computes what Glow's QC functions compute, under the
+//! same names and with the same output fields, so that `genolake-sql` can
+//! register them as DataFusion functions with thin wrappers and other
+//! callers (the CLI's `qc`, Python) can use them directly:
+//!
+//! | Glow function | here | output |
+//! |---|---|---|
+//! | `call_summary_stats` | [`call_summary_stats`] | [`CallSummary`]: callRate, nCalled, nUncalled, nHet, nHomozygous, nNonRef, nAllelesCalled, alleleCounts, alleleFrequencies |
+//! | `hardy_weinberg` | [`hardy_weinberg`], [`hwe_exact`] | [`HardyWeinberg`]: hetFreqHwe, pValueHwe |
+//! | `dp_summary_stats`, `gq_summary_stats`, `array_summary_stats` | [`array_summary_stats`], [`Moments`] | [`SummaryStats`]: mean, stdDev, min, max |
+//! | `sample_call_summary_stats` | [`SampleCallStats`] | [`SampleCallCounts`] per sample |
+//! | `sample_dp_summary_stats`, `sample_gq_summary_stats` | [`SampleMoments`] | [`SummaryStats`] per sample |
+//! | `genotype_states`, `hard_calls`, `mean_substitute` | [`genotype_states`], [`hard_calls`], [`mean_substitute`] | |
+//!
+//! # Both genotype layouts, one counting code
+//!
+//! genolake stores genotypes two ways: Glow's `genotypes` list, where each
+//! sample has a `calls` list of `Int32`, and the matrix layout, where a row
+//! holds one byte string of `callsPloidy` slots per sample (see
+//! `genolake_core::matrix`). [`ListCalls`] and [`MatrixCalls`] both
+//! implement [`Calls`], which hands each sample's allele indices to a
+//! [`SampleVisitor`] as an iterator. Every statistic is a visitor, written
+//! once and compiled for each layout: nothing is allocated per genotype,
+//! and the matrix bytes are read in place, one, two or four bytes a slot.
+//!
+//! # Glow's semantics, kept on purpose
+//!
+//! The numbers are Glow's, including its choices: `pValueHwe` is the exact
+//! test's *mid-p* value (Glow's and Hail's; `plink2 --hardy midp`), and
+//! [`HardyWeinberg::p_value_exact`] holds the classic one (`plink2
+//! --hardy`); `stdDev` is the sample standard deviation (Glow's
+//! documentation says population, its code divides by `n − 1`); per-sample
+//! transition, transversion and indel counts are per allele, so a `1/1`
+//! transition counts twice. The one departure: an empty or null call list
+//! is uncalled in [`SampleCallStats`] (Glow counts it as homozygous
+//! variant).
+//!
+//! The exact test is written to stay accurate from p-values near 1 down to
+//! `f64`'s smallest (see [`hwe`]); the test suite checks it against plink2
+//! to a relative 10⁻⁶.
+//!
+//! # Examples
+//!
+//! ```
+//! use genolake_stats::{MatrixCalls, call_summary_stats, hardy_weinberg};
+//!
+//! // A matrix row of four diploid samples, one byte per slot:
+//! // 0/0, 0/1, 1/1 and a missing call.
+//! let bytes = [0u8, 0, 0, 1, 1, 1, 0xff, 0xff];
+//! let calls = MatrixCalls::new(&bytes, 2, 4)?;
+//! let summary = call_summary_stats(&calls);
+//! assert_eq!(summary.call_rate, 0.75);
+//! assert_eq!(summary.allele_frequencies, vec![0.5, 0.5]);
+//! let hw = hardy_weinberg(&summary);
+//! assert!(hw.p_value_hwe > 0.0 && hw.p_value_hwe <= 1.0);
+//! # Ok::<(), genolake_stats::Error>(())
+//! ```
+
+mod calls;
+mod error;
+mod helpers;
+pub mod hwe;
+mod moments;
+mod sample;
+mod variant;
+
+pub use calls::{Calls, ListCalls, MatrixCalls, NULL_CALLS, PAD, SampleVisitor};
+pub use error::{Error, Result};
+pub use helpers::{hard_calls, mean_substitute};
+pub use hwe::{HweTest, hwe_exact};
+pub use moments::{Moments, SummaryStats, array_summary_stats};
+pub use sample::{SampleCallCounts, SampleCallStats, SampleMoments, VariantClass};
+pub use variant::{
+    CallSummary, HardyWeinberg, MAX_ALLELE_INDEX, call_summary_stats, genotype_states,
+    hardy_weinberg, try_call_summary_stats,
+};
