@@ -19,6 +19,13 @@
 //! `posexplode(x)` adds the element's 0-based position in a column `pos`
 //! before `col`; the `_outer` forms keep such rows as one row of NULLs. Spark
 //! also allows one generator per SELECT, only as a whole item of the list.
+//!
+//! A query that uses a generator's columns outside its own SELECT (`SELECT
+//! pos FROM (SELECT posexplode(x) FROM t)`) needs their names when it is
+//! planned, before this rule runs: the statement rewrite of
+//! [`syntax`](super::syntax) names them, turning `posexplode(x)` into the
+//! two items `posexplode(x)['pos'] AS pos, posexplode(x)['col'] AS col`,
+//! which this rule takes as the two columns of one generator.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -194,6 +201,45 @@ impl AnalyzerRule for ExpandGenerators {
     }
 }
 
+/// What a SELECT item does with the generator of its projection.
+enum Use {
+    /// The whole item is the call: its column(s).
+    Whole,
+    /// `posexplode(x)['pos']` or `['col']`, as the statement rewrite names
+    /// a positional generator's columns: that one column.
+    Column(GeneratedColumn),
+}
+
+#[derive(Clone, Copy)]
+enum GeneratedColumn {
+    Pos,
+    Col,
+}
+
+/// How `item` (without its alias) uses a generator, with the call.
+fn generator_use(item: &Expr) -> Option<(Use, Kind, &Expr)> {
+    if let Some((kind, arg)) = generator_call(item) {
+        return Some((Use::Whole, kind, arg));
+    }
+    let Expr::ScalarFunction(get) = item else {
+        return None;
+    };
+    let [call, Expr::Literal(field, _)] = get.args.as_slice() else {
+        return None;
+    };
+    if get.func.name() != "get_field" {
+        return None;
+    }
+    let (kind, arg) = generator_call(call)?;
+    let column = match field.try_as_str() {
+        Some(Some("pos")) => GeneratedColumn::Pos,
+        Some(Some("col")) => GeneratedColumn::Col,
+        _ => return None,
+    };
+    kind.with_positions()
+        .then_some((Use::Column(column), kind, arg))
+}
+
 fn expand(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let LogicalPlan::Projection(projection) = plan else {
         if let Some(kind) = plan.expressions().iter().find_map(find_generator) {
@@ -201,48 +247,59 @@ fn expand(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         }
         return Ok(Transformed::no(plan));
     };
-    let mut found: Option<(usize, Kind, Expr, Option<String>)> = None;
-    for (i, item) in projection.expr.iter().enumerate() {
+    // The generator call, and per item how it is used.
+    let mut found: Option<(Kind, Expr)> = None;
+    let mut uses = Vec::with_capacity(projection.expr.len());
+    for item in &projection.expr {
         let (unaliased, alias) = match item {
             Expr::Alias(alias) => (alias.expr.as_ref(), Some(alias.name.clone())),
             other => (other, None),
         };
-        match generator_call(unaliased) {
-            Some((kind, arg)) => {
-                if found.is_some() {
+        match generator_use(unaliased) {
+            Some((usage, kind, arg)) => {
+                match &found {
+                    // posexplode's two columns, named by the statement rewrite.
+                    Some((k, a)) if *k == kind && a == arg && matches!(usage, Use::Column(_)) => {}
+                    Some(_) => {
+                        return plan_err!(
+                            "only one generator (explode, posexplode, ...) is allowed per \
+                             SELECT, as in Spark; explode the others in a subquery"
+                        );
+                    }
+                    None => {
+                        if let Some(inner) = find_generator(arg) {
+                            return plan_err!("{}", misplaced(inner));
+                        }
+                        found = Some((kind, arg.clone()));
+                    }
+                }
+                if kind.with_positions() && matches!(usage, Use::Whole) && alias.is_some() {
                     return plan_err!(
-                        "only one generator (explode, posexplode, ...) is allowed per SELECT, as \
-                         in Spark; explode the others in a subquery"
+                        "{}() gives two columns, pos and col, and takes one alias each (AS \
+                         (p, c) with --dialect spark), or none; or rename them in an outer \
+                         SELECT",
+                        kind.name()
                     );
                 }
-                if let Some(inner) = find_generator(arg) {
-                    return plan_err!("{}", misplaced(inner));
-                }
-                found = Some((i, kind, arg.clone(), alias));
+                uses.push(Some((usage, alias)));
             }
             None => {
                 if let Some(kind) = find_generator(item) {
                     return plan_err!("{}", misplaced(kind));
                 }
+                uses.push(None);
             }
         }
     }
-    let Some((position, kind, array, alias)) = found else {
+    let Some((kind, array)) = found else {
         return Ok(Transformed::no(LogicalPlan::Projection(projection)));
     };
-    if kind.with_positions() && alias.is_some() {
-        return plan_err!(
-            "{}() gives two columns, pos and col, and takes no alias; rename them in an outer \
-             SELECT",
-            kind.name()
-        );
-    }
 
     // Below the unnest: only the columns the other items need (a column
     // carried through is repeated once per element), then the array.
     let mut needed: HashSet<Column> = HashSet::new();
-    for (i, item) in projection.expr.iter().enumerate() {
-        if i != position {
+    for (item, usage) in projection.expr.iter().zip(&uses) {
+        if usage.is_none() {
             needed.extend(item.column_refs().into_iter().cloned());
         }
     }
@@ -263,15 +320,25 @@ fn expand(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     }
     below.push(array.alias(VALUES));
 
+    let positions = || cast(col(POSITIONS), DataType::Int32);
     let mut above = Vec::with_capacity(projection.expr.len() + 1);
-    for (i, item) in projection.expr.into_iter().enumerate() {
-        if i != position {
-            above.push(item);
-        } else if kind.with_positions() {
-            above.push(cast(col(POSITIONS), DataType::Int32).alias("pos"));
-            above.push(col(VALUES).alias("col"));
-        } else {
-            above.push(col(VALUES).alias(alias.clone().unwrap_or_else(|| "col".into())));
+    for (item, usage) in projection.expr.into_iter().zip(uses) {
+        match usage {
+            None => above.push(item),
+            Some((Use::Whole, _)) if kind.with_positions() => {
+                above.push(positions().alias("pos"));
+                above.push(col(VALUES).alias("col"));
+            }
+            Some((Use::Whole, alias)) => {
+                above.push(col(VALUES).alias(alias.unwrap_or_else(|| "col".into())));
+            }
+            Some((Use::Column(column), alias)) => {
+                let (value, name) = match column {
+                    GeneratedColumn::Pos => (positions(), "pos"),
+                    GeneratedColumn::Col => (col(VALUES), "col"),
+                };
+                above.push(value.alias(alias.unwrap_or_else(|| name.into())));
+            }
         }
     }
     let options = UnnestOptions::new().with_null_handling(kind.null_handling());

@@ -38,21 +38,13 @@ use crate::error::Result;
 
 /// Registers the Spark habits of this module into `state`.
 pub(crate) fn register(state: &mut SessionState) -> Result<()> {
-    register_spark_functions(state)?;
-    for udf in [
-        index::checked_array_element(),
-        index::element_at(),
-        generator::explode(),
-        generator::explode_outer(),
-        generator::posexplode(),
-        generator::posexplode_outer(),
-    ] {
-        state.register_udf(Arc::new(udf))?;
-    }
     // The index planner must see `x[i]` before DataFusion's own field-access
     // planner does, and `explode` must become an unnest before type
     // coercion; a live session only appends, so both are put first by
-    // rebuilding the state around them.
+    // rebuilding the state around them. The rebuild comes before any
+    // function is registered: it registers every function again, in hash
+    // order, name and aliases, so DataFusion's `map_extract` (whose alias is
+    // `element_at`) could otherwise take `element_at` back from Spark's.
     let mut builder = SessionStateBuilder::new_from_existing(state.clone());
     builder
         .expr_planners()
@@ -64,6 +56,17 @@ pub(crate) fn register(state: &mut SessionState) -> Result<()> {
             .insert(0, Arc::new(generator::ExpandGenerators));
     }
     *state = builder.build();
+    register_spark_functions(state)?;
+    for udf in [
+        index::checked_array_element(),
+        index::element_at(),
+        generator::explode(),
+        generator::explode_outer(),
+        generator::posexplode(),
+        generator::posexplode_outer(),
+    ] {
+        state.register_udf(Arc::new(udf))?;
+    }
     Ok(())
 }
 
