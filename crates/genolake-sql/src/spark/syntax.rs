@@ -90,15 +90,14 @@ impl VisitorMut for NameGenerators {
 
 fn name_generators(body: &mut SetExpr) {
     match body {
-        SetExpr::Select(select) => {
+        SetExpr::Select(select)
             if select
                 .projection
                 .iter()
-                .any(|item| generator_item(item).is_some())
-            {
-                let items = std::mem::take(&mut select.projection);
-                select.projection = items.into_iter().flat_map(name_generator).collect();
-            }
+                .any(|item| generator_item(item).is_some()) =>
+        {
+            let items = std::mem::take(&mut select.projection);
+            select.projection = items.into_iter().flat_map(name_generator).collect();
         }
         SetExpr::SetOperation { left, right, .. } => {
             name_generators(left);
@@ -252,10 +251,7 @@ fn byte_offset(sql: &str, line: u64, column: u64) -> Option<usize> {
     };
     let column = usize::try_from(column.checked_sub(1)?).ok()?;
     let rest = &sql[line_start..];
-    match rest.char_indices().nth(column) {
-        Some((i, _)) => Some(line_start + i),
-        None => None,
-    }
+    rest.char_indices().nth(column).map(|(i, _)| line_start + i)
 }
 
 #[cfg(test)]
