@@ -89,6 +89,7 @@ mod output;
 mod regions;
 mod scan;
 mod session;
+pub mod spark;
 mod statements;
 
 pub use error::{Error, Result};

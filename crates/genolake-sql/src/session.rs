@@ -41,7 +41,10 @@ pub fn session() -> SessionContext {
 ///   (a listing table over [`GenomicsFormat`](crate::GenomicsFormat));
 /// - plans with one partition per available core unless told otherwise;
 /// - keeps file order where partitions of a genomics scan are merged
-///   ([`KeepFileOrder`]; see the crate's "Row order").
+///   ([`KeepFileOrder`]; see the crate's "Row order");
+/// - speaks Spark SQL's habits: `size`, `explode`, `posexplode`,
+///   `element_at`, Spark's functions where DataFusion has none, and an error
+///   for array index 0 (see [`spark`](crate::spark)).
 ///
 /// ```
 /// use genolake_sql::SessionBuilder;
@@ -122,6 +125,7 @@ fn register_state(state: &mut SessionState) -> Result<()> {
         );
     }
     state.register_udtf("read_delta", Arc::new(ReadDelta));
+    crate::spark::register(state)?;
     crate::functions::register_qc(state)?;
     crate::functions::register_complex(state)?;
     Ok(())

@@ -37,21 +37,26 @@ use crate::scan::{in_file_order, in_file_order_root};
 /// # Ok(()) }
 /// ```
 pub async fn run_statements(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
-    let (dialect_name, recursion_limit) = {
+    let (dialect_name, recursion_limit, normalize) = {
         let state = ctx.state();
         let options = state.config().options();
         (
             options.sql_parser.dialect,
             options.sql_parser.recursion_limit.get(),
+            options.sql_parser.enable_ident_normalization,
         )
     };
     let dialect = dialect_from_str(dialect_name)
         .ok_or_else(|| Error::Usage(format!("unsupported SQL dialect {dialect_name}")))?;
-    let mut statements = DFParserBuilder::new(sql)
+    let sql = crate::spark::syntax::quote_end_after_comma(sql, dialect.as_ref(), normalize);
+    let mut statements = DFParserBuilder::new(&*sql)
         .with_dialect(dialect.as_ref())
         .with_recursion_limit(recursion_limit)
         .build()?
         .parse_statements()?;
+    for statement in statements.iter_mut() {
+        crate::spark::syntax::rewrite(statement);
+    }
     let Some(last) = statements.pop_back() else {
         return Err(Error::Usage("no SQL statement to run".into()));
     };

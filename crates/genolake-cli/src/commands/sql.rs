@@ -13,6 +13,8 @@ use crate::options::threads;
 pub struct Args {
     /// Statements separated by `;`; the last one's result is printed.
     /// Tables: read_vcf('<path>'), read_delta('<path>'), CREATE EXTERNAL TABLE ... STORED AS VCF.
+    /// DataFusion SQL with Spark's habits: size, explode, posexplode, element_at, sha2, ...;
+    /// arrays are indexed from 1 (genotypes[1] is the first sample; genotypes[0] is an error).
     query: String,
     /// How to print the result: table, csv, json (one object per line) or parquet.
     #[arg(long, default_value = "table", value_parser = parse_format)]
@@ -23,6 +25,11 @@ pub struct Args {
     /// Threads to run with (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    /// SQL dialect of the parser: generic (default), spark, databricks, postgresql, ...
+    /// `spark` and `databricks` parse Spark's lambdas (`x -> x > 0`) and backtick quoting;
+    /// they change no function's meaning, and arrays stay indexed from 1.
+    #[arg(long, default_value = "generic")]
+    dialect: String,
 }
 
 fn parse_format(s: &str) -> Result<OutputFormat, String> {
@@ -40,7 +47,13 @@ pub fn run(args: Args) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
+        let mut config = datafusion::prelude::SessionConfig::new();
+        config
+            .options_mut()
+            .set("datafusion.sql_parser.dialect", &args.dialect)
+            .with_context(|| format!("--dialect {}", args.dialect))?;
         let ctx = genolake_sql::SessionBuilder::new()
+            .config(config)
             .target_partitions(threads)
             .build();
         let df = genolake_sql::run_statements(&ctx, &args.query).await?;

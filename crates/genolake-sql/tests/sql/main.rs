@@ -9,4 +9,5 @@ mod read_bgen;
 mod read_delta;
 mod read_plink;
 mod read_vcf;
+mod spark_habits;
 mod sql_surface;
