@@ -87,7 +87,13 @@ pub fn single_i64(batches: &[RecordBatch]) -> i64 {
 /// Every row of the batches rendered as text (cells separated by tabs), in
 /// order.
 pub fn rows(batches: &[RecordBatch]) -> Vec<String> {
-    let options = arrow::util::display::FormatOptions::default();
+    joined_rows(batches, "\t", "")
+}
+
+/// Every row of the batches as its cells joined by `separator`, a null
+/// cell written as `null`, in order.
+pub fn joined_rows(batches: &[RecordBatch], separator: &str, null: &str) -> Vec<String> {
+    let options = arrow::util::display::FormatOptions::default().with_null(null);
     let mut rows = Vec::new();
     for batch in batches {
         let formatters: Vec<_> = batch
@@ -97,7 +103,7 @@ pub fn rows(batches: &[RecordBatch]) -> Vec<String> {
             .collect();
         for i in 0..batch.num_rows() {
             let cells: Vec<String> = formatters.iter().map(|f| f.value(i).to_string()).collect();
-            rows.push(cells.join("\t"));
+            rows.push(cells.join(separator));
         }
     }
     rows

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, RecordBatch};
+use arrow::array::RecordBatch;
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -82,30 +82,7 @@ fn with_paths(sql: &str) -> String {
 
 /// Each row as its cells joined by ` | `, nulls as `NULL`.
 pub(crate) fn rendered(batches: &[RecordBatch]) -> Vec<String> {
-    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    for batch in batches {
-        let formatters: Vec<_> = batch
-            .columns()
-            .iter()
-            .map(|c| arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-            .collect();
-        for i in 0..batch.num_rows() {
-            let cells: Vec<String> = formatters
-                .iter()
-                .zip(batch.columns())
-                .map(|(f, c)| {
-                    if c.is_null(i) {
-                        "NULL".to_string()
-                    } else {
-                        f.value(i).to_string()
-                    }
-                })
-                .collect();
-            rows.push(cells.join(" | "));
-        }
-    }
-    rows
+    crate::common::joined_rows(batches, " | ", "NULL")
 }
 
 #[test]
