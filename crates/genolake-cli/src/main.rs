@@ -10,7 +10,9 @@
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
 //! ```
 
+mod calls_leaf;
 mod commands;
+mod leaves;
 mod options;
 mod progress;
 mod qc;

@@ -170,8 +170,13 @@ impl Table {
         })
     }
 
+    /// Whether rows are read only where they overlap regions.
+    pub fn has_regions(&self) -> bool {
+        !self.regions.is_empty()
+    }
+
     /// The table as an absolute path, for delta-rs (which takes URLs).
-    fn location(&self) -> Result<String> {
+    pub fn location(&self) -> Result<String> {
         let absolute = std::path::absolute(&self.path)
             .with_context(|| format!("{}: cannot be resolved", self.path.display()))?;
         Ok(absolute.to_string_lossy().into_owned())

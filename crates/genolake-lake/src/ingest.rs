@@ -1145,7 +1145,7 @@ pub(crate) struct Target {
     pub(crate) location: String,
     pub(crate) url: Url,
     /// The directory, for a local table.
-    local: Option<PathBuf>,
+    pub(crate) local: Option<PathBuf>,
     /// Whether the local directory existed before the ingest.
     existed: bool,
     /// Whether it existed and was empty.

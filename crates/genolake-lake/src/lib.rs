@@ -140,6 +140,7 @@ pub mod layout;
 mod parallel;
 pub mod properties;
 pub mod provenance;
+pub mod snapshot;
 pub mod stream;
 mod written;
 
@@ -151,4 +152,5 @@ pub use properties::{
     genomics_writer_properties, genomics_writer_properties_builder, matrix_writer_properties,
 };
 pub use provenance::{InputFile, Provenance};
+pub use snapshot::{DataFile, LocalFiles, local_files};
 pub use stream::blocking_stream;

@@ -19,6 +19,7 @@ use arrow::array::{
     LargeBinaryArray, ListArray, ListBuilder, RecordBatch, StructArray,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
+use genolake_core::matrix::MatrixLayout;
 use genolake_stats::{CallSummary, Calls, ListCalls, MatrixCalls, SampleCallStats, hardy_weinberg};
 
 /// How a batch holds its genotypes.
@@ -57,6 +58,8 @@ impl PlotValues {
 /// QC over one stretch of the input.
 pub struct Worker {
     genotypes: Genotypes,
+    /// A Glow row's calls as diploid bytes, for the fast path.
+    scratch: Vec<u8>,
     samples: SampleCallStats,
     plot: PlotValues,
     rows: u64,
@@ -73,10 +76,29 @@ impl Worker {
     pub fn new(genotypes: Genotypes) -> Self {
         Self {
             genotypes,
+            scratch: Vec::new(),
             samples: SampleCallStats::default(),
             plot: PlotValues::default(),
             rows: 0,
         }
+    }
+
+    /// A worker for batches of `schema`: the matrix layout when the schema
+    /// describes it (a reader decoding straight into it), with the
+    /// samples it names; Glow's layout otherwise.
+    pub fn of_schema(schema: &SchemaRef) -> Result<Self> {
+        Ok(match MatrixLayout::of_described(schema)? {
+            Some((_, samples)) => {
+                let mut worker = Self::new(Genotypes::Matrix {
+                    samples: samples.count(),
+                });
+                if let Some(ids) = samples.ids() {
+                    worker.samples.set_sample_ids(ids.to_vec());
+                }
+                worker
+            }
+            None => Self::new(Genotypes::Glow),
+        })
     }
 
     /// Adds a batch's rows and returns their variant QC rows.
@@ -139,11 +161,19 @@ impl Worker {
                 self.samples.set_sample_ids(names);
             }
         }
-        let calls_offsets = &glow.calls.value_offsets()[first..=last];
+        let list = ListCalls::new(glow.alleles, &glow.calls.value_offsets()[first..=last]);
         let nulls = glow.calls.nulls();
+        if nulls.is_none_or(|n| n.slice(first, last - first).null_count() == 0) {
+            let mut bytes = std::mem::take(&mut self.scratch);
+            let summary = match list.diploid_bytes(&mut bytes) {
+                Some(matrix) => self.add(&matrix, reference, alts),
+                None => self.add(&list, reference, alts),
+            };
+            self.scratch = bytes;
+            return summary;
+        }
         let valid = |s: usize| nulls.is_none_or(|n| n.is_valid(first + s));
-        let calls = ListCalls::new(glow.alleles, calls_offsets).with_validity(&valid);
-        self.add(&calls, reference, alts)
+        self.add(&list.with_validity(&valid), reference, alts)
     }
 
     fn add_matrix_row(

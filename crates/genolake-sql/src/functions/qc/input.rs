@@ -8,6 +8,7 @@ use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryViewArray, Float64Array, Int32Array,
     LargeBinaryArray, ListArray, StructArray,
 };
+use arrow::buffer::NullBuffer;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Int32Type};
 use datafusion::error::{DataFusionError, Result};
@@ -119,13 +120,22 @@ impl CallRows {
                 }
                 let offsets = g.list.value_offsets();
                 let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+                let list = ListCalls::new(&g.values, &g.calls.value_offsets()[start..=end]);
+                let nulls = |n: Option<&NullBuffer>| {
+                    n.map_or(0, |n| n.slice(start, end - start).null_count())
+                };
+                if nulls(g.structs.nulls()) + nulls(g.calls.nulls()) == 0 {
+                    let mut bytes = Vec::new();
+                    if let Some(matrix) = list.diploid_bytes(&mut bytes) {
+                        return f(&matrix).map(Some);
+                    }
+                    return f(&list).map(Some);
+                }
                 let valid = |s: usize| {
                     let i = start + s;
                     g.structs.is_valid(i) && g.calls.is_valid(i)
                 };
-                let calls = ListCalls::new(&g.values, &g.calls.value_offsets()[start..=end])
-                    .with_validity(&valid);
-                f(&calls).map(Some)
+                f(&list.with_validity(&valid)).map(Some)
             }
             Self::Matrix(m) => {
                 let Some(bytes) = m.bytes(row) else {
