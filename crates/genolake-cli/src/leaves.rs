@@ -11,9 +11,9 @@
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use arrow::datatypes::{Field, FieldRef, Schema};
 use arrow::record_batch::RecordBatch;
 use genolake_core::Progress;
@@ -28,6 +28,7 @@ use parquet::file::metadata::PageIndexPolicy;
 
 use crate::calls_leaf::CallsLeaf;
 use crate::progress::Bar;
+use crate::workers;
 
 /// One data file with its footer.
 struct Opened {
@@ -149,46 +150,16 @@ impl LeafScan {
         let progress = Arc::new(Progress::default());
         let total: u64 = self.files.iter().map(|f| f.size).sum();
         let bar = Bar::start(progress.clone(), total, verb);
-        let queue = Mutex::new(pieces.iter().copied().enumerate());
-        let results: Vec<Result<Vec<(usize, S)>>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads.max(1))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let next = queue
-                                .lock()
-                                .map_err(|_| anyhow!("a reading thread panicked"))?
-                                .next();
-                            let Some((index, piece)) = next else {
-                                break;
-                            };
-                            let mut state = make(index);
-                            let (mask, leaf) = (&masks[piece.file], leaves[piece.file].as_ref());
-                            self.read_piece(piece, mask, leaf, Some(&progress), |batch| {
-                                each(&mut state, batch)
-                            })?;
-                            done.push((index, state));
-                        }
-                        Ok(done)
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|_| Err(anyhow!("a thread reading the table panicked")))
-                })
-                .collect()
+        let done = workers::in_order(threads, pieces, "reading", |index, piece| {
+            let mut state = make(index);
+            let (mask, leaf) = (&masks[piece.file], leaves[piece.file].as_ref());
+            self.read_piece(piece, mask, leaf, Some(&progress), |batch| {
+                each(&mut state, batch)
+            })?;
+            Ok(state)
         });
         drop(bar);
-        let mut done = Vec::with_capacity(pieces.len());
-        for result in results {
-            done.extend(result?);
-        }
-        done.sort_by_key(|(index, _)| *index);
-        Ok(done.into_iter().map(|(_, state)| state).collect())
+        done
     }
 
     fn read_piece(

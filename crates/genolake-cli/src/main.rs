@@ -17,6 +17,7 @@ mod options;
 mod progress;
 mod qc;
 mod table;
+mod workers;
 
 use std::process::ExitCode;
 

@@ -160,13 +160,7 @@ impl Table {
                     })
                 })
                 .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|_| Err(anyhow!("a thread reading the table panicked")))
-                })
-                .collect()
+            crate::workers::join_all(workers, "table reading")
         })
     }
 

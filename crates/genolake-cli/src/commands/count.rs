@@ -12,12 +12,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use genolake_core::Progress;
 
 use crate::options::{Input, ReadArgs, threads};
 use crate::progress::Bar;
 use crate::table::Table;
+use crate::workers;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,43 +48,21 @@ pub fn run(args: Args) -> Result<()> {
     let regions = reader.regions().to_vec();
     let started = Instant::now();
     let bar = Bar::start(progress.clone(), inputs.total_bytes, "decoding");
-    let queue = std::sync::Mutex::new(splits.into_iter());
-    let results: Vec<Result<(u64, u64)>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| -> Result<(u64, u64)> {
-                    let (mut rows, mut genotypes) = (0u64, 0u64);
-                    loop {
-                        let next = queue
-                            .lock()
-                            .map_err(|_| anyhow!("a worker panicked"))?
-                            .next();
-                        let Some(split) = next else { break };
-                        for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
-                            let batch = batch?;
-                            rows += batch.num_rows() as u64;
-                            if let Some(g) = batch.column_by_name("genotypes") {
-                                let list = g.as_any().downcast_ref::<arrow::array::ListArray>();
-                                genotypes += list.map_or(0, |l| l.values().len() as u64);
-                            }
-                        }
-                    }
-                    Ok((rows, genotypes))
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err(anyhow!("a decoding thread panicked")))
-            })
-            .collect()
+    let results = workers::in_order(threads, splits, "decoding", |_, split| {
+        let (mut rows, mut genotypes) = (0u64, 0u64);
+        for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            if let Some(g) = batch.column_by_name("genotypes") {
+                let list = g.as_any().downcast_ref::<arrow::array::ListArray>();
+                genotypes += list.map_or(0, |l| l.values().len() as u64);
+            }
+        }
+        Ok((rows, genotypes))
     });
     drop(bar);
     let (mut rows, mut genotypes) = (0, 0);
-    for result in results {
-        let (r, g) = result?;
+    for (r, g) in results? {
         rows += r;
         genotypes += g;
     }

@@ -15,7 +15,7 @@
 //! directory inside `--output` and moved into place at the end.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
@@ -31,9 +31,7 @@ use crate::progress::Bar;
 use crate::qc::output::{Format, Part, Staging, TableWriter, concatenate};
 use crate::qc::{Finished, Genotypes, Worker, merge, plots, variant_schema};
 use crate::table::Table;
-
-/// A split's index, its variant part (if it had rows) and its counts.
-type SplitDone = (usize, Option<PathBuf>, Finished);
+use crate::workers;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -78,56 +76,24 @@ pub fn run(args: Args) -> Result<()> {
             }
             let regions = reader.regions().to_vec();
             let bar = Bar::start(progress.clone(), inputs.total_bytes, "QC");
-            let queue = Mutex::new(splits.into_iter().enumerate());
-            let results: Vec<Result<Vec<SplitDone>>> = std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            let mut done = Vec::new();
-                            loop {
-                                let next = queue
-                                    .lock()
-                                    .map_err(|_| anyhow!("a worker panicked"))?
-                                    .next();
-                                let Some((index, split)) = next else {
-                                    break;
-                                };
-                                let mut worker: Option<Worker> = None;
-                                let mut part =
-                                    Part::new(staging.path(&format!("part-{index:06}.parquet")));
-                                let batches =
-                                    reader.read(&split, regions.clone(), Some(progress.clone()))?;
-                                for batch in batches {
-                                    let batch = batch?;
-                                    let worker = match &mut worker {
-                                        Some(worker) => worker,
-                                        None => worker.insert(Worker::of_schema(&batch.schema())?),
-                                    };
-                                    part.write(&worker.batch(&batch)?)?;
-                                }
-                                let worker = worker.unwrap_or_else(|| Worker::new(Genotypes::Glow));
-                                done.push((index, part.close()?, worker.finish()));
-                            }
-                            Ok(done)
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|w| {
-                        w.join()
-                            .unwrap_or_else(|_| Err(anyhow!("a QC thread panicked")))
-                    })
-                    .collect()
+            let done = workers::in_order(threads, splits, "QC", |index, split| {
+                let mut worker: Option<Worker> = None;
+                let mut part = Part::new(staging.path(&format!("part-{index:06}.parquet")));
+                for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
+                    let batch = batch?;
+                    let worker = match &mut worker {
+                        Some(worker) => worker,
+                        None => worker.insert(Worker::of_schema(&batch.schema())?),
+                    };
+                    part.write(&worker.batch(&batch)?)?;
+                }
+                let worker = worker.unwrap_or_else(|| Worker::new(Genotypes::Glow));
+                Ok((part.close()?, worker.finish()))
             });
             drop(bar);
-            let mut done = Vec::new();
-            for result in results {
-                done.extend(result?);
-            }
-            done.sort_by_key(|(index, _, _)| *index);
-            let parts = done.iter().filter_map(|(_, p, _)| p.clone()).collect();
-            let finished = done.into_iter().map(|(_, _, f)| f).collect();
+            let done = done?;
+            let parts = done.iter().filter_map(|(p, _)| p.clone()).collect();
+            let finished = done.into_iter().map(|(_, f)| f).collect();
             (parts, finished)
         }
         Input::Table(table) => table_qc(&table, threads, &staging)?,
