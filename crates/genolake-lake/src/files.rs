@@ -14,6 +14,7 @@ use datafusion::catalog::TableProvider;
 use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder};
 use serde_json::{Value, json};
 
+use crate::describe::table_description;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ingest::{Ingest, IngestSummary};
 use crate::layout::Layout;
@@ -104,12 +105,16 @@ impl Ingest {
             _ => files,
         };
         let provenance = Provenance::from_paths(&recorded, recorded_options).await?;
+        let description = self.description.clone().unwrap_or_else(|| {
+            table_description(Some(format.name()), self.layout.unwrap_or_default())
+        });
         let ctx = SessionBuilder::new().target_partitions(threads).build();
         let provider: Arc<dyn TableProvider> = Arc::new(files);
         let input = ctx
             .read_table(provider)
             .map_err(|e| Error::new(location.clone(), ErrorKind::DataFusion(e)))?;
         self.provenance(provenance)
+            .description(description)
             .source_schemas(sources)
             .execute(input)
             .await

@@ -300,7 +300,7 @@ pub struct Ingest {
     sources: Vec<(String, SchemaRef)>,
     target_file_size: Option<NonZeroU64>,
     table_name: Option<String>,
-    description: Option<String>,
+    pub(crate) description: Option<String>,
     storage_options: HashMap<String, String>,
     pub(crate) layout: Option<Layout>,
 }
@@ -403,7 +403,9 @@ impl Ingest {
         self
     }
 
-    /// The description recorded in a new table's metadata.
+    /// The description recorded in a new table's metadata (default for
+    /// files ingested with [`Ingest::execute_files`]: what they are and in
+    /// which layout, see [`crate::describe::table_description`]).
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -667,6 +669,7 @@ impl Ingest {
             description: self.description.as_deref(),
             target_file_size: self.target_file_size,
             writer_properties: properties.clone(),
+            layout,
         };
         let route = ParallelWrite::route(&table, exists, &schema, &options)
             .map_err(|e| error(ErrorKind::Delta(e)))?;
