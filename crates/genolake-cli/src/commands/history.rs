@@ -183,9 +183,15 @@ fn commit_text(commit: &Commit) -> String {
             );
         }
     }
+    // An optimize rewrites rows without changing them.
+    let rows = if operation == "OPTIMIZE" {
+        "rows rewritten (unchanged)"
+    } else {
+        "rows written"
+    };
     let _ = write!(
         out,
-        "  rows written {}, files added {} ({}), files removed {} ({})",
+        "  {rows} {}, files added {} ({}), files removed {} ({})",
         commit.added_rows,
         commit.added_files,
         megabytes(commit.added_bytes),

@@ -13,7 +13,8 @@ const TABLES_PATH: &str = "/api/2.1/unity-catalog/tables";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The Delta table (a directory).
+    /// The Delta table: a directory, or a URL delta-rs knows (s3://...),
+    /// which becomes the table's storage_location.
     #[arg(long)]
     table: PathBuf,
     /// The Unity Catalog server, for example http://localhost:8080 (the
@@ -50,10 +51,17 @@ fn endpoint(base: &str) -> String {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let location = std::path::absolute(&args.table)
-        .with_context(|| format!("{}: cannot resolve the path", args.table.display()))?
-        .to_string_lossy()
-        .into_owned();
+    let given = args.table.to_string_lossy();
+    // The catalog needs where the table is from anywhere: a local
+    // directory as an absolute path (a URL, s3://..., as given).
+    let location = if given.contains("://") {
+        given.into_owned()
+    } else {
+        std::path::absolute(&args.table)
+            .with_context(|| format!("{}: cannot resolve the path", args.table.display()))?
+            .to_string_lossy()
+            .into_owned()
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
