@@ -6,7 +6,10 @@
 //! table's from the `description` of its metadata. genolake writes both
 //! when it creates a table, and a comment for each column an append or
 //! overwrite adds: the Glow site columns, `INFO_` columns, the `genotypes`
-//! struct and its fields, and the matrix layout's genotype columns. A
+//! struct and its fields, and the matrix layout's genotype columns. An
+//! INFO column or FORMAT field takes its VCF header line's `Description`
+//! when the ingest was given one ([`HeaderDescriptions`]; files ingested
+//! with `Ingest::execute_files` give theirs), genolake's words otherwise. A
 //! column that already has a comment keeps it (someone may have written a
 //! better one with `ALTER TABLE ... COMMENT`), and a column genolake does
 //! not know gets none.
@@ -22,6 +25,8 @@
 //! assert_eq!(column_comment("clinicalStatus", Layout::Glow), None);
 //! ```
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use genolake_core::matrix::{CALLS_PLOIDY, SAMPLE_IDS_KEY};
@@ -36,6 +41,76 @@ use crate::layout::Layout;
 /// The field metadata key Spark and Unity Catalog read a column's
 /// description from.
 pub const COMMENT_KEY: &str = "comment";
+
+/// What the inputs' headers say their fields mean (a VCF header's INFO
+/// and FORMAT `Description`s): a column or genotype field described here
+/// gets the header's words rather than genolake's generic ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderDescriptions {
+    /// By column name (`INFO_AF` → the AF line's description).
+    pub columns: HashMap<String, String>,
+    /// By Glow genotype field name (`depth` → the DP line's description).
+    pub genotype_fields: HashMap<String, String>,
+}
+
+impl HeaderDescriptions {
+    /// Adds a VCF INFO line's description (the first one given for a key
+    /// stays).
+    pub fn info(&mut self, key: &str, description: &str) {
+        if !description.trim().is_empty() {
+            self.columns
+                .entry(format!("{INFO_PREFIX}{key}"))
+                .or_insert_with(|| format!("VCF INFO {key}: {}", description.trim()));
+        }
+    }
+
+    /// Adds a VCF FORMAT line's description under the genotype field Glow
+    /// names it (GT, which becomes `phased` and `calls`, is left to
+    /// genolake's own words).
+    pub fn format(&mut self, key: &str, description: &str) {
+        if key == "GT" || description.trim().is_empty() {
+            return;
+        }
+        let field = genolake_core::schema::genotype_field_name(key);
+        self.genotype_fields
+            .entry(field.to_string())
+            .or_insert_with(|| format!("{} (VCF FORMAT {key})", description.trim()));
+    }
+
+    /// The comment of a top-level column: the header's, else
+    /// [`column_comment`].
+    fn column(&self, name: &str, layout: Layout) -> Option<String> {
+        if let Some(description) = self.columns.get(name) {
+            return Some(description.clone());
+        }
+        if layout == Layout::Matrix && ![CALLS, PHASED, CALLS_PLOIDY].contains(&name) {
+            // The matrix layout renames FORMAT FT, whose Glow name a site
+            // column takes.
+            let field = if name == "genotypeFilters" {
+                FILTERS
+            } else {
+                name
+            };
+            let site = column_comment(name, Layout::Glow).is_some();
+            if let Some(description) = self.genotype_fields.get(field).filter(|_| !site) {
+                return Some(format!(
+                    "{description}, one value per sample, in the order of the sample ids in the \
+                     table property {SAMPLE_IDS_KEY}"
+                ));
+            }
+        }
+        column_comment(name, layout)
+    }
+
+    /// The comment of a genotype field: the header's, else
+    /// [`genotype_field_comment`].
+    fn genotype_field(&self, name: &str) -> Option<String> {
+        self.genotype_fields
+            .get(name)
+            .cloned()
+            .or_else(|| genotype_field_comment(name))
+    }
+}
 
 /// The description of a top-level column named `name` in a table of
 /// `layout`, `None` for a column genolake does not define.
@@ -174,7 +249,12 @@ pub fn table_description(format: Option<&str>, layout: Layout) -> String {
 /// commit) has keeps the metadata it had there; a new one gets
 /// [`column_comment`], and the fields of `genotypes`
 /// [`genotype_field_comment`].
-pub(crate) fn describe_schema(schema: &mut Value, stored: Option<&Value>, layout: Layout) {
+pub(crate) fn describe_schema(
+    schema: &mut Value,
+    stored: Option<&Value>,
+    layout: Layout,
+    header: &HeaderDescriptions,
+) {
     let Some(fields) = schema.get_mut("fields").and_then(Value::as_array_mut) else {
         return;
     };
@@ -189,7 +269,7 @@ pub(crate) fn describe_schema(schema: &mut Value, stored: Option<&Value>, layout
         match kept {
             Some(comment) => set_comment(field, comment.clone()),
             None => {
-                if let Some(comment) = column_comment(&name, layout) {
+                if let Some(comment) = header.column(&name, layout) {
                     set_comment(field, Value::String(comment));
                 }
             }
@@ -200,12 +280,16 @@ pub(crate) fn describe_schema(schema: &mut Value, stored: Option<&Value>, layout
             let stored_element = before
                 .and_then(|b| b.get("type"))
                 .and_then(|t| t.get("elementType"));
-            describe_genotype_fields(element, stored_element);
+            describe_genotype_fields(element, stored_element, header);
         }
     }
 }
 
-fn describe_genotype_fields(element: &mut Value, stored: Option<&Value>) {
+fn describe_genotype_fields(
+    element: &mut Value,
+    stored: Option<&Value>,
+    header: &HeaderDescriptions,
+) {
     let Some(fields) = element.get_mut("fields").and_then(Value::as_array_mut) else {
         return;
     };
@@ -220,7 +304,7 @@ fn describe_genotype_fields(element: &mut Value, stored: Option<&Value>) {
         match kept {
             Some(comment) => set_comment(field, comment.clone()),
             None => {
-                if let Some(comment) = genotype_field_comment(&name) {
+                if let Some(comment) = header.genotype_field(&name) {
                     set_comment(field, Value::String(comment));
                 }
             }
@@ -275,7 +359,11 @@ mod tests {
                      "metadata": {"comment": "DP"}}
                 ]}}, "nullable": true, "metadata": {}}
         ]});
-        describe_schema(&mut schema, Some(&stored), Layout::Glow);
+        let mut header = HeaderDescriptions::default();
+        header.format("DP", "Approximate read depth");
+        header.format("GT", "Genotype");
+        header.info("AF", "Allele frequency");
+        describe_schema(&mut schema, Some(&stored), Layout::Glow, &header);
         let comment = |pointer: &str| schema.pointer(pointer).cloned();
         assert_eq!(
             comment("/fields/0/metadata/comment").unwrap(),
@@ -291,9 +379,54 @@ mod tests {
             comment(&format!("{genotypes}/0/metadata/comment")).unwrap(),
             genotype_field_comment("sampleId").unwrap()
         );
+        // The stored comment wins over the header's.
         assert_eq!(
             comment(&format!("{genotypes}/1/metadata/comment")).unwrap(),
             "DP"
+        );
+
+        let mut fresh = json!({"type": "struct", "fields": [
+            {"name": "INFO_AF", "type": "double", "nullable": true, "metadata": {}},
+            {"name": "genotypes", "type": {"type": "array", "containsNull": true, "elementType":
+                {"type": "struct", "fields": [
+                    {"name": "depth", "type": "integer", "nullable": true, "metadata": {}},
+                    {"name": "calls", "type": "integer", "nullable": true, "metadata": {}}
+                ]}}, "nullable": true, "metadata": {}}
+        ]});
+        describe_schema(&mut fresh, None, Layout::Glow, &header);
+        assert_eq!(
+            fresh.pointer("/fields/0/metadata/comment").unwrap(),
+            "VCF INFO AF: Allele frequency"
+        );
+        let genotypes = "/fields/1/type/elementType/fields";
+        assert_eq!(
+            fresh
+                .pointer(&format!("{genotypes}/0/metadata/comment"))
+                .unwrap(),
+            "Approximate read depth (VCF FORMAT DP)"
+        );
+        assert_eq!(
+            fresh
+                .pointer(&format!("{genotypes}/1/metadata/comment"))
+                .unwrap(),
+            &json!(genotype_field_comment("calls").unwrap())
+        );
+        let mut matrix = json!({"type": "struct", "fields": [
+            {"name": "depth", "type": "integer", "nullable": true, "metadata": {}},
+            {"name": "calls", "type": "binary", "nullable": true, "metadata": {}}
+        ]});
+        describe_schema(&mut matrix, None, Layout::Matrix, &header);
+        let depth = matrix.pointer("/fields/0/metadata/comment").unwrap();
+        assert!(
+            depth
+                .as_str()
+                .unwrap()
+                .starts_with("Approximate read depth (VCF FORMAT DP), one value per sample"),
+            "{depth}"
+        );
+        assert_eq!(
+            matrix.pointer("/fields/1/metadata/comment").unwrap(),
+            &json!(column_comment("calls", Layout::Matrix).unwrap())
         );
     }
 

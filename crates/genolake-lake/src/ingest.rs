@@ -30,6 +30,7 @@ use genolake_core::merge::{SchemaMerge, describe_changes};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::describe::HeaderDescriptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{IngestRecord, read_commit};
 use crate::layout::{
@@ -301,6 +302,7 @@ pub struct Ingest {
     target_file_size: Option<NonZeroU64>,
     table_name: Option<String>,
     pub(crate) description: Option<String>,
+    descriptions: HeaderDescriptions,
     storage_options: HashMap<String, String>,
     pub(crate) layout: Option<Layout>,
 }
@@ -321,6 +323,7 @@ impl Ingest {
             target_file_size: None,
             table_name: None,
             description: None,
+            descriptions: HeaderDescriptions::default(),
             storage_options: HashMap::new(),
             layout: None,
         }
@@ -408,6 +411,15 @@ impl Ingest {
     /// which layout, see [`crate::describe::table_description`]).
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// What the inputs' headers say their fields mean, for the comments of
+    /// the columns this ingest adds to the table (see [`crate::describe`];
+    /// default for VCF files ingested with [`Ingest::execute_files`]: their
+    /// INFO and FORMAT descriptions).
+    pub fn header_descriptions(mut self, descriptions: HeaderDescriptions) -> Self {
+        self.descriptions = descriptions;
         self
     }
 
@@ -670,6 +682,7 @@ impl Ingest {
             target_file_size: self.target_file_size,
             writer_properties: properties.clone(),
             layout,
+            descriptions: &self.descriptions,
         };
         let route = ParallelWrite::route(&table, exists, &schema, &options)
             .map_err(|e| error(ErrorKind::Delta(e)))?;

@@ -42,7 +42,7 @@ use genolake_core::merge::conform_batch;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::describe::describe_schema;
+use crate::describe::{HeaderDescriptions, describe_schema};
 use crate::ingest::SaveMode;
 use crate::layout::Layout;
 use crate::written::WrittenStore;
@@ -63,6 +63,8 @@ pub(crate) struct WriteOptions<'a> {
     /// The layout written, which says what the genotype columns mean (see
     /// [`crate::describe`]).
     pub(crate) layout: Layout,
+    /// What the inputs' headers say their fields mean.
+    pub(crate) descriptions: &'a HeaderDescriptions,
 }
 
 /// Which write path an ingest takes.
@@ -125,7 +127,12 @@ impl ParallelWrite {
         } else {
             None
         };
-        let delta_schema = described(&delta_schema, stored_schema.as_ref(), options.layout)?;
+        let delta_schema = described(
+            &delta_schema,
+            stored_schema.as_ref(),
+            options.layout,
+            options.descriptions,
+        )?;
         let (target_file_size, (num_indexed_cols, stats_columns)) = if exists {
             let config = table.snapshot()?.table_config();
             (
@@ -398,9 +405,10 @@ fn described(
     schema: &StructType,
     stored: Option<&serde_json::Value>,
     layout: Layout,
+    header: &HeaderDescriptions,
 ) -> DeltaResult<StructType> {
     let mut value = serde_json::to_value(schema)?;
-    describe_schema(&mut value, stored, layout);
+    describe_schema(&mut value, stored, layout, header);
     Ok(serde_json::from_value(value)?)
 }
 
