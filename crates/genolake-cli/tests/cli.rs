@@ -1519,6 +1519,57 @@ fn history_shows_ingests_optimize_and_vacuum_and_verify_finds_a_changed_input() 
         .map(|v| v["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["unchanged", "changed", "missing"]);
+
+    // A withdrawal commit as `genolake withdraw` records it (hashed ids
+    // only): history shows its count, reason and hashes, never ids.
+    let record = serde_json::json!({"commitInfo": {
+        "timestamp": 1_796_601_600_000_i64,
+        "operation": "WRITE",
+        "operationParameters": {"mode": "Overwrite"},
+        "genolake": {
+            "toolVersion": tool,
+            "operation": "WITHDRAW",
+            "withdrawal": {
+                "sampleCount": 3,
+                "salt": "00ff",
+                "hashedIds": ["a1", "b2", "c3"],
+                "reason": "consent withdrawn",
+                "infoFields": {"recomputed": ["INFO_AC", "INFO_AN", "INFO_AF"], "dropped": []},
+                "rowsRewritten": 17,
+                "samplesRemoved": 3
+            }
+        }
+    }});
+    std::fs::write(
+        table.join("_delta_log/00000000000000000007.json"),
+        format!("{record}\n"),
+    )
+    .unwrap();
+    let out = genolake(&["history", "--table", table_str, "--limit", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "version 7  2026-12-07T00:00:00.000Z  WRITE  by genolake",
+        "withdrawal: 3 sample(s) named, 3 removed from this table, 17 row(s) rewritten; \
+         reason: consent withdrawn",
+        "3 salted SHA-256 hash(es) (salt 00ff)",
+        "INFO recomputed: INFO_AC, INFO_AN, INFO_AF; INFO dropped: none",
+    ] {
+        assert!(
+            text.contains(expected),
+            "history lacks {expected:?}:\n{text}"
+        );
+    }
+    let out = genolake(&[
+        "history", "--table", table_str, "--format", "json", "--limit", "1",
+    ]);
+    let latest: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let withdrawal = &latest["commits"][0]["withdrawal"];
+    assert_eq!(
+        withdrawal["hashedIds"],
+        serde_json::json!(["a1", "b2", "c3"])
+    );
+    assert_eq!(withdrawal["reason"], "consent withdrawn");
 }
 
 /// One HTTP exchange with a stand-in for a Unity Catalog server on the

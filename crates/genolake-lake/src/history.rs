@@ -111,12 +111,24 @@ impl GenolakeRecord {
             None | Some("WRITE") | Some("INGEST") => Ok(GenolakeRecord::Ingest(
                 serde_json::from_value(record.clone())?,
             )),
-            Some("WITHDRAW") => Ok(GenolakeRecord::Withdrawal {
-                tool_version: tool_version.unwrap_or_default(),
-                withdrawal: serde_json::from_value(
-                    record.get("withdrawal").cloned().unwrap_or(Value::Null),
-                )?,
-            }),
+            // A withdrawal record this version cannot read (written by a
+            // later one, say) is still shown, as written.
+            Some("WITHDRAW") => match serde_json::from_value(
+                record
+                    .get("withdrawal")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Default::default())),
+            ) {
+                Ok(withdrawal) => Ok(GenolakeRecord::Withdrawal {
+                    tool_version: tool_version.unwrap_or_default(),
+                    withdrawal,
+                }),
+                Err(_) => Ok(GenolakeRecord::Other {
+                    tool_version,
+                    operation: Some("WITHDRAW".to_string()),
+                    record: record.clone(),
+                }),
+            },
             Some(operation) => Ok(GenolakeRecord::Other {
                 tool_version,
                 operation: Some(operation.to_string()),
@@ -528,6 +540,21 @@ mod tests {
         );
         assert_eq!(commit.tool_version(), Some("genolake 9"));
         assert_eq!((commit.removed_files, commit.removed_bytes), (1, 40));
+    }
+
+    #[test]
+    fn an_unreadable_withdrawal_record_is_kept_as_written() {
+        let log = br#"{"commitInfo":{"genolake":{"toolVersion":"genolake 10","operation":"WITHDRAW","withdrawal":{"sampleCount":"three"}}}}
+"#;
+        let commit = Commit::parse(2, log).unwrap();
+        assert_eq!(commit.withdrawal(), None);
+        assert_eq!(commit.tool_version(), Some("genolake 10"));
+        match commit.genolake.unwrap() {
+            GenolakeRecord::Other { record, .. } => {
+                assert_eq!(record["withdrawal"]["sampleCount"], "three")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
