@@ -8,6 +8,10 @@
 //! genolake convert calls.vcf.gz --to plink --output cohort   # cohort.bed/.bim/.fam
 //! genolake count lake/calls                    # a Delta table, any layout
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
+//! genolake history --table lake/calls --verify  # lineage; are the inputs unchanged?
+//! genolake optimize --table lake/calls --zorder-by contigName,start
+//! genolake vacuum --table lake/calls --dry-run
+//! genolake register --table lake/calls --catalog-url http://uc:8080 --name main.genomics.calls
 //! ```
 
 mod calls_leaf;
@@ -49,6 +53,15 @@ enum Command {
     Sql(commands::sql::Args),
     /// Variant and sample QC tables and plots, in one pass over files or a Delta table.
     Qc(commands::qc::Args),
+    /// A Delta table's commits: operations, inputs with checksums, options,
+    /// tool versions, rows, withdrawals; --verify checksums the inputs again.
+    History(commands::history::Args),
+    /// Compact a Delta table's small files, optionally Z-ordered.
+    Optimize(commands::maintain::OptimizeArgs),
+    /// Delete the files no version within the retention period reads.
+    Vacuum(commands::maintain::VacuumArgs),
+    /// Register a Delta table as an EXTERNAL table in a Unity Catalog server.
+    Register(commands::register::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +89,10 @@ fn main() -> ExitCode {
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Sql(args) => commands::sql::run(args),
+        Command::History(args) => commands::history::run(args),
+        Command::Optimize(args) => commands::maintain::optimize(args),
+        Command::Vacuum(args) => commands::maintain::vacuum(args),
+        Command::Register(args) => commands::register::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

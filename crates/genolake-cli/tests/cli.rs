@@ -1227,3 +1227,668 @@ fn allele_frequencies_per_clinical_group_agree_with_bcftools_fill_tags() {
         );
     }
 }
+
+/// The Python interpreter with the independent readers and checkers
+/// (deltalake, Polars, PySpark, openapi-schema-validator): GENOLAKE_PYTHON,
+/// or python3. These tests fail, never skip, when it lacks them.
+fn python() -> String {
+    std::env::var("GENOLAKE_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Runs one of this crate's test scripts and parses the JSON it prints.
+fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
+    let python = python();
+    let out = Command::new(&python)
+        .arg(&script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}; set GENOLAKE_PYTHON to the venv .ci/run makes"));
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed (is the venv complete? .ci/run installs it): {}{}",
+        script.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+    serde_json::from_str(stdout(&out).trim())
+        .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {}", script.display(), stdout(&out)))
+}
+
+/// The SHA-256 of a file as coreutils' `sha256sum` computes it.
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum (coreutils) runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).split_whitespace().next().unwrap().to_string()
+}
+
+fn parquet_files_on_disk(table: &Path) -> usize {
+    std::fs::read_dir(table)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".parquet"))
+        .count()
+}
+
+/// The 1000 Genomes slice cut by bcftools into three files of consecutive
+/// sites (paths and record counts).
+fn three_slices(dir: &Path) -> Vec<(PathBuf, usize)> {
+    let example = example();
+    let example = example.to_str().unwrap();
+    [
+        "20:1-10001000",
+        "20:10001001-10004000",
+        "20:10004001-20000000",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, region)| {
+        let path = dir.join(format!("slice{i}.vcf.gz"));
+        bcftools(&[
+            "view",
+            "-t",
+            region,
+            "-Oz",
+            "-o",
+            path.to_str().unwrap(),
+            example,
+        ]);
+        let records = bcftools(&["view", "-H", path.to_str().unwrap()])
+            .lines()
+            .count();
+        assert!(records > 0, "{region} holds no record");
+        (path, records)
+    })
+    .collect()
+}
+
+/// Optimize compacts the files of three appends (and Z-orders them) while
+/// deltalake and Polars read the same rows; vacuum refuses a retention
+/// below the table's without --force, lists with --dry-run, and deletes;
+/// history shows every commit with its inputs (checksums as sha256sum
+/// computes them), tool version and rows, and --verify notices a changed
+/// input.
+#[test]
+fn history_shows_ingests_optimize_and_vacuum_and_verify_finds_a_changed_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let slices = three_slices(dir.path());
+    let table = dir.path().join("calls");
+    let table_str = table.to_str().unwrap();
+    for (path, _) in &slices {
+        let out = genolake(&[
+            "ingest",
+            path.to_str().unwrap(),
+            "--table",
+            table_str,
+            "--mode",
+            "append",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let before = python_json("read_rows.py", &[table_str]);
+    assert_eq!(before["files"], 3, "one file per append");
+    let total: usize = slices.iter().map(|(_, n)| n).sum();
+    assert_eq!(before["deltalake"].as_array().unwrap().len(), total);
+    assert_eq!(before["deltalake"], before["polars"]);
+
+    let out = genolake(&["optimize", "--table", table_str]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("removed 3 file(s)") && stdout(&out).contains("added 1 file(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let compacted = python_json("read_rows.py", &[table_str]);
+    assert_eq!(compacted["files"], 1);
+    assert_eq!(compacted["deltalake"], before["deltalake"]);
+    assert_eq!(compacted["polars"], before["deltalake"]);
+
+    let out = genolake(&[
+        "optimize",
+        "--table",
+        table_str,
+        "--zorder-by",
+        "contigName,start",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Z-ordered by contigName,start"),
+        "{}",
+        stdout(&out)
+    );
+    let zordered = python_json("read_rows.py", &[table_str]);
+    assert_eq!(zordered["version"], 4);
+    assert_eq!(zordered["deltalake"], before["deltalake"]);
+    assert_eq!(zordered["polars"], before["deltalake"]);
+    let out = genolake(&[
+        "optimize",
+        "--table",
+        table_str,
+        "--zorder-by",
+        "nosuchcolumn",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nosuchcolumn"), "{}", stderr(&out));
+
+    // Five files on disk: three appended, one compacted, one Z-ordered.
+    assert_eq!(parquet_files_on_disk(&table), 5);
+    let out = genolake(&["vacuum", "--table", table_str, "--retain-hours", "0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("168 hours") && stderr(&out).contains("--force"),
+        "{}",
+        stderr(&out)
+    );
+    let out = genolake(&["vacuum", "--table", table_str, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("dry run: 0 file(s)"),
+        "{}",
+        stdout(&out)
+    );
+    // A file no commit references (a crashed writer's) goes too, as in
+    // Delta's VACUUM.
+    std::fs::write(table.join("part-stray-c000.parquet"), b"PAR1").unwrap();
+    let vacuum = [
+        "vacuum",
+        "--table",
+        table_str,
+        "--retain-hours",
+        "0",
+        "--force",
+    ];
+    let out = genolake(&[&vacuum[..], &["--dry-run"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("dry run: 5 file(s)")
+            && stdout(&out).contains("  part-stray-c000.parquet\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(parquet_files_on_disk(&table), 6);
+    let out = genolake(&vacuum);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("deleted 5 file(s)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(parquet_files_on_disk(&table), 1);
+    let vacuumed = python_json("read_rows.py", &[table_str]);
+    assert_eq!(vacuumed["deltalake"], before["deltalake"]);
+    assert_eq!(vacuumed["polars"], before["deltalake"]);
+
+    let out = genolake(&["history", "--table", table_str, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let commits = history["commits"].as_array().unwrap();
+    let operations: Vec<&str> = commits
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        operations,
+        [
+            "VACUUM END",
+            "VACUUM START",
+            "OPTIMIZE",
+            "OPTIMIZE",
+            "WRITE",
+            "WRITE",
+            "WRITE"
+        ]
+    );
+    let tool = concat!("genolake ", env!("CARGO_PKG_VERSION"));
+    for commit in commits {
+        assert_eq!(commit["toolVersion"], tool, "{commit}");
+    }
+    assert_eq!(commits[0]["operationMetrics"]["numDeletedFiles"], 5);
+    assert_eq!(commits[3]["operationMetrics"]["numFilesRemoved"], 3);
+    assert_eq!(
+        commits[2]["genolake"]["zorderBy"],
+        serde_json::json!(["contigName", "start"])
+    );
+    for (commit, (path, records)) in commits[4..].iter().rev().zip(&slices) {
+        let input = &commit["ingest"]["inputs"][0];
+        assert_eq!(input["path"], path.to_str().unwrap());
+        assert_eq!(input["sha256"], sha256sum(path));
+        assert_eq!(input["size"], std::fs::metadata(path).unwrap().len());
+        assert_eq!(commit["rowsWritten"], *records as u64);
+        assert_eq!(commit["ingest"]["mode"], "append");
+        assert!(
+            commit["ingest"]["appId"]
+                .as_str()
+                .unwrap()
+                .starts_with("genolake-ingest-")
+        );
+    }
+    let out = genolake(&[
+        "history", "--table", table_str, "--format", "json", "--limit", "2",
+    ]);
+    let limited: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(limited["commits"].as_array().unwrap().len(), 2);
+
+    let out = genolake(&["history", "--table", table_str]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "version 6",
+        "VACUUM END  by genolake",
+        "VACUUM START",
+        "OPTIMIZE",
+        &format!("input: {} (", slices[1].0.display()),
+        &format!("sha256 {}", sha256sum(&slices[2].0)),
+    ] {
+        assert!(
+            text.contains(expected),
+            "history lacks {expected:?}:\n{text}"
+        );
+    }
+
+    let out = genolake(&["history", "--table", table_str, "--verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).matches(": unchanged").count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+    // One input changed, one gone.
+    let mut changed = std::fs::read(&slices[1].0).unwrap();
+    changed.push(b'\n');
+    std::fs::write(&slices[1].0, changed).unwrap();
+    std::fs::remove_file(&slices[2].0).unwrap();
+    let out = genolake(&["history", "--table", table_str, "--verify"]);
+    assert!(!out.status.success(), "a changed input must fail --verify");
+    let changed = slices[1].0.to_str().unwrap();
+    assert!(
+        stderr(&out).contains("1 input file(s) changed") && stderr(&out).contains(changed),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("{changed} (version 1): CHANGED")),
+        "{text}"
+    );
+    assert!(text.contains("(version 2): missing"), "{text}");
+    let out = genolake(&[
+        "history", "--table", table_str, "--verify", "--format", "json",
+    ]);
+    assert!(!out.status.success());
+    let verified: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let statuses: Vec<&str> = verified["verification"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["unchanged", "changed", "missing"]);
+
+    // A withdrawal commit as `genolake withdraw` records it (hashed ids
+    // only): history shows its count, reason and hashes, never ids.
+    let record = serde_json::json!({"commitInfo": {
+        "timestamp": 1_796_601_600_000_i64,
+        "operation": "WRITE",
+        "operationParameters": {"mode": "Overwrite"},
+        "genolake": {
+            "toolVersion": tool,
+            "operation": "WITHDRAW",
+            "withdrawal": {
+                "sampleCount": 3,
+                "salt": "00ff",
+                "hashedIds": ["a1", "b2", "c3"],
+                "reason": "consent withdrawn",
+                "infoFields": {"recomputed": ["INFO_AC", "INFO_AN", "INFO_AF"], "dropped": []},
+                "rowsRewritten": 17,
+                "samplesRemoved": 3
+            }
+        }
+    }});
+    std::fs::write(
+        table.join("_delta_log/00000000000000000007.json"),
+        format!("{record}\n"),
+    )
+    .unwrap();
+    let out = genolake(&["history", "--table", table_str, "--limit", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "version 7  2026-12-07T00:00:00.000Z  WRITE  by genolake",
+        "withdrawal: 3 sample(s) named, 3 removed from this table, 17 row(s) rewritten; \
+         reason: consent withdrawn",
+        "3 salted SHA-256 hash(es) (salt 00ff)",
+        "INFO recomputed: INFO_AC, INFO_AN, INFO_AF; INFO dropped: none",
+    ] {
+        assert!(
+            text.contains(expected),
+            "history lacks {expected:?}:\n{text}"
+        );
+    }
+    let out = genolake(&[
+        "history", "--table", table_str, "--format", "json", "--limit", "1",
+    ]);
+    let latest: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let withdrawal = &latest["commits"][0]["withdrawal"];
+    assert_eq!(
+        withdrawal["hashedIds"],
+        serde_json::json!(["a1", "b2", "c3"])
+    );
+    assert_eq!(withdrawal["reason"], "consent withdrawn");
+}
+
+/// One HTTP exchange with a stand-in for a Unity Catalog server on the
+/// loopback address: the request as received (head and body) after
+/// answering it with `status` and `body`.
+struct OneRequestServer {
+    url: String,
+    request: std::thread::JoinHandle<(String, String)>,
+}
+
+impl OneRequestServer {
+    fn start(status: &'static str, body: &'static str) -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let request = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+                .unwrap();
+            let mut received = Vec::new();
+            let mut buffer = [0u8; 8192];
+            let (head, length) = loop {
+                let n = stream.read(&mut buffer).unwrap();
+                assert!(n > 0, "the client closed before its request ended");
+                received.extend_from_slice(&buffer[..n]);
+                if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&received[..end]).into_owned();
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            let (name, value) = l.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse::<usize>().unwrap())
+                        })
+                        .expect("a Content-Length header");
+                    received.drain(..end + 4);
+                    break (head, length);
+                }
+            };
+            while received.len() < length {
+                let n = stream.read(&mut buffer).unwrap();
+                assert!(n > 0, "the client closed before its body ended");
+                received.extend_from_slice(&buffer[..n]);
+            }
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(response.as_bytes()).unwrap();
+            (head, String::from_utf8(received).unwrap())
+        });
+        Self { url, request }
+    }
+}
+
+/// `genolake register`'s request, for the 1000 Genomes slice (Glow and
+/// matrix layouts) and a BGEN table, validates against the CreateTable
+/// schema of Unity Catalog OSS's OpenAPI description (no Unity Catalog
+/// server can run here); every column is described, its type_json is the
+/// Delta field the Python deltalake package reads and Spark's parser
+/// accepts. Sent to a stand-in server, the same body arrives with the
+/// token; a refusal is reported with its status and body.
+#[test]
+fn register_sends_a_request_unity_catalogs_openapi_description_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let openapi = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unitycatalog-all.yaml");
+    let example = example();
+    let bgen = glow("bgen/example.16bits.bgen");
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (
+            "glow",
+            example.to_str().unwrap(),
+            &["--partition-by", "contigName"],
+        ),
+        ("matrix", example.to_str().unwrap(), &["--layout", "matrix"]),
+        ("bgen", &bgen, &[]),
+    ];
+    let mut requests = Vec::new();
+    for (name, input, flags) in cases {
+        let table = dir.path().join(name);
+        let table_str = table.to_str().unwrap();
+        let out = genolake(&[&["ingest", input, "--table", table_str][..], flags].concat());
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let full_name = format!("main.genomics.{name}");
+        let out = genolake(&[
+            "register",
+            "--table",
+            table_str,
+            "--name",
+            &full_name,
+            "--dry-run",
+        ]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let request_path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&request_path, stdout(&out)).unwrap();
+        let checked = python_json(
+            "validate_uc_request.py",
+            &[
+                openapi.to_str().unwrap(),
+                request_path.to_str().unwrap(),
+                table_str,
+            ],
+        );
+        assert_eq!(checked["ok"], true, "{name}: {checked}");
+        assert!(
+            checked["columns"].as_u64().unwrap() >= 7,
+            "{name}: {checked}"
+        );
+        // Every column of a genolake table is described.
+        assert_eq!(
+            checked["commented"], checked["columns"],
+            "{name}: {checked}"
+        );
+        let request: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(request["name"], name);
+        assert_eq!(request["table_type"], "EXTERNAL");
+        assert_eq!(request["data_source_format"], "DELTA");
+        assert!(
+            request["comment"]
+                .as_str()
+                .unwrap()
+                .contains("Variants read from"),
+            "{request}"
+        );
+        requests.push((table, full_name, request));
+    }
+    let (table, full_name, request) = &requests[0];
+    let partition: Vec<_> = request["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.get("partition_index").is_some())
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(partition, ["contigName"]);
+    let genotypes = request["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "genotypes")
+        .unwrap();
+    // The genotype fields in the header's FORMAT order, as Glow has them.
+    assert_eq!(
+        genotypes["type_text"],
+        "array<struct<sampleId:string,alleleDepths:array<int>,depth:int,conditionalQuality:int,\
+         phased:boolean,calls:array<int>,phredLikelihoods:array<int>>>"
+    );
+
+    // Sent: the same body, with the token, to the API path.
+    let server = OneRequestServer::start("200 OK", r#"{"name":"glow","table_id":"t-123"}"#);
+    let out = Command::new(env!("CARGO_BIN_EXE_genolake"))
+        .args([
+            "register",
+            "--table",
+            table.to_str().unwrap(),
+            "--name",
+            full_name,
+        ])
+        .args([
+            "--catalog-url",
+            &server.url,
+            "--token-env",
+            "GENOLAKE_TEST_UC_TOKEN",
+        ])
+        .env("GENOLAKE_TEST_UC_TOKEN", "s3cret")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .output()
+        .unwrap();
+    let (head, body) = server.request.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("table_id t-123"), "{}", stdout(&out));
+    assert!(
+        head.starts_with("POST /api/2.1/unity-catalog/tables HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("\r\nauthorization: bearer s3cret"),
+        "{head}"
+    );
+    let sent: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(&sent, request);
+
+    // Refused: the status and the server's message reach the user.
+    let server = OneRequestServer::start(
+        "409 Conflict",
+        r#"{"error_code":"TABLE_ALREADY_EXISTS","message":"Table already exists"}"#,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_genolake"))
+        .args([
+            "register",
+            "--table",
+            table.to_str().unwrap(),
+            "--name",
+            full_name,
+        ])
+        .args(["--catalog-url", &format!("{}/", server.url)])
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .output()
+        .unwrap();
+    let (head, _) = server.request.join().unwrap();
+    assert!(
+        !head.to_ascii_lowercase().contains("authorization"),
+        "{head}"
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("409") && stderr(&out).contains("TABLE_ALREADY_EXISTS"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A token variable that is not set is named.
+    let out = Command::new(env!("CARGO_BIN_EXE_genolake"))
+        .args([
+            "register",
+            "--table",
+            table.to_str().unwrap(),
+            "--name",
+            full_name,
+        ])
+        .args([
+            "--catalog-url",
+            "http://127.0.0.1:9",
+            "--token-env",
+            "GENOLAKE_NO_SUCH_VAR",
+        ])
+        .env_remove("GENOLAKE_NO_SUCH_VAR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("GENOLAKE_NO_SUCH_VAR"),
+        "{}",
+        stderr(&out)
+    );
+    let out = genolake(&[
+        "register",
+        "--table",
+        table.to_str().unwrap(),
+        "--name",
+        "genomics.glow",
+        "--dry-run",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("catalog.schema.table"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A matrix table compacts and Z-orders like a Glow one: its genotype
+/// columns, read by deltalake and Polars, and its Glow view through
+/// read_delta, are the same before and after, and the sample list stays.
+#[test]
+fn optimize_keeps_a_matrix_tables_rows_and_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("matrix");
+    let table_str = table.to_str().unwrap();
+    for (path, _) in three_slices(dir.path()) {
+        let out = genolake(&[
+            "ingest",
+            path.to_str().unwrap(),
+            "--table",
+            table_str,
+            "--mode",
+            "append",
+            "--layout",
+            "matrix",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let glow_rows = || {
+        let out = genolake(&[
+            "sql",
+            "--format",
+            "csv",
+            &format!("SELECT * FROM read_delta('{table_str}') ORDER BY start"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let before = python_json("read_rows.py", &[table_str]);
+    let glow_before = glow_rows();
+    assert_eq!(before["files"], 3);
+    let out = genolake(&["optimize", "--table", table_str, "--zorder-by", "start"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = python_json("read_rows.py", &[table_str]);
+    assert_eq!(after["files"], 1);
+    assert_eq!(after["deltalake"], before["deltalake"]);
+    assert_eq!(after["polars"], before["deltalake"]);
+    assert_eq!(glow_rows(), glow_before);
+    let out = genolake(&["count", table_str]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let samples = bcftools(&["query", "-l", example().to_str().unwrap()])
+        .lines()
+        .count();
+    let rows = before["deltalake"].as_array().unwrap().len();
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("{rows} records, {} genotypes, 0 skipped", rows * samples)
+    );
+}

@@ -11,9 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
+use genolake_core::Stringency;
 use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder};
 use serde_json::{Value, json};
 
+use crate::describe::{HeaderDescriptions, table_description};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ingest::{Ingest, IngestSummary};
 use crate::layout::Layout;
@@ -104,12 +106,37 @@ impl Ingest {
             _ => files,
         };
         let provenance = Provenance::from_paths(&recorded, recorded_options).await?;
+        // The VCF headers' INFO and FORMAT descriptions become the column
+        // comments; a header that does not parse is left to the read to
+        // report.
+        let mut descriptions = HeaderDescriptions::default();
+        if format == InputFormat::Vcf {
+            for path in &data_files {
+                let Ok(header) = genolake_vcf::read_header(path, Stringency::Silent) else {
+                    continue;
+                };
+                let declared = |d: &&genolake_vcf::header::Definition| {
+                    matches!(d.origin, genolake_vcf::header::Origin::Header(_))
+                };
+                for info in header.infos.iter().filter(declared) {
+                    descriptions.info(&info.id, &info.description);
+                }
+                for field in header.formats.iter().filter(declared) {
+                    descriptions.format(&field.id, &field.description);
+                }
+            }
+        }
+        let description = self.description.clone().unwrap_or_else(|| {
+            table_description(Some(format.name()), self.layout.unwrap_or_default())
+        });
         let ctx = SessionBuilder::new().target_partitions(threads).build();
         let provider: Arc<dyn TableProvider> = Arc::new(files);
         let input = ctx
             .read_table(provider)
             .map_err(|e| Error::new(location.clone(), ErrorKind::DataFusion(e)))?;
         self.provenance(provenance)
+            .description(description)
+            .header_descriptions(descriptions)
             .source_schemas(sources)
             .execute(input)
             .await

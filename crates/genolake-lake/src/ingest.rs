@@ -30,6 +30,7 @@ use genolake_core::merge::{SchemaMerge, describe_changes};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::describe::HeaderDescriptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{IngestRecord, read_commit};
 use crate::layout::{
@@ -300,7 +301,8 @@ pub struct Ingest {
     sources: Vec<(String, SchemaRef)>,
     target_file_size: Option<NonZeroU64>,
     table_name: Option<String>,
-    description: Option<String>,
+    pub(crate) description: Option<String>,
+    descriptions: HeaderDescriptions,
     storage_options: HashMap<String, String>,
     pub(crate) layout: Option<Layout>,
 }
@@ -321,6 +323,7 @@ impl Ingest {
             target_file_size: None,
             table_name: None,
             description: None,
+            descriptions: HeaderDescriptions::default(),
             storage_options: HashMap::new(),
             layout: None,
         }
@@ -403,9 +406,20 @@ impl Ingest {
         self
     }
 
-    /// The description recorded in a new table's metadata.
+    /// The description recorded in a new table's metadata (default for
+    /// files ingested with [`Ingest::execute_files`]: what they are and in
+    /// which layout, see [`crate::describe::table_description`]).
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// What the inputs' headers say their fields mean, for the comments of
+    /// the columns this ingest adds to the table (see [`crate::describe`];
+    /// default for VCF files ingested with [`Ingest::execute_files`]: their
+    /// INFO and FORMAT descriptions).
+    pub fn header_descriptions(mut self, descriptions: HeaderDescriptions) -> Self {
+        self.descriptions = descriptions;
         self
     }
 
@@ -667,6 +681,8 @@ impl Ingest {
             description: self.description.as_deref(),
             target_file_size: self.target_file_size,
             writer_properties: properties.clone(),
+            layout,
+            descriptions: &self.descriptions,
         };
         let route = ParallelWrite::route(&table, exists, &schema, &options)
             .map_err(|e| error(ErrorKind::Delta(e)))?;

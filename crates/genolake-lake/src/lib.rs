@@ -22,7 +22,16 @@
 //! - **Provenance.** Each commit's `commitInfo` carries a `genolake` record
 //!   ([`IngestRecord`]): the input paths, sizes and SHA-256 checksums, the
 //!   genolake version, the options used, the mode and partitioning. Read it
-//!   back with [`history`], or with any Delta reader's history API.
+//!   back with [`history`], or with any Delta reader's history API;
+//!   [`verify_inputs`] checksums the inputs again where they still exist.
+//! - **Descriptions.** A new table's metadata describes it, and each column
+//!   genolake defines carries a `comment` in the Delta schema (what Spark,
+//!   Databricks and Unity Catalog show; see [`describe`]).
+//!   [`catalog::unity_create_table`] turns the schema into a Unity Catalog
+//!   registration request.
+//! - **Upkeep.** [`Optimize`] compacts (or Z-orders) the files of many
+//!   appends and [`Vacuum`] deletes those no version within the retention
+//!   period reads, each recording genolake's version in its commits.
 //! - **Idempotent re-ingest.** The input checksums and options make a Delta
 //!   app transaction id ([`Provenance::app_id`]) committed with the rows. An
 //!   append whose content is already committed (in the table's current
@@ -132,11 +141,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalog;
+pub mod describe;
 pub mod error;
 mod files;
 pub mod history;
 pub mod ingest;
 pub mod layout;
+pub mod maintenance;
 mod parallel;
 pub mod properties;
 pub mod provenance;
@@ -145,9 +157,13 @@ pub mod stream;
 mod written;
 
 pub use error::{Error, ErrorKind, Result};
-pub use history::{Commit, IngestRecord, history};
+pub use history::{
+    Commit, GenolakeRecord, IngestRecord, InputStatus, VerifiedInput, WithdrawalRecord, history,
+    verify_inputs,
+};
 pub use ingest::{GENERATION_APP_ID, Ingest, IngestSummary, Outcome, SaveMode, SchemaMode};
 pub use layout::{Layout, TableLayout, table_layout};
+pub use maintenance::{Optimize, OptimizeSummary, Vacuum, VacuumSummary};
 pub use properties::{
     genomics_writer_properties, genomics_writer_properties_builder, matrix_writer_properties,
 };

@@ -42,7 +42,9 @@ use genolake_core::merge::conform_batch;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::describe::{HeaderDescriptions, describe_schema};
 use crate::ingest::SaveMode;
+use crate::layout::Layout;
 use crate::written::WrittenStore;
 
 type DeltaResult<T> = Result<T, DeltaTableError>;
@@ -58,6 +60,11 @@ pub(crate) struct WriteOptions<'a> {
     pub(crate) description: Option<&'a str>,
     pub(crate) target_file_size: Option<NonZeroU64>,
     pub(crate) writer_properties: WriterProperties,
+    /// The layout written, which says what the genotype columns mean (see
+    /// [`crate::describe`]).
+    pub(crate) layout: Layout,
+    /// What the inputs' headers say their fields mean.
+    pub(crate) descriptions: &'a HeaderDescriptions,
 }
 
 /// Which write path an ingest takes.
@@ -115,6 +122,17 @@ impl ParallelWrite {
         let Ok(delta_schema) = TryIntoKernel::<StructType>::try_into_kernel(schema.as_ref()) else {
             return fallback("the input schema has no Delta equivalent");
         };
+        let stored_schema = if exists {
+            Some(serde_json::to_value(table.snapshot()?.schema().as_ref())?)
+        } else {
+            None
+        };
+        let delta_schema = described(
+            &delta_schema,
+            stored_schema.as_ref(),
+            options.layout,
+            options.descriptions,
+        )?;
         let (target_file_size, (num_indexed_cols, stats_columns)) = if exists {
             let config = table.snapshot()?.table_config();
             (
@@ -174,7 +192,13 @@ impl ParallelWrite {
                 // delta-rs refuses this, naming both partitionings.
                 return fallback("the partition columns differ from the table's");
             };
-            let same_schema = &delta_schema == state.schema().as_ref();
+            // Comments aside: a table made before genolake wrote them gets
+            // them with its next schema change, not a metadata action on
+            // every append.
+            let columns = without_metadata(&serde_json::to_value(&delta_schema)?);
+            let same_schema = stored_schema
+                .as_ref()
+                .is_some_and(|stored| columns == without_metadata(stored));
             let overwrite = options.mode == SaveMode::Overwrite;
             if overwrite && state.table_config().append_only() {
                 return fallback("the table is append-only");
@@ -373,6 +397,33 @@ fn unsupported<'a>(fields: impl IntoIterator<Item = &'a Field>) -> Option<&'stat
             _ => None,
         }
     })
+}
+
+/// `schema` with genolake's column comments (see [`crate::describe`]),
+/// keeping those of `stored`, the table's schema.
+fn described(
+    schema: &StructType,
+    stored: Option<&serde_json::Value>,
+    layout: Layout,
+    header: &HeaderDescriptions,
+) -> DeltaResult<StructType> {
+    let mut value = serde_json::to_value(schema)?;
+    describe_schema(&mut value, stored, layout, header);
+    Ok(serde_json::from_value(value)?)
+}
+
+/// A Delta schema (as JSON) without field metadata, to compare columns
+/// alone.
+fn without_metadata(schema: &serde_json::Value) -> serde_json::Value {
+    match schema {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| key.as_str() != "metadata")
+            .map(|(key, value)| (key.clone(), without_metadata(value)))
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().map(without_metadata).collect(),
+        other => other.clone(),
+    }
 }
 
 /// The table's metadata with another schema and partitioning, everything

@@ -1602,3 +1602,121 @@ async fn qc_functions_on_matrix_columns_equal_them_on_glow_genotypes() {
         assert_eq!(actual, expected, "{}", input.display());
     }
 }
+
+/// The `metaData` action of commit `version`, as written in the log.
+fn metadata_action(table: &str, version: i64) -> Option<Value> {
+    let log = Path::new(table).join(format!("_delta_log/{version:020}.json"));
+    std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find_map(|action| action.get("metaData").cloned())
+}
+
+/// The `comment` of each field (and each `genotypes` field, as
+/// `genotypes.<name>`) of the schema a `metaData` action holds.
+fn schema_comments(metadata: &Value) -> Vec<(String, Option<String>)> {
+    let schema: Value = serde_json::from_str(metadata["schemaString"].as_str().unwrap()).unwrap();
+    let comment = |field: &Value| field["metadata"]["comment"].as_str().map(String::from);
+    let mut comments = Vec::new();
+    for field in schema["fields"].as_array().unwrap() {
+        let name = field["name"].as_str().unwrap();
+        comments.push((name.to_string(), comment(field)));
+        if let Some(inner) = field
+            .pointer("/type/elementType/fields")
+            .and_then(Value::as_array)
+            && name == "genotypes"
+        {
+            for inner in inner {
+                let inner_name = inner["name"].as_str().unwrap();
+                comments.push((format!("genotypes.{inner_name}"), comment(inner)));
+            }
+        }
+    }
+    comments
+}
+
+/// What the log says each column means is what Spark and Unity Catalog
+/// show: every Glow column and genotype field gets a comment and the table
+/// a description; an append that adds a column describes it and keeps the
+/// others; an append that adds none writes no metadata.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_writes_column_comments_and_a_table_description_into_the_log() {
+    use genolake_lake::describe::{column_comment, genotype_field_comment, table_description};
+    let (dir, table) = table_dir();
+    let (a, b) = (
+        cohort_vcf(dir.path(), BATCH_A),
+        cohort_vcf(dir.path(), BATCH_B),
+    );
+    committed(
+        &ingest_file(&a, &table, Layout::Glow, SaveMode::ErrorIfExists)
+            .await
+            .unwrap(),
+    );
+    let metadata = metadata_action(&table, 0).unwrap();
+    assert_eq!(
+        metadata["description"],
+        table_description(Some("vcf"), Layout::Glow)
+    );
+    let comments = schema_comments(&metadata);
+    // BATCH_A's header: INFO XA "a", BB "b"; FORMAT GT "genotype", DP "depth".
+    for (name, comment) in &comments {
+        let expected = match name.as_str() {
+            "INFO_XA" => Some("VCF INFO XA: a".to_string()),
+            "INFO_BB" => Some("VCF INFO BB: b".to_string()),
+            "genotypes.depth" => Some("depth (VCF FORMAT DP)".to_string()),
+            _ => match name.strip_prefix("genotypes.") {
+                Some(field) => genotype_field_comment(field),
+                None => column_comment(name, Layout::Glow),
+            },
+        };
+        assert!(comment.is_some(), "{name} has no comment");
+        assert_eq!(comment, &expected, "{name}");
+    }
+    for expected in [
+        "contigName",
+        "start",
+        "genotypes",
+        "genotypes.sampleId",
+        "genotypes.calls",
+    ] {
+        assert!(comments.iter().any(|(n, _)| n == expected), "{comments:?}");
+    }
+
+    // BATCH_B brings INFO CC and FORMAT GQ: described; the rest kept.
+    committed(
+        &ingest_file(&b, &table, Layout::Glow, SaveMode::Append)
+            .await
+            .unwrap(),
+    );
+    let merged = schema_comments(&metadata_action(&table, 1).expect("a schema change"));
+    assert!(merged.len() > comments.len());
+    for (name, comment) in &merged {
+        assert!(comment.is_some(), "{name} has no comment after the append");
+    }
+    let comment_of = |name: &str| {
+        merged
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, c)| c.clone())
+    };
+    assert_eq!(comment_of("INFO_CC").as_deref(), Some("VCF INFO CC: c"));
+    assert_eq!(
+        comment_of("genotypes.conditionalQuality").as_deref(),
+        Some("quality (VCF FORMAT GQ)")
+    );
+    for kept in &comments {
+        assert!(merged.contains(kept), "{kept:?} changed");
+    }
+
+    // The same columns again: no metadata action.
+    committed(
+        &Ingest::new(&table)
+            .mode(SaveMode::Append)
+            .execute_stream(vcf_stream(&a))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(metadata_action(&table, 2), None);
+    assert!(!commit_actions(&table, 2).contains(&"metaData".to_string()));
+}

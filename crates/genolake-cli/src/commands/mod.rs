@@ -2,7 +2,10 @@
 
 pub mod convert;
 pub mod count;
+pub mod history;
 pub mod ingest;
+pub mod maintain;
 pub mod qc;
+pub mod register;
 pub mod schema;
 pub mod sql;
