@@ -7,6 +7,7 @@
 //! genolake ingest cohort.bed --table lake/cohort
 //! genolake convert calls.vcf.gz --to plink --output cohort   # cohort.bed/.bim/.fam
 //! genolake count lake/calls                    # a Delta table, any layout
+//! genolake withdraw --samples ids.txt --table lake/calls --reason "consent withdrawn"
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
 //! ```
 
@@ -46,6 +47,8 @@ enum Command {
     Sql(commands::sql::Args),
     /// Variant and sample QC tables and plots, in one pass over files or a Delta table.
     Qc(commands::qc::Args),
+    /// Consent withdrawal: remove samples from Delta tables, one audited commit per table.
+    Withdraw(commands::withdraw::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Sql(args) => commands::sql::run(args),
+        Command::Withdraw(args) => commands::withdraw::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

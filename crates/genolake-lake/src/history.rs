@@ -94,7 +94,11 @@ impl Commit {
                 metrics_rows = info
                     .pointer("/operationMetrics/num_added_rows")
                     .and_then(Value::as_u64);
-                if let Some(record) = info.get(COMMIT_INFO_KEY) {
+                // Other genolake operations (a withdrawal) record another shape.
+                if let Some(record) = info
+                    .get(COMMIT_INFO_KEY)
+                    .filter(|r| r.get("operation").is_none())
+                {
                     let record = serde_json::from_value(record.clone()).map_err(|e| {
                         format!("commit {version} has an unreadable genolake record: {e}")
                     })?;

@@ -141,6 +141,7 @@ mod parallel;
 pub mod properties;
 pub mod provenance;
 pub mod stream;
+pub mod withdraw;
 mod written;
 
 pub use error::{Error, ErrorKind, Result};
@@ -152,3 +153,7 @@ pub use properties::{
 };
 pub use provenance::{InputFile, Provenance};
 pub use stream::blocking_stream;
+pub use withdraw::{
+    InfoFields, Purge, PurgeSummary, TableKind, Withdraw, WithdrawOutcome, WithdrawSummary,
+    WithdrawalRecord,
+};

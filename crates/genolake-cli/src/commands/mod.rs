@@ -6,3 +6,4 @@ pub mod ingest;
 pub mod qc;
 pub mod schema;
 pub mod sql;
+pub mod withdraw;
