@@ -314,8 +314,8 @@ fn per_allele(
             let mut lengths = Vec::with_capacity(rows);
             let mut valid = Vec::with_capacity(rows);
             let mut values: Vec<Option<f64>> = Vec::new();
-            for r in 0..rows {
-                let present = list.is_valid(r) && counts[r].is_some();
+            for (r, row_counts) in counts.iter().enumerate() {
+                let present = list.is_valid(r) && row_counts.is_some();
                 let alts = if present {
                     list.value_length(r) as usize
                 } else {
