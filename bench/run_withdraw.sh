@@ -53,7 +53,7 @@ measure_on_copy() {
     printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$rss"
 }
 # The genotype count `genolake count` prints for a table.
-genotypes() { "$GENOLAKE" count "$1" | sed -n 's/.* records, \([0-9]*\) genotypes.*/\1/p'; }
+genotypes() { "$GENOLAKE" count "$1" 2>/dev/null | sed -n 's/.* records, \([0-9]*\) genotypes.*/\1/p'; }
 
 for layout in glow matrix; do
     "$GENOLAKE" ingest --threads "$THREADS" --layout "$layout" --table "$SCRATCH/base_$layout" "$vcf" >/dev/null
