@@ -2015,4 +2015,13 @@ async fn withdrawing_three_samples_keeps_every_other_genotype_and_purge_leaves_n
             "{table} after the purge"
         );
     }
+    // Input without the withdrawn samples is not refused.
+    committed(
+        &Ingest::new(&glow)
+            .mode(SaveMode::Append)
+            .execute_stream(vcf_stream(&expected_vcf))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(rust_row_count(&glow).await, 34);
 }

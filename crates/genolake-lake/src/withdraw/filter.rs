@@ -840,6 +840,53 @@ mod tests {
         assert_eq!(a, hashed_id(b"salt", "HG00096"));
     }
 
+    fn shape(samples: usize, kept: &[Range<usize>]) -> MatrixShape {
+        MatrixShape {
+            samples,
+            kept: kept.iter().map(|r| r.len()).sum(),
+            runs: kept.to_vec(),
+            calls: None,
+            phased: None,
+            per_sample: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn matrix_calls_keep_other_samples_bytes_at_every_width_and_null_rows() {
+        // Three samples, diploid; sample 1 (the middle one) withdrawn.
+        let shape = shape(3, &[0..1, 2..3]);
+        let one: Vec<u8> = vec![0, 1, 1, 1, 0xff, 0];
+        let two: Vec<u8> = [0i16, 200, 1, 1, -1, -2]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let calls: ArrayRef = Arc::new(BinaryArray::from_opt_vec(vec![
+            Some(&one[..]),
+            None,
+            Some(&two[..]),
+        ]));
+        let ploidy: ArrayRef = Arc::new(Int32Array::from(vec![Some(2), None, Some(2)]));
+        let (kept, counts) = matrix_calls(&calls, &ploidy, &shape, true).unwrap();
+        let kept = kept.as_binary::<i32>();
+        assert_eq!(kept.value(0), &[0, 1, 0xff, 0]);
+        assert!(kept.is_null(1));
+        let expected: Vec<u8> = [0i16, 200, -1, -2]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(kept.value(2), &expected[..]);
+        let first = counts[0].as_ref().unwrap();
+        assert_eq!((first.an, &first.ac), (3, &vec![1]));
+        assert!(counts[1].is_none());
+        let third = counts[2].as_ref().unwrap();
+        assert_eq!(third.an, 2);
+        assert_eq!(third.ac[199], 1);
+        // A row whose length does not fit the samples is an error, not a panic.
+        let bad: ArrayRef = Arc::new(BinaryArray::from_vec(vec![&[0u8, 1, 2][..]]));
+        let ploidy: ArrayRef = Arc::new(Int32Array::from(vec![2]));
+        assert!(matrix_calls(&bad, &ploidy, &shape, false).is_err());
+    }
+
     #[test]
     fn allele_counts_skip_missing_pad_and_null_slots() {
         let mut c = AlleleCounts::default();
