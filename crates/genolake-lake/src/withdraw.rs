@@ -570,7 +570,12 @@ impl Withdraw {
             .build(
                 Some(snapshot as &dyn TableReference),
                 table.log_store(),
-                DeltaOperation::Delete { predicate: None },
+                // The predicate `true` says the withdrawal read every row: an
+                // append committed meanwhile (rows that may hold the samples)
+                // then conflicts instead of surviving the withdrawal.
+                DeltaOperation::Delete {
+                    predicate: Some("true".into()),
+                },
             )
             .await;
         match committed {
