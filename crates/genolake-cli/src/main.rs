@@ -7,6 +7,7 @@
 //! genolake ingest cohort.bed --table lake/cohort
 //! genolake convert calls.vcf.gz --to plink --output cohort   # cohort.bed/.bim/.fam
 //! genolake count lake/calls                    # a Delta table, any layout
+//! genolake withdraw --samples ids.txt --table lake/calls --reason "consent withdrawn"
 //! genolake sql "SELECT contigName, count(*) FROM read_vcf('calls.vcf.gz') GROUP BY 1"
 //! genolake history --table lake/calls --verify  # lineage; are the inputs unchanged?
 //! genolake optimize --table lake/calls --zorder-by contigName,start
@@ -62,6 +63,8 @@ enum Command {
     Vacuum(commands::maintain::VacuumArgs),
     /// Register a Delta table as an EXTERNAL table in a Unity Catalog server.
     Register(commands::register::Args),
+    /// Consent withdrawal: remove samples from Delta tables, one audited commit per table.
+    Withdraw(commands::withdraw::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Optimize(args) => commands::maintain::optimize(args),
         Command::Vacuum(args) => commands::maintain::vacuum(args),
         Command::Register(args) => commands::register::run(args),
+        Command::Withdraw(args) => commands::withdraw::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1835,6 +1835,213 @@ fn register_sends_a_request_unity_catalogs_openapi_description_accepts() {
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("catalog.schema.table"),
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn genotype_count(table: &str, version: Option<u32>) -> Output {
+    let from = match version {
+        Some(v) => format!("read_delta('{table}', 'versionAsOf', {v})"),
+        None => format!("read_delta('{table}')"),
+    };
+    genolake(&[
+        "sql",
+        "--format",
+        "csv",
+        &format!("SELECT sum(cardinality(genotypes)) AS n FROM {from}"),
+    ])
+}
+
+/// `genolake withdraw` end to end: a crash before the commit leaves the
+/// table as it was and the rerun finishes it in one commit; reruns commit
+/// nothing; unknown tables and ids are reported; `--purge` refuses to cut
+/// the retention period unasked, and with the override leaves no
+/// withdrawn id in any file (log included) and no readable old version.
+#[test]
+fn withdraw_survives_a_crash_reports_what_it_did_and_purges_every_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let glow = dir.path().join("glow");
+    let matrix = dir.path().join("matrix");
+    let (glow_s, matrix_s) = (glow.to_str().unwrap(), matrix.to_str().unwrap());
+    let input = example();
+    let input = input.to_str().unwrap();
+    ok(&[
+        "ingest",
+        input,
+        "--table",
+        glow_s,
+        "--partition-by",
+        "contigName",
+    ]);
+    ok(&["ingest", input, "--table", matrix_s, "--layout", "matrix"]);
+    let samples = bcftools(&["query", "-l", input]).lines().count();
+    let records = bcftools(&["view", "-H", input]).lines().count();
+    let ids = ["HG00097", "HG00100", "NA12878"];
+    let list = dir.path().join("withdrawn.txt");
+    std::fs::write(&list, format!("# request 17\n{}\n\n", ids.join("\n"))).unwrap();
+    let list = list.to_str().unwrap();
+
+    // Crash after the new files are written, before the commit.
+    let before = files_under(&glow).len();
+    let crashed = Command::new(env!("CARGO_BIN_EXE_genolake"))
+        .args(["withdraw", "--samples", list, "--table", glow_s])
+        .env("GENOLAKE_WITHDRAW_CRASH", "before-commit")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success());
+    assert_eq!(delta_commits(&glow), 1, "the crash committed nothing");
+    assert!(
+        files_under(&glow).len() > before,
+        "the crash left its files"
+    );
+    let full = (records * samples).to_string();
+    assert_eq!(
+        stdout(&genotype_count(glow_s, None)).lines().last(),
+        Some(full.as_str())
+    );
+
+    // The rerun finishes the job: one withdrawal commit per table.
+    let out = ok(&[
+        "withdraw",
+        "--samples",
+        list,
+        "--table",
+        glow_s,
+        "--table",
+        matrix_s,
+        "--reason",
+        "consent withdrawn",
+    ]);
+    assert_eq!(out.matches("withdrew 3 of 3 samples").count(), 2, "{out}");
+    assert!(
+        out.contains("recomputed from the remaining genotypes: INFO_AC, INFO_AF, INFO_AN"),
+        "{out}"
+    );
+    assert!(out.contains("set to null"), "{out}");
+    let remaining = (records * (samples - 3)).to_string();
+    for table in [&glow, &matrix] {
+        assert_eq!(delta_commits(table), 2);
+        let withdrawals = files_under(&table.join("_delta_log"))
+            .iter()
+            .filter(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("\"WITHDRAW\"")))
+            .count();
+        assert_eq!(withdrawals, 1);
+        let t = table.to_str().unwrap();
+        assert_eq!(
+            stdout(&genotype_count(t, None)).lines().last(),
+            Some(remaining.as_str())
+        );
+        // Before a purge, time travel still reaches the old version.
+        assert_eq!(
+            stdout(&genotype_count(t, Some(0))).lines().last(),
+            Some(full.as_str())
+        );
+    }
+    // Again: nothing to do, nothing committed.
+    let out = ok(&["withdraw", "--samples", list, "--table", glow_s]);
+    assert!(
+        out.contains("withdrawn from it before; nothing committed"),
+        "{out}"
+    );
+    assert_eq!(delta_commits(&glow), 2);
+    // Ids the table does not hold are counted.
+    let out = ok(&[
+        "withdraw",
+        "--samples",
+        "HG00096,NOT_A_SAMPLE",
+        "--table",
+        matrix_s,
+    ]);
+    assert!(out.contains("withdrew 1 of 2 samples"), "{out}");
+    assert!(
+        out.contains("1 of the requested samples were not in the table"),
+        "{out}"
+    );
+    // An unknown table is an error naming it, before any table is touched.
+    let missing = dir.path().join("missing");
+    let out = genolake(&[
+        "withdraw",
+        "--samples",
+        list,
+        "--table",
+        glow_s,
+        "--table",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("missing: there is no Delta table here"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A purge within the retention period keeps the old files and says how to go on.
+    let out = genolake(&["withdraw", "--samples", list, "--table", glow_s, "--purge"]);
+    assert!(!out.status.success());
+    assert!(
+        stdout(&out).contains("--retention-override"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("the purge is incomplete"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = ok(&[
+        "withdraw",
+        "--samples",
+        list,
+        "--table",
+        glow_s,
+        "--table",
+        matrix_s,
+        "--purge",
+        "--retention-override",
+    ]);
+    assert_eq!(
+        out.matches("no withdrawn sample id or genotype is left")
+            .count(),
+        2,
+        "{out}"
+    );
+    for table in [&glow, &matrix] {
+        for file in files_under(table) {
+            let bytes = std::fs::read(&file).unwrap();
+            for id in ids {
+                assert!(
+                    !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+                    "{} holds {id}",
+                    file.display()
+                );
+            }
+        }
+        let t = table.to_str().unwrap();
+        let old = genotype_count(t, Some(0));
+        assert!(
+            !old.status.success(),
+            "version 0 still reads: {}",
+            stdout(&old)
+        );
+        assert!(stderr(&old).contains("error"), "{}", stderr(&old));
+        assert!(stdout(&genotype_count(t, None)).lines().last().is_some());
+    }
+    // Re-ingesting the original file would bring them back: refused.
+    let out = genolake(&["ingest", input, "--table", glow_s, "--mode", "overwrite"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("withdrawn from this table"),
         "{}",
         stderr(&out)
     );

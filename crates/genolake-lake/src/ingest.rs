@@ -42,6 +42,7 @@ use crate::properties::genomics_writer_properties;
 use crate::properties::matrix_writer_properties;
 use crate::provenance::{COMMIT_INFO_KEY, Provenance};
 use crate::stream::{conform_stream, plan_of_streams};
+use crate::withdraw::{Withdrawals, batch_sample_ids, withdrawn_among};
 
 /// The app transaction id counting genolake overwrites of a table; its
 /// version is the table's current generation (absent: 0).
@@ -558,6 +559,22 @@ impl Ingest {
         } else {
             None
         };
+        // Samples withdrawn from the table (genolake withdraw) must not come
+        // back with a re-ingest of an original file: such input is refused.
+        let withdrawals = if exists {
+            let snapshot = table.snapshot().map_err(|e| error(ErrorKind::Delta(e)))?;
+            Withdrawals::of(snapshot.metadata().configuration())
+                .map_err(|e| error(ErrorKind::Options(e)))?
+        } else {
+            Withdrawals::default()
+        };
+        if let Some(ids) = described.as_ref().and_then(|input| input.samples.ids()) {
+            let found = withdrawn_among(&withdrawals, ids.iter().map(String::as_str));
+            if !found.is_empty() {
+                return Err(error(ErrorKind::Options(withdrawn_message(&found))));
+            }
+        }
+        let withdrawals = (!withdrawals.is_empty()).then(|| Arc::new(withdrawals));
         let stored_layout = if stored_matrix.is_some() {
             Layout::Matrix
         } else {
@@ -711,6 +728,7 @@ impl Ingest {
                     Layouts {
                         input: described,
                         output: matrix,
+                        withdrawals,
                     },
                 )
                 .await?
@@ -725,6 +743,12 @@ impl Ingest {
                 return Err(error(ErrorKind::Options(format!(
                     "the matrix layout is written by genolake's own writers only, and this \
                      table needs delta-rs's: {why}"
+                ))));
+            }
+            Route::DeltaRs(why) if withdrawals.is_some() => {
+                return Err(error(ErrorKind::Options(format!(
+                    "samples were withdrawn from this table, and this input needs delta-rs's \
+                     writer, where genolake cannot check that none of them comes back: {why}"
                 ))));
             }
             Route::DeltaRs(why) => {
@@ -971,11 +995,18 @@ struct MatrixWrite {
 struct Layouts {
     input: Option<Arc<DescribedInput>>,
     output: Option<MatrixWrite>,
+    /// The table's withdrawals, when it has some: input batches are
+    /// checked against them before anything else.
+    withdrawals: Option<Arc<Withdrawals>>,
 }
 
 impl Layouts {
     /// `stream` in the layout written.
     fn convert(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        let stream = match &self.withdrawals {
+            Some(withdrawals) => refuse_withdrawn(stream, Arc::clone(withdrawals)),
+            None => stream,
+        };
         match (&self.input, &self.output) {
             // Already in the layout written: the batches pass through.
             (Some(input), Some(matrix))
@@ -1014,6 +1045,42 @@ impl MatrixWrite {
             self.samples.clone(),
         )
     }
+}
+
+/// `stream`, failing at the first batch that holds a withdrawn sample (see
+/// [`crate::withdraw::batch_sample_ids`] for which ids a batch is checked by).
+fn refuse_withdrawn(
+    stream: SendableRecordBatchStream,
+    withdrawals: Arc<Withdrawals>,
+) -> SendableRecordBatchStream {
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+    use futures::StreamExt;
+    let schema = stream.schema();
+    let checked = stream.map(move |batch| {
+        let batch = batch?;
+        let ids = batch_sample_ids(&batch);
+        let found = withdrawn_among(&withdrawals, ids.iter().map(String::as_str));
+        if found.is_empty() {
+            Ok(batch)
+        } else {
+            Err(datafusion::error::DataFusionError::Execution(
+                withdrawn_message(&found),
+            ))
+        }
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, checked))
+}
+
+/// Why an input with withdrawn samples is refused, and the way out.
+fn withdrawn_message(found: &[String]) -> String {
+    format!(
+        "the input holds {} sample(s) withdrawn from this table with genolake withdraw ({}); \
+         genolake does not bring withdrawn samples back: remove them from the input first \
+         (bcftools view -s ^{} ...)",
+        found.len(),
+        found.join(", "),
+        found.join(",")
+    )
 }
 
 /// Checks that every column of a matrix table is written with its type
@@ -1121,6 +1188,14 @@ fn commit_surely_failed(error: &DeltaTableError) -> bool {
         ),
         _ => false,
     }
+}
+
+pub(crate) async fn txn_version_of(
+    table: &DeltaTable,
+    app_id: &str,
+    location: &str,
+) -> Result<Option<i64>> {
+    txn_version(table, app_id, location).await
 }
 
 async fn txn_version(table: &DeltaTable, app_id: &str, location: &str) -> Result<Option<i64>> {

@@ -52,6 +52,16 @@
 //!   names the column, both types and where each comes from (see
 //!   [`Ingest::source_schemas`]), and writes nothing.
 //!
+//! # Consent withdrawal
+//!
+//! [`Withdraw`] removes samples from a table: their genotypes from every
+//! row of a variant table (Glow or matrix layout), their rows from a table
+//! keyed by `sampleId`, in one commit that records salted hashes of the ids
+//! (never the ids); [`Purge`] then deletes the older versions' files and
+//! log entries and checks that no file holds the ids. An ingest refuses
+//! input holding a withdrawn sample. See [`withdraw`] and
+//! `docs/withdrawal.md`.
+//!
 //! # Performance model
 //!
 //! A Parquet writer pays per leaf value, and nearly all values of a variant
@@ -154,6 +164,7 @@ pub mod properties;
 pub mod provenance;
 pub mod snapshot;
 pub mod stream;
+pub mod withdraw;
 mod written;
 
 pub use error::{Error, ErrorKind, Result};
@@ -170,3 +181,7 @@ pub use properties::{
 pub use provenance::{InputFile, Provenance};
 pub use snapshot::{DataFile, LocalFiles, local_files};
 pub use stream::blocking_stream;
+pub use withdraw::{
+    InfoFields, Purge, PurgeSummary, TableKind, Withdraw, WithdrawOutcome, WithdrawSummary,
+    WithdrawalRecord,
+};

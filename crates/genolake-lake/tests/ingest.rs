@@ -1719,4 +1719,425 @@ async fn ingest_writes_column_comments_and_a_table_description_into_the_log() {
     );
     assert_eq!(metadata_action(&table, 2), None);
     assert!(!commit_actions(&table, 2).contains(&"metaData".to_string()));
+// Consent withdrawal (issue 17).
+
+/// Three samples of the 1000 Genomes slice, also rows of the clinical CSV.
+const WITHDRAWN: [&str; 3] = ["HG00097", "HG00100", "NA12878"];
+
+fn clinical_csv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/clinical.csv")
+}
+
+/// Runs `withdraw_tables.py` (the Python `deltalake` package and Polars);
+/// `None` when the Python checks are skipped.
+fn withdraw_python(args: &[&str]) -> Option<Value> {
+    let python = python()?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/withdraw_tables.py");
+    let output = Command::new(&python)
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "withdraw_tables.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+async fn sql_batches(sql: &str) -> Vec<RecordBatch> {
+    let ctx = genolake_sql::session();
+    genolake_sql::run_sql(&ctx, sql).await.unwrap().batches
+}
+
+/// `bcftools view -s ^WITHDRAWN` of `input`, written to `dir` (bcftools
+/// updates INFO/AC and INFO/AN to the remaining samples).
+fn bcftools_without_withdrawn(input: &Path, dir: &Path) -> PathBuf {
+    let out = dir.join("without.vcf.gz");
+    let status = Command::new("bcftools")
+        .args(["view", "-s", &format!("^{}", WITHDRAWN.join(","))])
+        .args(["-Oz", "-o"])
+        .arg(&out)
+        .arg(input)
+        .status()
+        .expect("bcftools is needed for this test (apt-get install bcftools)");
+    assert!(status.success());
+    out
+}
+
+/// Every file under `dir`, recursively.
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(all_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Every value of a Parquet file (data or checkpoint), nested ones
+/// included, as JSON text.
+fn parquet_text(path: &Path) -> String {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
+    for batch in reader {
+        writer.write(&batch.unwrap()).unwrap();
+    }
+    writer.finish().unwrap();
+    String::from_utf8(writer.into_inner()).unwrap()
+}
+
+/// (start, INFO_AC, INFO_AN, INFO_AF) of each row, by start.
+fn allele_stats(batches: &[RecordBatch]) -> Vec<(i64, Value, Value, Value)> {
+    let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish().unwrap();
+    let rows: Value = serde_json::from_slice(&writer.into_inner()).unwrap();
+    let get = |r: &Value, k: &str| r.get(k).cloned().unwrap_or(Value::Null);
+    let mut stats: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["start"].as_i64().unwrap(),
+                get(r, "INFO_AC"),
+                get(r, "INFO_AN"),
+                get(r, "INFO_AF"),
+            )
+        })
+        .collect();
+    stats.sort_by_key(|s| s.0);
+    stats
+}
+
+/// A matrix table's raw rows: start, then calls, callsPloidy and phased
+/// as hex, sorted.
+async fn matrix_raw_rows(table: &str) -> Vec<Value> {
+    json_lines(&format!(
+        "SELECT start, encode(calls, 'hex') AS calls, callsPloidy, encode(phased, 'hex') AS phased
+         FROM read_delta('{table}', 'layout', 'matrix')"
+    ))
+    .await
+    .iter()
+    .map(|line| serde_json::from_str(line).unwrap())
+    .collect()
+}
+
+/// `hex` (bytes of `samples` equal chunks) without the chunks of `drop`.
+fn without_chunks(hex: &str, samples: usize, drop: &[usize]) -> String {
+    let chunk = hex.len() / samples;
+    (0..samples)
+        .filter(|i| !drop.contains(i))
+        .map(|i| &hex[i * chunk..(i + 1) * chunk])
+        .collect()
+}
+
+fn sha256_hex(salt: &[u8], id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(id.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `commitInfo.genolake` record of commit `version`, and the commit
+/// file's text.
+fn withdrawal_commit(table: &str, version: i64) -> (Value, String) {
+    let text =
+        std::fs::read_to_string(Path::new(table).join(format!("_delta_log/{version:020}.json")))
+            .unwrap();
+    let record = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find_map(|a| a.pointer("/commitInfo/genolake").cloned())
+        .expect("the commit has a genolake record");
+    (record, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawing_three_samples_keeps_every_other_genotype_and_purge_leaves_no_trace() {
+    use genolake_lake::{Purge, Withdraw, WithdrawOutcome};
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().to_string();
+    let (glow, matrix, clinical) = (path("glow"), path("matrix"), path("clinical"));
+    committed(
+        &Ingest::new(&glow)
+            .partition_by(["contigName"])
+            .provenance(provenance_of(&thousand_genomes()).await)
+            .execute_stream(vcf_stream(&thousand_genomes()))
+            .await
+            .unwrap(),
+    );
+    ingest_file(
+        &thousand_genomes(),
+        &matrix,
+        Layout::Matrix,
+        SaveMode::ErrorIfExists,
+    )
+    .await
+    .unwrap();
+    let clinical_csv = clinical_csv();
+    let python_ok = withdraw_python(&["write-clinical", clinical_csv.to_str().unwrap(), &clinical]);
+    let tables: Vec<&str> = if python_ok.is_some() {
+        vec![&glow, &matrix, &clinical]
+    } else {
+        vec![&glow, &matrix]
+    };
+
+    let old_ids = genolake_lake::table_layout(&matrix)
+        .await
+        .unwrap()
+        .samples
+        .unwrap()
+        .ids()
+        .unwrap()
+        .to_vec();
+    let drop: Vec<usize> = WITHDRAWN
+        .iter()
+        .map(|id| old_ids.iter().position(|s| s == id).unwrap())
+        .collect();
+    let old_matrix = matrix_raw_rows(&matrix).await;
+
+    let salt = genolake_lake::withdraw::new_salt();
+    for table in &tables {
+        let summary = Withdraw::new(*table, WITHDRAWN)
+            .salt(salt.clone())
+            .reason("consent withdrawn (test)")
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(
+            summary.outcome,
+            WithdrawOutcome::Committed { version: 1 },
+            "{summary}"
+        );
+        assert_eq!(summary.samples_removed, 3, "{summary}");
+    }
+
+    // genolake reads the Glow table, and the matrix one in Glow's layout,
+    // exactly as bcftools leaves the VCF without the samples: every other
+    // genotype, and AC/AN recomputed as bcftools recomputes them.
+    let expected_vcf = bcftools_without_withdrawn(&thousand_genomes(), dir.path());
+    let (_, expected) = read_vcf(&expected_vcf);
+    for table in [&glow, &matrix] {
+        let batches = sql_batches(&format!("SELECT * FROM read_delta('{table}')")).await;
+        assert_eq!(rows_of(&batches), rows_of(&expected), "{table}");
+        let (stats, peer) = (allele_stats(&batches), allele_stats(&expected));
+        assert_eq!(stats.len(), 17);
+        for (ours, theirs) in stats.iter().zip(&peer) {
+            assert_eq!(
+                (ours.0, &ours.1, &ours.2),
+                (theirs.0, &theirs.1, &theirs.2),
+                "{table}"
+            );
+            let an = ours.2.as_f64().unwrap();
+            for (af, ac) in ours
+                .3
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(ours.1.as_array().unwrap())
+            {
+                assert!((af.as_f64().unwrap() - ac.as_f64().unwrap() / an).abs() < 1e-12);
+            }
+        }
+    }
+    // The matrix table's bytes are the old bytes without the samples'.
+    let new_matrix = matrix_raw_rows(&matrix).await;
+    assert_eq!(new_matrix.len(), old_matrix.len());
+    for (old, new) in old_matrix.iter().zip(&new_matrix) {
+        assert_eq!(old["start"], new["start"]);
+        assert_eq!(old["callsPloidy"], new["callsPloidy"]);
+        for column in ["calls", "phased"] {
+            let old_hex = old[column].as_str().unwrap();
+            assert_eq!(
+                new[column].as_str().unwrap(),
+                without_chunks(old_hex, old_ids.len(), &drop),
+                "{column} at {}",
+                old["start"]
+            );
+        }
+    }
+
+    // The commit records hashes, never the ids.
+    for table in &tables {
+        let (record, text) = withdrawal_commit(table, 1);
+        for id in WITHDRAWN {
+            assert!(
+                !text.contains(id),
+                "{table}: the withdrawal commit names {id}"
+            );
+        }
+        let mut hashed: Vec<String> = WITHDRAWN.iter().map(|id| sha256_hex(&salt, id)).collect();
+        hashed.sort();
+        assert_eq!(record["operation"], "WITHDRAW");
+        assert!(
+            record["toolVersion"]
+                .as_str()
+                .unwrap()
+                .starts_with("genolake ")
+        );
+        let w = &record["withdrawal"];
+        assert_eq!(w["sampleCount"], 3);
+        assert_eq!(w["samplesRemoved"], 3);
+        assert_eq!(w["hashedIds"], json!(hashed));
+        assert_eq!(w["reason"], "consent withdrawn (test)");
+        let salt_hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(w["salt"], salt_hex);
+        let expected_rows = if *table == clinical { 2532 } else { 17 };
+        assert_eq!(w["rowsRewritten"], expected_rows, "{table}");
+        let recomputed = &w["infoFields"]["recomputed"];
+        if *table == clinical {
+            assert_eq!(recomputed, &json!([]));
+        } else {
+            assert_eq!(recomputed, &json!(["INFO_AC", "INFO_AF", "INFO_AN"]));
+            assert!(
+                w["infoFields"]["dropped"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("INFO_MLEAC"))
+            );
+        }
+    }
+
+    // The Python deltalake package and Polars read the new versions
+    // without the samples, and every other one still there.
+    let remaining: Vec<String> = old_ids
+        .iter()
+        .filter(|id| !WITHDRAWN.contains(&id.as_str()))
+        .cloned()
+        .collect();
+    let check_python = |when: &str| {
+        for table in &tables {
+            let Some(read) = withdraw_python(&["samples", table]) else {
+                return;
+            };
+            for reader in ["deltalake", "polars"] {
+                let seen = &read[reader];
+                assert_eq!(
+                    seen["sampleIds"],
+                    json!(remaining),
+                    "{when} {reader} {table}"
+                );
+                if *table == clinical {
+                    assert_eq!(seen["rows"], 2532, "{when} {reader}");
+                } else {
+                    assert_eq!(
+                        seen["perRow"],
+                        json!(vec![2532; 17]),
+                        "{when} {reader} {table}"
+                    );
+                }
+            }
+        }
+    };
+    check_python("after the withdrawal");
+
+    // A rerun commits nothing; a re-ingest of the original file is refused.
+    for table in &tables {
+        let again = Withdraw::new(*table, WITHDRAWN).execute().await.unwrap();
+        assert_eq!(again.outcome, WithdrawOutcome::AlreadyWithdrawn, "{again}");
+        assert_eq!(table_version(table).await, 1);
+    }
+    let err = Ingest::new(&glow)
+        .mode(SaveMode::Append)
+        .idempotent(false)
+        .execute_stream(vcf_stream(&thousand_genomes()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("withdrawn") && err.contains("HG00097"),
+        "{err}"
+    );
+    let err = ingest_file(
+        &thousand_genomes(),
+        &matrix,
+        Layout::Matrix,
+        SaveMode::Overwrite,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("withdrawn"), "{err}");
+    assert_eq!(table_version(&glow).await, 1);
+    assert_eq!(table_version(&matrix).await, 1);
+
+    // Without the override the purge keeps what time travel needs, and says so.
+    let kept = Purge::new(&matrix, WITHDRAWN).execute().await.unwrap();
+    assert!(!kept.is_clean(), "{kept}");
+    assert!(kept.to_string().contains("--retention-override"), "{kept}");
+
+    for table in &tables {
+        let purged = Purge::new(*table, WITHDRAWN)
+            .retention_override(true)
+            .execute()
+            .await
+            .unwrap();
+        assert!(purged.is_clean(), "{purged}");
+        assert!(purged.files_deleted >= 1, "{purged}");
+        // Scanned directly: no file under the table holds a withdrawn id,
+        // in its raw bytes or in any value of a Parquet file.
+        let files = all_files(Path::new(table));
+        assert!(
+            files
+                .iter()
+                .any(|f| f.to_string_lossy().contains("checkpoint"))
+        );
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            let text = if file.extension().is_some_and(|e| e == "parquet") {
+                parquet_text(file)
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            for id in WITHDRAWN {
+                assert!(
+                    !text.contains(id) && memchr::memmem::find(&bytes, id.as_bytes()).is_none(),
+                    "{} still holds {id}",
+                    file.display()
+                );
+            }
+        }
+        // The old version is gone, and says so rather than reading data.
+        let url = deltalake::ensure_table_uri(table).unwrap();
+        assert!(deltalake::open_table_with_version(url, 0).await.is_err());
+        if let Some(old) = withdraw_python(&["version", table, "0"]) {
+            assert!(old.get("error").is_some(), "{table}: {old}");
+        }
+    }
+    check_python("after the purge");
+    for table in [&glow, &matrix] {
+        let batches = sql_batches(&format!("SELECT * FROM read_delta('{table}')")).await;
+        assert_eq!(
+            rows_of(&batches),
+            rows_of(&expected),
+            "{table} after the purge"
+        );
+    }
+    // Input without the withdrawn samples is not refused.
+    committed(
+        &Ingest::new(&glow)
+            .mode(SaveMode::Append)
+            .execute_stream(vcf_stream(&expected_vcf))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(rust_row_count(&glow).await, 34);
 }

@@ -9,3 +9,4 @@ pub mod qc;
 pub mod register;
 pub mod schema;
 pub mod sql;
+pub mod withdraw;
