@@ -1835,6 +1835,64 @@ fn register_sends_a_request_unity_catalogs_openapi_description_accepts() {
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("catalog.schema.table"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A matrix table compacts and Z-orders like a Glow one: its genotype
+/// columns, read by deltalake and Polars, and its Glow view through
+/// read_delta, are the same before and after, and the sample list stays.
+#[test]
+fn optimize_keeps_a_matrix_tables_rows_and_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("matrix");
+    let table_str = table.to_str().unwrap();
+    for (path, _) in three_slices(dir.path()) {
+        let out = genolake(&[
+            "ingest",
+            path.to_str().unwrap(),
+            "--table",
+            table_str,
+            "--mode",
+            "append",
+            "--layout",
+            "matrix",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let glow_rows = || {
+        let out = genolake(&[
+            "sql",
+            "--format",
+            "csv",
+            &format!("SELECT * FROM read_delta('{table_str}') ORDER BY start"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let before = python_json("read_rows.py", &[table_str]);
+    let glow_before = glow_rows();
+    assert_eq!(before["files"], 3);
+    let out = genolake(&["optimize", "--table", table_str, "--zorder-by", "start"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = python_json("read_rows.py", &[table_str]);
+    assert_eq!(after["files"], 1);
+    assert_eq!(after["deltalake"], before["deltalake"]);
+    assert_eq!(after["polars"], before["deltalake"]);
+    assert_eq!(glow_rows(), glow_before);
+    let out = genolake(&["count", table_str]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let samples = bcftools(&["query", "-l", example().to_str().unwrap()])
+        .lines()
+        .count();
+    let rows = before["deltalake"].as_array().unwrap().len();
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("{rows} records, {} genotypes, 0 skipped", rows * samples)
+    );
+}
+
 /// Every file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -2044,58 +2102,5 @@ fn withdraw_survives_a_crash_reports_what_it_did_and_purges_every_trace() {
         stderr(&out).contains("withdrawn from this table"),
         "{}",
         stderr(&out)
-    );
-}
-
-/// A matrix table compacts and Z-orders like a Glow one: its genotype
-/// columns, read by deltalake and Polars, and its Glow view through
-/// read_delta, are the same before and after, and the sample list stays.
-#[test]
-fn optimize_keeps_a_matrix_tables_rows_and_samples() {
-    let dir = tempfile::tempdir().unwrap();
-    let table = dir.path().join("matrix");
-    let table_str = table.to_str().unwrap();
-    for (path, _) in three_slices(dir.path()) {
-        let out = genolake(&[
-            "ingest",
-            path.to_str().unwrap(),
-            "--table",
-            table_str,
-            "--mode",
-            "append",
-            "--layout",
-            "matrix",
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
-    let glow_rows = || {
-        let out = genolake(&[
-            "sql",
-            "--format",
-            "csv",
-            &format!("SELECT * FROM read_delta('{table_str}') ORDER BY start"),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        stdout(&out)
-    };
-    let before = python_json("read_rows.py", &[table_str]);
-    let glow_before = glow_rows();
-    assert_eq!(before["files"], 3);
-    let out = genolake(&["optimize", "--table", table_str, "--zorder-by", "start"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let after = python_json("read_rows.py", &[table_str]);
-    assert_eq!(after["files"], 1);
-    assert_eq!(after["deltalake"], before["deltalake"]);
-    assert_eq!(after["polars"], before["deltalake"]);
-    assert_eq!(glow_rows(), glow_before);
-    let out = genolake(&["count", table_str]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let samples = bcftools(&["query", "-l", example().to_str().unwrap()])
-        .lines()
-        .count();
-    let rows = before["deltalake"].as_array().unwrap().len();
-    assert_eq!(
-        stdout(&out).trim(),
-        format!("{rows} records, {} genotypes, 0 skipped", rows * samples)
     );
 }

@@ -182,6 +182,6 @@ pub use provenance::{InputFile, Provenance};
 pub use snapshot::{DataFile, LocalFiles, local_files};
 pub use stream::blocking_stream;
 pub use withdraw::{
-    InfoFields, Purge, PurgeSummary, TableKind, Withdraw, WithdrawOutcome, WithdrawSummary,
-    WithdrawalRecord,
+    InfoFields, Purge, PurgeSummary, TableKind, Withdraw, WithdrawCommitInfo, WithdrawOutcome,
+    WithdrawSummary,
 };

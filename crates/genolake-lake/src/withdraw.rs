@@ -14,7 +14,7 @@
 //! `commitInfo.genolake` holds `{"toolVersion", "operation": "WITHDRAW",
 //! "withdrawal": {"sampleCount", "salt", "hashedIds", "reason",
 //! "infoFields": {"recomputed", "dropped"}, "rowsRewritten",
-//! "samplesRemoved"}}` ([`WithdrawalRecord`]). The ids appear only as
+//! "samplesRemoved"}}` ([`WithdrawCommitInfo`]). The ids appear only as
 //! SHA-256 hashes of a random per-request salt followed by the id, so the
 //! audit trail does not disclose them again. The salt and hashes are also
 //! kept in the table's configuration ([`WITHDRAWALS_KEY`]), which survives
@@ -71,9 +71,10 @@ use genolake_core::merge::conform_batch;
 use genolake_core::schema::{CALLS, GENOTYPES, SAMPLE_ID};
 use serde::{Deserialize, Serialize};
 
+use crate::describe::HeaderDescriptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ingest::{SaveMode, Target};
-use crate::layout::{StoredMatrix, configure};
+use crate::layout::{Layout, StoredMatrix, configure};
 use crate::parallel::{ParallelWrite, Route, WriteOptions};
 use crate::properties::{genomics_writer_properties, matrix_writer_properties};
 use crate::provenance::{COMMIT_INFO_KEY, TOOL_VERSION};
@@ -120,7 +121,7 @@ impl fmt::Display for TableKind {
 /// The record a withdrawal commits under `commitInfo.genolake`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WithdrawalRecord {
+pub struct WithdrawCommitInfo {
     /// `genolake` and its version.
     pub tool_version: String,
     /// Always `WITHDRAW`.
@@ -428,6 +429,13 @@ impl Withdraw {
             description: None,
             target_file_size: None,
             writer_properties: properties,
+            // The table's own columns, already described: nothing is added.
+            layout: if stored_matrix.is_some() {
+                Layout::Matrix
+            } else {
+                Layout::Glow
+            },
+            descriptions: &HeaderDescriptions::default(),
         };
         let parallel = match ParallelWrite::route(&table, true, &schema, &options)
             .map_err(|e| error(ErrorKind::Delta(e)))?
@@ -512,7 +520,7 @@ impl Withdraw {
         });
         configuration_changes.push((WITHDRAWALS_KEY, Some(withdrawals.to_json())));
 
-        let record = WithdrawalRecord {
+        let record = WithdrawCommitInfo {
             tool_version: TOOL_VERSION.to_string(),
             operation: "WITHDRAW".into(),
             withdrawal: Withdrawal {

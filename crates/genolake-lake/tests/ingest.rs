@@ -1719,6 +1719,8 @@ async fn ingest_writes_column_comments_and_a_table_description_into_the_log() {
     );
     assert_eq!(metadata_action(&table, 2), None);
     assert!(!commit_actions(&table, 2).contains(&"metaData".to_string()));
+}
+
 // Consent withdrawal (issue 17).
 
 /// Three samples of the 1000 Genomes slice, also rows of the clinical CSV.
