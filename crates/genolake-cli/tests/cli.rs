@@ -2043,6 +2043,61 @@ fn withdraw_survives_a_crash_reports_what_it_did_and_purges_every_trace() {
         stderr(&out)
     );
 
+    // History shows the ingest, both withdrawals (hashed ids only) and a
+    // vacuum of the files they replaced (delta-rs commits a vacuum only when
+    // it deletes something).
+    let out = ok(&[
+        "vacuum",
+        "--table",
+        matrix_s,
+        "--retain-hours",
+        "0",
+        "--force",
+    ]);
+    assert!(!out.is_empty());
+    let out = genolake(&["history", "--table", matrix_s, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let commits = history["commits"].as_array().unwrap();
+    let operations: Vec<&str> = commits
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(operations.len(), 5, "{operations:?}");
+    assert_eq!(operations[..2], ["VACUUM END", "VACUUM START"]);
+    let (second, first) = (&commits[2]["withdrawal"], &commits[3]["withdrawal"]);
+    assert_eq!(first["sampleCount"], 3, "{}", commits[3]);
+    assert_eq!(first["samplesRemoved"], 3);
+    assert_eq!(first["reason"], "consent withdrawn");
+    assert_eq!(first["hashedIds"].as_array().unwrap().len(), 3);
+    assert_eq!(second["sampleCount"], 2, "{}", commits[2]);
+    assert_eq!(second["samplesRemoved"], 1);
+    assert_eq!(
+        commits[4]["ingest"]["inputs"][0]["sha256"],
+        sha256sum(Path::new(input))
+    );
+    let text = ok(&["history", "--table", matrix_s]);
+    assert!(text.contains("withdrawal: 3 sample(s) named"), "{text}");
+    // The withdrawal commits name no withdrawn id (the first one's new
+    // sample list still holds HG00096, withdrawn by the second).
+    let log = |version: u32| {
+        std::fs::read_to_string(matrix.join(format!("_delta_log/{version:020}.json"))).unwrap()
+    };
+    let all = [&ids[..], &["HG00096"]].concat();
+    for (version, withdrawn) in [(1, &ids[..]), (2, &all[..])] {
+        let commit = log(version);
+        assert!(commit.contains("\"WITHDRAW\""), "version {version}");
+        for id in withdrawn {
+            assert!(!commit.contains(id), "version {version} names {id}");
+        }
+    }
+    for id in &all {
+        assert!(
+            !stdout(&out).contains(id) && !text.contains(id),
+            "history names {id}"
+        );
+    }
+
     // A purge within the retention period keeps the old files and says how to go on.
     let out = genolake(&["withdraw", "--samples", list, "--table", glow_s, "--purge"]);
     assert!(!out.status.success());

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ingest::{SaveMode, Target};
 use crate::provenance::{COMMIT_INFO_KEY, InputFile, Provenance};
+use crate::withdraw::InfoFields;
 
 /// What genolake stores under `commitInfo.genolake` in each commit it makes.
 ///
@@ -57,21 +58,11 @@ pub struct WithdrawalRecord {
     /// The reason given, if any.
     pub reason: Option<String>,
     /// What became of the variant statistics that depended on the samples.
-    pub info_fields: InfoFieldChanges,
+    pub info_fields: InfoFields,
     /// Rows rewritten without the samples.
     pub rows_rewritten: u64,
     /// Samples removed from this table (some may not have been in it).
     pub samples_removed: u64,
-}
-
-/// The INFO columns a withdrawal recomputed or dropped.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct InfoFieldChanges {
-    /// Recomputed from the remaining samples (`INFO_AC`, `INFO_AN`, `INFO_AF`).
-    pub recomputed: Vec<String>,
-    /// Set to null: they cannot be recomputed from the genotypes.
-    pub dropped: Vec<String>,
 }
 
 /// What genolake said about a commit, under `commitInfo.genolake`.

@@ -73,6 +73,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::describe::HeaderDescriptions;
 use crate::error::{Error, ErrorKind, Result};
+use crate::history::WithdrawalRecord;
 use crate::ingest::{SaveMode, Target};
 use crate::layout::{Layout, StoredMatrix, configure};
 use crate::parallel::{ParallelWrite, Route, WriteOptions};
@@ -127,27 +128,7 @@ pub struct WithdrawCommitInfo {
     /// Always `WITHDRAW`.
     pub operation: String,
     /// What was withdrawn, without the ids.
-    pub withdrawal: Withdrawal,
-}
-
-/// The request and its effect on one table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Withdrawal {
-    /// How many ids the request named.
-    pub sample_count: usize,
-    /// The request's random salt, hex.
-    pub salt: String,
-    /// Hex SHA-256 of the salt's bytes followed by each id's UTF-8, sorted.
-    pub hashed_ids: Vec<String>,
-    /// Why, as the requester said.
-    pub reason: Option<String>,
-    /// INFO columns recomputed and set to null.
-    pub info_fields: InfoFields,
-    /// Rows written to the new files.
-    pub rows_rewritten: u64,
-    /// How many of the requested samples the table held.
-    pub samples_removed: usize,
+    pub withdrawal: WithdrawalRecord,
 }
 
 /// How a table's withdrawal ended.
@@ -523,14 +504,14 @@ impl Withdraw {
         let record = WithdrawCommitInfo {
             tool_version: TOOL_VERSION.to_string(),
             operation: "WITHDRAW".into(),
-            withdrawal: Withdrawal {
-                sample_count: self.ids.len(),
+            withdrawal: WithdrawalRecord {
+                sample_count: self.ids.len() as u64,
                 salt,
                 hashed_ids: hashed,
                 reason: self.reason.clone(),
                 info_fields: summary.info_fields.clone(),
                 rows_rewritten: written.rows,
-                samples_removed: summary.samples_removed,
+                samples_removed: summary.samples_removed as u64,
             },
         };
         let record = serde_json::to_value(&record).map_err(|e| {
