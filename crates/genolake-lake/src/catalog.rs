@@ -95,10 +95,7 @@ impl fmt::Display for TableName {
 pub async fn unity_create_table(location: &str, name: &TableName) -> Result<Value> {
     let error = |kind| Error::new(location, kind);
     let target = Target::resolve(location, false)?;
-    let table = target
-        .open(&Default::default())
-        .await?
-        .ok_or_else(|| error(ErrorKind::Location("there is no Delta table here".into())))?;
+    let table = target.open_existing(&Default::default()).await?;
     let snapshot = table.snapshot().map_err(|e| error(ErrorKind::Delta(e)))?;
     let metadata = snapshot.metadata();
     let schema = serde_json::to_value(snapshot.schema().as_ref()).map_err(|e| {

@@ -363,12 +363,7 @@ pub(crate) async fn read_commit(
 /// ```
 pub async fn history(location: &str, limit: Option<usize>) -> Result<Vec<Commit>> {
     let target = Target::resolve(location, false)?;
-    let table = target.open(&Default::default()).await?.ok_or_else(|| {
-        Error::new(
-            location,
-            ErrorKind::Location("there is no Delta table here".into()),
-        )
-    })?;
+    let table = target.open_existing(&Default::default()).await?;
     let latest = table_version(&table);
     let log_store = table.log_store();
     let mut commits = Vec::new();

@@ -1303,6 +1303,20 @@ impl Target {
         Ok(exists.then_some(table))
     }
 
+    /// Opens the table, with an error naming the location if there is none:
+    /// what every operation on an existing table starts with.
+    pub(crate) async fn open_existing(
+        &self,
+        storage_options: &HashMap<String, String>,
+    ) -> Result<DeltaTable> {
+        self.open(storage_options).await?.ok_or_else(|| {
+            Error::new(
+                &self.location,
+                ErrorKind::Location("there is no Delta table here".into()),
+            )
+        })
+    }
+
     /// After a failed first ingest, removes what it left in a local
     /// directory that did not exist or was empty before (the directory, or
     /// its new contents). Anything else is left alone: uncommitted files in

@@ -112,14 +112,8 @@ pub struct TableLayout {
 pub async fn table_layout(location: &str) -> crate::Result<TableLayout> {
     use crate::error::{Error, ErrorKind};
     let table = crate::ingest::Target::resolve(location, false)?
-        .open(&Default::default())
-        .await?
-        .ok_or_else(|| {
-            Error::new(
-                location,
-                ErrorKind::Location("there is no Delta table here".into()),
-            )
-        })?;
+        .open_existing(&Default::default())
+        .await?;
     let snapshot = table
         .snapshot()
         .map_err(|e| Error::new(location, ErrorKind::Delta(e)))?;

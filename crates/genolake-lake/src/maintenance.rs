@@ -48,12 +48,7 @@ async fn open_table(
     storage_options: &HashMap<String, String>,
 ) -> Result<(Url, DeltaTable)> {
     let target = Target::resolve(location, false)?;
-    let table = target.open(storage_options).await?.ok_or_else(|| {
-        Error::new(
-            location,
-            ErrorKind::Location("there is no Delta table here".into()),
-        )
-    })?;
+    let table = target.open_existing(storage_options).await?;
     Ok((target.url, table))
 }
 

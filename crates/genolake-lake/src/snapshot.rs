@@ -61,12 +61,7 @@ pub async fn local_files(location: &str) -> Result<Option<LocalFiles>> {
     let Some(root) = target.local.clone() else {
         return Ok(None);
     };
-    let table = target.open(&Default::default()).await?.ok_or_else(|| {
-        Error::new(
-            location,
-            ErrorKind::Location("there is no Delta table here".into()),
-        )
-    })?;
+    let table = target.open_existing(&Default::default()).await?;
     let snapshot = table
         .snapshot()
         .map_err(|e| Error::new(location, ErrorKind::Delta(e)))?;

@@ -311,10 +311,7 @@ impl Withdraw {
             )));
         }
         let target = Target::resolve(location, false)?;
-        let table = target
-            .open(&HashMap::new())
-            .await?
-            .ok_or_else(|| error(ErrorKind::Location("there is no Delta table here".into())))?;
+        let table = target.open_existing(&HashMap::new()).await?;
         let snapshot = table.snapshot().map_err(|e| error(ErrorKind::Delta(e)))?;
         let schema = snapshot.snapshot().arrow_schema();
         let configuration = snapshot.metadata().configuration().clone();

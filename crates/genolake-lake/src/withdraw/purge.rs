@@ -129,13 +129,9 @@ impl Purge {
     pub async fn execute(self) -> Result<PurgeSummary> {
         let started = Instant::now();
         let location = self.location.as_str();
-        let error = |kind| Error::new(location, kind);
         let delta = |e| Error::new(location, ErrorKind::Delta(e));
         let target = Target::resolve(location, false)?;
-        let table = target
-            .open(&Default::default())
-            .await?
-            .ok_or_else(|| error(ErrorKind::Location("there is no Delta table here".into())))?;
+        let table = target.open_existing(&Default::default()).await?;
 
         let mut vacuum = table.vacuum().with_mode(VacuumMode::Full);
         if self.retention_override {
