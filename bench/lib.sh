@@ -15,8 +15,11 @@ done
 
 # The same build as the tests (`cargo test` builds the binary and the
 # examples with the workspace's features), so no second copy of DataFusion
-# and delta-rs is compiled for the benchmark.
-(cd "$ROOT" && cargo test --release --workspace --no-run -q)
+# and delta-rs is compiled for the benchmark. NO_BUILD=1 uses the binaries
+# in CARGO_TARGET_DIR as they are.
+if [ "${NO_BUILD:-0}" != 1 ]; then
+    (cd "$ROOT" && cargo test --release --workspace --no-run -q)
+fi
 GENOLAKE=$CARGO_TARGET_DIR/release/genolake
 EXAMPLES=$CARGO_TARGET_DIR/release/examples
 mkdir -p "$DATA"

@@ -35,10 +35,6 @@ SAMPLES=${2:-5000}
 RUNS=${3:-3}
 SETS=${SETS:-dummy phased}
 PHASED_SAMPLES=${PHASED_SAMPLES:-2000}
-if [ "${NO_BUILD:-0}" = 1 ]; then
-    # lib.sh builds with cargo: a no-op in its place.
-    cargo() { :; }
-fi
 source "$(dirname "$0")/lib.sh"
 
 files=()

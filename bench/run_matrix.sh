@@ -41,10 +41,6 @@ VARIANTS=${1:-100000}
 SAMPLES=${2:-2000}
 RUNS=${3:-3}
 THREADS=${THREADS:-2}
-if [ "${NO_BUILD:-0}" = 1 ]; then
-    # lib.sh builds with cargo: a no-op in its place.
-    cargo() { :; }
-fi
 source "$(dirname "$0")/lib.sh"
 
 # measure, but the last run's standard output goes to the file $1.

@@ -29,9 +29,6 @@ VARIANTS=${1:-100000}
 SAMPLES=${2:-2000}
 RUNS=${3:-3}
 THREADS=${THREADS:-2}
-if [ "${NO_BUILD:-0}" = 1 ]; then
-    cargo() { :; }
-fi
 source "$(dirname "$0")/lib.sh"
 
 quotient() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

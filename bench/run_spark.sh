@@ -35,10 +35,6 @@ VARIANTS=${1:-100000}
 SAMPLES=${2:-2000}
 RUNS=${3:-3}
 CORES=${4:-2}
-if [ "${NO_BUILD:-0}" = 1 ]; then
-    # lib.sh builds with cargo: a no-op in its place.
-    cargo() { :; }
-fi
 source "$(dirname "$0")/lib.sh"
 VENV=${GENOLAKE_VENV:-$HOME/.cache/genolake/venv}
 HAIL_VENV=${HAIL_VENV:-$HOME/.cache/genolake/hail-venv}
