@@ -78,11 +78,13 @@
 mod calls;
 mod diploid;
 mod error;
+pub mod gwas;
 mod helpers;
 pub mod hwe;
 mod moments;
 mod sample;
 mod variant;
+pub mod wgr;
 
 pub use calls::{Calls, ListCalls, MatrixCalls, NULL_CALLS, PAD, SampleVisitor};
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Whole-genome ridge regression (REGENIE step 1, Glow's GloWGR).
