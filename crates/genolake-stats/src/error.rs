@@ -49,4 +49,9 @@ pub enum Error {
     /// A serialized partial state is damaged.
     #[error("a serialized per-sample state is damaged: {0}")]
     State(String),
+    /// Whole-genome ridge regression (step 1) cannot run on this input:
+    /// shapes that disagree, missing values, a constant phenotype, a
+    /// singular covariate matrix, too few samples, or a fit that failed.
+    #[error("whole-genome ridge regression: {0}")]
+    Wgr(String),
 }
