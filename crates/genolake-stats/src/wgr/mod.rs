@@ -94,5 +94,5 @@ mod ridge;
 
 pub use level1::{Criterion, Level1Fit, Scheme};
 pub use loco::{LocoPredictions, write_pred_list};
-pub use model::{CrossValidation, REGENIE_H2_GRID, TraitType, WgrOptions, WholeGenomeRidge};
+pub use model::{CrossValidation, Convention, REGENIE_H2_GRID, TraitType, WgrOptions, WholeGenomeRidge};
 pub use ridge::{Folds, kfold_ridge_predictions, loocv_ridge_predictions, ridge_solve, standardize_columns};

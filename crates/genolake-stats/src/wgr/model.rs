@@ -33,6 +33,21 @@ pub enum CrossValidation {
     LeaveOneOut,
 }
 
+/// Which REGENIE release's constants to follow: they changed between
+/// versions 1 and 2, and the `.loco` files of each follow their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Convention {
+    /// REGENIE from version 2 on: penalties `P (1 − h²) / h²` for `P`
+    /// standardised predictors (the ridge equivalent of a total
+    /// heritability h² spread over them), phenotypes and genotypes scaled
+    /// by `‖r‖ / √(n − c)` after projecting out `c` covariate columns.
+    Current,
+    /// REGENIE 1.0: penalties `P / h²` for quantitative traits (binary
+    /// level 1 keeps `(1 − h²) / h²`), scaling by `‖r‖ / √(n − 1)`. The
+    /// REGENIE 1.0.6.7 outputs of the test data follow it.
+    Regenie1,
+}
+
 /// Options of [`WholeGenomeRidge`]; the defaults are REGENIE's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WgrOptions {
@@ -45,10 +60,13 @@ pub struct WgrOptions {
     /// number of variants.
     pub h2_level0: Vec<f64>,
     /// Heritabilities of the level-1 grid: τ = Q(1 − h²)/h² with Q the
-    /// number of level-0 predictors (blocks × level-0 penalties).
+    /// number of level-0 predictors (blocks × level-0 penalties), times
+    /// 3/π² for binary traits (h² on the liability scale).
     pub h2_level1: Vec<f64>,
     /// Quantitative or binary phenotypes.
     pub trait_type: TraitType,
+    /// REGENIE's constants of version 2 on, or of version 1.
+    pub convention: Convention,
 }
 
 impl Default for WgrOptions {
@@ -59,6 +77,7 @@ impl Default for WgrOptions {
             h2_level0: REGENIE_H2_GRID.to_vec(),
             h2_level1: REGENIE_H2_GRID.to_vec(),
             trait_type: TraitType::Quantitative,
+            convention: Convention::Current,
         }
     }
 }
@@ -102,9 +121,9 @@ pub struct WholeGenomeRidge {
     basis: Mat<f64>,
     /// Residualised phenotypes scaled to unit variance (`n × p`).
     y_std: Mat<f64>,
-    /// The residual standard deviation of each phenotype (to put
-    /// quantitative predictions back on the phenotype's scale).
-    y_scale: Vec<f64>,
+    /// `n − c` or `n − 1`: the denominator of the scaling of phenotypes
+    /// and genotypes.
+    dof: f64,
     /// Binary traits: the 0/1 values and the null model's linear predictor.
     y_raw: Mat<f64>,
     offsets: Mat<f64>,
@@ -191,7 +210,10 @@ impl WholeGenomeRidge {
         let folds = if scheme_loo { None } else { Some(Folds::contiguous(n, k)?) };
 
         let basis = orthonormal_basis(design.as_ref())?;
-        let dof = (n - basis.ncols()) as f64;
+        let dof = match options.convention {
+            Convention::Current => (n - basis.ncols()) as f64,
+            Convention::Regenie1 => (n - 1) as f64,
+        };
 
         for j in 0..p {
             let col: Vec<f64> = (0..n).map(|i| phenotypes[(i, j)]).collect();
@@ -210,7 +232,6 @@ impl WholeGenomeRidge {
         }
         let proj = product(basis.as_ref(), cross(basis.as_ref(), phenotypes).as_ref());
         let mut y_std = phenotypes - &proj;
-        let mut y_scale = Vec::with_capacity(p);
         for j in 0..p {
             let norm = y_std.col(j).norm_l2();
             let total = phenotypes.col(j).norm_l2();
@@ -224,7 +245,6 @@ impl WholeGenomeRidge {
             for v in y_std.col_mut(j).iter_mut() {
                 *v /= scale;
             }
-            y_scale.push(scale);
         }
         let (y_raw, offsets) = if options.trait_type == TraitType::Binary {
             let mut offsets = Mat::<f64>::zeros(n, p);
@@ -240,7 +260,11 @@ impl WholeGenomeRidge {
         } else {
             (Mat::zeros(0, 0), Mat::zeros(0, 0))
         };
-        let lambdas = options.h2_level0.iter().map(|h| variant_count as f64 * (1.0 - h) / h).collect();
+        let lambdas = options
+            .h2_level0
+            .iter()
+            .map(|h| variant_count as f64 * penalty_factor(options.convention, TraitType::Quantitative, *h))
+            .collect();
         Ok(Self {
             names,
             n,
@@ -248,7 +272,7 @@ impl WholeGenomeRidge {
             options,
             basis,
             y_std,
-            y_scale,
+            dof,
             y_raw,
             offsets,
             folds,
@@ -337,7 +361,7 @@ impl WholeGenomeRidge {
         let mut g = g - &proj;
         for j in 0..b {
             let norm = g.col(j).norm_l2();
-            let sd = norm / ((n - 1) as f64).sqrt();
+            let sd = norm / self.dof.sqrt();
             let keep = sd > 1e-8;
             for v in g.col_mut(j).iter_mut() {
                 *v = if keep { *v / sd } else { 0.0 };
@@ -362,8 +386,9 @@ impl WholeGenomeRidge {
     ///
     /// Quantitative traits: per phenotype, ridge on the level-0 predictions
     /// with REGENIE's τ grid, the penalty with the lowest out-of-fold mean
-    /// squared error kept; predictions are put back on the phenotype's
-    /// scale. Binary traits: logistic ridge with the covariates' null
+    /// squared error kept; predictions are on the scale of the
+    /// standardised residual phenotype, as REGENIE writes them and as its
+    /// step 2 subtracts them. Binary traits: logistic ridge with the covariates' null
     /// model as offset, the penalty with the lowest out-of-fold `−log L`
     /// kept; predictions are on the logit scale, without the offset.
     pub fn finish(mut self) -> Result<LocoPredictions> {
@@ -375,7 +400,18 @@ impl WholeGenomeRidge {
         }
         let per_block = self.lambdas.len();
         let q = blocks * per_block;
-        let taus: Vec<f64> = self.options.h2_level1.iter().map(|h| q as f64 * (1.0 - h) / h).collect();
+        // For binary traits the heritabilities are on the liability scale,
+        // whose residual variance is π²/3 (REGENIE scales τ by 3/π²).
+        let liability = match self.options.trait_type {
+            TraitType::Quantitative => 1.0,
+            TraitType::Binary => 3.0 / (std::f64::consts::PI * std::f64::consts::PI),
+        };
+        let taus: Vec<f64> = self
+            .options
+            .h2_level1
+            .iter()
+            .map(|h| q as f64 * liability * penalty_factor(self.options.convention, self.options.trait_type, *h))
+            .collect();
         let scheme = match &self.folds {
             Some(f) => Scheme::Folds(f.clone()),
             None => Scheme::LeaveOneOut,
@@ -399,20 +435,16 @@ impl WholeGenomeRidge {
                         .map_err(|e| Error::Wgr(format!("level 1 of phenotype {}: {e}", self.names[ph])))?
                 }
             };
-            let scale = match self.options.trait_type {
-                TraitType::Quantitative => self.y_scale[ph],
-                TraitType::Binary => 1.0,
-            };
             let all = vec![true; q];
             for (i, v) in fit.predict(x, &all).into_iter().enumerate() {
-                whole[ph * n + i] = v * scale;
+                whole[ph * n + i] = v;
             }
             for c in 0..contig_count {
                 let keep: Vec<bool> = (0..q).map(|col| self.block_contig[col / per_block] != c).collect();
                 let pred = fit.predict(x, &keep);
                 let base = (c * p + ph) * n;
                 for (i, v) in pred.into_iter().enumerate() {
-                    values[base + i] = v * scale;
+                    values[base + i] = v;
                 }
             }
             fits.push(fit);
@@ -421,6 +453,14 @@ impl WholeGenomeRidge {
             return Err(Error::Wgr("level 1 produced non-finite predictions".into()));
         }
         Ok(LocoPredictions::new(self.names, self.contigs, n, values, whole, fits))
+    }
+}
+
+/// The penalty per predictor for heritability `h2`.
+fn penalty_factor(scale: Convention, trait_type: TraitType, h2: f64) -> f64 {
+    match (scale, trait_type) {
+        (Convention::Regenie1, TraitType::Quantitative) => 1.0 / h2,
+        _ => (1.0 - h2) / h2,
     }
 }
 
