@@ -21,22 +21,37 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 const ALPHAS: [f64; 3] = [0.1, 1.0, 10.0];
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/wgr/ridge-regression").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/wgr/ridge-regression")
+        .join(name)
 }
 
 fn read_parquet(name: &str) -> Vec<RecordBatch> {
     let file = File::open(data(name)).unwrap();
-    ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap().map(|b| b.unwrap()).collect()
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
 }
 
 fn strings(batch: &RecordBatch, column: &str) -> Vec<String> {
     let col = batch.column_by_name(column).unwrap();
     let col = arrow::compute::cast(col, &arrow::datatypes::DataType::Utf8).unwrap();
-    col.as_string::<i32>().iter().map(|v| v.unwrap().to_owned()).collect()
+    col.as_string::<i32>()
+        .iter()
+        .map(|v| v.unwrap().to_owned())
+        .collect()
 }
 
 fn floats(batch: &RecordBatch, column: &str) -> Vec<f64> {
-    batch.column_by_name(column).unwrap().as_primitive::<Float64Type>().values().to_vec()
+    batch
+        .column_by_name(column)
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .values()
+        .to_vec()
 }
 
 /// A CSV with a header and a first column of sample ids, as Glow wrote them.
@@ -48,12 +63,23 @@ struct Csv {
 fn read_csv(name: &str, key_columns: usize) -> Csv {
     let text = std::fs::read_to_string(data(name)).unwrap();
     let mut lines = text.lines();
-    let header = lines.next().unwrap().split(',').map(str::to_owned).collect();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     let rows = lines
         .map(|l| {
             let fields: Vec<&str> = l.split(',').collect();
-            let keys = fields[..key_columns].iter().map(|s| s.to_string()).collect();
-            let values = fields[key_columns..].iter().map(|s| s.parse::<f64>().unwrap()).collect();
+            let keys = fields[..key_columns]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let values = fields[key_columns..]
+                .iter()
+                .map(|s| s.parse::<f64>().unwrap())
+                .collect();
             (keys, values)
         })
         .collect();
@@ -66,11 +92,23 @@ fn sample_blocks() -> (Vec<String>, Vec<(String, Vec<String>)>) {
     let mut blocks = Vec::new();
     for batch in read_parquet("groupedIDs.snappy.parquet") {
         let ids = strings(&batch, "sample_block");
-        let lists = batch.column_by_name("sample_ids").unwrap().as_list::<i32>().clone();
+        let lists = batch
+            .column_by_name("sample_ids")
+            .unwrap()
+            .as_list::<i32>()
+            .clone();
         for (i, id) in ids.into_iter().enumerate() {
             let samples = lists.value(i);
-            let samples = arrow::compute::cast(&samples, &arrow::datatypes::DataType::Utf8).unwrap();
-            blocks.push((id, samples.as_string::<i32>().iter().map(|s| s.unwrap().to_owned()).collect::<Vec<_>>()));
+            let samples =
+                arrow::compute::cast(&samples, &arrow::datatypes::DataType::Utf8).unwrap();
+            blocks.push((
+                id,
+                samples
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|s| s.unwrap().to_owned())
+                    .collect::<Vec<_>>(),
+            ));
         }
     }
     blocks.sort();
@@ -86,7 +124,8 @@ fn folds(blocks: &[(String, Vec<String>)]) -> Folds {
 /// given degrees of freedom for the standard deviation.
 fn labels(order: &[String], ddof: f64) -> (Vec<String>, Mat<f64>) {
     let csv = read_csv("pts.csv", 1);
-    let by_id: HashMap<&str, &Vec<f64>> = csv.rows.iter().map(|(k, v)| (k[0].as_str(), v)).collect();
+    let by_id: HashMap<&str, &Vec<f64>> =
+        csv.rows.iter().map(|(k, v)| (k[0].as_str(), v)).collect();
     let p = csv.header.len() - 1;
     let n = order.len();
     let mut y = Mat::<f64>::from_fn(n, p, |i, j| by_id[order[i].as_str()][j]);
@@ -110,7 +149,12 @@ fn level0_ridge_reduction_matches_glows_level1_blocked_gt() {
     for batch in read_parquet("blockedGT.snappy.parquet") {
         let headers = strings(&batch, "header");
         let header_blocks = strings(&batch, "header_block");
-        let sort_keys = batch.column_by_name("sort_key").unwrap().as_primitive::<Int32Type>().values().to_vec();
+        let sort_keys = batch
+            .column_by_name("sort_key")
+            .unwrap()
+            .as_primitive::<Int32Type>()
+            .values()
+            .to_vec();
         for i in 0..batch.num_rows() {
             let list = members.entry(header_blocks[i].clone()).or_default();
             if !list.iter().any(|(_, h)| h == &headers[i]) {
@@ -120,8 +164,13 @@ fn level0_ridge_reduction_matches_glows_level1_blocked_gt() {
     }
     // X0.csv: the same genotypes, standardised by Glow.
     let x0 = read_csv("X0.csv", 1);
-    let x0_rows: HashMap<&str, &Vec<f64>> = x0.rows.iter().map(|(k, v)| (k[0].as_str(), v)).collect();
-    let x0_col: HashMap<&str, usize> = x0.header[1..].iter().enumerate().map(|(j, h)| (h.as_str(), j)).collect();
+    let x0_rows: HashMap<&str, &Vec<f64>> =
+        x0.rows.iter().map(|(k, v)| (k[0].as_str(), v)).collect();
+    let x0_col: HashMap<&str, usize> = x0.header[1..]
+        .iter()
+        .enumerate()
+        .map(|(j, h)| (h.as_str(), j))
+        .collect();
     // GloWGR's RidgeReduction of that version standardised labels with the
     // population standard deviation.
     let (names, y) = labels(&order, 0.0);
@@ -131,10 +180,17 @@ fn level0_ridge_reduction_matches_glows_level1_blocked_gt() {
     for batch in read_parquet("level1BlockedGT.snappy.parquet") {
         let headers = strings(&batch, "header");
         let sample_blocks = strings(&batch, "sample_block");
-        let values = batch.column_by_name("values").unwrap().as_list::<i32>().clone();
+        let values = batch
+            .column_by_name("values")
+            .unwrap()
+            .as_list::<i32>()
+            .clone();
         for i in 0..batch.num_rows() {
             let v = values.value(i);
-            expected.insert((headers[i].clone(), sample_blocks[i].clone()), v.as_primitive::<Float64Type>().values().to_vec());
+            expected.insert(
+                (headers[i].clone(), sample_blocks[i].clone()),
+                v.as_primitive::<Float64Type>().values().to_vec(),
+            );
         }
     }
 
@@ -143,7 +199,9 @@ fn level0_ridge_reduction_matches_glows_level1_blocked_gt() {
     for (block, list) in &members {
         let mut list = list.clone();
         list.sort();
-        let x = Mat::<f64>::from_fn(n, list.len(), |i, j| x0_rows[order[i].as_str()][x0_col[list[j].1.as_str()]]);
+        let x = Mat::<f64>::from_fn(n, list.len(), |i, j| {
+            x0_rows[order[i].as_str()][x0_col[list[j].1.as_str()]]
+        });
         let pred = kfold_ridge_predictions(x.as_ref(), y.as_ref(), &folds, &ALPHAS).unwrap();
         for (k, (block_id, _)) in blocks.iter().enumerate() {
             for a in 0..ALPHAS.len() {
@@ -171,18 +229,32 @@ fn level1_loco_matches(matrix: &str, expected_csv: &str) {
     let (order, blocks) = sample_blocks();
     let folds = folds(&blocks);
     let n = order.len();
-    let position: HashMap<&str, usize> = order.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-    let block_samples: HashMap<&str, &Vec<String>> = blocks.iter().map(|(b, s)| (b.as_str(), s)).collect();
+    let position: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let block_samples: HashMap<&str, &Vec<String>> =
+        blocks.iter().map(|(b, s)| (b.as_str(), s)).collect();
     // Columns per label: (sort_key, header) → standardised values.
     let mut columns: HashMap<String, Vec<(i32, String, Vec<f64>)>> = HashMap::new();
     for batch in read_parquet(matrix) {
         let headers = strings(&batch, "header");
         let sample_blocks = strings(&batch, "sample_block");
         let labels = strings(&batch, "label");
-        let sort_keys = batch.column_by_name("sort_key").unwrap().as_primitive::<Int32Type>().values().to_vec();
+        let sort_keys = batch
+            .column_by_name("sort_key")
+            .unwrap()
+            .as_primitive::<Int32Type>()
+            .values()
+            .to_vec();
         let mu = floats(&batch, "mu");
         let sig = floats(&batch, "sig");
-        let values = batch.column_by_name("values").unwrap().as_list::<i32>().clone();
+        let values = batch
+            .column_by_name("values")
+            .unwrap()
+            .as_list::<i32>()
+            .clone();
         for r in 0..batch.num_rows() {
             let list = columns.entry(labels[r].clone()).or_default();
             let idx = match list.iter().position(|(_, h, _)| h == &headers[r]) {
@@ -193,7 +265,10 @@ fn level1_loco_matches(matrix: &str, expected_csv: &str) {
                 }
             };
             let v = values.value(r);
-            for (s, value) in block_samples[sample_blocks[r].as_str()].iter().zip(v.as_primitive::<Float64Type>().values()) {
+            for (s, value) in block_samples[sample_blocks[r].as_str()]
+                .iter()
+                .zip(v.as_primitive::<Float64Type>().values())
+            {
                 list[idx].2[position[s.as_str()]] = (value - mu[r]) / sig[r];
             }
         }
@@ -207,11 +282,21 @@ fn level1_loco_matches(matrix: &str, expected_csv: &str) {
         cols.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         let x = Mat::<f64>::from_fn(n, cols.len(), |i, c| cols[c].2[i]);
         let yj: Vec<f64> = (0..n).map(|i| y[(i, j)]).collect();
-        let fit = Level1Fit::ridge(x.as_ref(), &yj, &Scheme::Folds(folds.clone()), &ALPHAS, Criterion::MeanFoldR2).unwrap();
+        let fit = Level1Fit::ridge(
+            x.as_ref(),
+            &yj,
+            &Scheme::Folds(folds.clone()),
+            &ALPHAS,
+            Criterion::MeanFoldR2,
+        )
+        .unwrap();
         let value_col = expected.header.iter().position(|h| h == name).unwrap() - 2;
         for contig in ["1", "2", "3"] {
             let prefix = format!("chr_{contig}_");
-            let keep: Vec<bool> = cols.iter().map(|(_, h, _)| !h.starts_with(&prefix)).collect();
+            let keep: Vec<bool> = cols
+                .iter()
+                .map(|(_, h, _)| !h.starts_with(&prefix))
+                .collect();
             let pred = fit.predict(x.as_ref(), &keep);
             for (keys, values) in expected.rows.iter().filter(|(k, _)| k[1] == contig) {
                 let got = pred[position[keys[0].as_str()]];

@@ -108,20 +108,69 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// More predictors than training samples takes the dual form.
+    #[test]
+    fn level1_ridge_with_more_predictors_than_samples_agrees_with_direct_solves(n in 6usize..24, extra in 0usize..12, k in 2usize..4, seed: u64) {
+        let q = n + extra;
+        let x = random(n, q, seed);
+        let y: Vec<f64> = random(n, 1, seed ^ 5).col(0).iter().copied().collect();
+        let folds = Folds::contiguous(n, k.min(n / 2)).unwrap();
+        let fit = Level1Fit::ridge(x.as_ref(), &y, &Scheme::Folds(folds.clone()), &[0.3], Criterion::PooledMse).unwrap();
+        let keep: Vec<bool> = (0..q).map(|j| j % 3 != 0).collect();
+        let pred = fit.predict(x.as_ref(), &keep);
+        for f in 0..folds.len() {
+            let r = folds.range(f);
+            let train: Vec<usize> = (0..n).filter(|i| !r.contains(i)).collect();
+            let xt = Mat::<f64>::from_fn(train.len(), q, |i, j| x[(train[i], j)]);
+            let yt = Mat::<f64>::from_fn(train.len(), 1, |i, _| y[train[i]]);
+            let b = direct(xt.as_ref(), yt.as_ref(), 0.3);
+            for i in r {
+                let want: f64 = (0..q).filter(|&j| keep[j]).map(|j| x[(i, j)] * b[(j, 0)]).sum();
+                prop_assert!((pred[i] - want).abs() < 1e-8, "{} against {}", pred[i], want);
+            }
+        }
+    }
+}
+
 #[test]
 fn logistic_level1_leave_one_out_is_close_to_refitting_without_each_sample() {
     let n = 60;
     let x = random(n, 4, 11);
     let eta: Vec<f64> = (0..n).map(|i| 0.8 * x[(i, 0)] - 0.5 * x[(i, 1)]).collect();
     let u = random(n, 1, 12);
-    let y: Vec<f64> = (0..n).map(|i| if (u[(i, 0)] + 2.0) / 4.0 < 1.0 / (1.0 + (-eta[i]).exp()) { 1.0 } else { 0.0 }).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            if (u[(i, 0)] + 2.0) / 4.0 < 1.0 / (1.0 + (-eta[i]).exp()) {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let offset = vec![0.1; n];
     let alphas = [1.0, 10.0];
     let loo = Level1Fit::logistic(x.as_ref(), &y, &offset, &Scheme::LeaveOneOut, &alphas).unwrap();
-    let exact = Level1Fit::logistic(x.as_ref(), &y, &offset, &Scheme::Folds(Folds::from_sizes(&vec![1; n]).unwrap()), &alphas).unwrap();
+    let exact = Level1Fit::logistic(
+        x.as_ref(),
+        &y,
+        &offset,
+        &Scheme::Folds(Folds::from_sizes(&vec![1; n]).unwrap()),
+        &alphas,
+    )
+    .unwrap();
     let keep = vec![true; 4];
-    let (a, b) = (loo.predict(x.as_ref(), &keep), exact.predict(x.as_ref(), &keep));
-    let worst = a.iter().zip(&b).map(|(u, v)| (u - v).abs()).fold(0.0, f64::max);
+    let (a, b) = (
+        loo.predict(x.as_ref(), &keep),
+        exact.predict(x.as_ref(), &keep),
+    );
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(u, v)| (u - v).abs())
+        .fold(0.0, f64::max);
     // One Newton step from the full fit: close, not exact.
     assert!(worst < 0.02, "one-step leave-one-out differs by {worst}");
     for (s, t) in loo.scores().iter().zip(exact.scores()) {
@@ -143,7 +192,13 @@ fn wgr_error(result: Result<WholeGenomeRidge, Error>) -> String {
 #[test]
 fn a_constant_phenotype_is_an_error_naming_it() {
     let y = Mat::<f64>::from_fn(30, 1, |_, _| 2.5);
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["height".into()], y.as_ref(), None, 10, WgrOptions::default()));
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["height".into()],
+        y.as_ref(),
+        None,
+        10,
+        WgrOptions::default(),
+    ));
     assert!(msg.contains("height") && msg.contains("constant"), "{msg}");
 }
 
@@ -151,18 +206,42 @@ fn a_constant_phenotype_is_an_error_naming_it() {
 fn a_phenotype_the_covariates_explain_is_an_error() {
     let c = random(30, 2, 5);
     let y = Mat::<f64>::from_fn(30, 1, |i, _| 3.0 * c[(i, 0)] - c[(i, 1)] + 1.0);
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["y".into()], y.as_ref(), Some(c.as_ref()), 10, WgrOptions::default()));
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["y".into()],
+        y.as_ref(),
+        Some(c.as_ref()),
+        10,
+        WgrOptions::default(),
+    ));
     assert!(msg.contains("explained by the covariates"), "{msg}");
 }
 
 #[test]
 fn collinear_or_constant_covariates_are_an_error_naming_the_column() {
     let c = random(30, 2, 6);
-    let collinear = Mat::<f64>::from_fn(30, 3, |i, j| if j == 2 { c[(i, 0)] + 2.0 * c[(i, 1)] } else { c[(i, j)] });
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["y".into()], phenotype(30).as_ref(), Some(collinear.as_ref()), 10, WgrOptions::default()));
+    let collinear = Mat::<f64>::from_fn(30, 3, |i, j| {
+        if j == 2 {
+            c[(i, 0)] + 2.0 * c[(i, 1)]
+        } else {
+            c[(i, j)]
+        }
+    });
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(30).as_ref(),
+        Some(collinear.as_ref()),
+        10,
+        WgrOptions::default(),
+    ));
     assert!(msg.contains("covariate 2 (0-based)"), "{msg}");
     let constant = Mat::<f64>::from_fn(30, 2, |i, j| if j == 1 { 4.0 } else { c[(i, 0)] });
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["y".into()], phenotype(30).as_ref(), Some(constant.as_ref()), 10, WgrOptions::default()));
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(30).as_ref(),
+        Some(constant.as_ref()),
+        10,
+        WgrOptions::default(),
+    ));
     assert!(msg.contains("covariate 1 (0-based)"), "{msg}");
 }
 
@@ -170,31 +249,79 @@ fn collinear_or_constant_covariates_are_an_error_naming_the_column() {
 fn missing_phenotypes_and_covariates_are_errors() {
     let mut y = phenotype(30);
     y[(7, 0)] = f64::NAN;
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["bmi".into()], y.as_ref(), None, 10, WgrOptions::default()));
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["bmi".into()],
+        y.as_ref(),
+        None,
+        10,
+        WgrOptions::default(),
+    ));
     assert!(msg.contains("bmi") && msg.contains("sample 7"), "{msg}");
     let mut c = random(30, 1, 3);
     c[(4, 0)] = f64::INFINITY;
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["y".into()], phenotype(30).as_ref(), Some(c.as_ref()), 10, WgrOptions::default()));
-    assert!(msg.contains("covariate 0") && msg.contains("sample 4"), "{msg}");
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(30).as_ref(),
+        Some(c.as_ref()),
+        10,
+        WgrOptions::default(),
+    ));
+    assert!(
+        msg.contains("covariate 0") && msg.contains("sample 4"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn too_few_samples_are_an_error() {
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["y".into()], phenotype(7).as_ref(), None, 10, WgrOptions::default()));
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(7).as_ref(),
+        None,
+        10,
+        WgrOptions::default(),
+    ));
     assert!(msg.contains("too few"), "{msg}");
-    let options = WgrOptions { cross_validation: CrossValidation::KFold(1), ..WgrOptions::default() };
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["y".into()], phenotype(40).as_ref(), None, 10, options));
+    let options = WgrOptions {
+        cross_validation: CrossValidation::KFold(1),
+        ..WgrOptions::default()
+    };
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(40).as_ref(),
+        None,
+        10,
+        options,
+    ));
     assert!(msg.contains("at least 2 folds"), "{msg}");
 }
 
 #[test]
 fn binary_phenotypes_must_be_zero_or_one_with_both_classes() {
-    let options = WgrOptions { trait_type: TraitType::Binary, ..WgrOptions::default() };
+    let options = WgrOptions {
+        trait_type: TraitType::Binary,
+        ..WgrOptions::default()
+    };
     let y = Mat::<f64>::from_fn(30, 1, |i, _| (i % 3) as f64);
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["case".into()], y.as_ref(), None, 10, options.clone()));
-    assert!(msg.contains("case") && msg.contains("expected 0 or 1"), "{msg}");
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["case".into()],
+        y.as_ref(),
+        None,
+        10,
+        options.clone(),
+    ));
+    assert!(
+        msg.contains("case") && msg.contains("expected 0 or 1"),
+        "{msg}"
+    );
     let y = Mat::<f64>::zeros(30, 1);
-    let msg = wgr_error(WholeGenomeRidge::new(vec!["case".into()], y.as_ref(), None, 10, options));
+    let msg = wgr_error(WholeGenomeRidge::new(
+        vec!["case".into()],
+        y.as_ref(),
+        None,
+        10,
+        options,
+    ));
     assert!(msg.contains("constant"), "{msg}");
 }
 
@@ -202,11 +329,24 @@ fn binary_phenotypes_must_be_zero_or_one_with_both_classes() {
 fn contigs_must_come_together_and_shapes_must_fit() {
     let n = 30;
     let g = random(n, 3, 8);
-    let mut wgr = WholeGenomeRidge::new(vec!["y".into()], phenotype(n).as_ref(), None, 6, WgrOptions::default()).unwrap();
+    let mut wgr = WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(n).as_ref(),
+        None,
+        6,
+        WgrOptions::default(),
+    )
+    .unwrap();
     wgr.push(g.as_ref(), &["1", "2", "2"]).unwrap();
-    let err = wgr.push(g.as_ref(), &["1", "1", "1"]).unwrap_err().to_string();
+    let err = wgr
+        .push(g.as_ref(), &["1", "1", "1"])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("contig 1 are not consecutive"), "{err}");
-    let err = wgr.push(random(n + 1, 1, 2).as_ref(), &["3"]).unwrap_err().to_string();
+    let err = wgr
+        .push(random(n + 1, 1, 2).as_ref(), &["3"])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("31 dosage rows for 30 samples"), "{err}");
     let err = wgr.push(g.as_ref(), &["3"]).unwrap_err().to_string();
     assert!(err.contains("1 contig names for 3 variants"), "{err}");
@@ -214,7 +354,14 @@ fn contigs_must_come_together_and_shapes_must_fit() {
 
 #[test]
 fn finishing_without_variants_is_an_error() {
-    let wgr = WholeGenomeRidge::new(vec!["y".into()], phenotype(30).as_ref(), None, 6, WgrOptions::default()).unwrap();
+    let wgr = WholeGenomeRidge::new(
+        vec!["y".into()],
+        phenotype(30).as_ref(),
+        None,
+        6,
+        WgrOptions::default(),
+    )
+    .unwrap();
     let err = wgr.finish().unwrap_err().to_string();
     assert!(err.contains("no variants"), "{err}");
 }
@@ -233,8 +380,12 @@ fn monomorphic_and_missing_dosages_give_finite_predictions() {
     for j in 0..12 {
         g[(0, j)] = f64::NAN;
     }
-    let options = WgrOptions { block_size: 4, ..WgrOptions::default() };
-    let mut wgr = WholeGenomeRidge::new(vec!["a".into(), "b".into()], y.as_ref(), None, 12, options).unwrap();
+    let options = WgrOptions {
+        block_size: 4,
+        ..WgrOptions::default()
+    };
+    let mut wgr =
+        WholeGenomeRidge::new(vec!["a".into(), "b".into()], y.as_ref(), None, 12, options).unwrap();
     let contigs: Vec<&str> = (0..12).map(|j| if j < 6 { "1" } else { "2" }).collect();
     wgr.push(g.as_ref(), &contigs).unwrap();
     let loco = wgr.finish().unwrap();

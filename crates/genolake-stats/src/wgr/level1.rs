@@ -36,7 +36,11 @@ enum Model {
     Folds { folds: Folds, betas: Mat<f64> },
     /// The full fit and, per sample, the rank-one correction that removes
     /// it: `β₋ᵢ = β − cᵢ uᵢ`.
-    LeaveOneOut { beta: Vec<f64>, u: Mat<f64>, c: Vec<f64> },
+    LeaveOneOut {
+        beta: Vec<f64>,
+        u: Mat<f64>,
+        c: Vec<f64>,
+    },
 }
 
 /// A cross-validated level-1 model of one phenotype.
@@ -100,7 +104,10 @@ impl Level1Fit {
             Model::Folds { folds, betas } => {
                 for k in 0..folds.len() {
                     for i in folds.range(k) {
-                        out[i] = (0..x.ncols()).filter(|&j| keep[j]).map(|j| x[(i, j)] * betas[(j, k)]).sum();
+                        out[i] = (0..x.ncols())
+                            .filter(|&j| keep[j])
+                            .map(|j| x[(i, j)] * betas[(j, k)])
+                            .sum();
                     }
                 }
             }
@@ -131,27 +138,13 @@ impl Level1Fit {
         match scheme {
             Scheme::Folds(folds) => {
                 if folds.samples() != n {
-                    return Err(Error::Wgr(format!("folds over {} samples for {n} samples", folds.samples())));
+                    return Err(Error::Wgr(format!(
+                        "folds over {} samples for {n} samples",
+                        folds.samples()
+                    )));
                 }
                 let k_folds = folds.len();
-                let fold_xtx: Vec<Mat<f64>> = (0..k_folds)
-                    .map(|k| {
-                        let r = folds.range(k);
-                        cross(x.subrows(r.start, r.len()), x.subrows(r.start, r.len()))
-                    })
-                    .collect();
-                let fold_xty: Vec<Mat<f64>> = (0..k_folds)
-                    .map(|k| {
-                        let r = folds.range(k);
-                        cross(x.subrows(r.start, r.len()), ym.subrows(r.start, r.len()))
-                    })
-                    .collect();
-                let mut xtx = Mat::<f64>::zeros(x.ncols(), x.ncols());
-                let mut xty = Mat::<f64>::zeros(x.ncols(), 1);
-                for k in 0..k_folds {
-                    xtx += &fold_xtx[k];
-                    xty += &fold_xty[k];
-                }
+                let solver = FoldSolver::new(x, ym, folds);
                 let mut all_betas = Vec::with_capacity(alphas.len());
                 let mut scores = Vec::with_capacity(alphas.len());
                 for &alpha in alphas {
@@ -160,13 +153,17 @@ impl Level1Fit {
                     let mut sse = 0.0;
                     for k in 0..k_folds {
                         let r = folds.range(k);
-                        let b = ridge_solve((&xtx - &fold_xtx[k]).as_ref(), (&xty - &fold_xty[k]).as_ref(), alpha)?;
+                        let b = solver.beta(x, ym, folds, k, alpha)?;
                         betas.as_mut().col_mut(k).copy_from(b.col(0));
                         let pred = product(x.subrows(r.start, r.len()), b.as_ref());
                         let yk = &y[r.clone()];
                         let mean = yk.iter().sum::<f64>() / yk.len() as f64;
                         let tot: f64 = yk.iter().map(|v| (v - mean) * (v - mean)).sum();
-                        let res: f64 = yk.iter().enumerate().map(|(i, v)| (v - pred[(i, 0)]).powi(2)).sum();
+                        let res: f64 = yk
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (v - pred[(i, 0)]).powi(2))
+                            .sum();
                         r2_sum += 1.0 - res / tot;
                         sse += res;
                     }
@@ -178,14 +175,22 @@ impl Level1Fit {
                 }
                 let best = pick(&scores, criterion == Criterion::MeanFoldR2)?;
                 let betas = all_betas.swap_remove(best);
-                Ok(Self { alphas: alphas.to_vec(), scores, best, model: Model::Folds { folds: folds.clone(), betas } })
+                Ok(Self {
+                    alphas: alphas.to_vec(),
+                    scores,
+                    best,
+                    model: Model::Folds {
+                        folds: folds.clone(),
+                        betas,
+                    },
+                })
             }
             Scheme::LeaveOneOut => {
                 let q = x.ncols();
                 let xtx = cross(x, x);
-                let eig = xtx
-                    .self_adjoint_eigen(Side::Lower)
-                    .map_err(|_| Error::Wgr("the eigendecomposition of the level-1 XᵀX did not converge".into()))?;
+                let eig = xtx.self_adjoint_eigen(Side::Lower).map_err(|_| {
+                    Error::Wgr("the eigendecomposition of the level-1 XᵀX did not converge".into())
+                })?;
                 let v = eig.U();
                 let d = eig.S().column_vector();
                 let z = product(x, v);
@@ -195,12 +200,12 @@ impl Level1Fit {
                     let mut sse = 0.0;
                     let mut r2_parts = (0.0, 0.0);
                     let mean = y.iter().sum::<f64>() / n as f64;
-                    for i in 0..n {
+                    for (i, &yi) in y.iter().enumerate() {
                         let (fit, h) = loo_parts(z.as_ref(), w.as_ref(), d, alpha, i);
-                        let pred = (fit - h * y[i]) / (1.0 - h);
-                        sse += (y[i] - pred).powi(2);
-                        r2_parts.0 += (y[i] - pred).powi(2);
-                        r2_parts.1 += (y[i] - mean).powi(2);
+                        let pred = (fit - h * yi) / (1.0 - h);
+                        sse += (yi - pred).powi(2);
+                        r2_parts.0 += (yi - pred).powi(2);
+                        r2_parts.1 += (yi - mean).powi(2);
                     }
                     scores.push(match criterion {
                         Criterion::MeanFoldR2 => 1.0 - r2_parts.0 / r2_parts.1,
@@ -216,12 +221,17 @@ impl Level1Fit {
                 let beta_m = product(v, wd.as_ref());
                 let beta: Vec<f64> = (0..q).map(|j| beta_m[(j, 0)]).collect();
                 let mut c = Vec::with_capacity(n);
-                for i in 0..n {
+                for (i, &yi) in y.iter().enumerate() {
                     let (fit, h) = loo_parts(z.as_ref(), w.as_ref(), d, alpha, i);
-                    c.push((y[i] - fit) / (1.0 - h));
+                    c.push((yi - fit) / (1.0 - h));
                 }
                 check_finite(u.as_ref(), "leave-one-out level-1 corrections")?;
-                Ok(Self { alphas: alphas.to_vec(), scores, best, model: Model::LeaveOneOut { beta, u, c } })
+                Ok(Self {
+                    alphas: alphas.to_vec(),
+                    scores,
+                    best,
+                    model: Model::LeaveOneOut { beta, u, c },
+                })
             }
         }
     }
@@ -230,20 +240,33 @@ impl Level1Fit {
     /// per-sample `offset` (the covariates' null-model linear predictor),
     /// cross-validated over `alphas`: the penalty with the smallest
     /// out-of-fold `−log L / n` wins (REGENIE's level 1 for binary traits).
-    pub fn logistic(x: MatRef<'_, f64>, y: &[f64], offset: &[f64], scheme: &Scheme, alphas: &[f64]) -> Result<Self> {
+    pub fn logistic(
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        offset: &[f64],
+        scheme: &Scheme,
+        alphas: &[f64],
+    ) -> Result<Self> {
         check_inputs(x, y, alphas)?;
         let n = x.nrows();
         let q = x.ncols();
         if offset.len() != n || offset.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Wgr(format!("the offset must hold {n} finite values")));
+            return Err(Error::Wgr(format!(
+                "the offset must hold {n} finite values"
+            )));
         }
         if y.iter().any(|&v| v != 0.0 && v != 1.0) {
-            return Err(Error::Wgr("a binary phenotype holds values other than 0 and 1".into()));
+            return Err(Error::Wgr(
+                "a binary phenotype holds values other than 0 and 1".into(),
+            ));
         }
         match scheme {
             Scheme::Folds(folds) => {
                 if folds.samples() != n {
-                    return Err(Error::Wgr(format!("folds over {} samples for {n} samples", folds.samples())));
+                    return Err(Error::Wgr(format!(
+                        "folds over {} samples for {n} samples",
+                        folds.samples()
+                    )));
                 }
                 let k_folds = folds.len();
                 let mut all_betas: Vec<Mat<f64>> = vec![Mat::zeros(q, k_folds); alphas.len()];
@@ -258,7 +281,8 @@ impl Level1Fit {
                     for (a, &alpha) in alphas.iter().enumerate() {
                         let fit = irls(xt.as_ref(), &yt, &ot, alpha, &start)?;
                         for i in r.clone() {
-                            let eta = offset[i] + (0..q).map(|j| x[(i, j)] * fit.beta[j]).sum::<f64>();
+                            let eta =
+                                offset[i] + (0..q).map(|j| x[(i, j)] * fit.beta[j]).sum::<f64>();
                             nll[a] += neg_log_lik(y[i], eta);
                         }
                         for j in 0..q {
@@ -270,7 +294,15 @@ impl Level1Fit {
                 let scores: Vec<f64> = nll.iter().map(|v| v / n as f64).collect();
                 let best = pick(&scores, false)?;
                 let betas = all_betas.swap_remove(best);
-                Ok(Self { alphas: alphas.to_vec(), scores, best, model: Model::Folds { folds: folds.clone(), betas } })
+                Ok(Self {
+                    alphas: alphas.to_vec(),
+                    scores,
+                    best,
+                    model: Model::Folds {
+                        folds: folds.clone(),
+                        betas,
+                    },
+                })
             }
             Scheme::LeaveOneOut => {
                 let mut start = vec![0.0; q];
@@ -281,7 +313,10 @@ impl Level1Fit {
                     let (u, c) = logistic_loo(x, y, offset, &fit, alpha)?;
                     let mut nll = 0.0;
                     for i in 0..n {
-                        let eta = offset[i] + (0..q).map(|j| x[(i, j)] * (fit.beta[j] - c[i] * u[(i, j)])).sum::<f64>();
+                        let eta = offset[i]
+                            + (0..q)
+                                .map(|j| x[(i, j)] * (fit.beta[j] - c[i] * u[(i, j)]))
+                                .sum::<f64>();
                         nll += neg_log_lik(y[i], eta);
                     }
                     scores.push(nll / n as f64);
@@ -290,7 +325,99 @@ impl Level1Fit {
                 }
                 let best = pick(&scores, false)?;
                 let (beta, u, c) = fits.swap_remove(best);
-                Ok(Self { alphas: alphas.to_vec(), scores, best, model: Model::LeaveOneOut { beta, u, c } })
+                Ok(Self {
+                    alphas: alphas.to_vec(),
+                    scores,
+                    best,
+                    model: Model::LeaveOneOut { beta, u, c },
+                })
+            }
+        }
+    }
+}
+
+/// The ridge fits without each fold, in the primal (`q × q` systems) or,
+/// when there are more predictors than training samples, the dual form
+/// (`(XₜXₜᵀ + αI)⁻¹yₜ`, then `β = Xₜᵀ·that`), whichever is smaller.
+enum FoldSolver {
+    Primal {
+        xtx: Mat<f64>,
+        xty: Mat<f64>,
+        fold_xtx: Vec<Mat<f64>>,
+        fold_xty: Vec<Mat<f64>>,
+    },
+    Dual {
+        kernel: Mat<f64>,
+    },
+}
+
+impl FoldSolver {
+    fn new(x: MatRef<'_, f64>, y: MatRef<'_, f64>, folds: &Folds) -> Self {
+        let n = x.nrows();
+        let max_train = (0..folds.len())
+            .map(|k| n - folds.range(k).len())
+            .max()
+            .unwrap_or(n);
+        if x.ncols() > max_train {
+            return Self::Dual {
+                kernel: product(x, x.transpose()),
+            };
+        }
+        let part = |k: usize, m: MatRef<'_, f64>| {
+            let r = folds.range(k);
+            cross(x.subrows(r.start, r.len()), m.subrows(r.start, r.len()))
+        };
+        let fold_xtx: Vec<Mat<f64>> = (0..folds.len()).map(|k| part(k, x)).collect();
+        let fold_xty: Vec<Mat<f64>> = (0..folds.len()).map(|k| part(k, y)).collect();
+        let mut xtx = Mat::<f64>::zeros(x.ncols(), x.ncols());
+        let mut xty = Mat::<f64>::zeros(x.ncols(), y.ncols());
+        for k in 0..folds.len() {
+            xtx += &fold_xtx[k];
+            xty += &fold_xty[k];
+        }
+        Self::Primal {
+            xtx,
+            xty,
+            fold_xtx,
+            fold_xty,
+        }
+    }
+
+    /// The coefficients fitted on every fold but `k`.
+    fn beta(
+        &self,
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+        folds: &Folds,
+        k: usize,
+        alpha: f64,
+    ) -> Result<Mat<f64>> {
+        match self {
+            Self::Primal {
+                xtx,
+                xty,
+                fold_xtx,
+                fold_xty,
+            } => ridge_solve(
+                (xtx - &fold_xtx[k]).as_ref(),
+                (xty - &fold_xty[k]).as_ref(),
+                alpha,
+            ),
+            Self::Dual { kernel } => {
+                let n = x.nrows();
+                let r = folds.range(k);
+                let train: Vec<usize> = (0..r.start).chain(r.end..n).collect();
+                let k_train = Mat::<f64>::from_fn(train.len(), train.len(), |a, b| {
+                    kernel[(train[a], train[b])]
+                });
+                let y_train = Mat::<f64>::from_fn(train.len(), y.ncols(), |a, c| y[(train[a], c)]);
+                let dual = ridge_solve(k_train.as_ref(), y_train.as_ref(), alpha)?;
+                let mut beta = cross(x.subrows(0, r.start), dual.as_ref().subrows(0, r.start));
+                beta += cross(
+                    x.subrows(r.end, n - r.end),
+                    dual.as_ref().subrows(r.start, n - r.end),
+                );
+                Ok(beta)
             }
         }
     }
@@ -298,16 +425,24 @@ impl Level1Fit {
 
 fn check_inputs(x: MatRef<'_, f64>, y: &[f64], alphas: &[f64]) -> Result<()> {
     if y.len() != x.nrows() {
-        return Err(Error::Wgr(format!("{} rows of predictors for {} phenotype values", x.nrows(), y.len())));
+        return Err(Error::Wgr(format!(
+            "{} rows of predictors for {} phenotype values",
+            x.nrows(),
+            y.len()
+        )));
     }
     if alphas.is_empty() {
         return Err(Error::Wgr("no ridge penalties to choose from".into()));
     }
     if let Some(a) = alphas.iter().find(|a| !(**a > 0.0 && a.is_finite())) {
-        return Err(Error::Wgr(format!("a ridge penalty must be positive and finite, not {a}")));
+        return Err(Error::Wgr(format!(
+            "a ridge penalty must be positive and finite, not {a}"
+        )));
     }
     if y.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Wgr("the phenotype holds missing or non-finite values".into()));
+        return Err(Error::Wgr(
+            "the phenotype holds missing or non-finite values".into(),
+        ));
     }
     check_finite(x, "level-1 predictors")
 }
@@ -352,7 +487,11 @@ fn loo_parts(
 
 fn neg_log_lik(y: f64, eta: f64) -> f64 {
     // log(1 + e^η) − yη, written to stay finite for large |η|.
-    let softplus = if eta > 0.0 { eta + (-eta).exp().ln_1p() } else { eta.exp().ln_1p() };
+    let softplus = if eta > 0.0 {
+        eta + (-eta).exp().ln_1p()
+    } else {
+        eta.exp().ln_1p()
+    };
     softplus - y * eta
 }
 
@@ -368,13 +507,27 @@ pub(crate) struct LogisticFit {
 /// Penalised IRLS for `logit P(y=1) = offset + Xβ` with penalty `alpha‖β‖²/2`
 /// (`alpha = 0` for an unpenalised fit), with step halving when a step
 /// makes the deviance worse or the probabilities degenerate.
-pub(crate) fn irls(x: MatRef<'_, f64>, y: &[f64], offset: &[f64], alpha: f64, start: &[f64]) -> Result<LogisticFit> {
+pub(crate) fn irls(
+    x: MatRef<'_, f64>,
+    y: &[f64],
+    offset: &[f64],
+    alpha: f64,
+    start: &[f64],
+) -> Result<LogisticFit> {
     let n = x.nrows();
     let q = x.ncols();
     let mut beta = start.to_vec();
-    let eta_of = |b: &[f64]| -> Vec<f64> { (0..n).map(|i| offset[i] + (0..q).map(|j| x[(i, j)] * b[j]).sum::<f64>()).collect() };
+    let eta_of = |b: &[f64]| -> Vec<f64> {
+        (0..n)
+            .map(|i| offset[i] + (0..q).map(|j| x[(i, j)] * b[j]).sum::<f64>())
+            .collect()
+    };
     let objective = |b: &[f64], eta: &[f64]| -> f64 {
-        eta.iter().zip(y).map(|(&e, &yi)| neg_log_lik(yi, e)).sum::<f64>() + 0.5 * alpha * b.iter().map(|v| v * v).sum::<f64>()
+        eta.iter()
+            .zip(y)
+            .map(|(&e, &yi)| neg_log_lik(yi, e))
+            .sum::<f64>()
+            + 0.5 * alpha * b.iter().map(|v| v * v).sum::<f64>()
     };
     let mut eta = eta_of(&beta);
     let mut obj = objective(&beta, &eta);
@@ -394,7 +547,9 @@ pub(crate) fn irls(x: MatRef<'_, f64>, y: &[f64], offset: &[f64], alpha: f64, st
             return Ok(LogisticFit { beta, p });
         }
         let llt = h.llt(Side::Lower).map_err(|_| {
-            Error::Wgr("a logistic fit met a singular information matrix (collinear covariates?)".into())
+            Error::Wgr(
+                "a logistic fit met a singular information matrix (collinear covariates?)".into(),
+            )
         })?;
         let step = llt.solve(grad.as_ref());
         let mut t = 1.0;
@@ -445,9 +600,9 @@ fn logistic_loo(
     for j in 0..q {
         h[(j, j)] += alpha;
     }
-    let llt = h
-        .llt(Side::Lower)
-        .map_err(|_| Error::Wgr("a logistic ridge information matrix is not positive definite".into()))?;
+    let llt = h.llt(Side::Lower).map_err(|_| {
+        Error::Wgr("a logistic ridge information matrix is not positive definite".into())
+    })?;
     // U = X H⁻¹ (H symmetric): solve H Uᵀ = Xᵀ.
     let ut = llt.solve(x.transpose());
     let u = ut.transpose().to_owned();
@@ -456,7 +611,9 @@ fn logistic_loo(
         let s: f64 = (0..q).map(|j| x[(i, j)] * u[(i, j)]).sum();
         let denom = 1.0 - w[i] * s;
         if denom <= 1e-12 {
-            return Err(Error::Wgr("a sample's leave-one-out leverage is 1 in the logistic level-1 model".into()));
+            return Err(Error::Wgr(
+                "a sample's leave-one-out leverage is 1 in the logistic level-1 model".into(),
+            ));
         }
         c.push((y[i] - fit.p[i]) / denom);
     }

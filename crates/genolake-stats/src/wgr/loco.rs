@@ -29,7 +29,14 @@ impl LocoPredictions {
         whole: Vec<f64>,
         fits: Vec<Level1Fit>,
     ) -> Self {
-        Self { phenotypes, contigs, samples, values, whole, fits }
+        Self {
+            phenotypes,
+            contigs,
+            samples,
+            values,
+            whole,
+            fits,
+        }
     }
 
     /// Phenotype names, in input order.
@@ -131,7 +138,9 @@ impl LocoPredictions {
         }
         writeln!(out)?;
         for contig in contigs {
-            let values = self.get(contig, phenotype).unwrap_or_else(|| self.whole_genome(phenotype));
+            let values = self
+                .get(contig, phenotype)
+                .unwrap_or_else(|| self.whole_genome(phenotype));
             write!(out, "{contig}")?;
             for v in values {
                 // Exact zeros print as REGENIE's `0`; others round-trip.
@@ -162,7 +171,10 @@ pub fn write_pred_list<W: Write, S: AsRef<str>, P: AsRef<Path>>(
     mut out: W,
 ) -> io::Result<()> {
     if phenotypes.len() != paths.len() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "one .loco path per phenotype is needed"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "one .loco path per phenotype is needed",
+        ));
     }
     for (name, path) in phenotypes.iter().zip(paths) {
         writeln!(out, "{} {}", name.as_ref(), path.as_ref().display())?;

@@ -45,26 +45,33 @@
 //! |---|---|---|---|
 //! | folds | consecutive runs of samples | same | sample blocks given by the user |
 //! | LOOCV | binary traits under 5,000 samples ([`CrossValidation::Regenie`]) | same | no |
-//! | level-0 penalties | λ = M(1 − h²)/h², h² ∈ {0.01, 0.25, 0.5, 0.75, 0.99}, M variants | same | its own alpha grid; any grid through [`kfold_ridge_predictions`] |
+//! | level-0 penalties | λ = M(1 − h²)/h², h² ∈ {0.01, 0.25, 0.5, 0.75, 0.99}, M variants | same (1.0: M/h², [`Convention::Regenie1`]) | its own alpha grid; any grid through [`kfold_ridge_predictions`] |
 //! | covariates | projected out of genotypes and phenotypes | same | columns of every model, penalised with α = 1 |
-//! | level-1 penalties | τ = Q(1 − h²)/h², Q = blocks × level-0 penalties | same | alpha grid |
+//! | level-1 penalties | τ = Q(1 − h²)/h², Q = blocks × level-0 penalties, × 3/π² for binary traits | same (1.0: Q/h² for quantitative traits) | alpha grid |
 //! | level-1 choice | lowest out-of-fold MSE ([`Criterion::PooledMse`]) or −log L | same | highest mean fold R² ([`Criterion::MeanFoldR2`]) |
 //! | binary level 1 | IRLS logistic ridge with the null model as offset | same | L-BFGS with covariates as fixed effects |
-//! | LOCO | same model, the contig's columns dropped | same | same |
+//! | LOCO | same model, the contig's columns dropped; on the standardised residual phenotype's scale (logit scale for binary traits) | same | same model, columns dropped |
 //!
-//! The building blocks take GloWGR's conventions when asked: the test
-//! suite reproduces Glow's level-0 reduction (`level1BlockedGT`) and its
-//! level-1 LOCO predictions (`level1YHatLoco`, `level2YHatLoco`) to 10⁻¹⁰,
-//! and correlates the whole pipeline with REGENIE's own `.loco` files.
+//! The test suite pins both down: the building blocks reproduce Glow's
+//! level-0 reduction (`level1BlockedGT`) and its level-1 LOCO predictions
+//! (`level1YHatLoco`, `level2YHatLoco`) to 10⁻¹⁴, and the whole pipeline
+//! with [`Convention::Regenie1`] reproduces REGENIE 1.0.6.7's `.loco`
+//! files of its example data to the six digits REGENIE prints, with the
+//! same cross-validation scores and penalty choices as its logs, for
+//! quantitative (5-fold) and binary (leave-one-out) traits.
 //!
 //! # Cost and memory
 //!
 //! Level 0 is matrix products: per block of *b* variants over *n* samples,
 //! one `GᵀG` and `GᵀY` split by fold (*n b²* multiply-adds with faer's
 //! parallel GEMM) and, per fold and penalty, one *b × b* Cholesky
-//! factorisation. Memory holds one block of dosages plus the level-0
-//! predictions, *n × blocks × penalties* per phenotype, never the
-//! genotype matrix.
+//! factorisation (*b³/3*), exactly as REGENIE's per-fold fits cost: per
+//! variant, *n b + 25 b²/3* for 5 folds and 5 penalties. Level 1 solves
+//! per phenotype *Q = 5 M / b* predictors in the primal or, when *Q*
+//! exceeds the training samples, the dual form. With a few thousand
+//! samples, blocks of 100 to 200 variants are much cheaper than REGENIE's
+//! default of 1000. Memory holds one block of dosages plus the level-0
+//! predictions, *n × Q* per phenotype, never the genotype matrix.
 //!
 //! # Examples
 //!
@@ -94,5 +101,9 @@ mod ridge;
 
 pub use level1::{Criterion, Level1Fit, Scheme};
 pub use loco::{LocoPredictions, write_pred_list};
-pub use model::{CrossValidation, Convention, REGENIE_H2_GRID, TraitType, WgrOptions, WholeGenomeRidge};
-pub use ridge::{Folds, kfold_ridge_predictions, loocv_ridge_predictions, ridge_solve, standardize_columns};
+pub use model::{
+    Convention, CrossValidation, REGENIE_H2_GRID, TraitType, WgrOptions, WholeGenomeRidge,
+};
+pub use ridge::{
+    Folds, kfold_ridge_predictions, loocv_ridge_predictions, ridge_solve, standardize_columns,
+};

@@ -5,7 +5,9 @@ use faer::{Mat, MatRef};
 
 use super::level1::{Criterion, Level1Fit, Scheme, irls};
 use super::loco::LocoPredictions;
-use super::ridge::{Folds, cross, kfold_ridge_predictions, loocv_ridge_predictions, product, standardize_columns};
+use super::ridge::{
+    Folds, cross, kfold_ridge_predictions, loocv_ridge_predictions, product, standardize_columns,
+};
 use crate::{Error, Result};
 
 /// REGENIE's grid of heritabilities, for both levels.
@@ -161,7 +163,10 @@ impl WholeGenomeRidge {
         let n = phenotypes.nrows();
         let p = phenotypes.ncols();
         if p == 0 || names.len() != p {
-            return Err(Error::Wgr(format!("{} phenotype names for {p} phenotype columns", names.len())));
+            return Err(Error::Wgr(format!(
+                "{} phenotype names for {p} phenotype columns",
+                names.len()
+            )));
         }
         if options.block_size == 0 {
             return Err(Error::Wgr("the block size must be at least 1".into()));
@@ -169,9 +174,14 @@ impl WholeGenomeRidge {
         if variant_count == 0 {
             return Err(Error::Wgr("the variant count must be at least 1".into()));
         }
-        for (what, grid) in [("level-0", &options.h2_level0), ("level-1", &options.h2_level1)] {
+        for (what, grid) in [
+            ("level-0", &options.h2_level0),
+            ("level-1", &options.h2_level1),
+        ] {
             if grid.is_empty() || grid.iter().any(|h| !(*h > 0.0 && *h < 1.0)) {
-                return Err(Error::Wgr(format!("the {what} heritabilities must lie strictly between 0 and 1: {grid:?}")));
+                return Err(Error::Wgr(format!(
+                    "the {what} heritabilities must lie strictly between 0 and 1: {grid:?}"
+                )));
             }
         }
         for j in 0..p {
@@ -185,15 +195,26 @@ impl WholeGenomeRidge {
         let c_user = covariates.map_or(0, |c| c.ncols());
         if let Some(cov) = covariates {
             if cov.nrows() != n {
-                return Err(Error::Wgr(format!("{} covariate rows for {n} phenotype rows", cov.nrows())));
+                return Err(Error::Wgr(format!(
+                    "{} covariate rows for {n} phenotype rows",
+                    cov.nrows()
+                )));
             }
             for j in 0..c_user {
                 if let Some(i) = (0..n).find(|&i| !cov[(i, j)].is_finite()) {
-                    return Err(Error::Wgr(format!("covariate {j} is missing or not finite at sample {i}")));
+                    return Err(Error::Wgr(format!(
+                        "covariate {j} is missing or not finite at sample {i}"
+                    )));
                 }
             }
         }
-        let design = Mat::<f64>::from_fn(n, c_user + 1, |i, j| if j == 0 { 1.0 } else { covariates.unwrap()[(i, j - 1)] });
+        let design = Mat::<f64>::from_fn(n, c_user + 1, |i, j| {
+            if j == 0 {
+                1.0
+            } else {
+                covariates.unwrap()[(i, j - 1)]
+            }
+        });
         let scheme_loo = match options.cross_validation {
             CrossValidation::LeaveOneOut => true,
             CrossValidation::KFold(_) => false,
@@ -205,9 +226,15 @@ impl WholeGenomeRidge {
         };
         let min = (c_user + 3).max(if scheme_loo { 3 } else { 2 * k });
         if n < min {
-            return Err(Error::Wgr(format!("{n} samples are too few: at least {min} are needed")));
+            return Err(Error::Wgr(format!(
+                "{n} samples are too few: at least {min} are needed"
+            )));
         }
-        let folds = if scheme_loo { None } else { Some(Folds::contiguous(n, k)?) };
+        let folds = if scheme_loo {
+            None
+        } else {
+            Some(Folds::contiguous(n, k)?)
+        };
 
         let basis = orthonormal_basis(design.as_ref())?;
         let dof = match options.convention {
@@ -215,30 +242,29 @@ impl WholeGenomeRidge {
             Convention::Regenie1 => (n - 1) as f64,
         };
 
-        for j in 0..p {
+        for (j, name) in names.iter().enumerate() {
             let col: Vec<f64> = (0..n).map(|i| phenotypes[(i, j)]).collect();
             let first = col[0];
             if col.iter().all(|v| *v == first) {
-                return Err(Error::Wgr(format!("phenotype {} is constant", names[j])));
+                return Err(Error::Wgr(format!("phenotype {name} is constant")));
             }
-            if options.trait_type == TraitType::Binary {
-                if let Some(i) = col.iter().position(|v| *v != 0.0 && *v != 1.0) {
-                    return Err(Error::Wgr(format!(
-                        "binary phenotype {} holds {} at sample {i}: expected 0 or 1",
-                        names[j], col[i]
-                    )));
-                }
+            let not_binary = col.iter().position(|v| *v != 0.0 && *v != 1.0);
+            if let (TraitType::Binary, Some(i)) = (options.trait_type, not_binary) {
+                return Err(Error::Wgr(format!(
+                    "binary phenotype {name} holds {} at sample {i}: expected 0 or 1",
+                    col[i]
+                )));
             }
         }
         let proj = product(basis.as_ref(), cross(basis.as_ref(), phenotypes).as_ref());
         let mut y_std = phenotypes - &proj;
-        for j in 0..p {
+        for (j, name) in names.iter().enumerate() {
             let norm = y_std.col(j).norm_l2();
             let total = phenotypes.col(j).norm_l2();
-            if !(norm > 1e-10 * total.max(1e-300)) {
+            // Written so that a NaN norm fails too.
+            if norm.partial_cmp(&(1e-10 * total.max(1e-300))) != Some(std::cmp::Ordering::Greater) {
                 return Err(Error::Wgr(format!(
-                    "phenotype {} is entirely explained by the covariates: nothing is left to predict",
-                    names[j]
+                    "phenotype {name} is entirely explained by the covariates: nothing is left to predict"
                 )));
             }
             let scale = norm / dof.sqrt();
@@ -250,10 +276,23 @@ impl WholeGenomeRidge {
             let mut offsets = Mat::<f64>::zeros(n, p);
             for j in 0..p {
                 let y: Vec<f64> = (0..n).map(|i| phenotypes[(i, j)]).collect();
-                let fit = irls(design.as_ref(), &y, &vec![0.0; n], 0.0, &vec![0.0; design.ncols()])
-                    .map_err(|e| Error::Wgr(format!("the null logistic model of phenotype {}: {e}", names[j])))?;
+                let fit = irls(
+                    design.as_ref(),
+                    &y,
+                    &vec![0.0; n],
+                    0.0,
+                    &vec![0.0; design.ncols()],
+                )
+                .map_err(|e| {
+                    Error::Wgr(format!(
+                        "the null logistic model of phenotype {}: {e}",
+                        names[j]
+                    ))
+                })?;
                 for i in 0..n {
-                    offsets[(i, j)] = (0..design.ncols()).map(|c| design[(i, c)] * fit.beta[c]).sum();
+                    offsets[(i, j)] = (0..design.ncols())
+                        .map(|c| design[(i, c)] * fit.beta[c])
+                        .sum();
                 }
             }
             (phenotypes.to_owned(), offsets)
@@ -263,7 +302,10 @@ impl WholeGenomeRidge {
         let lambdas = options
             .h2_level0
             .iter()
-            .map(|h| variant_count as f64 * penalty_factor(options.convention, TraitType::Quantitative, *h))
+            .map(|h| {
+                variant_count as f64
+                    * penalty_factor(options.convention, TraitType::Quantitative, *h)
+            })
             .collect();
         Ok(Self {
             names,
@@ -303,10 +345,18 @@ impl WholeGenomeRidge {
     /// variant's mean. Each time a block fills, its level-0 ridge runs.
     pub fn push<S: AsRef<str>>(&mut self, dosages: MatRef<'_, f64>, contigs: &[S]) -> Result<()> {
         if dosages.nrows() != self.n {
-            return Err(Error::Wgr(format!("{} dosage rows for {} samples", dosages.nrows(), self.n)));
+            return Err(Error::Wgr(format!(
+                "{} dosage rows for {} samples",
+                dosages.nrows(),
+                self.n
+            )));
         }
         if contigs.len() != dosages.ncols() {
-            return Err(Error::Wgr(format!("{} contig names for {} variants", contigs.len(), dosages.ncols())));
+            return Err(Error::Wgr(format!(
+                "{} contig names for {} variants",
+                contigs.len(),
+                dosages.ncols()
+            )));
         }
         for (j, contig) in contigs.iter().enumerate() {
             let contig = contig.as_ref();
@@ -368,7 +418,9 @@ impl WholeGenomeRidge {
             }
         }
         let mut pred = match &self.folds {
-            Some(folds) => kfold_ridge_predictions(g.as_ref(), self.y_std.as_ref(), folds, &self.lambdas)?,
+            Some(folds) => {
+                kfold_ridge_predictions(g.as_ref(), self.y_std.as_ref(), folds, &self.lambdas)?
+            }
             None => loocv_ridge_predictions(g.as_ref(), self.y_std.as_ref(), &self.lambdas)?,
         };
         standardize_columns(pred.as_mut());
@@ -410,7 +462,11 @@ impl WholeGenomeRidge {
             .options
             .h2_level1
             .iter()
-            .map(|h| q as f64 * liability * penalty_factor(self.options.convention, self.options.trait_type, *h))
+            .map(|h| {
+                q as f64
+                    * liability
+                    * penalty_factor(self.options.convention, self.options.trait_type, *h)
+            })
             .collect();
         let scheme = match &self.folds {
             Some(f) => Scheme::Folds(f.clone()),
@@ -431,8 +487,9 @@ impl WholeGenomeRidge {
                 TraitType::Binary => {
                     let y: Vec<f64> = self.y_raw.col(ph).iter().copied().collect();
                     let offset: Vec<f64> = self.offsets.col(ph).iter().copied().collect();
-                    Level1Fit::logistic(x, &y, &offset, &scheme, &taus)
-                        .map_err(|e| Error::Wgr(format!("level 1 of phenotype {}: {e}", self.names[ph])))?
+                    Level1Fit::logistic(x, &y, &offset, &scheme, &taus).map_err(|e| {
+                        Error::Wgr(format!("level 1 of phenotype {}: {e}", self.names[ph]))
+                    })?
                 }
             };
             let all = vec![true; q];
@@ -440,7 +497,9 @@ impl WholeGenomeRidge {
                 whole[ph * n + i] = v;
             }
             for c in 0..contig_count {
-                let keep: Vec<bool> = (0..q).map(|col| self.block_contig[col / per_block] != c).collect();
+                let keep: Vec<bool> = (0..q)
+                    .map(|col| self.block_contig[col / per_block] != c)
+                    .collect();
                 let pred = fit.predict(x, &keep);
                 let base = (c * p + ph) * n;
                 for (i, v) in pred.into_iter().enumerate() {
@@ -452,7 +511,14 @@ impl WholeGenomeRidge {
         if values.iter().chain(&whole).any(|v| !v.is_finite()) {
             return Err(Error::Wgr("level 1 produced non-finite predictions".into()));
         }
-        Ok(LocoPredictions::new(self.names, self.contigs, n, values, whole, fits))
+        Ok(LocoPredictions::new(
+            self.names,
+            self.contigs,
+            n,
+            values,
+            whole,
+            fits,
+        ))
     }
 }
 
@@ -470,9 +536,11 @@ fn penalty_factor(scale: Convention, trait_type: TraitType, h2: f64) -> f64 {
 fn orthonormal_basis(design: MatRef<'_, f64>) -> Result<Mat<f64>> {
     let qr = design.qr();
     let r = qr.thin_R();
-    let scale = (0..r.ncols()).map(|j| design.col(j).norm_l2()).fold(0.0, f64::max);
+    let scale = (0..r.ncols())
+        .map(|j| design.col(j).norm_l2())
+        .fold(0.0, f64::max);
     for j in 0..r.ncols() {
-        if !(r[(j, j)].abs() > 1e-9 * scale) {
+        if r[(j, j)].abs().partial_cmp(&(1e-9 * scale)) != Some(std::cmp::Ordering::Greater) {
             return Err(Error::Wgr(if j == 0 {
                 "the samples are too few for an intercept".into()
             } else {

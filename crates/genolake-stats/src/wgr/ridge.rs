@@ -41,7 +41,9 @@ impl Folds {
     /// remainder added to the last (REGENIE's `cv_sizes`).
     pub fn contiguous(n: usize, k: usize) -> Result<Self> {
         if k < 2 {
-            return Err(Error::Wgr(format!("cross-validation needs at least 2 folds, not {k}")));
+            return Err(Error::Wgr(format!(
+                "cross-validation needs at least 2 folds, not {k}"
+            )));
         }
         if n < 2 * k {
             return Err(Error::Wgr(format!(
@@ -94,14 +96,28 @@ impl Folds {
 /// `XᵀY` with faer's parallel GEMM.
 pub(crate) fn cross(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(x.ncols(), y.ncols());
-    matmul(out.as_mut(), Accum::Replace, x.transpose(), y, 1.0, faer::get_global_parallelism());
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        x.transpose(),
+        y,
+        1.0,
+        faer::get_global_parallelism(),
+    );
     out
 }
 
 /// `X B` with faer's parallel GEMM.
 pub(crate) fn product(x: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(x.nrows(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, x, b, 1.0, faer::get_global_parallelism());
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        x,
+        b,
+        1.0,
+        faer::get_global_parallelism(),
+    );
     out
 }
 
@@ -135,15 +151,17 @@ pub fn ridge_solve(xtx: MatRef<'_, f64>, xty: MatRef<'_, f64>, alpha: f64) -> Re
         )));
     }
     if !(alpha > 0.0 && alpha.is_finite()) {
-        return Err(Error::Wgr(format!("a ridge penalty must be positive and finite, not {alpha}")));
+        return Err(Error::Wgr(format!(
+            "a ridge penalty must be positive and finite, not {alpha}"
+        )));
     }
     let mut a = xtx.to_owned();
     for i in 0..a.nrows() {
         a[(i, i)] += alpha;
     }
-    let llt = a
-        .llt(Side::Lower)
-        .map_err(|_| Error::Wgr("a ridge system is not positive definite (non-finite values?)".into()))?;
+    let llt = a.llt(Side::Lower).map_err(|_| {
+        Error::Wgr("a ridge system is not positive definite (non-finite values?)".into())
+    })?;
     let b = llt.solve(xty);
     check_finite(b.as_ref(), "ridge coefficients")?;
     Ok(b)
@@ -153,7 +171,9 @@ pub(crate) fn check_finite(m: MatRef<'_, f64>, what: &str) -> Result<()> {
     for j in 0..m.ncols() {
         for i in 0..m.nrows() {
             if !m[(i, j)].is_finite() {
-                return Err(Error::Wgr(format!("{what} are not finite: the input holds values too large or NaN")));
+                return Err(Error::Wgr(format!(
+                    "{what} are not finite: the input holds values too large or NaN"
+                )));
             }
         }
     }
@@ -210,7 +230,9 @@ pub fn kfold_ridge_predictions(
         for (a, &alpha) in alphas.iter().enumerate() {
             let b = ridge_solve(train_xtx.as_ref(), train_xty.as_ref(), alpha)?;
             let pred = product(x.subrows(r.start, r.len()), b.as_ref());
-            out.as_mut().submatrix_mut(r.start, a * p, r.len(), p).copy_from(&pred);
+            out.as_mut()
+                .submatrix_mut(r.start, a * p, r.len(), p)
+                .copy_from(&pred);
         }
     }
     Ok(out)
@@ -222,22 +244,32 @@ pub fn kfold_ridge_predictions(
 /// With `H = X(XᵀX + αI)⁻¹Xᵀ`, the prediction of sample `i` by the model
 /// fitted without it is `(ŷᵢ − hᵢᵢ yᵢ) / (1 − hᵢᵢ)`. Same layout as
 /// [`kfold_ridge_predictions`].
-pub fn loocv_ridge_predictions(x: MatRef<'_, f64>, y: MatRef<'_, f64>, alphas: &[f64]) -> Result<Mat<f64>> {
+pub fn loocv_ridge_predictions(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    alphas: &[f64],
+) -> Result<Mat<f64>> {
     let n = x.nrows();
     if y.nrows() != n {
-        return Err(Error::Wgr(format!("{} genotype rows and {} phenotype rows differ", n, y.nrows())));
+        return Err(Error::Wgr(format!(
+            "{} genotype rows and {} phenotype rows differ",
+            n,
+            y.nrows()
+        )));
     }
     for &alpha in alphas {
         if !(alpha > 0.0 && alpha.is_finite()) {
-            return Err(Error::Wgr(format!("a ridge penalty must be positive and finite, not {alpha}")));
+            return Err(Error::Wgr(format!(
+                "a ridge penalty must be positive and finite, not {alpha}"
+            )));
         }
     }
     let p = y.ncols();
     let m = x.ncols();
     let xtx = cross(x, x);
-    let eig = xtx
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|_| Error::Wgr("the eigendecomposition of a block's XᵀX did not converge".into()))?;
+    let eig = xtx.self_adjoint_eigen(Side::Lower).map_err(|_| {
+        Error::Wgr("the eigendecomposition of a block's XᵀX did not converge".into())
+    })?;
     let v = eig.U();
     let d = eig.S().column_vector();
     // Z = X V: each sample's coordinates in the eigenbasis.
@@ -254,7 +286,8 @@ pub fn loocv_ridge_predictions(x: MatRef<'_, f64>, y: MatRef<'_, f64>, alphas: &
             let hi = h[(i, 0)];
             if hi >= 1.0 - 1e-12 {
                 return Err(Error::Wgr(
-                    "a sample's leave-one-out leverage is 1: too few samples for the block size".into(),
+                    "a sample's leave-one-out leverage is 1: too few samples for the block size"
+                        .into(),
                 ));
             }
             for c in 0..p {
