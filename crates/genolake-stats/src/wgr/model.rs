@@ -208,12 +208,9 @@ impl WholeGenomeRidge {
                 }
             }
         }
-        let design = Mat::<f64>::from_fn(n, c_user + 1, |i, j| {
-            if j == 0 {
-                1.0
-            } else {
-                covariates.unwrap()[(i, j - 1)]
-            }
+        let design = Mat::<f64>::from_fn(n, c_user + 1, |i, j| match (j, covariates) {
+            (0, _) | (_, None) => 1.0,
+            (j, Some(cov)) => cov[(i, j - 1)],
         });
         let scheme_loo = match options.cross_validation {
             CrossValidation::LeaveOneOut => true,
