@@ -58,6 +58,49 @@
 //! `f64`'s smallest (see [`hwe`]); the test suite checks it against plink2
 //! to a relative 10⁻⁶.
 //!
+//! # Association tests (GWAS)
+//!
+//! [`gwas`] holds Glow's per-variant regressions. Genotypes become dosages
+//! ([`gwas::dosage`]: matrix calls, Glow's calls lists, BGEN
+//! probabilities and `.bed` records, missing values replaced by the
+//! variant's mean); a [`gwas::LinearModel`] is prepared once from the
+//! covariates, phenotypes and offsets and tests blocks of dosage columns
+//! with three matrix products each (faer), however many phenotypes.
+//!
+//! The model is y − offset = β·g + Cγ + ε per variant g and phenotype y,
+//! with covariates C (and an intercept unless `fit_intercept` is off).
+//! Two conventions ([`gwas::Convention`]):
+//!
+//! - **Glow** (the default): ordinary least squares on the samples where
+//!   the phenotype is present, SE from the residual variance, and a
+//!   two-sided t-test with n − c − 1 degrees of freedom, c counting the
+//!   intercept. This is Glow's `linear_regression_gwas` and
+//!   `glow.gwas.linear_regression` on complete phenotypes, and plink2's
+//!   `--glm` in every case (the tests check both). Where a phenotype has
+//!   missing values Glow keeps the covariate basis of all samples and n in
+//!   the degrees of freedom, an approximation; here the samples are
+//!   dropped for that phenotype, as plink2 and a per-variant fit drop
+//!   them. Offsets are in phenotype units (Glow subtracts its offsets from
+//!   the standardised phenotype: multiply GloWGR predictions by the
+//!   phenotype's residual standard deviation first).
+//! - **REGENIE** (step 2, quantitative traits): phenotypes centred,
+//!   residualised on the covariates and scaled to unit variance; offsets
+//!   (LOCO predictions, in those units) subtracted; a score test of the
+//!   genotype residual, χ²₁ p-value; BETA and SE back on the phenotype's
+//!   scale. Samples without any phenotype leave the analysis; a
+//!   phenotype's missing samples leave its sums. It reproduces REGENIE's
+//!   BETA, SE and LOG10P to its six printed digits on REGENIE's own
+//!   example data.
+//!
+//! p-values are computed as upper tails and their −log₁₀ (REGENIE's
+//! LOG10P) stays finite and accurate where the p-value underflows
+//! ([`gwas::pvalue`]). A pair that cannot be tested is `None`, never NaN:
+//! a phenotype that is constant, has too few samples, or whose covariates
+//! are singular on its samples is skipped (see
+//! [`gwas::LinearModel::skipped`]); a variant with no variance beyond the
+//! covariates is untested; covariates singular on all samples are an
+//! [`Error::SingularCovariates`].
+//!
 //! # Examples
 //!
 //! ```
