@@ -143,20 +143,83 @@ pub fn from_calls<C: Calls + ?Sized>(calls: &C, out: &mut [f64]) -> Result<RowDo
     Ok(impute(out, sum as f64, missing))
 }
 
-/// The fast path: two bytes a sample, each 0, 1 or 0xFF (missing).
+/// Each sample's lane (16 bits, four to a 64-bit word of the row) with
+/// its low byte set.
+const LANE_LOW: u64 = 0x00ff_00ff_00ff_00ff;
+/// The low bit of every byte.
+const BYTE_BITS: u64 = 0x0101_0101_0101_0101;
+/// The top bit of each lane's low byte: set by a 0xFF (missing) allele.
+const LANE_MISSING: u64 = 0x0080_0080_0080_0080;
+
+/// Four samples of a word: their dosages (a lane each, missing as 0) and
+/// the missing lanes (bit 7 of each).
+#[inline(always)]
+fn word_dosages(w: u64) -> (u64, u64) {
+    let alleles = w & BYTE_BITS;
+    let sums = (alleles + (alleles >> 8)) & LANE_LOW;
+    let missing = (w | (w >> 8)) & LANE_MISSING;
+    // A missing lane's byte becomes 0xFF in the mask: cleared from sums.
+    (sums & !((missing >> 7) * 0xff), missing)
+}
+
+/// The fast path: two bytes a sample, each 0, 1 or 0xFF (missing); four
+/// samples at a time on a 64-bit word, with bit operations.
 fn diploid_bytes(bytes: &[u8], out: &mut [f64]) -> RowDosages {
     let mut sum = 0u64;
     let mut missing = 0u64;
-    for (pair, v) in bytes.chunks_exact(2).zip(out.iter_mut()) {
-        let (a, b) = (pair[0], pair[1]);
-        // 0xFF has its top bit set, 0 and 1 do not.
-        let miss = u64::from((a | b) >> 7);
-        let dosage = u64::from(a.wrapping_add(b) & 3) * (1 - miss);
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    let full = 4 * (bytes.len() / 8);
+    for (word, four) in words.zip(out.chunks_exact_mut(4)) {
+        let w = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        let (sums, miss) = word_dosages(w);
+        // Four lanes of at most 2 add up in the top lane.
+        sum += (sums.wrapping_mul(0x0001_0001_0001_0001)) >> 48;
+        missing += u64::from((miss >> 7).count_ones());
+        four[0] = (sums & 0xff) as f64;
+        four[1] = ((sums >> 16) & 0xff) as f64;
+        four[2] = ((sums >> 32) & 0xff) as f64;
+        four[3] = (sums >> 48) as f64;
+    }
+    for (pair, v) in rest.chunks_exact(2).zip(out[full..].iter_mut()) {
+        let (a, b) = (u64::from(pair[0]), u64::from(pair[1]));
+        let miss = (a | b) >> 7;
+        let dosage = ((a + b) & 3) * (1 - miss);
         sum += dosage;
         missing += miss;
-        *v = if miss == 1 { f64::NAN } else { dosage as f64 };
+        *v = dosage as f64;
     }
-    impute(out, sum as f64, missing as usize)
+    let (missing, called) = (missing as usize, out.len() - missing as usize);
+    if called == 0 {
+        out.fill(0.0);
+        return RowDosages::AllMissing;
+    }
+    let mean = sum as f64 / called as f64;
+    if missing > 0 {
+        // A second pass finds the missing samples again, a word at a time.
+        for (k, word) in bytes.chunks_exact(8).enumerate() {
+            let w = u64::from_le_bytes([
+                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+            ]);
+            let mut miss = word_dosages(w).1;
+            while miss != 0 {
+                let lane = miss.trailing_zeros() as usize / 16;
+                out[4 * k + lane] = mean;
+                miss &= miss - 1;
+            }
+        }
+        for (pair, v) in rest.chunks_exact(2).zip(out[full..].iter_mut()) {
+            if (pair[0] | pair[1]) >> 7 != 0 {
+                *v = mean;
+            }
+        }
+    }
+    RowDosages::Written {
+        imputed: missing,
+        mean,
+    }
 }
 
 struct Visitor<'a> {
