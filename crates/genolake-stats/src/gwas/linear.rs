@@ -179,7 +179,7 @@ struct Pattern {
 /// use genolake_stats::gwas::linear::{LinearModel, LinearOptions, LinearResults};
 ///
 /// // Eight samples, one covariate, one phenotype; NaN marks a missing value.
-/// let covariates = Mat::from_fn(8, 1, |i, _| (i % 3) as f64);
+/// let covariates = Mat::from_fn(8, 1, |i, _| (i * i % 5) as f64);
 /// let y = [0.1, 1.2, 2.1, 0.3, f64::NAN, 2.2, 0.2, 1.1];
 /// let phenotypes = MatRef::from_column_major_slice(&y, 8, 1);
 /// let model = LinearModel::new(covariates.as_ref(), phenotypes, None, &LinearOptions::default())?;
