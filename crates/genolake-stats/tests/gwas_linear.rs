@@ -313,3 +313,49 @@ fn malformed_inputs_are_errors_that_say_what_is_wrong() {
     let err = model.test(column(&g), &mut results).unwrap_err();
     assert!(err.to_string().contains("impute"), "{err}");
 }
+
+#[test]
+fn regenie_and_glow_agree_on_beta_without_offsets_and_differ_in_se_as_documented() {
+    // Without offsets or missing values REGENIE's BETA is the least-squares
+    // BETA; its SE uses the phenotype residual's variance over n − c (the
+    // genotype's share included), and REGENIE v1.0's over n − 1.
+    let n = 60;
+    let mut rng = Rng(11);
+    let covariates = Mat::from_fn(n, 2, |_, _| rng.unit());
+    let dosages: Vec<f64> = (0..3 * n).map(|_| (rng.unit() * 3.0).floor()).collect();
+    let y = Mat::from_fn(n, 1, |i, _| {
+        dosages[i] * 0.5 + covariates[(i, 0)] + rng.unit()
+    });
+    let block = MatRef::from_column_major_slice(&dosages, n, 3);
+    let mut fits = Vec::new();
+    for convention in [Convention::Glow, Convention::Regenie, Convention::RegenieV1] {
+        let options = LinearOptions {
+            convention,
+            ..LinearOptions::default()
+        };
+        let model = LinearModel::new(covariates.as_ref(), y.as_ref(), None, &options).unwrap();
+        let mut results = LinearResults::default();
+        model.test(block, &mut results).unwrap();
+        fits.push(results);
+    }
+    let c = 3.0; // two covariates and the intercept
+    for v in 0..3 {
+        let (glow, current, v1) = (
+            fits[0].get(v, 0).unwrap(),
+            fits[1].get(v, 0).unwrap(),
+            fits[2].get(v, 0).unwrap(),
+        );
+        assert!(close(current.beta, glow.beta, 1e-10) && close(v1.beta, glow.beta, 1e-10));
+        assert!(close(
+            v1.standard_error / current.standard_error,
+            ((n as f64 - c) / (n as f64 - 1.0)).sqrt(),
+            1e-10
+        ));
+        // REGENIE's χ² is the score statistic: (n − c) times the squared
+        // partial correlation, where the t² of least squares is
+        // (n − c − 1) r² / (1 − r²).
+        let t2 = glow.statistic * glow.statistic;
+        let r2 = t2 / (t2 + n as f64 - c - 1.0);
+        assert!(close(current.statistic, (n as f64 - c) * r2, 1e-10));
+    }
+}

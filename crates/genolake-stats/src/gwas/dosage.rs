@@ -7,7 +7,7 @@
 //!
 //! | source | function | dosage |
 //! |---|---|---|
-//! | matrix-layout `calls` bytes, Glow's `calls` lists ([`Calls`]) | [`from_calls`] | count of allele 1 among the sample's alleles |
+//! | matrix-layout `calls` bytes, Glow's `calls` lists ([`Calls`]) | [`from_calls`], [`from_list_calls`] | count of allele 1 among the sample's alleles |
 //! | BGEN posterior probabilities ([`Probabilities`]) | [`from_probabilities`] | expected count of allele 1 |
 //! | PLINK `.bed` record (2 bits a sample) | [`from_bed`] | count of allele 1 of the `.bim` (genolake's alternate allele) |
 //!
@@ -37,7 +37,7 @@
 //! Missing values are marked with NaN on the first pass and replaced by the
 //! mean on a second pass only when the row has any.
 
-use crate::calls::{Calls, SampleVisitor};
+use crate::calls::{Calls, ListCalls, SampleVisitor};
 use crate::error::{Error, Result};
 
 /// What a row's column was filled with.
@@ -160,6 +160,35 @@ fn word_dosages(w: u64) -> (u64, u64) {
     let missing = (w | (w >> 8)) & LANE_MISSING;
     // A missing lane's byte becomes 0xFF in the mask: cleared from sums.
     (sums & !((missing >> 7) * 0xff), missing)
+}
+
+/// [`from_calls`] for Glow's layout, through the matrix fast path when the
+/// row allows: a row whose samples all have two alleles of 0, 1 or −1 is
+/// first packed into `scratch` (one byte a slot, reused between rows).
+///
+/// ```
+/// use genolake_stats::ListCalls;
+/// use genolake_stats::gwas::dosage::{RowDosages, from_calls, from_list_calls};
+///
+/// // 0/1, 1/1, ./. and a haploid 1.
+/// let values = [0, 1, 1, 1, -1, -1, 1];
+/// let offsets = [0, 2, 4, 6, 7];
+/// let (mut fast, mut slow, mut scratch) = ([0.0; 4], [0.0; 4], Vec::new());
+/// let row = from_list_calls(&ListCalls::new(&values, &offsets), &mut scratch, &mut fast)?;
+/// assert_eq!(row, from_calls(&ListCalls::new(&values, &offsets), &mut slow)?);
+/// assert_eq!(fast, [1.0, 2.0, 4.0 / 3.0, 1.0]);
+/// # Ok::<(), genolake_stats::Error>(())
+/// ```
+pub fn from_list_calls(
+    calls: &ListCalls<'_>,
+    scratch: &mut Vec<u8>,
+    out: &mut [f64],
+) -> Result<RowDosages> {
+    check_len(out, calls.samples())?;
+    match calls.diploid_bytes(scratch) {
+        Some(matrix) => from_calls(&matrix, out),
+        None => from_calls(calls, out),
+    }
 }
 
 /// The fast path: two bytes a sample, each 0, 1 or 0xFF (missing); four
@@ -412,7 +441,7 @@ pub fn from_probabilities(row: &Probabilities<'_>, out: &mut [f64]) -> Result<Ro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ListCalls, MatrixCalls};
+    use crate::MatrixCalls;
     use proptest::prelude::*;
 
     proptest! {
@@ -427,6 +456,11 @@ mod tests {
             let mut fast = vec![0.0; n];
             let mut bed = vec![0.0; n];
             let a = from_calls(&ListCalls::new(&values, &offsets), &mut slow).unwrap();
+            let mut listed = vec![0.0; n];
+            let mut scratch = Vec::new();
+            let d = from_list_calls(&ListCalls::new(&values, &offsets), &mut scratch, &mut listed).unwrap();
+            prop_assert_eq!(a, d);
+            prop_assert_eq!(&slow, &listed);
             let bytes: Vec<u8> = values.iter().map(|&v| v as u8).collect();
             let b = from_calls(&MatrixCalls::new(&bytes, 2, n).unwrap(), &mut fast).unwrap();
             prop_assert_eq!(a, b);

@@ -48,8 +48,8 @@ pub enum Convention {
     /// [`Regenie`](Self::Regenie) as REGENIE v1.0 computed it (v1.0.6.7
     /// made the REGENIE files of Glow's test data): the residual of
     /// phenotype minus offset is scaled with Neff − 1 degrees of freedom
-    /// where later versions take Neff − c. BETA is the same; SE is larger
-    /// and CHISQ smaller by the factor (Neff − 1) / (Neff − c).
+    /// where later versions take Neff − c. BETA is the same; SE² is
+    /// smaller and CHISQ larger by the factor (Neff − 1) / (Neff − c).
     RegenieV1,
 }
 
@@ -173,6 +173,16 @@ struct Pattern {
 
 /// A linear-regression GWAS model: covariates projected out of the
 /// phenotypes once, ready to test blocks of variants.
+///
+/// Preparing costs O(n c² + n p c) and testing a block of m variants
+/// O(n m (p + c)) in one matrix product, plus O(n m) for the sums of
+/// squares; blocks of a few hundred variants keep the dosages in cache.
+/// The model is immutable: share it between threads that test different
+/// blocks, each with its own [`LinearResults`]. Per-chromosome offsets
+/// (REGENIE's LOCO predictions) need one model per chromosome, which is
+/// cheap to prepare. Phenotypes with different missing samples are
+/// grouped by pattern; each pattern adds its c basis columns to the
+/// product.
 ///
 /// ```
 /// use faer::{Mat, MatRef};
