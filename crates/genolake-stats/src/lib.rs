@@ -88,9 +88,15 @@
 //!   (LOCO predictions, in those units) subtracted; a score test of the
 //!   genotype residual, χ²₁ p-value; BETA and SE back on the phenotype's
 //!   scale. Samples without any phenotype leave the analysis; a
-//!   phenotype's missing samples leave its sums. It reproduces REGENIE's
-//!   BETA, SE and LOG10P to its six printed digits on REGENIE's own
-//!   example data.
+//!   phenotype's missing samples leave its sums. `RegenieV1` is the same
+//!   test as REGENIE v1.0 scaled the residual (Neff − 1 degrees of freedom
+//!   instead of Neff − c): it reproduces the BETA, SE and LOG10P of
+//!   REGENIE v1.0.6.7's example runs in Glow's test data to the six
+//!   digits REGENIE printed.
+//!
+//! Glow's SQL function `linear_regression_gwas` adds no intercept (its
+//! callers put a column of ones among the covariates): build its model
+//! with `fit_intercept` off.
 //!
 //! p-values are computed as upper tails and their −log₁₀ (REGENIE's
 //! LOG10P) stays finite and accurate where the p-value underflows

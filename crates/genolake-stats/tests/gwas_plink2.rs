@@ -3,7 +3,8 @@
 //! covariates and offsets, `tests/data/gwas`) and on a simulated cohort
 //! with missing phenotypes. plink2 prints six significant digits; BETA
 //! and SE must round to what it printed, P agree to a relative 10⁻⁵. The tests fail when plink2 is
-//! not installed.
+//! not installed. One more test reproduces the row Glow's documentation
+//! asserts for `linear_regression_gwas` on the same fixture.
 
 mod cohort;
 
@@ -348,4 +349,46 @@ fn a_simulated_cohort_with_missing_phenotypes_matches_plink2_glm() {
         "simulated cohort, {m} variants x 2 phenotypes with missing values: largest relative deviation from plink2 BETA {:.1e}, SE {:.1e}, P {:.1e}",
         worst[0], worst[1], worst[2]
     );
+}
+
+#[test]
+fn glows_documented_linear_regression_gwas_row_is_reproduced() {
+    // Glow's documentation of `linear_regression_gwas` runs this fixture
+    // with the covariates plus an explicit intercept column (the SQL
+    // function adds none) and asserts, for rs587755077 (22:16050115) and
+    // Continuous_Trait_1: beta 0.1472251285257647, standardError
+    // 0.1415532796964315, pValue 0.298408742884705.
+    let genotypes = read_vcf(&data("genotypes.vcf.gz"));
+    let (_, _, pheno) = csv_gz(&data("continuous-phenotypes.csv.gz"));
+    let (_, cov_names, cov) = csv_gz(&data("covariates.csv.gz"));
+    let n = genotypes.samples.len();
+    let c = cov_names.len();
+    let covariates = Mat::from_fn(n, c + 1, |i, j| if j < c { cov[i][j] } else { 1.0 });
+    let y = Mat::from_fn(n, 1, |i, _| pheno[i][0]);
+    let options = LinearOptions {
+        fit_intercept: false,
+        ..LinearOptions::default()
+    };
+    let model = LinearModel::new(covariates.as_ref(), y.as_ref(), None, &options).unwrap();
+    let v = genotypes
+        .ids
+        .iter()
+        .position(|id| id == "rs587755077")
+        .unwrap();
+    let mut results = LinearResults::default();
+    model
+        .test(
+            MatRef::from_column_major_slice(&genotypes.dosages[v * n..(v + 1) * n], n, 1),
+            &mut results,
+        )
+        .unwrap();
+    let a = results.get(0, 0).unwrap();
+    let close = |ours: f64, glow: f64| ((ours - glow) / glow).abs() < 1e-10;
+    assert!(close(a.beta, 0.1472251285257647), "beta {}", a.beta);
+    assert!(
+        close(a.standard_error, 0.1415532796964315),
+        "standardError {}",
+        a.standard_error
+    );
+    assert!(close(a.p_value, 0.298408742884705), "pValue {}", a.p_value);
 }
