@@ -65,11 +65,15 @@
 //! probabilities and `.bed` records, missing values replaced by the
 //! variant's mean); a [`gwas::LinearModel`] is prepared once from the
 //! covariates, phenotypes and offsets and tests blocks of dosage columns
-//! with three matrix products each (faer), however many phenotypes.
+//! with one matrix product per block (faer) and O(samples) more work per
+//! variant, however many phenotypes. On 100,000 variants × 2,000 samples
+//! with ten covariates (`examples/gwas_linear.rs`) dosages and tests take
+//! about 0.6 s of one core, where `plink2 --glm` takes about 1 s of CPU on
+//! the same shape from its .pgen.
 //!
 //! The model is y − offset = β·g + Cγ + ε per variant g and phenotype y,
 //! with covariates C (and an intercept unless `fit_intercept` is off).
-//! Two conventions ([`gwas::Convention`]):
+//! The conventions ([`gwas::Convention`]):
 //!
 //! - **Glow** (the default): ordinary least squares on the samples where
 //!   the phenotype is present, SE from the residual variance, and a
@@ -80,8 +84,9 @@
 //!   missing values Glow keeps the covariate basis of all samples and n in
 //!   the degrees of freedom, an approximation; here the samples are
 //!   dropped for that phenotype, as plink2 and a per-variant fit drop
-//!   them. Offsets are in phenotype units (Glow subtracts its offsets from
-//!   the standardised phenotype: multiply GloWGR predictions by the
+//!   them. Offsets are in phenotype units and projected on the covariates
+//!   with the phenotype (Glow subtracts its offsets from the standardised
+//!   phenotype after that projection: multiply GloWGR predictions by the
 //!   phenotype's residual standard deviation first).
 //! - **REGENIE** (step 2, quantitative traits): phenotypes centred,
 //!   residualised on the covariates and scaled to unit variance; offsets
@@ -91,8 +96,9 @@
 //!   phenotype's missing samples leave its sums. `RegenieV1` is the same
 //!   test as REGENIE v1.0 scaled the residual (Neff − 1 degrees of freedom
 //!   instead of Neff − c): it reproduces the BETA, SE and LOG10P of
-//!   REGENIE v1.0.6.7's example runs in Glow's test data to the six
-//!   digits REGENIE printed.
+//!   REGENIE v1.0.6.7's runs on `example.bgen` in Glow's test data (with
+//!   and without missing phenotypes) to the six digits REGENIE printed,
+//!   and its three-chromosome run to 1.5 × 10⁻³ of an SE.
 //!
 //! Glow's SQL function `linear_regression_gwas` adds no intercept (its
 //! callers put a column of ones among the covariates): build its model
