@@ -3,7 +3,8 @@
 //! covariates and offsets, `tests/data/gwas`) and on a simulated cohort
 //! with missing phenotypes. plink2 prints six significant digits; BETA
 //! and SE must round to what it printed, P agree to a relative 10⁻⁵. The tests fail when plink2 is
-//! not installed. One more test reproduces the row Glow's documentation
+//! not installed. The .bed plink2 writes for the simulated cohort gives
+//! the same dosages through the 2-bit path. One more test reproduces the row Glow's documentation
 //! asserts for `linear_regression_gwas` on the same fixture.
 
 mod cohort;
@@ -18,7 +19,7 @@ use arrow::datatypes::Int32Type;
 use cohort::{Rng, agrees_to_printed, plink2, report};
 use faer::{Mat, MatRef};
 use genolake_stats::ListCalls;
-use genolake_stats::gwas::dosage::{RowDosages, from_calls};
+use genolake_stats::gwas::dosage::{RowDosages, from_bed, from_calls};
 use genolake_stats::gwas::linear::{LinearModel, LinearOptions, LinearResults};
 
 fn data(name: &str) -> PathBuf {
@@ -345,6 +346,31 @@ fn a_simulated_cohort_with_missing_phenotypes_matches_plink2_glm() {
         ],
     );
     let worst = check_against_plink2(dir.path(), &ids, &names, &results);
+
+    // The same genotypes as plink2 writes them to a .bed: the 2-bit path
+    // gives the dosages of the calls path.
+    plink2(dir.path(), &["--vcf", "c.vcf", "--make-bed", "--out", "c"]);
+    let bed = std::fs::read(dir.path().join("c.bed")).unwrap();
+    let bim = std::fs::read_to_string(dir.path().join("c.bim")).unwrap();
+    let record = n.div_ceil(4);
+    assert_eq!(bed.len(), 3 + m * record);
+    let mut column = vec![0.0; n];
+    for (v, line) in bim.lines().enumerate() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let site = &cohort.sites[v];
+        // plink2 writes ALT as allele 1 (the counted allele).
+        assert_eq!(
+            (fields[4], fields[5]),
+            (site.alternates[0].as_str(), site.reference.as_str())
+        );
+        from_bed(&bed[3 + v * record..3 + (v + 1) * record], &mut column).unwrap();
+        assert_eq!(
+            column.as_slice(),
+            &dosages[v * n..(v + 1) * n],
+            "{}",
+            site.id
+        );
+    }
     eprintln!(
         "simulated cohort, {m} variants x 2 phenotypes with missing values: largest relative deviation from plink2 BETA {:.1e}, SE {:.1e}, P {:.1e}",
         worst[0], worst[1], worst[2]
