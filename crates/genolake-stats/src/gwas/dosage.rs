@@ -25,8 +25,8 @@
 //! ploidy) or, phased, the probabilities of each haplotype carrying allele
 //! 0 or 1. The dosage is the expected count of allele 1 — `P(het) +
 //! 2·P(hom alt)` for an unphased diploid — which is what REGENIE computes
-//! with `--ref-first` (the first BGEN allele as reference) and what Glow's
-//! BGEN reader plus `expected_allele_count` give.
+//! with `--ref-first` (the first BGEN allele as reference); the tests
+//! check it against REGENIE's A1FREQ and association results.
 //!
 //! # Speed
 //!
