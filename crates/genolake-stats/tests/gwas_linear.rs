@@ -359,3 +359,28 @@ fn regenie_and_glow_agree_on_beta_without_offsets_and_differ_in_se_as_documented
         assert!(close(current.statistic, (n as f64 - c) * r2, 1e-10));
     }
 }
+
+#[test]
+fn without_covariates_or_intercept_the_fit_goes_through_the_origin() {
+    let g = [0.0, 1.0, 2.0, 1.0, 0.0, 2.0, 1.0, 1.0];
+    let y = [0.1, 1.3, 1.9, 0.8, -0.2, 2.4, 1.1, 0.7];
+    let none = Mat::<f64>::zeros(8, 0);
+    let options = LinearOptions {
+        fit_intercept: false,
+        ..LinearOptions::default()
+    };
+    let model = LinearModel::new(none.as_ref(), column(&y), None, &options).unwrap();
+    assert_eq!(model.covariate_columns(), 0);
+    let mut results = LinearResults::default();
+    model.test(column(&g), &mut results).unwrap();
+    let a = results.get(0, 0).unwrap();
+    let gg: f64 = g.iter().map(|v| v * v).sum();
+    let gy: f64 = g.iter().zip(&y).map(|(a, b)| a * b).sum();
+    let yy: f64 = y.iter().map(|v| v * v).sum();
+    let beta = gy / gg;
+    let se = ((yy - beta * beta * gg) / (7.0 * gg)).sqrt();
+    assert!(
+        close(a.beta, beta, 1e-12) && close(a.standard_error, se, 1e-12),
+        "{a:?}"
+    );
+}
