@@ -54,4 +54,18 @@ pub enum Error {
     /// singular covariate matrix, too few samples, or a fit that failed.
     #[error("whole-genome ridge regression: {0}")]
     Wgr(String),
+    /// The covariates are linearly dependent on the samples analysed, so
+    /// their effects (and the residuals the tests need) are not defined.
+    #[error(
+        "the covariates are linearly dependent on the {samples} samples analysed: {} is a linear combination \
+         of the columns before it (drop it, or check for a constant or duplicated covariate)",
+        match column { Some(c) => format!("covariate column {c}"), None => "the intercept".to_string() }
+    )]
+    SingularCovariates {
+        /// The first dependent covariate column (0-based, without the
+        /// intercept); `None` for the intercept itself.
+        column: Option<usize>,
+        /// Samples the covariates were fitted on.
+        samples: usize,
+    },
 }

@@ -58,6 +58,61 @@
 //! `f64`'s smallest (see [`hwe`]); the test suite checks it against plink2
 //! to a relative 10⁻⁶.
 //!
+//! # Association tests (GWAS)
+//!
+//! [`gwas`] holds Glow's per-variant regressions. Genotypes become dosages
+//! ([`gwas::dosage`]: matrix calls, Glow's calls lists, BGEN
+//! probabilities and `.bed` records, missing values replaced by the
+//! variant's mean); a [`gwas::LinearModel`] is prepared once from the
+//! covariates, phenotypes and offsets and tests blocks of dosage columns
+//! with one matrix product per block (faer) and O(samples) more work per
+//! variant, however many phenotypes. On 100,000 variants × 2,000 samples
+//! with ten covariates (`examples/gwas_linear.rs`) dosages and tests take
+//! about 0.6 s of one core, where `plink2 --glm` takes about 1 s of CPU on
+//! the same shape from its .pgen.
+//!
+//! The model is y − offset = β·g + Cγ + ε per variant g and phenotype y,
+//! with covariates C (and an intercept unless `fit_intercept` is off).
+//! The conventions ([`gwas::Convention`]):
+//!
+//! - **Glow** (the default): ordinary least squares on the samples where
+//!   the phenotype is present, SE from the residual variance, and a
+//!   two-sided t-test with n − c − 1 degrees of freedom, c counting the
+//!   intercept. This is Glow's `linear_regression_gwas` and
+//!   `glow.gwas.linear_regression` on complete phenotypes, and plink2's
+//!   `--glm` in every case (the tests check both). Where a phenotype has
+//!   missing values Glow keeps the covariate basis of all samples and n in
+//!   the degrees of freedom, an approximation; here the samples are
+//!   dropped for that phenotype, as plink2 and a per-variant fit drop
+//!   them. Offsets are in phenotype units and projected on the covariates
+//!   with the phenotype (Glow subtracts its offsets from the standardised
+//!   phenotype after that projection: multiply GloWGR predictions by the
+//!   phenotype's residual standard deviation first).
+//! - **REGENIE** (step 2, quantitative traits): phenotypes centred,
+//!   residualised on the covariates and scaled to unit variance; offsets
+//!   (LOCO predictions, in those units) subtracted; a score test of the
+//!   genotype residual, χ²₁ p-value; BETA and SE back on the phenotype's
+//!   scale. Samples without any phenotype leave the analysis; a
+//!   phenotype's missing samples leave its sums. `RegenieV1` is the same
+//!   test as REGENIE v1.0 scaled the residual (Neff − 1 degrees of freedom
+//!   instead of Neff − c): it reproduces the BETA, SE and LOG10P of
+//!   REGENIE v1.0.6.7's runs on `example.bgen` in Glow's test data (with
+//!   and without missing phenotypes) to the six digits REGENIE printed,
+//!   and its three-chromosome run to 1.5 × 10⁻³ of an SE.
+//!
+//! Glow's SQL function `linear_regression_gwas` adds no intercept (its
+//! callers put a column of ones among the covariates): build its model
+//! with `fit_intercept` off.
+//!
+//! p-values are computed as upper tails and their −log₁₀ (REGENIE's
+//! LOG10P) stays finite and accurate where the p-value underflows
+//! ([`gwas::pvalue`]). A pair that cannot be tested is `None`, never NaN:
+//! a phenotype that is constant, has too few samples, or whose covariates
+//! are singular on its samples is skipped (see
+//! [`gwas::LinearModel::skipped`]); a variant with no variance beyond the
+//! covariates is untested; covariates singular on all samples are an
+//! [`Error::SingularCovariates`].
+//!
 //! # Examples
 //!
 //! ```

@@ -1,6 +1,17 @@
-//! Per-variant association tests: linear and logistic regression of
-//! phenotypes on genotype dosages, with covariates and per-sample offsets.
+//! Per-variant association tests: linear regression of phenotypes on
+//! genotype dosages, with covariates and per-sample offsets.
+//!
+//! [`dosage`] turns stored genotypes (matrix calls, Glow's calls lists,
+//! BGEN probabilities, `.bed` records) into columns of dosages;
+//! [`linear`] tests blocks of such columns; [`pvalue`] computes p-values
+//! that stay accurate far into the tails.
 
 pub mod dosage;
 pub mod linear;
 pub mod logistic;
+pub mod pvalue;
+
+pub use dosage::{Probabilities, RowDosages};
+pub use linear::{
+    Association, Convention, LinearModel, LinearOptions, LinearResults, PhenotypeSkip,
+};
