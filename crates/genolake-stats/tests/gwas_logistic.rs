@@ -258,9 +258,18 @@ fn missing_phenotypes_match_regenie_with_those_samples_removed() {
     assert_eq!(corrected, 2000);
 }
 
-/// Glow's `gwas/` fixture: (samples, variants, binary phenotypes,
-/// covariates) in VCF sample order.
-fn glow_fixture() -> (Vec<String>, Vec<Vec<f64>>, Vec<String>, Mat<f64>, Mat<f64>) {
+/// Glow's `gwas/` fixture in VCF sample order.
+struct GlowFixture {
+    samples: Vec<String>,
+    /// Dosages, one vector per variant.
+    variants: Vec<Vec<f64>>,
+    /// Binary phenotype names.
+    names: Vec<String>,
+    phenotypes: Mat<f64>,
+    covariates: Mat<f64>,
+}
+
+fn glow_fixture() -> GlowFixture {
     let (samples, variants) = vcf_dosages(&data("gwas/genotypes.vcf.gz"));
     let index: HashMap<&str, usize> = samples
         .iter()
@@ -289,12 +298,24 @@ fn glow_fixture() -> (Vec<String>, Vec<Vec<f64>>, Vec<String>, Mat<f64>, Mat<f64
     };
     let (names, phenotypes) = csv("gwas/binary-phenotypes.csv.gz");
     let (_, covariates) = csv("gwas/covariates.csv.gz");
-    (samples, variants, names, phenotypes, covariates)
+    GlowFixture {
+        samples,
+        variants,
+        names,
+        phenotypes,
+        covariates,
+    }
 }
 
 #[test]
 fn wald_test_with_firth_fallback_matches_plink2() {
-    let (samples, variants, names, phenotypes, covariates) = glow_fixture();
+    let GlowFixture {
+        samples,
+        variants,
+        names,
+        phenotypes,
+        covariates,
+    } = glow_fixture();
     let dir = tempfile::tempdir().unwrap();
     let write = |file: &str, m: &Mat<f64>, header: &[String]| {
         let mut text = format!("#IID\t{}\n", header.join("\t"));
@@ -785,10 +806,11 @@ mod reference {
                 .unwrap();
             a.swap(col, pivot);
             b.swap(col, pivot);
+            let pivot_row = a[col].clone();
             for row in col + 1..k {
-                let f = a[row][col] / a[col][col];
-                for c in col..k {
-                    a[row][c] -= f * a[col][c];
+                let f = a[row][col] / pivot_row[col];
+                for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
                 }
                 b[row] -= f * b[col];
             }

@@ -162,8 +162,8 @@ pub(crate) fn fit(
         // Xᵀ (y − μ + h (½ − μ)).
         score.iter_mut().for_each(|s| *s = 0.0);
         for i in 0..n {
-            for c in 0..k {
-                z[c] = p.x[c * n + i];
+            for (c, zc) in z.iter_mut().enumerate() {
+                *zc = p.x[c * n + i];
             }
             linalg::forward(&current.chol, k, k, &mut z);
             let h = current.w[i] * linalg::dot(&z, &z);

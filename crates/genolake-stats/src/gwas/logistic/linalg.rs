@@ -22,7 +22,7 @@ pub(crate) fn cholesky(a: &mut [f64], k: usize) -> bool {
         for l in 0..j {
             d -= a[j * k + l] * a[j * k + l];
         }
-        if !(d > PIVOT_TOLERANCE * original.abs()) || !d.is_finite() || d <= 0.0 {
+        if !d.is_finite() || d <= 0.0 || d <= PIVOT_TOLERANCE * original.abs() {
             return false;
         }
         let ljj = d.sqrt();
@@ -91,35 +91,40 @@ pub(crate) fn weighted_gram(x: &[f64], n: usize, k: usize, w: &[f64], out: &mut 
 
 /// Σ aᵢ bᵢ.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    // Four independent sums, so that the additions pipeline.
     let mut acc = [0.0; 4];
-    let chunks = a.len() / 4;
-    for c in 0..chunks {
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a4.zip(b4) {
         for l in 0..4 {
-            acc[l] += a[4 * c + l] * b[4 * c + l];
+            acc[l] += x[l] * y[l];
         }
     }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for i in 4 * chunks..a.len() {
-        s += a[i] * b[i];
-    }
-    s
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// Σ aᵢ bᵢ cᵢ.
 pub(crate) fn dot3(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
-    let chunks = a.len() / 4;
-    for ch in 0..chunks {
+    let (a4, b4, c4) = (a.chunks_exact(4), b.chunks_exact(4), c.chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .zip(c4.remainder())
+        .map(|((x, y), z)| x * y * z)
+        .sum();
+    for ((x, y), z) in a4.zip(b4).zip(c4) {
         for l in 0..4 {
-            let i = 4 * ch + l;
-            acc[l] += a[i] * b[i] * c[i];
+            acc[l] += x[l] * y[l] * z[l];
         }
     }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for i in 4 * chunks..a.len() {
-        s += a[i] * b[i] * c[i];
-    }
-    s
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// dst = lhs · rhs on one thread (the callers split work across threads

@@ -59,6 +59,6 @@ mod tests {
         assert!((below - asymptotic).abs() < 1e-8, "{below} vs {asymptotic}");
         let (p, l) = chi2_1df(5000.0);
         assert_eq!(p, 0.0);
-        assert!((l - 1087.683_836_566).abs() < 1e-6, "{l}");
+        assert!((l - 1_087.683_836_566).abs() < 1e-6, "{l}");
     }
 }

@@ -116,7 +116,7 @@ impl LogisticModel {
                 let (u, var, total) = (scores[(ti, v)], variances[(ti, v)], totals[(ti, v)]);
                 // What the covariates leave of Σ w g² is rounding noise
                 // when the variant is constant or a covariate combination.
-                if !(var > 1e-9 * total) {
+                if var.is_nan() || var <= 1e-9 * total {
                     *cell = Err(TestFailure::NoVariation);
                     continue;
                 }
@@ -177,7 +177,7 @@ impl LogisticModel {
             }
         }
         let scale = (linalg::dot(&x, &x) / (n_o as f64 - 1.0)).sqrt();
-        if !(scale >= 1e-6) {
+        if scale.is_nan() || scale < 1e-6 {
             return Err(TestFailure::NoVariation);
         }
         x.iter_mut().for_each(|xi| *xi /= scale);
@@ -200,7 +200,7 @@ impl LogisticModel {
         let fit = firth::fit(&problem, 1, &[0.0], &FirthParams::REGENIE)
             .ok_or(TestFailure::FirthNotConverged)?;
         let chi_squared = null_deviance - fit.deviance;
-        if !(chi_squared >= 0.0) {
+        if chi_squared.is_nan() || chi_squared < 0.0 {
             return Err(TestFailure::FirthNotConverged);
         }
         let (p_value, neg_log10_p) = pvalue::chi2_1df(chi_squared);

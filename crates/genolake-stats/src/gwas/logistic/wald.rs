@@ -202,8 +202,9 @@ fn pair_products(ph: &Phenotype, c: usize) -> Mat<f64> {
 
 /// Newton step of one variant from its information and score: solves the
 /// covariate block by Cholesky (factor in `chol`), the genotype through the
-/// Schur complement. Returns (Δβ in `delta_beta`, Δγ, Schur complement), or
-/// `None` when the genotype has no variation left after the covariates.
+/// Schur complement, with the scratch vectors [u, Δβ]. Returns (Δγ, Schur
+/// complement) with Δβ in the second scratch vector, or `None` when the
+/// genotype has no variation left after the covariates.
 fn newton_step(
     chol: &[f64],
     c: usize,
@@ -211,13 +212,12 @@ fn newton_step(
     h_gg: f64,
     s_x: &[f64],
     s_g: f64,
-    u: &mut [f64],
-    delta_beta: &mut [f64],
+    [u, delta_beta]: [&mut [f64]; 2],
 ) -> Option<(f64, f64)> {
     u.copy_from_slice(h_xg);
     linalg::solve(chol, c, c, u);
     let schur = h_gg - linalg::dot(h_xg, u);
-    if !(schur > 1e-9 * h_gg) {
+    if schur.is_nan() || schur <= 1e-9 * h_gg {
         return None;
     }
     delta_beta.copy_from_slice(s_x);
@@ -279,8 +279,7 @@ pub(super) fn fit_block(
             h_gg,
             &s_x,
             s_g,
-            &mut u,
-            &mut delta_beta,
+            [&mut u, &mut delta_beta],
         ) else {
             fits[v] = Fit::NoVariation;
             continue;
@@ -369,8 +368,7 @@ pub(super) fn fit_block(
                 h_gg[j],
                 s_x_j,
                 s_g[j],
-                &mut u,
-                &mut delta_beta,
+                [&mut u, &mut delta_beta],
             ) else {
                 continue; // Diverged: the genotype's weights vanished
             };
