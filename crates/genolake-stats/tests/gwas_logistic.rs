@@ -610,6 +610,33 @@ fn glow_firth_matches_r_logistf_on_glows_test_data() {
 }
 
 #[test]
+fn a_model_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<LogisticModel>();
+    let n = 60;
+    let y = Mat::from_fn(n, 1, |i, _| (i % 3 == 0) as u8 as f64);
+    let g = Mat::from_fn(n, 8, |i, v| ((i * (v + 3)) % 3) as f64);
+    let model = LogisticModel::builder(y.as_ref())
+        .firth_threshold(1.0)
+        .build()
+        .unwrap();
+    let alone = model.score_test(g.as_ref()).unwrap();
+    std::thread::scope(|s| {
+        let halves: Vec<_> = [0, 4]
+            .map(|start| {
+                let (model, g) = (&model, &g);
+                s.spawn(move || model.score_test(g.as_ref().subcols(start, 4)).unwrap())
+            })
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        for v in 0..8 {
+            assert_eq!(halves[v / 4].get(v % 4, 0), alone.get(v, 0));
+        }
+    });
+}
+
+#[test]
 fn complete_separation_by_a_covariate_skips_the_phenotype() {
     // Glow's `completeSeparation`: the covariate alone predicts the
     // phenotype, so the null model has no finite estimate.

