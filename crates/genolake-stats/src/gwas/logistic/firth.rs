@@ -117,15 +117,9 @@ fn evaluate(p: &FirthProblem<'_>, free: usize, beta: &[f64]) -> Option<Eval> {
             }
         }
     }
-    let mut loglik = 0.0;
     let mut mu = vec![0.0; n];
     let mut w = vec![0.0; n];
-    for i in 0..n {
-        let (m, softplus) = linalg::sigmoid_softplus(eta[i]);
-        loglik += p.y[i] * eta[i] - softplus;
-        mu[i] = m;
-        w[i] = m * (1.0 - m);
-    }
+    let loglik = linalg::logistic_pass(&eta, p.y, &mut mu, &mut w);
     let mut chol = vec![0.0; p.k * p.k];
     linalg::weighted_gram(p.x, n, p.k, &w, &mut chol);
     if !linalg::cholesky(&mut chol, p.k) {
