@@ -35,9 +35,9 @@
 //!
 //! On 100,000 simulated variants (a third under 1% frequency) × 2,000
 //! samples × 10 covariates, one thread, `examples/gwas_logistic.rs` takes
-//! about 36 µs of CPU per variant for the score test with the approximate
+//! about 27 µs of CPU per variant for the score test with the approximate
 //! Firth correction under p = 0.05 (most of it in the 5% of Firth fits) and
-//! about 110 µs for the Wald test; `plink2 --glm firth-fallback` (v2.00a3.5,
+//! about 100 µs for the Wald test; `plink2 --glm firth-fallback` (v2.00a3.5,
 //! one thread) took 173 µs per variant on a `--dummy` cohort of the same
 //! shape, measured on the same machine the same hour. A model is
 //! `Send + Sync`: blocks can be tested on several threads at once.
