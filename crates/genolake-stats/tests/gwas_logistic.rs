@@ -638,6 +638,92 @@ fn a_model_can_be_shared_between_threads() {
 }
 
 #[test]
+fn a_missing_phenotype_is_the_same_as_a_removed_sample_in_every_test() {
+    let n = 120;
+    let mut state = 0x1234_5678_9abc_def1_u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x = Mat::from_fn(n, 2, |_, _| uniform() - 0.5);
+    let g = Mat::from_fn(n, 4, |i, v| {
+        if v == 3 {
+            (i == 7) as u8 as f64
+        } else {
+            (uniform() * 3.0).floor()
+        }
+    });
+    let o = Mat::from_fn(n, 1, |_, _| 0.3 * (uniform() - 0.5));
+    let y = Mat::from_fn(n, 1, |i, _| {
+        if i % 9 == 4 {
+            f64::NAN
+        } else {
+            (uniform() < 0.4) as u8 as f64
+        }
+    });
+    let kept: Vec<usize> = (0..n).filter(|&i| !y[(i, 0)].is_nan()).collect();
+    let take = |m: &Mat<f64>| Mat::from_fn(kept.len(), m.ncols(), |r, j| m[(kept[r], j)]);
+    let build = |y: &Mat<f64>, x: &Mat<f64>, o: &Mat<f64>| {
+        LogisticModel::builder(y.as_ref())
+            .covariates(x.as_ref())
+            .offsets(o.as_ref())
+            .firth_threshold(1.0)
+            .build()
+            .unwrap()
+    };
+    let with_missing = build(&y, &x, &o);
+    let removed = build(&take(&y), &take(&x), &take(&o));
+    let (g_all, g_kept) = (g.as_ref(), take(&g));
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-6);
+    let (s1, s2) = (
+        with_missing.score_test(g_all).unwrap(),
+        removed.score_test(g_kept.as_ref()).unwrap(),
+    );
+    let (w1, w2) = (
+        with_missing.wald_test(g_all).unwrap(),
+        removed.wald_test(g_kept.as_ref()).unwrap(),
+    );
+    for test in [LogitTest::Lrt, LogitTest::Firth] {
+        let (a, b) = (
+            with_missing.glow_test(g_all, test).unwrap(),
+            removed.glow_test(g_kept.as_ref(), test).unwrap(),
+        );
+        for v in 0..4 {
+            match (a.get(v, 0), b.get(v, 0)) {
+                (Ok(a), Ok(b)) => assert!(
+                    close(a.beta, b.beta) && close(a.p_value, b.p_value),
+                    "{test:?} {v}"
+                ),
+                (a, b) => assert_eq!(a.as_ref().err(), b.as_ref().err(), "{test:?} {v}"),
+            }
+        }
+    }
+    for v in 0..4 {
+        let (a, b) = (
+            s1.get(v, 0).as_ref().unwrap(),
+            s2.get(v, 0).as_ref().unwrap(),
+        );
+        assert!(
+            a.firth && close(a.beta, b.beta) && close(a.standard_error, b.standard_error),
+            "score {v}"
+        );
+        let (a, b) = (
+            w1.get(v, 0).as_ref().unwrap(),
+            w2.get(v, 0).as_ref().unwrap(),
+        );
+        assert!(
+            close(a.beta, b.beta) && close(a.standard_error, b.standard_error),
+            "Wald {v}"
+        );
+        assert_eq!(a.firth, b.firth);
+    }
+    // The singleton (variant 3) has no finite maximum-likelihood estimate.
+    assert!(w1.get(3, 0).as_ref().unwrap().firth);
+}
+
+#[test]
 fn complete_separation_by_a_covariate_skips_the_phenotype() {
     // Glow's `completeSeparation`: the covariate alone predicts the
     // phenotype, so the null model has no finite estimate.
