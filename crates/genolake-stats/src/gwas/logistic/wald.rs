@@ -344,20 +344,19 @@ pub(super) fn fit_block(
             let gamma_j = gam[j];
             let wj = w.col_as_slice_mut(j);
             let rj = r.col_as_slice_mut(j);
-            let mut ll = 0.0;
-            for i in 0..n {
-                let eta = ph.eta[i] + wj[i] + gamma_j * gj[i];
-                let mu = if want_loglik {
+            if want_loglik {
+                let mut ll = 0.0;
+                for i in 0..n {
+                    let eta = ph.eta[i] + wj[i] + gamma_j * gj[i];
                     let (mu, softplus) = linalg::sigmoid_softplus(eta);
                     ll += ph.y[i] * eta - softplus;
-                    mu
-                } else {
-                    linalg::sigmoid(eta)
-                };
-                wj[i] = mu * (1.0 - mu);
-                rj[i] = ph.y[i] - mu;
+                    wj[i] = mu * linalg::sigmoid(-eta);
+                    rj[i] = ph.y[i] - mu;
+                }
+                loglik[j] = ll;
+            } else {
+                linalg::weights_and_residuals(wj, rj, &ph.eta, &ph.y, gj, gamma_j);
             }
-            loglik[j] = ll;
             let wgj = wg.col_as_slice_mut(j);
             for i in 0..n {
                 wgj[i] = wj[i] * gj[i];
