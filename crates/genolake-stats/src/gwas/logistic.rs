@@ -37,7 +37,7 @@
 //! samples × 10 covariates, one thread, `examples/gwas_logistic.rs` takes
 //! about 27 µs of CPU per variant for the score test with the approximate
 //! Firth correction under p = 0.05 (most of it in the 5% of Firth fits) and
-//! about 100 µs for the Wald test; `plink2 --glm firth-fallback` (v2.00a3.5,
+//! about 76 µs for the Wald test; `plink2 --glm firth-fallback` (v2.00a3.5,
 //! one thread) took 173 µs per variant on a `--dummy` cohort of the same
 //! shape, measured on the same machine the same hour. A model is
 //! `Send + Sync`: blocks can be tested on several threads at once.
