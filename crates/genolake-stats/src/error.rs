@@ -68,4 +68,44 @@ pub enum Error {
         /// Samples the covariates were fitted on.
         samples: usize,
     },
+    /// A binary phenotype for logistic regression holds something other
+    /// than 0, 1 or NaN (missing).
+    #[error(
+        "phenotype column {column}, row {row} holds {value}: logistic regression needs 0 (control), 1 (case) \
+         or NaN (missing)"
+    )]
+    LogisticPhenotypeValue {
+        /// Sample (row) of the value.
+        row: usize,
+        /// Phenotype (column) of the value.
+        column: usize,
+        /// The value as written.
+        value: String,
+    },
+    /// A covariate, offset or dosage given to logistic regression is NaN
+    /// or infinite.
+    #[error(
+        "{what} column {column}, row {row} is not a finite number: impute or drop it before the regression"
+    )]
+    LogisticNonFinite {
+        /// `covariate`, `offset` or `dosage`.
+        what: &'static str,
+        /// Sample (row) of the value.
+        row: usize,
+        /// Column of the value in its matrix.
+        column: usize,
+    },
+    /// The covariates (with the intercept) are linearly dependent over all
+    /// samples, so no regression on them has a unique solution.
+    #[error(
+        "design column {column} (counting {}) is a linear combination of the columns before it: drop \
+         redundant covariates",
+        if *intercept { "the intercept as column 0" } else { "from 0, no intercept" }
+    )]
+    LogisticSingularCovariates {
+        /// First dependent column of the design.
+        column: usize,
+        /// Whether column 0 is the added intercept.
+        intercept: bool,
+    },
 }
