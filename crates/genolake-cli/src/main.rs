@@ -17,6 +17,7 @@
 
 mod calls_leaf;
 mod commands;
+mod gwas;
 mod leaves;
 mod options;
 mod progress;
@@ -65,6 +66,9 @@ enum Command {
     Register(commands::register::Args),
     /// Consent withdrawal: remove samples from Delta tables, one audited commit per table.
     Withdraw(commands::withdraw::Args),
+    /// Association tests (linear, logistic) and whole-genome ridge
+    /// regression over any genotypes, with phenotype and covariate tables.
+    Gwas(commands::gwas::Args),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Command::Vacuum(args) => commands::maintain::vacuum(args),
         Command::Register(args) => commands::register::run(args),
         Command::Withdraw(args) => commands::withdraw::run(args),
+        Command::Gwas(args) => commands::gwas::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

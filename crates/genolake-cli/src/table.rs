@@ -164,6 +164,17 @@ impl Table {
         })
     }
 
+    /// The first row of `columns` (as `read_delta` presents them), if the
+    /// table has one.
+    pub fn first_row(&self, columns: &str, threads: usize) -> Result<Option<RecordBatch>> {
+        runtime(threads)?.block_on(async {
+            let sql = format!("{} LIMIT 1", self.select_from(columns, None));
+            let df = genolake_sql::run_statements(&session(threads), &sql).await?;
+            let result = genolake_sql::collect(df).await?;
+            Ok(result.batches.into_iter().find(|b| b.num_rows() > 0))
+        })
+    }
+
     /// Whether rows are read only where they overlap regions.
     pub fn has_regions(&self) -> bool {
         !self.regions.is_empty()

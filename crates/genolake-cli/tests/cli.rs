@@ -859,6 +859,8 @@ fn a_table_input_is_refused_with_file_flags_other_inputs_or_no_delta_log() {
 #[path = "../../genolake-stats/tests/cohort/mod.rs"]
 mod cohort;
 
+mod gwas;
+
 /// Rows of a CSV file or plink2 report, as named fields.
 type Rows = Vec<HashMap<String, String>>;
 

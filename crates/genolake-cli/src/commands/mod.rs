@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod count;
+pub mod gwas;
 pub mod history;
 pub mod ingest;
 pub mod maintain;

@@ -22,6 +22,8 @@ pub enum Format {
     Parquet,
     /// CSV with a header; lists written as comma-separated text in one field.
     Csv,
+    /// Tab-separated text with a header; lists as in CSV.
+    Tsv,
 }
 
 impl Format {
@@ -29,6 +31,7 @@ impl Format {
         match self {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
+            Format::Tsv => "tsv",
         }
     }
 }
@@ -159,9 +162,10 @@ impl TableWriter {
                     .build();
                 Inner::Parquet(ArrowWriter::try_new(file, schema, Some(properties))?)
             }
-            Format::Csv => Inner::Csv(
+            Format::Csv | Format::Tsv => Inner::Csv(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
+                    .with_delimiter(if format == Format::Tsv { b'\t' } else { b',' })
                     .build(file),
             ),
         };

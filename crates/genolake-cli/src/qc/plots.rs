@@ -14,13 +14,13 @@ use plotters::style::FontStyle;
 use super::PlotValues;
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-const SIZE: (u32, u32) = (900, 640);
+pub(crate) const SIZE: (u32, u32) = (900, 640);
 const BINS: usize = 50;
 /// Points a Q-Q plot draws at most: every one of the smallest p-values,
 /// evenly spaced ranks of the rest, where they lie on the diagonal anyway.
 const QQ_POINTS: usize = 20_000;
 
-fn register_font() -> Result<()> {
+pub(crate) fn register_font() -> Result<()> {
     static ONCE: Once = Once::new();
     let mut result = Ok(());
     ONCE.call_once(|| {
@@ -70,7 +70,7 @@ pub fn draw(dir: &Path, values: &PlotValues, samples: &[SampleCallCounts]) -> Re
     heterozygosity(&dir.join(NAMES[4]), samples)
 }
 
-fn plot_error<E: std::fmt::Debug>(path: &Path) -> impl FnOnce(E) -> anyhow::Error + '_ {
+pub(crate) fn plot_error<E: std::fmt::Debug>(path: &Path) -> impl FnOnce(E) -> anyhow::Error + '_ {
     move |e| anyhow!("{}: cannot be drawn: {e:?}", path.display())
 }
 
@@ -116,6 +116,17 @@ fn histogram(
 
 /// Observed against expected −log10 p-values of the Hardy-Weinberg test.
 fn qq(path: &Path, p_values: &[f64]) -> Result<()> {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    qq_chart(&root, "Hardy-Weinberg exact test", p_values).map_err(plot_error(path))
+}
+
+/// A Q-Q plot of `p_values` (observed against expected −log10 p) on
+/// `root`, titled `what` and the number of values; NaNs are left out.
+pub(crate) fn qq_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    what: &str,
+    p_values: &[f64],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let mut p: Vec<f64> = p_values
         .iter()
         .copied()
@@ -132,34 +143,26 @@ fn qq(path: &Path, p_values: &[f64]) -> Result<()> {
         .collect();
     let x_top = points.iter().map(|p| p.0).fold(1.0, f64::max) * 1.05;
     let y_top = points.iter().map(|p| p.1).fold(x_top, f64::max) * 1.05;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    let e = plot_error(path);
-    let result = (|| {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("Hardy-Weinberg exact test, {n} variants"),
-                ("sans-serif", 26),
-            )
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..x_top, 0.0..y_top)?;
-        chart
-            .configure_mesh()
-            .x_desc("expected -log10(p)")
-            .y_desc("observed -log10(p)")
-            .label_style(("sans-serif", 16))
-            .draw()?;
-        chart.draw_series(LineSeries::new([(0.0, 0.0), (x_top, x_top)], RED))?;
-        chart.draw_series(
-            points
-                .iter()
-                .map(|&(x, y)| Circle::new((x, y), 2, BLUE.mix(0.6).filled())),
-        )?;
-        root.present()
-    })();
-    result.map_err(e)
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("{what}, {n} variants"), ("sans-serif", 26))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..x_top, 0.0..y_top)?;
+    chart
+        .configure_mesh()
+        .x_desc("expected -log10(p)")
+        .y_desc("observed -log10(p)")
+        .label_style(("sans-serif", 16))
+        .draw()?;
+    chart.draw_series(LineSeries::new([(0.0, 0.0), (x_top, x_top)], RED))?;
+    chart.draw_series(
+        points
+            .iter()
+            .map(|&(x, y)| Circle::new((x, y), 2, BLUE.mix(0.6).filled())),
+    )?;
+    root.present()
 }
 
 /// The ranks a Q-Q plot of `n` sorted values draws: all when few, else the

@@ -1,0 +1,463 @@
+//! The genotypes of any input, read on every core as blocks of dosages.
+//!
+//! Files are cut into splits (a VCF decoded straight into the matrix
+//! layout); a matrix table is read as its raw `calls` bytes; a local,
+//! unpartitioned Glow table by leaf (its calls rebuilt from their Parquet
+//! levels, no `sampleId` decoded); any other table through `read_delta`.
+//! A BGEN input, or a Glow table holding `posteriorProbabilities`, gives
+//! dosages from its probabilities; every other input from its calls. Each
+//! batch becomes one column of ALT-allele dosages per biallelic variant
+//! (see [`Dosages`]); no genotype struct is built.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use arrow::array::{Array, AsArray, ListArray, RecordBatch, StructArray};
+use arrow::datatypes::{DataType, Float64Type, Int32Type, SchemaRef};
+use genolake_core::Progress;
+use genolake_core::matrix::MatrixLayout;
+use genolake_core::schema::{CALLS, GENOTYPES, SAMPLE_ID};
+use genolake_stats::gwas::dosage::{self, Probabilities, RowDosages};
+use genolake_stats::{ListCalls, MatrixCalls};
+
+use crate::leaves::LeafScan;
+use crate::options::Input;
+use crate::progress::Bar;
+use crate::table::Table;
+use crate::workers;
+
+/// The columns every result row repeats.
+pub const SITE_COLUMNS: [&str; 4] = ["contigName", "start", "referenceAllele", "alternateAlleles"];
+
+const PROBABILITIES: &str = "posteriorProbabilities";
+
+/// How the batches of a scan hold their genotypes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Glow,
+    Matrix,
+}
+
+/// One input's genotypes, ready to be scanned.
+pub struct Genotypes {
+    input: Input,
+    threads: usize,
+    samples: Vec<String>,
+}
+
+impl Genotypes {
+    /// Opens `input` and learns its samples (every row must hold the same
+    /// samples in the same order, as a cohort's files do).
+    pub fn open(input: Input, threads: usize) -> Result<Self> {
+        let samples = sample_ids(&input, threads)?;
+        if samples.is_empty() {
+            bail!("the input holds no sample: there is nothing to test");
+        }
+        Ok(Self {
+            input,
+            threads,
+            samples,
+        })
+    }
+
+    /// The samples, in the order of every dosage column.
+    pub fn samples(&self) -> &[String] {
+        &self.samples
+    }
+
+    /// Reads every batch on the scan's threads: each work unit (split,
+    /// partition or piece) gets its own state from `make`, and its batches
+    /// go to `each` in order; the states come back in input order.
+    pub fn scan<S: Send>(
+        &self,
+        verb: &'static str,
+        make: impl Fn(usize) -> S + Sync,
+        each: impl Fn(&mut S, &RecordBatch, &mut Dosages) -> Result<()> + Sync,
+    ) -> Result<Vec<S>> {
+        self.scan_with(self.threads, verb, make, each)
+    }
+
+    /// [`Self::scan`] on `threads` threads; with one, every batch reaches
+    /// `each` in input order.
+    pub fn scan_with<S: Send>(
+        &self,
+        threads: usize,
+        verb: &'static str,
+        make: impl Fn(usize) -> S + Sync,
+        each: impl Fn(&mut S, &RecordBatch, &mut Dosages) -> Result<()> + Sync,
+    ) -> Result<Vec<S>> {
+        let samples = self.samples.len();
+        let start = |index: usize, layout: Layout| (make(index), Dosages::new(samples, layout));
+        let apply = |(state, dosages): &mut (S, Dosages), batch: &RecordBatch| {
+            dosages.read(batch)?;
+            each(state, batch, dosages)
+        };
+        let states = match &self.input {
+            Input::Files(inputs) => {
+                let reader = inputs
+                    .reader
+                    .matrix_genotypes()
+                    .unwrap_or_else(|| inputs.reader.clone());
+                let reader = reader.as_ref();
+                let layout = match MatrixLayout::of_described(&reader.schema(&inputs.paths[0])?)? {
+                    Some(_) => Layout::Matrix,
+                    None => Layout::Glow,
+                };
+                let mut splits = Vec::new();
+                for path in &inputs.paths {
+                    splits.extend(reader.plan_splits(path, threads)?);
+                }
+                let regions = reader.regions().to_vec();
+                let progress = Arc::new(Progress::default());
+                let bar = Bar::start(progress.clone(), inputs.total_bytes, verb);
+                let done = workers::in_order(threads, splits, verb, |index, split| {
+                    let mut state = start(index, layout);
+                    for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
+                        apply(&mut state, &batch?)?;
+                    }
+                    Ok(state)
+                });
+                drop(bar);
+                done?
+            }
+            Input::Table(table) => {
+                if table.matrix_samples()?.is_some() {
+                    let columns = format!("{}, calls, callsPloidy", site_sql());
+                    table.for_each_partition(
+                        threads,
+                        &columns,
+                        Some("matrix"),
+                        |index| start(index, Layout::Matrix),
+                        apply,
+                    )?
+                } else if let Some(scan) = leaf_scan(table)? {
+                    let keep = |parts: &[String]| {
+                        parts.len() <= 3 && SITE_COLUMNS.contains(&parts[0].as_str())
+                    };
+                    scan.for_each_piece(
+                        threads,
+                        &keep,
+                        true,
+                        verb,
+                        |index| start(index, Layout::Glow),
+                        apply,
+                    )?
+                } else {
+                    let columns = format!("{}, genotypes", site_sql());
+                    table.for_each_partition(
+                        threads,
+                        &columns,
+                        None,
+                        |index| start(index, Layout::Glow),
+                        apply,
+                    )?
+                }
+            }
+        };
+        Ok(states.into_iter().map(|(state, _)| state).collect())
+    }
+}
+
+fn site_sql() -> String {
+    SITE_COLUMNS
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table's files read by leaf, when that is possible and enough: no
+/// posterior probabilities to read (they need the whole genotype struct).
+fn leaf_scan(table: &Table) -> Result<Option<LeafScan>> {
+    if table.has_regions() || has_probabilities(&table.schema()?) {
+        return Ok(None);
+    }
+    LeafScan::open(&table.location()?)
+}
+
+fn has_probabilities(schema: &SchemaRef) -> bool {
+    let Ok(field) = schema.field_with_name(GENOTYPES) else {
+        return false;
+    };
+    match field.data_type() {
+        DataType::List(item) => match item.data_type() {
+            DataType::Struct(fields) => fields.iter().any(|f| f.name() == PROBABILITIES),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The samples of the input, from its header or its first row.
+fn sample_ids(input: &Input, threads: usize) -> Result<Vec<String>> {
+    let first_row = match input {
+        Input::Files(inputs) => {
+            let reader = inputs
+                .reader
+                .matrix_genotypes()
+                .unwrap_or_else(|| inputs.reader.clone());
+            let path = &inputs.paths[0];
+            if let Some((_, samples)) = MatrixLayout::of_described(&reader.schema(path)?)? {
+                return samples.ids().map(<[String]>::to_vec).ok_or_else(|| {
+                    anyhow!(
+                        "{}: has no sample ids to match the phenotypes with",
+                        path.display()
+                    )
+                });
+            }
+            let Some(split) = reader.plan_splits(path, 1)?.into_iter().next() else {
+                return Ok(Vec::new());
+            };
+            let mut batches = reader.read(&split, Vec::new(), None)?;
+            match batches.next() {
+                Some(batch) => batch?,
+                None => return Ok(Vec::new()),
+            }
+        }
+        Input::Table(table) => {
+            if let Some(samples) = table.matrix_samples()? {
+                return samples.ids().map(<[String]>::to_vec).ok_or_else(|| {
+                    anyhow!(
+                        "{}: the matrix table records no sample ids to match the phenotypes with",
+                        table.path().display()
+                    )
+                });
+            }
+            match table.first_row(GENOTYPES, threads)? {
+                Some(batch) => batch,
+                None => return Ok(Vec::new()),
+            }
+        }
+    };
+    glow_sample_ids(&first_row)
+}
+
+/// The `sampleId`s of a Glow batch's first row.
+fn glow_sample_ids(batch: &RecordBatch) -> Result<Vec<String>> {
+    if batch.num_rows() == 0 {
+        return Ok(Vec::new());
+    }
+    let genotypes = batch
+        .column_by_name(GENOTYPES)
+        .ok_or_else(|| anyhow!("the input has no {GENOTYPES} column: there is nothing to test"))?
+        .as_list_opt::<i32>()
+        .ok_or_else(|| anyhow!("{GENOTYPES} is not a list"))?;
+    let first = genotypes.value(0);
+    let ids = first.as_struct().column_by_name(SAMPLE_ID).ok_or_else(|| {
+        anyhow!("the genotypes have no {SAMPLE_ID}: read with sample ids to match the phenotypes")
+    })?;
+    let ids = arrow::compute::cast(ids, &DataType::Utf8)?;
+    let ids = ids.as_string::<i32>();
+    (0..ids.len())
+        .map(|i| {
+            if ids.is_valid(i) {
+                Ok(ids.value(i).to_string())
+            } else {
+                Err(anyhow!(
+                    "sample {i} of the first row has a null {SAMPLE_ID}"
+                ))
+            }
+        })
+        .collect()
+}
+
+/// One batch's dosages: a column of `samples` ALT-allele dosages per
+/// biallelic row, missing ones replaced by the row's mean.
+pub struct Dosages {
+    samples: usize,
+    layout: Layout,
+    /// Column-major `samples × rows.len()`.
+    pub values: Vec<f64>,
+    /// The batch row each column comes from.
+    pub rows: Vec<u32>,
+    /// Rows left out because they have more than one ALT allele.
+    pub multiallelic: u64,
+    /// Rows left out because no sample has a dosage.
+    pub uncalled: u64,
+    /// Dosages that were missing and replaced by the row's mean.
+    pub imputed: u64,
+    scratch: Vec<u8>,
+}
+
+impl Dosages {
+    fn new(samples: usize, layout: Layout) -> Self {
+        Self {
+            samples,
+            layout,
+            values: Vec::new(),
+            rows: Vec::new(),
+            multiallelic: 0,
+            uncalled: 0,
+            imputed: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Columns in the block.
+    pub fn columns(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Samples per column.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// Replaces the block with `batch`'s dosages.
+    fn read(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.values.clear();
+        self.rows.clear();
+        let n = self.samples;
+        let alternates = batch
+            .column_by_name("alternateAlleles")
+            .and_then(|c| c.as_list_opt::<i32>())
+            .ok_or_else(|| anyhow!("the input has no alternateAlleles list"))?;
+        let biallelic = |row: usize| alternates.is_valid(row) && alternates.value_length(row) == 1;
+        match self.layout {
+            Layout::Matrix => {
+                let calls = batch
+                    .column_by_name(CALLS)
+                    .ok_or_else(|| anyhow!("the matrix rows have no {CALLS} column"))?
+                    .as_binary_opt::<i32>()
+                    .ok_or_else(|| anyhow!("the matrix {CALLS} column is not binary"))?;
+                let ploidy = batch
+                    .column_by_name("callsPloidy")
+                    .ok_or_else(|| anyhow!("the matrix rows have no callsPloidy column"))?
+                    .as_primitive_opt::<Int32Type>()
+                    .ok_or_else(|| anyhow!("callsPloidy is not Int32"))?;
+                for row in 0..batch.num_rows() {
+                    if !biallelic(row) {
+                        self.multiallelic += 1;
+                        continue;
+                    }
+                    let width = usize::try_from(ploidy.value(row)).unwrap_or(0);
+                    let matrix = MatrixCalls::new(calls.value(row), width, n)
+                        .with_context(|| format!("row {row} of a matrix batch"))?;
+                    let written = dosage::from_calls(&matrix, self.push_column(row))?;
+                    self.finish_column(written);
+                }
+            }
+            Layout::Glow => {
+                let genotypes = batch
+                    .column_by_name(GENOTYPES)
+                    .ok_or_else(|| anyhow!("the input has no {GENOTYPES} column"))?
+                    .as_list_opt::<i32>()
+                    .ok_or_else(|| anyhow!("{GENOTYPES} is not a list"))?;
+                let structs = genotypes.values().as_struct();
+                let probabilities = structs
+                    .column_by_name(PROBABILITIES)
+                    .and_then(|c| c.as_list_opt::<i32>());
+                let phased = structs
+                    .column_by_name("phased")
+                    .and_then(|c| c.as_boolean_opt());
+                let calls = structs
+                    .column_by_name(CALLS)
+                    .and_then(|c| c.as_list_opt::<i32>());
+                for row in 0..batch.num_rows() {
+                    if !biallelic(row) {
+                        self.multiallelic += 1;
+                        continue;
+                    }
+                    let range = genotypes.value_offsets()[row] as usize
+                        ..genotypes.value_offsets()[row + 1] as usize;
+                    if range.len() != n {
+                        bail!(
+                            "row {row} holds {} genotypes where the first row held {n}: \
+                             every row must hold the same samples",
+                            range.len()
+                        );
+                    }
+                    let column_start = self.values.len();
+                    self.push_column(row);
+                    let column = &mut self.values[column_start..];
+                    let written = match (probabilities, calls) {
+                        (Some(p), _) if row_has_probabilities(structs, p, &range) => {
+                            // A BGEN row is phased or not as a whole.
+                            let is_phased = phased.is_some_and(|f| {
+                                range.clone().any(|g| f.is_valid(g) && f.value(g))
+                            });
+                            list_probabilities(p, structs, range, is_phased, column)?
+                        }
+                        (_, Some(c)) => list_calls(c, structs, range, column, &mut self.scratch)?,
+                        _ => bail!("the genotypes have neither calls nor {PROBABILITIES}"),
+                    };
+                    self.finish_column(written);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends a column for `row` and returns it to be filled.
+    fn push_column(&mut self, row: usize) -> &mut [f64] {
+        let start = self.values.len();
+        self.values.resize(start + self.samples, 0.0);
+        self.rows.push(row as u32);
+        &mut self.values[start..]
+    }
+
+    /// Keeps the new column if it holds dosages, counting what was
+    /// imputed; drops it (counted) otherwise.
+    fn finish_column(&mut self, written: RowDosages) {
+        match written {
+            RowDosages::Written { imputed, .. } => {
+                self.imputed += imputed as u64;
+                return;
+            }
+            RowDosages::Multiallelic => self.multiallelic += 1,
+            RowDosages::AllMissing => self.uncalled += 1,
+        }
+        self.values.truncate(self.values.len() - self.samples);
+        self.rows.pop();
+    }
+}
+
+/// Whether the row's genotypes carry probabilities (a BGEN row), judged by
+/// its first sample with any.
+fn row_has_probabilities(
+    structs: &StructArray,
+    probabilities: &ListArray,
+    range: &std::ops::Range<usize>,
+) -> bool {
+    range.clone().any(|g| {
+        structs.is_valid(g) && probabilities.is_valid(g) && probabilities.value_length(g) > 0
+    })
+}
+
+fn list_probabilities(
+    probabilities: &ListArray,
+    structs: &StructArray,
+    range: std::ops::Range<usize>,
+    phased: bool,
+    out: &mut [f64],
+) -> Result<RowDosages> {
+    let values = probabilities
+        .values()
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(|| anyhow!("{PROBABILITIES} are not Float64"))?;
+    let offsets = &probabilities.value_offsets()[range.start..=range.end];
+    let valid =
+        |g: usize| structs.is_valid(range.start + g) && probabilities.is_valid(range.start + g);
+    let row = Probabilities::new(values.values(), offsets, phased, 2).with_validity(&valid);
+    Ok(dosage::from_probabilities(&row, out)?)
+}
+
+fn list_calls(
+    calls: &ListArray,
+    structs: &StructArray,
+    range: std::ops::Range<usize>,
+    out: &mut [f64],
+    scratch: &mut Vec<u8>,
+) -> Result<RowDosages> {
+    let values = calls
+        .values()
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| anyhow!("{CALLS} are not Int32"))?;
+    let offsets = &calls.value_offsets()[range.start..=range.end];
+    let valid = |g: usize| structs.is_valid(range.start + g) && calls.is_valid(range.start + g);
+    let mut row = ListCalls::new(values.values(), offsets);
+    if structs.null_count() > 0 || calls.null_count() > 0 {
+        row = row.with_validity(&valid);
+    }
+    Ok(dosage::from_list_calls(&row, scratch, out)?)
+}
