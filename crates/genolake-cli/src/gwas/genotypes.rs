@@ -23,6 +23,7 @@ use genolake_stats::{ListCalls, MatrixCalls};
 use crate::leaves::LeafScan;
 use crate::options::Input;
 use crate::progress::Bar;
+use crate::qc::binary_value;
 use crate::table::Table;
 use crate::workers;
 
@@ -317,9 +318,7 @@ impl Dosages {
             Layout::Matrix => {
                 let calls = batch
                     .column_by_name(CALLS)
-                    .ok_or_else(|| anyhow!("the matrix rows have no {CALLS} column"))?
-                    .as_binary_opt::<i32>()
-                    .ok_or_else(|| anyhow!("the matrix {CALLS} column is not binary"))?;
+                    .ok_or_else(|| anyhow!("the matrix rows have no {CALLS} column"))?;
                 let ploidy = batch
                     .column_by_name("callsPloidy")
                     .ok_or_else(|| anyhow!("the matrix rows have no callsPloidy column"))?
@@ -330,8 +329,12 @@ impl Dosages {
                         self.multiallelic += 1;
                         continue;
                     }
+                    let Some(bytes) = binary_value(calls.as_ref(), row)? else {
+                        self.uncalled += 1;
+                        continue;
+                    };
                     let width = usize::try_from(ploidy.value(row)).unwrap_or(0);
-                    let matrix = MatrixCalls::new(calls.value(row), width, n)
+                    let matrix = MatrixCalls::new(bytes, width, n)
                         .with_context(|| format!("row {row} of a matrix batch"))?;
                     let written = dosage::from_calls(&matrix, self.push_column(row))?;
                     self.finish_column(written);

@@ -276,7 +276,7 @@ fn glow_calls(batch: &RecordBatch) -> Result<GlowCalls<'_>> {
     })
 }
 
-fn binary_value(array: &dyn Array, row: usize) -> Result<Option<&[u8]>> {
+pub(crate) fn binary_value(array: &dyn Array, row: usize) -> Result<Option<&[u8]>> {
     if array.is_null(row) {
         return Ok(None);
     }
