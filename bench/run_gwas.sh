@@ -16,7 +16,7 @@
 #   genolake gwas linear on the matrix table and on the .bed
 #   plink2 --pfile --glm firth-fallback hide-covar (logistic)       (peer)
 #   genolake gwas logistic --test wald on the matrix table and the .bed
-#   genolake gwas wgr on the matrix table (block size 1000 and 200)
+#   genolake gwas wgr on the matrix table (block size 1000 and 200; once)
 # Then every genolake result is checked against plink2's (bench/gwas_check.py,
 # pyarrow from QC_VENV): the largest relative deviations of BETA, SE and P.
 # Needs plink2, bgzip and GNU time.
@@ -44,7 +44,7 @@ simulate_traits() {
         --threads "$THREADS" --silent
     awk -v seed=11 'BEGIN { srand(seed); pi = 3.141592653589793 }
         function normal() { return sqrt(-2 * log(1 - rand())) * cos(2 * pi * rand()) }
-        NR == 1 { printf "#IID"; for (i = 0; i < 10; i++) printf "\tc%d", i; print "" > "'"$prefix"'.cov"; next }
+        NR == 1 { h = "#IID"; for (i = 0; i < 10; i++) h = h sprintf("\tc%d", i); print h > "'"$prefix"'.cov"; next }
         {
             line = $1; effect = 0
             for (i = 0; i < 10; i++) { v = (i < 5) ? rand() : normal(); line = line sprintf("\t%.6f", v); effect += 0.1 * v }
@@ -74,7 +74,7 @@ for vcf in "${inputs[@]}"; do
     short=$(basename "$vcf" .vcf.gz)
     p=$SCRATCH/g
     tm=$SCRATCH/gwas_matrix
-    plink2 --vcf "$vcf" --set-all-var-ids '@:#:$r:$a' --new-id-max-allele-len 100 truncate \
+    plink2 --vcf "$vcf" --max-alleles 2 --set-all-var-ids '@:#:$r:$a' --new-id-max-allele-len 100 truncate \
         --make-pgen --out "$p" --threads "$THREADS" --silent
     plink2 --pfile "$p" --make-bed --out "$p" --threads "$THREADS" --silent
     simulate_traits "$p"
@@ -104,7 +104,7 @@ for vcf in "${inputs[@]}"; do
     fi
 
     for block in 1000 200; do
-        read -r t_w m_w < <(measure "$GENOLAKE" gwas wgr -i "$tm" -p "$p.pheno" -c "$p.cov" \
+        read -r t_w m_w < <(RUNS=1 measure "$GENOLAKE" gwas wgr -i "$tm" -p "$p.pheno" -c "$p.cov" \
             --block-size "$block" -o "$SCRATCH/wgr_$block.parquet" --threads "$THREADS")
         per=$(awk -v t="$t_w" -v v="$VARIANTS" -v s="$SAMPLES" 'BEGIN { printf "%.1f", t * 1e9 / (v * s) }')
         echo "| $short | genolake gwas wgr --block-size $block, matrix table | $t_w | $(mib "$m_w") | $per ns per variant × sample |"

@@ -107,11 +107,27 @@ impl SampleTable {
     /// The values in the order of `samples`, keeping only the rows of
     /// `contig` in a LOCO table (all rows otherwise).
     pub fn align(&self, samples: &[String], contig: Option<&str>) -> Aligned {
-        let position: HashMap<&str, usize> = samples
+        let mut position: HashMap<&str, usize> = samples
             .iter()
             .enumerate()
             .map(|(i, s)| (s.as_str(), i))
             .collect();
+        // Genotypes from a PLINK fileset are named FID_IID by default; a
+        // table keyed by IID alone (plink2's `#IID` tables) matches their
+        // IID part when no key matches a whole name.
+        if !self.keys.iter().any(|(id, m)| {
+            position.contains_key(id.as_str())
+                || m.as_deref().is_some_and(|m| position.contains_key(m))
+        }) {
+            let by_iid: HashMap<&str, usize> = samples
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.split_once('_').map(|(_, iid)| (iid, i)))
+                .collect();
+            if by_iid.len() == samples.len() {
+                position = by_iid;
+            }
+        }
         // A `FID IID` file matches by whichever spelling names more samples.
         let by_merged = {
             let plain = self
@@ -287,7 +303,8 @@ fn id_position(header: &[String], id_column: Option<&str>, path: &Path) -> Resul
         })?;
         return Ok((position, false));
     }
-    if header.len() >= 2 && header[0] == "FID" && header[1] == "IID" {
+    // plink2 writes its tables' header with a leading `#`.
+    if header.len() >= 2 && header[0].trim_start_matches('#') == "FID" && header[1] == "IID" {
         return Ok((1, true));
     }
     Ok((
@@ -518,5 +535,19 @@ mod tests {
         assert_eq!(table.contig_names(), ["1", "2"]);
         let two = table.align(&["s2".into(), "s1".into()], Some("2"));
         assert_eq!(two.values[0], vec![0.4, 0.3]);
+    }
+
+    #[test]
+    fn a_plink2_iid_table_matches_fid_iid_genotype_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "p.tsv", "#IID\ty\nS1\t0.5\nS2\t1.5\n");
+        let table = SampleTable::read(&path, "phenotype", None).unwrap();
+        let aligned = table.align(&["0_S2".into(), "0_S1".into()], None);
+        assert_eq!(aligned.values[0], vec![1.5, 0.5]);
+        assert!(aligned.unknown.is_empty());
+        let fid = write(dir.path(), "f.tsv", "#FID\tIID\ty\n0\tS1\t2\n");
+        let table = SampleTable::read(&fid, "phenotype", None).unwrap();
+        assert_eq!(table.columns, ["y"]);
+        assert_eq!(table.align(&["0_S1".into()], None).values[0], vec![2.0]);
     }
 }
