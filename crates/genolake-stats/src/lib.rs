@@ -113,6 +113,20 @@
 //! covariates is untested; covariates singular on all samples are an
 //! [`Error::SingularCovariates`].
 //!
+//! [`gwas::logistic`] tests binary phenotypes: the null model is fitted
+//! once per phenotype, then a block of variants takes a vectorised score
+//! test with the approximate Firth correction below a p-value threshold
+//! (REGENIE `--firth --approx`, `glow.gwas.logistic_regression`), a full
+//! Wald fit per variant with Firth's regression on separation (plink2
+//! `--glm firth-fallback`), or Glow's SQL likelihood-ratio and Firth tests.
+//!
+//! # Whole-genome ridge regression
+//!
+//! [`wgr`] is REGENIE's step 1 as Glow's GloWGR reproduces it: dosages are
+//! pushed block by block into a [`wgr::WholeGenomeRidge`], which keeps one
+//! block and the level-0 predictions, and returns leave-one-chromosome-out
+//! predictions to use as offsets, in REGENIE's `.loco` layout if wanted.
+//!
 //! # Examples
 //!
 //! ```

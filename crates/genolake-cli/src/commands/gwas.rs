@@ -417,6 +417,25 @@ impl Logistic {
         })
     }
 
+    /// The block's cells in variant-major order (the model's are
+    /// phenotype-major), `None` where a test failed (counted).
+    fn variant_major<T, U>(
+        &self,
+        results: &logistic::BlockResults<T>,
+        value: impl Fn(&T) -> U,
+    ) -> Vec<Option<U>> {
+        let (m, p) = (results.variants(), results.phenotypes());
+        (0..m * p)
+            .map(|k| match results.get(k / p, k % p) {
+                Ok(t) => Some(value(t)),
+                Err(why) => {
+                    self.failed(why);
+                    None
+                }
+            })
+            .collect()
+    }
+
     fn failed(&self, why: &logistic::TestFailure) {
         if matches!(why, logistic::TestFailure::PhenotypeSkipped(_)) {
             return;
@@ -455,48 +474,25 @@ impl Model for Logistic {
 
     fn test(&self, dosages: &[f64], variants: usize) -> Result<Vec<ArrayRef>> {
         let block = MatRef::from_column_major_slice(dosages, self.samples, variants);
-        let p = self.model.phenotypes();
-        // Result rows are variant-major: variant by variant, phenotypes in
-        // order within each (the model's cells are phenotype-major).
-        let cell = |k: usize| (k / p, k % p);
-        let rows = variants * p;
         let column = |values: Vec<Option<f64>>| Arc::new(Float64Array::from(values)) as ArrayRef;
         match self.test {
             LogisticTestArg::Score | LogisticTestArg::Wald => {
                 let cells: Vec<Option<[f64; 5]>> = if self.test == LogisticTestArg::Score {
                     let results = self.model.score_test(block)?;
-                    (0..rows)
-                        .map(|k| {
-                            let (v, j) = cell(k);
-                            match results.get(v, j) {
-                                Ok(s) => Some(with_flag(
-                                    [s.beta, s.standard_error, s.p_value, s.neg_log10_p],
-                                    s.firth,
-                                )),
-                                Err(why) => {
-                                    self.failed(why);
-                                    None
-                                }
-                            }
-                        })
-                        .collect()
+                    self.variant_major(&results, |s| {
+                        with_flag(
+                            [s.beta, s.standard_error, s.p_value, s.neg_log10_p],
+                            s.firth,
+                        )
+                    })
                 } else {
                     let results = self.model.wald_test(block)?;
-                    (0..rows)
-                        .map(|k| {
-                            let (v, j) = cell(k);
-                            match results.get(v, j) {
-                                Ok(s) => Some(with_flag(
-                                    [s.beta, s.standard_error, s.p_value, s.neg_log10_p],
-                                    s.firth,
-                                )),
-                                Err(why) => {
-                                    self.failed(why);
-                                    None
-                                }
-                            }
-                        })
-                        .collect()
+                    self.variant_major(&results, |s| {
+                        with_flag(
+                            [s.beta, s.standard_error, s.p_value, s.neg_log10_p],
+                            s.firth,
+                        )
+                    })
                 };
                 let get = |i: usize| cells.iter().map(|c| c.map(|c| c[i])).collect::<Vec<_>>();
                 Ok(vec![
@@ -520,18 +516,7 @@ impl Model for Logistic {
                     LogitTest::Firth
                 };
                 let results = self.model.glow_test(block, kind)?;
-                let cells: Vec<Option<&logistic::LogitTestResults>> = (0..rows)
-                    .map(|k| {
-                        let (v, j) = cell(k);
-                        match results.get(v, j) {
-                            Ok(r) => Some(r),
-                            Err(why) => {
-                                self.failed(why);
-                                None
-                            }
-                        }
-                    })
-                    .collect();
+                let cells = self.variant_major(&results, |r| *r);
                 let mut intervals = arrow::array::ListBuilder::new(Float64Builder::new())
                     .with_field(Arc::new(Field::new("element", DataType::Float64, true)));
                 for c in &cells {

@@ -32,6 +32,9 @@ pub const SITE_COLUMNS: [&str; 4] = ["contigName", "start", "referenceAllele", "
 
 const PROBABILITIES: &str = "posteriorProbabilities";
 
+/// Variants per dosage block handed to the tests.
+const BLOCK: usize = 512;
+
 /// How the batches of a scan hold their genotypes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Layout {
@@ -89,9 +92,18 @@ impl Genotypes {
     ) -> Result<Vec<S>> {
         let samples = self.samples.len();
         let start = |index: usize, layout: Layout| (make(index), Dosages::new(samples, layout));
+        // A block of at most BLOCK variants: 2,000 samples make it 8 MB of
+        // dosages however large the reader's batches are.
         let apply = |(state, dosages): &mut (S, Dosages), batch: &RecordBatch| {
-            dosages.read(batch)?;
-            each(state, batch, dosages)
+            let mut offset = 0;
+            while offset < batch.num_rows() {
+                let rows = BLOCK.min(batch.num_rows() - offset);
+                let block = batch.slice(offset, rows);
+                dosages.read(&block)?;
+                each(state, &block, dosages)?;
+                offset += rows;
+            }
+            Ok(())
         };
         let states = match &self.input {
             Input::Files(inputs) => {

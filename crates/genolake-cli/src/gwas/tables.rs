@@ -291,6 +291,48 @@ impl SampleTable {
     }
 }
 
+/// What each column of a table's header is.
+struct Columns {
+    /// The sample id.
+    id: usize,
+    /// Whether column 0 is REGENIE's and PLINK's FID (and `id` the IID).
+    fid_iid: bool,
+    /// `contigName`, in a LOCO offset table.
+    contig: Option<usize>,
+    /// The value columns, in file order.
+    values: Vec<usize>,
+}
+
+impl Columns {
+    fn of(header: &[String], id_column: Option<&str>, path: &Path) -> Result<Self> {
+        let (id, fid_iid) = id_position(header, id_column, path)?;
+        let contig = header.iter().position(|h| h == CONTIG_COLUMN);
+        let values = (0..header.len())
+            .filter(|&c| c != id && Some(c) != contig && !(fid_iid && c == 0))
+            .collect();
+        Ok(Self {
+            id,
+            fid_iid,
+            contig,
+            values,
+        })
+    }
+}
+
+impl SampleTable {
+    /// A table of the header's value columns, with no row yet.
+    fn empty(path: &Path, header: &[String], values: &[usize], loco: bool) -> Self {
+        SampleTable {
+            path: path.to_path_buf(),
+            columns: values.iter().map(|&c| header[c].clone()).collect(),
+            keys: Vec::new(),
+            contigs: loco.then(Vec::new),
+            values: vec![Vec::new(); values.len()],
+            lines: Vec::new(),
+        }
+    }
+}
+
 /// Which column is the sample id, and whether the file is keyed `FID IID`.
 fn id_position(header: &[String], id_column: Option<&str>, path: &Path) -> Result<(usize, bool)> {
     if let Some(name) = id_column {
@@ -344,19 +386,13 @@ fn read_text(path: &Path, id_column: Option<&str>) -> Result<SampleTable> {
         }
     };
     let header = split(header_line.trim_end_matches('\r'));
-    let (id, fid_iid) = id_position(&header, id_column, path)?;
-    let contig = header.iter().position(|h| h == CONTIG_COLUMN);
-    let value_columns: Vec<usize> = (0..header.len())
-        .filter(|&c| c != id && Some(c) != contig && !(fid_iid && c == 0))
-        .collect();
-    let mut table = SampleTable {
-        path: path.to_path_buf(),
-        columns: value_columns.iter().map(|&c| header[c].clone()).collect(),
-        keys: Vec::new(),
-        contigs: contig.map(|_| Vec::new()),
-        values: vec![Vec::new(); value_columns.len()],
-        lines: Vec::new(),
-    };
+    let Columns {
+        id,
+        fid_iid,
+        contig,
+        values: value_columns,
+    } = Columns::of(&header, id_column, path)?;
+    let mut table = SampleTable::empty(path, &header, &value_columns, contig.is_some());
     for (index, line) in lines.enumerate() {
         let number = index as u64 + 2;
         let line = line.with_context(|| format!("line {number} cannot be read"))?;
@@ -403,19 +439,13 @@ fn read_parquet(path: &Path, id_column: Option<&str>) -> Result<SampleTable> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
     let schema = builder.schema().clone();
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let (id, fid_iid) = id_position(&header, id_column, path)?;
-    let contig = header.iter().position(|h| h == CONTIG_COLUMN);
-    let value_columns: Vec<usize> = (0..header.len())
-        .filter(|&c| c != id && Some(c) != contig && !(fid_iid && c == 0))
-        .collect();
-    let mut table = SampleTable {
-        path: path.to_path_buf(),
-        columns: value_columns.iter().map(|&c| header[c].clone()).collect(),
-        keys: Vec::new(),
-        contigs: contig.map(|_| Vec::new()),
-        values: vec![Vec::new(); value_columns.len()],
-        lines: Vec::new(),
-    };
+    let Columns {
+        id,
+        fid_iid,
+        contig,
+        values: value_columns,
+    } = Columns::of(&header, id_column, path)?;
+    let mut table = SampleTable::empty(path, &header, &value_columns, contig.is_some());
     let mut row_number = 0u64;
     for batch in builder.build()? {
         let batch = batch?;
