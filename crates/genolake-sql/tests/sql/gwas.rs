@@ -5,9 +5,6 @@
 //! prints, P within a relative 10⁻⁵), and the rows Glow's documentation
 //! asserts. plink2 must be installed: the tests fail without it.
 
-#[path = "../../../genolake-stats/tests/cohort/mod.rs"]
-mod cohort;
-
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
@@ -15,7 +12,7 @@ use std::path::Path;
 
 use arrow::array::{Array, AsArray, RecordBatch, StructArray};
 use arrow::datatypes::{Float64Type, Int32Type};
-use cohort::{agrees_to_printed, plink2, report};
+
 use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::SessionContext;
 use faer::{Mat, MatRef};
@@ -26,6 +23,7 @@ use genolake_stats::gwas::linear::{LinearModel, LinearOptions, LinearResults};
 use genolake_stats::gwas::logistic::{LogisticModel, LogitTest};
 
 use crate::common::glow;
+use crate::qc::cohort::{agrees_to_printed, plink2, report};
 
 fn session() -> SessionContext {
     genolake_sql::SessionBuilder::new()
@@ -539,7 +537,7 @@ async fn bad_input_to_linear_regression_gwas_is_a_clear_error() {
             "linearly dependent",
         ),
         (
-            format!("linear_regression_gwas([0, 1], [0.5, 1.5], [[1], [1]])"),
+            "linear_regression_gwas([0, 1], [0.5, 1.5], [[1], [1]])".to_string(),
             "2 samples have a phenotype, too few for 1 covariates",
         ),
         (

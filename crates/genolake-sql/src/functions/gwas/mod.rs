@@ -181,8 +181,14 @@ impl NumberLists {
 
 /// The covariates column: Spark ML matrices, or a list per sample.
 enum Covariates {
-    Matrices { matrices: Matrices, scalar: bool },
-    Lists { lists: ListArray, scalar: bool },
+    Matrices {
+        matrices: Box<Matrices>,
+        scalar: bool,
+    },
+    Lists {
+        lists: ListArray,
+        scalar: bool,
+    },
     Null,
 }
 
@@ -192,7 +198,7 @@ impl Covariates {
         match array.data_type() {
             DataType::Null => Ok(Covariates::Null),
             DataType::Struct(_) => Ok(Covariates::Matrices {
-                matrices: Matrices::new(function, &array)?,
+                matrices: Box::new(Matrices::new(function, &array)?),
                 scalar,
             }),
             _ => {
