@@ -96,8 +96,9 @@ pub use error::{Error, Result};
 pub use formats::{BgenFormatReader, InputFormat, PlinkFormatReader, VcfFormatReader};
 pub use functions::{
     AddStructFields, ArrayQuantile, AssertTrueOrError, Comb, ExpandStruct, ExplodeMatrix,
-    GeneratorRewrite, QcAggregate, QcScalar, ReadDelta, ReadGenomics, SampleStat, SubsetStruct,
-    VariantStat, VectorFunction, matrix_type, vector_type,
+    GeneratorRewrite, LinearRegressionGwas, LogisticRegressionGwas, QcAggregate, QcScalar,
+    ReadDelta, ReadGenomics, SampleStat, SubsetStruct, VariantStat, VectorFunction, matrix_type,
+    vector_type,
 };
 pub use output::{BatchWriter, OutputFormat, write_batches, write_dataframe};
 pub use scan::{

@@ -128,5 +128,6 @@ fn register_state(state: &mut SessionState) -> Result<()> {
     crate::spark::register(state)?;
     crate::functions::register_qc(state)?;
     crate::functions::register_complex(state)?;
+    crate::functions::register_gwas(state)?;
     Ok(())
 }

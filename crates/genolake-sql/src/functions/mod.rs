@@ -1,8 +1,10 @@
 //! Table functions: `read_vcf(...)`, `read_bgen(...)`, `read_plink(...)`
-//! and `read_delta(...)`; Glow's QC functions (`qc`) and its struct,
-//! vector, matrix and array helpers (`complex`).
+//! and `read_delta(...)`; Glow's QC functions (`qc`), its struct,
+//! vector, matrix and array helpers (`complex`) and its regression
+//! functions (`gwas`).
 
 mod complex;
+mod gwas;
 mod qc;
 mod read_delta;
 mod read_genomics;
@@ -14,6 +16,7 @@ pub use complex::{
     AddStructFields, ArrayQuantile, AssertTrueOrError, Comb, ExpandStruct, ExplodeMatrix,
     GeneratorRewrite, SubsetStruct, VectorFunction, matrix_type, register_complex, vector_type,
 };
+pub use gwas::{LinearRegressionGwas, LogisticRegressionGwas, register_gwas};
 pub use qc::{QcAggregate, QcScalar, SampleStat, VariantStat, register_qc};
 pub use read_delta::ReadDelta;
 pub use read_genomics::ReadGenomics;

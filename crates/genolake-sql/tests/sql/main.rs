@@ -4,6 +4,7 @@
 mod common;
 mod complex;
 mod docs;
+mod gwas;
 mod qc;
 mod read_bgen;
 mod read_delta;

@@ -7,7 +7,7 @@
 //! them.
 
 #[path = "../../../genolake-stats/tests/cohort/mod.rs"]
-mod cohort;
+pub(crate) mod cohort;
 
 use std::collections::HashMap;
 use std::path::Path;

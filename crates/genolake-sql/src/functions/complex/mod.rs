@@ -39,9 +39,11 @@ use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::ScalarUDF;
 
 pub use generators::GeneratorRewrite;
+pub(crate) use matrix::{DenseMatrix, Matrices, check_matrix_type};
 pub use matrix::{ExplodeMatrix, matrix_type};
 pub use structs::{AddStructFields, ExpandStruct, SubsetStruct};
 pub use utility::{ArrayQuantile, AssertTrueOrError, Comb};
+pub(crate) use vectors::{FlatNumbers, flat_numbers};
 pub use vectors::{VectorFunction, vector_type};
 
 /// Registers the complex-type functions and the generator rewrite in
@@ -99,7 +101,7 @@ fn with_parent_nulls(child: &ArrayRef, parent: Option<&NullBuffer>) -> Result<Ar
 }
 
 /// Whether `data_type` is a list (of any offset width) of numbers.
-fn is_number_list(data_type: &DataType) -> bool {
+pub(crate) fn is_number_list(data_type: &DataType) -> bool {
     match data_type {
         DataType::List(item)
         | DataType::LargeList(item)

@@ -134,13 +134,13 @@ impl ScalarUDFImpl for VectorFunction {
 }
 
 /// The numbers of a list column as one flat Float64 column with offsets.
-pub(super) struct FlatNumbers {
+pub(crate) struct FlatNumbers {
     pub offsets: Vec<usize>,
     pub values: arrow::array::Float64Array,
     pub nulls: Option<NullBuffer>,
 }
 
-pub(super) fn flat_numbers(array: &ArrayRef) -> Result<FlatNumbers> {
+pub(crate) fn flat_numbers(array: &ArrayRef) -> Result<FlatNumbers> {
     let target = DataType::List(Arc::new(Field::new("element", DataType::Float64, true)));
     let list = cast(array, &target)?;
     let list = list.as_list::<i32>();
