@@ -68,7 +68,7 @@ enum Command {
     Withdraw(commands::withdraw::Args),
     /// Association tests (linear, logistic) and whole-genome ridge
     /// regression over any genotypes, with phenotype and covariate tables.
-    Gwas(commands::gwas::Args),
+    Gwas(Box<commands::gwas::Args>),
 }
 
 fn main() -> ExitCode {
@@ -101,7 +101,7 @@ fn main() -> ExitCode {
         Command::Vacuum(args) => commands::maintain::vacuum(args),
         Command::Register(args) => commands::register::run(args),
         Command::Withdraw(args) => commands::withdraw::run(args),
-        Command::Gwas(args) => commands::gwas::run(args),
+        Command::Gwas(args) => commands::gwas::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -92,21 +92,21 @@ pub fn draw(dir: &Path, collected: &Collected, format: PlotFormat) -> Result<Vec
             .collect();
         let manhattan = dir.join(format!("manhattan_{safe}.{}", format.extension()));
         let qq = dir.join(format!("qq_{safe}.{}", format.extension()));
-        let title = format!("{phenotype}");
+        let title = phenotype.as_str();
         match format {
             PlotFormat::Png => {
                 let root = BitMapBackend::new(&manhattan, SIZE).into_drawing_area();
-                manhattan_chart(&root, &title, &collected.contigs, points)
+                manhattan_chart(&root, title, &collected.contigs, points)
                     .map_err(plot_error(&manhattan))?;
                 let root = BitMapBackend::new(&qq, SIZE).into_drawing_area();
-                qq_chart(&root, &title, &points.p_value).map_err(plot_error(&qq))?;
+                qq_chart(&root, title, &points.p_value).map_err(plot_error(&qq))?;
             }
             PlotFormat::Svg => {
                 let root = SVGBackend::new(&manhattan, SIZE).into_drawing_area();
-                manhattan_chart(&root, &title, &collected.contigs, points)
+                manhattan_chart(&root, title, &collected.contigs, points)
                     .map_err(plot_error(&manhattan))?;
                 let root = SVGBackend::new(&qq, SIZE).into_drawing_area();
-                qq_chart(&root, &title, &points.p_value).map_err(plot_error(&qq))?;
+                qq_chart(&root, title, &points.p_value).map_err(plot_error(&qq))?;
             }
         }
         written.push(manhattan);
@@ -143,7 +143,7 @@ fn manhattan_chart<DB: DrawingBackend>(
             continue;
         }
         kept += 1;
-        if p >= THIN_ABOVE && kept % step != 0 {
+        if p >= THIN_ABOVE && !kept.is_multiple_of(step) {
             continue;
         }
         let c = points.contig[i];
