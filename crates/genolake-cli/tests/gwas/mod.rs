@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::cohort::plink2;
 use super::{genolake, ok, stderr};
 
 fn stats_data(relative: &str) -> PathBuf {
@@ -60,15 +61,6 @@ fn csv_gz_as_plink2(from: &Path, to: &Path) {
         out.push('\n');
     }
     std::fs::write(to, out).unwrap();
-}
-
-fn plink2(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("plink2")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("plink2 is needed for this test (apt-get install plink2)");
-    assert!(out.status.success(), "plink2 {args:?}: {}", stderr(&out));
 }
 
 /// Our results by (variant ID or start, phenotype).

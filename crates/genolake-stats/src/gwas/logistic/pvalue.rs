@@ -6,25 +6,15 @@
 //! asymptotic series of erfc gives −log₁₀ p to full precision there, which
 //! is what GWAS tables print (REGENIE's `LOG10P`).
 
-use std::f64::consts::{LN_10, PI};
-
-/// P(χ²₁ > x) and −log₁₀ of it. A negative or NaN `x` is the caller's
-/// error; it is mapped to p = 1 only for x in (−∞, 0].
+/// P(χ²₁ > x) and −log₁₀ of it: [`crate::gwas::pvalue::chi2_1df`], as a
+/// pair. A negative or NaN `x` is the caller's error; it is mapped to
+/// p = 1 only for x in (−∞, 0].
 pub(crate) fn chi2_1df(x: f64) -> (f64, f64) {
     if x <= 0.0 {
         return (1.0, 0.0);
     }
-    let z = (x / 2.0).sqrt();
-    let p = statrs::function::erf::erfc(z);
-    if p > 1e-290 {
-        return (p, -p.log10());
-    }
-    // erfc(z) = e^{−z²} / (z √π) · (1 − 1/(2z²) + 3/(4z⁴) − 15/(8z⁶) + …);
-    // at z > 25 the truncation error is below 10⁻¹⁰ relative.
-    let z2 = z * z;
-    let series = 1.0 - 1.0 / (2.0 * z2) + 3.0 / (4.0 * z2 * z2) - 15.0 / (8.0 * z2 * z2 * z2);
-    let ln_p = -z2 - (z * PI.sqrt()).ln() + series.ln();
-    (p, -ln_p / LN_10)
+    let tail = crate::gwas::pvalue::chi2_1df(x);
+    (tail.p, tail.log10p)
 }
 
 /// Two-sided p-value of a standard normal statistic, and −log₁₀ of it.
@@ -34,6 +24,8 @@ pub(crate) fn normal_two_sided(z: f64) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
+    use std::f64::consts::{LN_10, PI};
+
     use super::*;
 
     #[test]
