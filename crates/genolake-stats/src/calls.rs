@@ -118,14 +118,15 @@ impl<'a> ListCalls<'a> {
             return None;
         }
         bytes.clear();
-        bytes.reserve(values.len());
+        bytes.resize(values.len(), 0);
         // −1, 0 and 1 become 0xFF, 0 and 1; anything else sets the flag.
-        let mut outside = false;
-        bytes.extend(values.iter().map(|&v| {
-            outside |= (v.wrapping_add(1) as u32) > 2;
-            v as u8
-        }));
-        if outside {
+        // Element-wise over two slices of one length, so that it vectorises.
+        let mut outside = 0u32;
+        for (b, &v) in bytes.iter_mut().zip(values) {
+            outside |= u32::from((v.wrapping_add(1) as u32) > 2);
+            *b = v as u8;
+        }
+        if outside != 0 {
             return None;
         }
         MatrixCalls::new(bytes, 2, samples).ok()

@@ -23,7 +23,7 @@ use genolake_stats::gwas::linear::{
 use genolake_stats::gwas::logistic::{self, LogisticModel, LogitTest};
 
 use crate::gwas::design::{Design, DesignArgs};
-use crate::gwas::genotypes::{Dosages, Genotypes};
+use crate::gwas::genotypes::{Block, Dosages, Genotypes};
 use crate::gwas::output::{Destination, OutputFormat, site_columns, site_fields};
 use crate::gwas::plots::{self, Collected, PlotFormat};
 use crate::options::{ReadArgs, threads};
@@ -182,13 +182,15 @@ pub fn run(args: Args) -> Result<()> {
                 },
                 ..LinearOptions::default()
             };
-            associate(args.common, args.plots, &|contig| {
+            // Linear tests read sparse columns: their cost follows the
+            // carriers of each variant.
+            associate(args.common, args.plots, true, &|contig| {
                 Ok(Box::new(Linear::fit(contig, options)?) as Box<dyn Model>)
             })
         }
         Command::Logistic(args) => {
             let (test, threshold) = (args.test, args.firth_threshold);
-            associate(args.common, args.plots, &|contig| {
+            associate(args.common, args.plots, false, &|contig| {
                 Ok(Box::new(Logistic::fit(contig, test, threshold)?) as Box<dyn Model>)
             })
         }
@@ -220,10 +222,9 @@ pub fn run(args: Args) -> Result<()> {
 pub trait Model: Send + Sync {
     /// The statistics' columns, after the site columns and `phenotype`.
     fn fields(&self) -> Vec<Field>;
-    /// Tests `dosages` (`samples × variants`, column-major); the columns
-    /// of [`Self::fields`], one row per variant and phenotype,
-    /// variant-major.
-    fn test(&self, dosages: &[f64], variants: usize) -> Result<Vec<ArrayRef>>;
+    /// Tests a block of dosage columns; the columns of [`Self::fields`],
+    /// one row per variant and phenotype, variant-major.
+    fn test(&self, block: Block<'_>) -> Result<Vec<ArrayRef>>;
     /// Tests that gave no result, by reason, so far.
     fn failures(&self) -> Vec<(String, u64)> {
         Vec::new()
@@ -351,10 +352,16 @@ impl Model for Linear {
             .collect()
     }
 
-    fn test(&self, dosages: &[f64], variants: usize) -> Result<Vec<ArrayRef>> {
-        let block = MatRef::from_column_major_slice(dosages, self.samples, variants);
+    fn test(&self, block: Block<'_>) -> Result<Vec<ArrayRef>> {
+        let variants = block.variants();
         let mut results = LinearResults::default();
-        self.model.test(block, &mut results)?;
+        match block {
+            Block::Dense { values, .. } => {
+                let dense = MatRef::from_column_major_slice(values, self.samples, variants);
+                self.model.test(dense, &mut results)?;
+            }
+            Block::Sparse(sparse) => self.model.test_sparse(sparse, &mut results)?,
+        }
         let rows = variants * self.model.phenotypes();
         let mut columns: [Float64Builder; 4] =
             std::array::from_fn(|_| Float64Builder::with_capacity(rows));
@@ -472,7 +479,10 @@ impl Model for Logistic {
         }
     }
 
-    fn test(&self, dosages: &[f64], variants: usize) -> Result<Vec<ArrayRef>> {
+    fn test(&self, block: Block<'_>) -> Result<Vec<ArrayRef>> {
+        let variants = block.variants();
+        let mut scratch = Vec::new();
+        let dosages = block.dense(&mut scratch);
         let block = MatRef::from_column_major_slice(dosages, self.samples, variants);
         let column = |values: Vec<Option<f64>>| Arc::new(Float64Array::from(values)) as ArrayRef;
         match self.test {
@@ -567,12 +577,15 @@ struct Tally {
     imputed: u64,
 }
 
-fn associate(common: Common, plot: PlotArgs, fit: &Fit<'_>) -> Result<()> {
+fn associate(common: Common, plot: PlotArgs, sparse: bool, fit: &Fit<'_>) -> Result<()> {
     let started = Instant::now();
     let threads = threads(common.threads);
     let format = OutputFormat::of(&common.output, common.format)?;
     let input = common.read.input(&common.input)?;
-    let genotypes = Genotypes::open(input, threads)?;
+    let mut genotypes = Genotypes::open(input, threads)?;
+    if sparse {
+        genotypes = genotypes.sparse();
+    }
     let design = Design::build(&common.design, genotypes.samples())?;
     let samples = genotypes.samples().len();
     eprintln!(
@@ -616,11 +629,9 @@ fn associate(common: Common, plot: PlotArgs, fit: &Fit<'_>) -> Result<()> {
             }
             for (range, contig) in contig_runs(batch, dosages)? {
                 let model = models.get(&contig)?;
-                let n = dosages.samples();
-                let block = &dosages.values[range.start * n..range.end * n];
                 let rows = &dosages.rows[range.clone()];
                 let mut columns = site_columns(batch, rows, phenotypes)?;
-                let stats = model.test(block, rows.len())?;
+                let stats = model.test(dosages.block(range))?;
                 let fields = model.fields();
                 columns.extend(stats);
                 let schema = {

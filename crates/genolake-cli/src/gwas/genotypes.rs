@@ -18,6 +18,7 @@ use genolake_core::Progress;
 use genolake_core::matrix::MatrixLayout;
 use genolake_core::schema::{CALLS, GENOTYPES, SAMPLE_ID};
 use genolake_stats::gwas::dosage::{self, Probabilities, RowDosages};
+use genolake_stats::gwas::sparse::{SparseBlock, SparseDosages};
 use genolake_stats::{ListCalls, MatrixCalls};
 
 use crate::leaves::LeafScan;
@@ -47,6 +48,7 @@ pub struct Genotypes {
     input: Input,
     threads: usize,
     samples: Vec<String>,
+    sparse: bool,
 }
 
 impl Genotypes {
@@ -61,7 +63,15 @@ impl Genotypes {
             input,
             threads,
             samples,
+            sparse: false,
         })
+    }
+
+    /// Scans give their dosages as sparse columns (see [`Dosages::block`]):
+    /// for tests whose cost then follows the carriers, not the samples.
+    pub fn sparse(mut self) -> Self {
+        self.sparse = true;
+        self
     }
 
     /// The samples, in the order of every dosage column.
@@ -91,7 +101,9 @@ impl Genotypes {
         each: impl Fn(&mut S, &RecordBatch, &mut Dosages) -> Result<()> + Sync,
     ) -> Result<Vec<S>> {
         let samples = self.samples.len();
-        let start = |index: usize, layout: Layout| (make(index), Dosages::new(samples, layout));
+        let sparse = self.sparse;
+        let start =
+            |index: usize, layout: Layout| (make(index), Dosages::new(samples, layout, sparse));
         // A block of at most BLOCK variants: 2,000 samples make it 8 MB of
         // dosages however large the reader's batches are.
         let apply = |(state, dosages): &mut (S, Dosages), batch: &RecordBatch| {
@@ -275,12 +287,15 @@ fn glow_sample_ids(batch: &RecordBatch) -> Result<Vec<String>> {
 }
 
 /// One batch's dosages: a column of `samples` ALT-allele dosages per
-/// biallelic row, missing ones replaced by the row's mean.
+/// biallelic row, missing ones replaced by the row's mean; dense, or
+/// sparse when the scan was made [`Genotypes::sparse`].
 pub struct Dosages {
     samples: usize,
     layout: Layout,
-    /// Column-major `samples × rows.len()`.
+    /// Column-major `samples × rows.len()` (dense scans).
     pub values: Vec<f64>,
+    /// The columns of sparse scans.
+    sparse: Option<SparseDosages>,
     /// The batch row each column comes from.
     pub rows: Vec<u32>,
     /// Rows left out because they have more than one ALT allele.
@@ -293,11 +308,12 @@ pub struct Dosages {
 }
 
 impl Dosages {
-    fn new(samples: usize, layout: Layout) -> Self {
+    fn new(samples: usize, layout: Layout, sparse: bool) -> Self {
         Self {
             samples,
             layout,
             values: Vec::new(),
+            sparse: sparse.then(|| SparseDosages::new(samples)),
             rows: Vec::new(),
             multiallelic: 0,
             uncalled: 0,
@@ -316,10 +332,24 @@ impl Dosages {
         self.samples
     }
 
+    /// Columns `range` of the block, as they were read.
+    pub fn block(&self, range: std::ops::Range<usize>) -> Block<'_> {
+        match &self.sparse {
+            Some(sparse) => Block::Sparse(sparse.range(range)),
+            None => Block::Dense {
+                values: &self.values[range.start * self.samples..range.end * self.samples],
+                variants: range.len(),
+            },
+        }
+    }
+
     /// Replaces the block with `batch`'s dosages.
     fn read(&mut self, batch: &RecordBatch) -> Result<()> {
         self.values.clear();
         self.rows.clear();
+        if let Some(sparse) = &mut self.sparse {
+            sparse.clear();
+        }
         let n = self.samples;
         let alternates = batch
             .column_by_name("alternateAlleles")
@@ -348,8 +378,15 @@ impl Dosages {
                     let width = usize::try_from(ploidy.value(row)).unwrap_or(0);
                     let matrix = MatrixCalls::new(bytes, width, n)
                         .with_context(|| format!("row {row} of a matrix batch"))?;
+                    if let Some(sparse) = &mut self.sparse {
+                        // Straight to sparse columns: rare variants' rows
+                        // are mostly skipped a word at a time.
+                        let written = sparse.push_calls(&matrix)?;
+                        self.count(row, written);
+                        continue;
+                    }
                     let written = dosage::from_calls(&matrix, self.push_column(row))?;
-                    self.finish_column(written);
+                    self.finish_column(written)?;
                 }
             }
             Layout::Glow => {
@@ -382,21 +419,38 @@ impl Dosages {
                             range.len()
                         );
                     }
+                    let has_probabilities =
+                        probabilities.is_some_and(|p| row_has_probabilities(structs, p, &range));
+                    if let (Some(sparse), Some(c), false) =
+                        (&mut self.sparse, calls, has_probabilities)
+                    {
+                        let scratch = &mut self.scratch;
+                        let written = with_list_calls(c, structs, range, |row| {
+                            Ok(sparse.push_list_calls(row, scratch)?)
+                        })?;
+                        self.count(row, written);
+                        continue;
+                    }
                     let column_start = self.values.len();
                     self.push_column(row);
                     let column = &mut self.values[column_start..];
                     let written = match (probabilities, calls) {
-                        (Some(p), _) if row_has_probabilities(structs, p, &range) => {
+                        (Some(p), _) if has_probabilities => {
                             // A BGEN row is phased or not as a whole.
                             let is_phased = phased.is_some_and(|f| {
                                 range.clone().any(|g| f.is_valid(g) && f.value(g))
                             });
                             list_probabilities(p, structs, range, is_phased, column)?
                         }
-                        (_, Some(c)) => list_calls(c, structs, range, column, &mut self.scratch)?,
+                        (_, Some(c)) => {
+                            let scratch = &mut self.scratch;
+                            with_list_calls(c, structs, range, |row| {
+                                Ok(dosage::from_list_calls(row, scratch, column)?)
+                            })?
+                        }
                         _ => bail!("the genotypes have neither calls nor {PROBABILITIES}"),
                     };
-                    self.finish_column(written);
+                    self.finish_column(written)?;
                 }
             }
         }
@@ -412,18 +466,68 @@ impl Dosages {
     }
 
     /// Keeps the new column if it holds dosages, counting what was
-    /// imputed; drops it (counted) otherwise.
-    fn finish_column(&mut self, written: RowDosages) {
+    /// imputed; drops it (counted) otherwise. A sparse scan moves it to
+    /// its sparse columns.
+    fn finish_column(&mut self, written: RowDosages) -> Result<()> {
+        let start = self.values.len() - self.samples;
+        if written.is_written()
+            && let Some(sparse) = &mut self.sparse
+        {
+            sparse.push_dense(&self.values[start..])?;
+            self.values.truncate(start);
+        }
+        let Some(row) = self.rows.pop() else {
+            return Ok(());
+        };
+        if !written.is_written() {
+            self.values.truncate(start);
+        }
+        self.count(row as usize, written);
+        Ok(())
+    }
+
+    /// Records a row's outcome: its column kept (and the row noted), or
+    /// the reason it has none.
+    fn count(&mut self, row: usize, written: RowDosages) {
         match written {
             RowDosages::Written { imputed, .. } => {
                 self.imputed += imputed as u64;
-                return;
+                self.rows.push(row as u32);
             }
             RowDosages::Multiallelic => self.multiallelic += 1,
             RowDosages::AllMissing => self.uncalled += 1,
         }
-        self.values.truncate(self.values.len() - self.samples);
-        self.rows.pop();
+    }
+}
+
+/// Columns of a [`Dosages`] block, in the form the scan read them.
+#[derive(Clone, Copy)]
+pub enum Block<'a> {
+    /// Column-major `samples × variants`.
+    Dense { values: &'a [f64], variants: usize },
+    /// Sparse columns.
+    Sparse(SparseBlock<'a>),
+}
+
+impl Block<'_> {
+    /// Variants (columns) in the block.
+    pub fn variants(&self) -> usize {
+        match self {
+            Block::Dense { variants, .. } => *variants,
+            Block::Sparse(block) => block.columns(),
+        }
+    }
+
+    /// The block as dense column-major values, converted into `scratch`
+    /// when it is sparse.
+    pub fn dense<'s>(&'s self, scratch: &'s mut Vec<f64>) -> &'s [f64] {
+        match self {
+            Block::Dense { values, .. } => values,
+            Block::Sparse(block) => {
+                block.to_dense(scratch);
+                scratch
+            }
+        }
     }
 }
 
@@ -457,13 +561,13 @@ fn list_probabilities(
     Ok(dosage::from_probabilities(&row, out)?)
 }
 
-fn list_calls(
+/// Calls `f` with the row's calls (`range` of the genotype lists).
+fn with_list_calls<R>(
     calls: &ListArray,
     structs: &StructArray,
     range: std::ops::Range<usize>,
-    out: &mut [f64],
-    scratch: &mut Vec<u8>,
-) -> Result<RowDosages> {
+    f: impl FnOnce(&ListCalls<'_>) -> Result<R>,
+) -> Result<R> {
     let values = calls
         .values()
         .as_primitive_opt::<Int32Type>()
@@ -474,5 +578,5 @@ fn list_calls(
     if structs.null_count() > 0 || calls.null_count() > 0 {
         row = row.with_validity(&valid);
     }
-    Ok(dosage::from_list_calls(&row, scratch, out)?)
+    f(&row)
 }

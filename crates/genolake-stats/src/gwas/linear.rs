@@ -28,6 +28,7 @@ use faer::{Accum, Mat, MatRef, Par};
 
 use crate::error::{Error, Result};
 use crate::gwas::pvalue::{StudentT, chi2_1df};
+use crate::gwas::sparse::SparseBlock;
 
 /// Which published method the statistics reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -229,6 +230,11 @@ pub struct LinearModel {
     /// [Y | Q of each pattern in use], so that one product with a block
     /// gives all the cross products (n × (p + c × patterns in use)).
     stacked: Mat<f64>,
+    /// `stacked` row-major, for sparse blocks: sample i's row is
+    /// `rows[i × width .. (i + 1) × width]`.
+    rows: Vec<f64>,
+    /// Column sums of `stacked`: the cross products of a constant column.
+    column_sums: Vec<f64>,
     /// Per pattern, its basis' first column in `stacked` (None: unused).
     basis_row: Vec<Option<usize>>,
 }
@@ -328,6 +334,8 @@ impl LinearModel {
             yy: vec![0.0; p],
             dof: vec![0.0; p],
             stacked: Mat::zeros(n, 0),
+            rows: Vec::new(),
+            column_sums: Vec::new(),
             basis_row: Vec::new(),
         };
         match options.convention {
@@ -550,6 +558,13 @@ impl LinearModel {
                 }
             }
         }
+        self.rows = (0..n)
+            .flat_map(|i| (0..width).map(move |l| (i, l)))
+            .map(|(i, l)| stacked[(i, l)])
+            .collect();
+        self.column_sums = (0..width)
+            .map(|l| stacked.col_as_slice(l).iter().sum())
+            .collect();
         self.stacked = stacked;
     }
 
@@ -589,9 +604,7 @@ impl LinearModel {
             )));
         }
         let m = dosages.ncols();
-        let p = self.phenotypes();
-        let c = self.columns;
-        results.reset(m, p);
+        results.reset(m, self.phenotypes());
         let scratch = &mut results.scratch;
         // One product gives Gᵀy for every phenotype and Qᵀg for every
         // pattern's basis: the block is read once.
@@ -604,10 +617,146 @@ impl LinearModel {
             1.0,
             self.parallelism,
         );
+        scratch.gg.clear();
+        for (k, pattern) in self.patterns.iter().enumerate() {
+            if self.basis_row[k].is_none() {
+                continue;
+            }
+            for v in 0..m {
+                let column = dosages.col(v);
+                let gg = match column.try_as_col_major() {
+                    Some(contiguous) => pattern.subset.sum_squares(contiguous.as_slice()),
+                    None => (0..n)
+                        .filter(|&i| pattern.subset.contains(i))
+                        .map(|i| column[i] * column[i])
+                        .sum(),
+                };
+                if !gg.is_finite() {
+                    return Err(Error::Argument(format!(
+                        "variant {v} of the block holds a NaN or infinite dosage: impute missing genotypes first"
+                    )));
+                }
+                scratch.gg.push(gg);
+            }
+        }
+        self.statistics(Some(dosages), results)
+    }
+
+    /// [`test`](Self::test) for a block of sparse columns (see
+    /// [`sparse`](crate::gwas::sparse)): the same statistics, at a cost
+    /// proportional to the columns' entries rather than to n × m.
+    ///
+    /// ```
+    /// use faer::{Mat, MatRef};
+    /// use genolake_stats::gwas::linear::{LinearModel, LinearOptions, LinearResults};
+    /// use genolake_stats::gwas::sparse::SparseDosages;
+    ///
+    /// let covariates = Mat::from_fn(8, 1, |i, _| (i * i % 5) as f64);
+    /// let y = [0.1, 1.2, 2.1, 0.3, 0.4, 2.2, 0.2, 1.1];
+    /// let phenotypes = MatRef::from_column_major_slice(&y, 8, 1);
+    /// let model = LinearModel::new(covariates.as_ref(), phenotypes, None, &LinearOptions::default())?;
+    /// let dosages = [0., 1., 2., 0., 0., 2., 0., 1.];
+    /// let mut sparse = SparseDosages::new(8);
+    /// sparse.push_dense(&dosages)?;
+    /// let (mut dense_results, mut sparse_results) = (LinearResults::default(), LinearResults::default());
+    /// model.test(MatRef::from_column_major_slice(&dosages, 8, 1), &mut dense_results)?;
+    /// model.test_sparse(sparse.block(), &mut sparse_results)?;
+    /// let (a, b) = (dense_results.get(0, 0).unwrap(), sparse_results.get(0, 0).unwrap());
+    /// assert!((a.beta - b.beta).abs() < 1e-12 && (a.p_value - b.p_value).abs() < 1e-12);
+    /// # Ok::<(), genolake_stats::Error>(())
+    /// ```
+    pub fn test_sparse(&self, block: SparseBlock<'_>, results: &mut LinearResults) -> Result<()> {
+        let n = self.samples;
+        if block.samples() != n {
+            return Err(Error::Argument(format!(
+                "a block of {} samples cannot be tested by a model of {n} samples",
+                block.samples()
+            )));
+        }
+        if self.convention != Convention::Glow && self.own_subset.iter().any(Option::is_some) {
+            // Phenotypes with their own missing samples need the dense
+            // genotype residuals.
+            let mut dense = std::mem::take(&mut results.scratch.dense);
+            block.to_dense(&mut dense);
+            let tested = self.test(
+                MatRef::from_column_major_slice(&dense, n, block.columns()),
+                results,
+            );
+            results.scratch.dense = dense;
+            return tested;
+        }
+        let m = block.columns();
+        results.reset(m, self.phenotypes());
+        let width = self.stacked.ncols();
+        let weighted: Vec<(usize, &Subset)> = self
+            .patterns
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| self.basis_row[*k].is_some())
+            .map(|(k, pattern)| (k, &pattern.subset))
+            .collect();
+        let scratch = &mut results.scratch;
+        resize(&mut scratch.product, width, m);
+        scratch.gg.clear();
+        scratch.gg.resize(weighted.len() * m, 0.0);
+        let mut acc = vec![0.0; width];
+        for v in 0..m {
+            let column = block.column(v);
+            acc.fill(0.0);
+            let (mut sum, mut squares) = (0.0, 0.0);
+            for (&i, &d) in column.indices.iter().zip(column.deltas) {
+                let i = i as usize;
+                let row = &self.rows[i * width..(i + 1) * width];
+                for (a, r) in acc.iter_mut().zip(row) {
+                    *a += d * r;
+                }
+                sum += d;
+                squares += d * d;
+            }
+            let b = column.base;
+            for (l, a) in acc.iter().enumerate() {
+                scratch.product[(l, v)] = b * self.column_sums[l] + a;
+            }
+            // Σ over a pattern's samples of (b + d)².
+            for (slot, (_, subset)) in weighted.iter().enumerate() {
+                let (sum, squares) = match &subset.weights {
+                    None => (sum, squares),
+                    Some(w) => column
+                        .indices
+                        .iter()
+                        .zip(column.deltas)
+                        .map(|(&i, &d)| (w[i as usize] * d, w[i as usize] * d * d))
+                        .fold((0.0, 0.0), |(s, q), (a, b)| (s + a, q + b)),
+                };
+                let gg = b * b * subset.count as f64 + 2.0 * b * sum + squares;
+                if !gg.is_finite() {
+                    return Err(Error::Argument(format!(
+                        "variant {v} of the block holds a NaN or infinite dosage"
+                    )));
+                }
+                scratch.gg[slot * m + v] = gg;
+            }
+        }
+        self.statistics(None, results)
+    }
+
+    /// The statistics of a block from its cross products (`product`) and
+    /// sums of squares (`gg`, per pattern in use); `dosages` when the
+    /// block is dense.
+    fn statistics(
+        &self,
+        dosages: Option<MatRef<'_, f64>>,
+        results: &mut LinearResults,
+    ) -> Result<()> {
+        let n = self.samples;
+        let m = results.variants;
+        let p = self.phenotypes();
+        let c = self.columns;
+        let scratch = &mut results.scratch;
         let product = &scratch.product;
         match self.convention {
             Convention::Glow => {
-                for (k, pattern) in self.patterns.iter().enumerate() {
+                for (k, _) in self.patterns.iter().enumerate() {
                     let Some(row) = self.basis_row[k] else {
                         continue;
                     };
@@ -616,7 +765,14 @@ impl LinearModel {
                         .collect();
                     let tests: Vec<StudentT> =
                         used.iter().map(|&j| StudentT::new(self.dof[j])).collect();
-                    residual_squares(dosages, &pattern.subset, product, row, c, &mut scratch.rr)?;
+                    let slot = self.basis_row[..k].iter().flatten().count();
+                    residual_squares(
+                        &scratch.gg[slot * m..(slot + 1) * m],
+                        product,
+                        row,
+                        c,
+                        &mut scratch.rr,
+                    );
                     for v in 0..m {
                         let (gg, rr) = scratch.rr[v];
                         if rr <= VARIANCE_TOLERANCE * gg {
@@ -645,9 +801,14 @@ impl LinearModel {
                 let Some(row) = self.basis_row[0] else {
                     return Ok(());
                 };
-                residual_squares(dosages, &pattern.subset, product, row, c, &mut scratch.rr)?;
+                residual_squares(&scratch.gg[..m], product, row, c, &mut scratch.rr);
                 let qg = product.as_ref().subrows(row, c);
                 if self.own_subset.iter().any(Option::is_some) {
+                    let Some(dosages) = dosages else {
+                        return Err(Error::Argument(
+                            "phenotypes with missing samples need a dense block".to_string(),
+                        ));
+                    };
                     // Phenotypes with missing values need Σ r² over their own
                     // samples: form r = G − Q(QᵀG) on the analysed samples.
                     resize(&mut scratch.residual, n, m);
@@ -781,54 +942,45 @@ fn project_out(q: MatRef<'_, f64>, mut u: faer::MatMut<'_, f64>) {
     matmul(u.rb_mut(), Accum::Add, q, coef.as_ref(), -1.0, Par::Seq);
 }
 
-/// Fills `out` with (Σ g², Σ g² − ‖Qᵀg‖²) per variant: the sum of squares
-/// over `subset` and the residual sum of squares, Qᵀg being rows `row ..
-/// row + c` of `product`.
+/// Fills `out` with (Σ g², Σ g² − ‖Qᵀg‖²) per variant from the sums of
+/// squares over a pattern's samples, Qᵀg being rows `row .. row + c` of
+/// `product`.
 fn residual_squares(
-    dosages: MatRef<'_, f64>,
-    subset: &Subset,
+    gg: &[f64],
     product: &Mat<f64>,
     row: usize,
     c: usize,
     out: &mut Vec<(f64, f64)>,
-) -> Result<()> {
+) {
     out.clear();
-    for v in 0..dosages.ncols() {
-        let column = dosages.col(v);
-        let gg = match column.try_as_col_major() {
-            Some(contiguous) => subset.sum_squares(contiguous.as_slice()),
-            None => (0..dosages.nrows())
-                .filter(|&i| subset.contains(i))
-                .map(|i| column[i] * column[i])
-                .sum(),
-        };
-        if !gg.is_finite() {
-            return Err(Error::Argument(format!(
-                "variant {v} of the block holds a NaN or infinite dosage: impute missing genotypes first"
-            )));
-        }
+    for (v, &gg) in gg.iter().enumerate() {
         let qq: f64 = (row..row + c)
             .map(|l| product[(l, v)] * product[(l, v)])
             .sum();
         out.push((gg, gg - qq));
     }
-    Ok(())
 }
 
 #[derive(Debug, Clone)]
 struct Scratch {
     /// [Y | Q₀ | Q₁ …]ᵀ G.
     product: Mat<f64>,
+    /// Σ g² over each pattern in use's samples, pattern-major.
+    gg: Vec<f64>,
     residual: Mat<f64>,
     rr: Vec<(f64, f64)>,
+    /// A sparse block made dense, where a convention needs it.
+    dense: Vec<f64>,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
         Self {
             product: Mat::zeros(0, 0),
+            gg: Vec::new(),
             residual: Mat::zeros(0, 0),
             rr: Vec::new(),
+            dense: Vec::new(),
         }
     }
 }
@@ -882,5 +1034,74 @@ impl LinearResults {
                 a.as_ref(),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gwas::sparse::SparseDosages;
+    use proptest::prelude::*;
+
+    /// A small deterministic generator: the tests need varied numbers, not
+    /// good randomness.
+    fn numbers(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Sparse blocks give the dense blocks' statistics, in every
+        /// convention, with phenotypes missing on different samples.
+        #[test]
+        fn sparse_blocks_test_as_dense_ones(seed in any::<u64>(), missing in 0usize..4) {
+            let (n, m, p) = (37, 9, 3);
+            let mut next = numbers(seed);
+            let covariates = Mat::from_fn(n, 2, |_, _| next() - 0.5);
+            let phenotypes = Mat::from_fn(n, p, |i, j| {
+                if j > 0 && i % (3 + j) < missing { f64::NAN } else { next() }
+            });
+            let offsets = Mat::from_fn(n, p, |_, _| 0.1 * next());
+            let mut dense = Vec::with_capacity(n * m);
+            for v in 0..m {
+                let frequency = [0.02, 0.3, 0.5, 0.9][v % 4];
+                for i in 0..n {
+                    let dosage = f64::from(u8::from(next() < frequency)) + f64::from(u8::from(next() < frequency));
+                    // Every fifth sample of odd variants is an imputed mean.
+                    dense.push(if v % 2 == 1 && i % 5 == 0 { 0.37 + v as f64 / 10.0 } else { dosage });
+                }
+            }
+            let mut sparse = SparseDosages::new(n);
+            for column in dense.chunks_exact(n) {
+                sparse.push_dense(column).unwrap();
+            }
+            let block = MatRef::from_column_major_slice(&dense, n, m);
+            for convention in [Convention::Glow, Convention::Regenie, Convention::RegenieV1] {
+                let options = LinearOptions { convention, ..LinearOptions::default() };
+                let model = LinearModel::new(covariates.as_ref(), phenotypes.as_ref(), Some(offsets.as_ref()), &options).unwrap();
+                let (mut a, mut b) = (LinearResults::default(), LinearResults::default());
+                model.test(block, &mut a).unwrap();
+                model.test_sparse(sparse.block(), &mut b).unwrap();
+                for ((_, _, x), (_, _, y)) in a.iter().zip(b.iter()) {
+                    match (x, y) {
+                        (Some(x), Some(y)) => {
+                            for (u, w) in [(x.beta, y.beta), (x.standard_error, y.standard_error), (x.log10p, y.log10p)] {
+                                prop_assert!((u - w).abs() <= 1e-9 * u.abs().max(1.0), "{convention:?}: {u} vs {w}");
+                            }
+                        }
+                        (None, None) => {}
+                        _ => prop_assert!(false, "{convention:?}: {x:?} vs {y:?}"),
+                    }
+                }
+            }
+        }
     }
 }
