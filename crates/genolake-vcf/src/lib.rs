@@ -133,9 +133,12 @@ pub mod header;
 pub mod index;
 pub mod reader;
 mod record;
+pub mod writer;
 
 pub use error::{Error, ErrorKind, Position, Result};
 pub use header::Header;
 pub use reader::{
-    Compression, Reader, ReaderBuilder, ReaderOptions, plan_splits, read_header, schema,
+    Compression, Reader, ReaderBuilder, ReaderOptions, plan_splits, read_header, read_header_text,
+    schema,
 };
+pub use writer::{WriteSummary, Writer, WriterBuilder, WriterOptions};
