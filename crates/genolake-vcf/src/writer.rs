@@ -379,11 +379,16 @@ impl Writer {
                 None => samples.names = wanted.unwrap_or_default(),
             }
         }
+        let first_batch = header::FirstBatch {
+            filters: columns.map(|(c, _)| c.filter_names()).unwrap_or_default(),
+            needs_end: columns.is_some_and(|(c, _)| c.needs_end(&self.layout)),
+        };
         let text = header::header_text(
             &self.layout,
             self.supplied.as_ref(),
             &self.options.contigs,
             &samples.names,
+            &first_batch,
         );
         self.samples = Some(samples);
         let output = self.output.as_mut().expect("open until finished");

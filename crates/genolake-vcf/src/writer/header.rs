@@ -101,7 +101,18 @@ pub(crate) struct Supplied {
     pub(crate) infos: Vec<String>,
     pub(crate) formats: Vec<String>,
     pub(crate) contigs: Vec<String>,
+    pub(crate) filters: Vec<String>,
     pub(crate) has_pass: bool,
+}
+
+/// What the first batch shows before the header is written: the filters it
+/// uses, and whether a row needs `END=` (declared only then, so that a file
+/// without such rows reads back without an `INFO_END` column). Later
+/// batches can only use what the header declares or write undeclared keys.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirstBatch {
+    pub(crate) filters: Vec<String>,
+    pub(crate) needs_end: bool,
 }
 
 /// Reads a header given as text: `##` lines, then the `#CHROM` line.
@@ -129,16 +140,20 @@ pub(crate) fn parse_supplied(text: &str) -> Result<Supplied, String> {
     let header = parser
         .finish()
         .map_err(|e| format!("the header text: {e}"))?;
-    let has_pass = header
+    let filters: Vec<String> = header
         .meta
         .iter()
-        .any(|m| m.key == "FILTER" && m.value.field("ID") == Some("PASS"));
+        .filter(|m| m.key == "FILTER")
+        .filter_map(|m| m.value.field("ID").map(String::from))
+        .collect();
+    let has_pass = filters.iter().any(|f| f == "PASS");
     Ok(Supplied {
         meta_lines,
         samples: header.samples,
         infos: header.infos.iter().map(|d| d.id.clone()).collect(),
         formats: header.formats.iter().map(|d| d.id.clone()).collect(),
         contigs: header.contigs.iter().map(|c| c.id.clone()).collect(),
+        filters,
         has_pass,
     })
 }
@@ -151,6 +166,7 @@ pub(crate) fn header_text(
     supplied: Option<&Supplied>,
     contigs: &[Contig],
     samples: &[String],
+    first: &FirstBatch,
 ) -> String {
     let mut lines: Vec<String> = Vec::new();
     let empty = Supplied::default();
@@ -167,6 +183,14 @@ pub(crate) fn header_text(
     if !declared.has_pass {
         lines.push(r#"##FILTER=<ID=PASS,Description="All filters passed">"#.to_string());
     }
+    for filter in &first.filters {
+        if !declared.filters.contains(filter) {
+            lines.push(format!(
+                "##FILTER=<ID={filter},Description=\"{}\">",
+                escape(filter)
+            ));
+        }
+    }
     for InfoColumn {
         name,
         key,
@@ -182,7 +206,7 @@ pub(crate) fn header_text(
             ));
         }
     }
-    if layout.write_end && !declared.infos.iter().any(|k| k == "END") {
+    if first.needs_end && !declared.infos.iter().any(|k| k == "END") {
         lines.push(definition_line(
             "INFO",
             "END",
@@ -245,7 +269,11 @@ mod tests {
 
     fn inferred(schema: &Schema) -> String {
         let layout = Layout::of(schema, &[]).unwrap();
-        header_text(&layout, None, &[], &["S1".to_string()])
+        let first = FirstBatch {
+            filters: vec!["q10".into()],
+            needs_end: true,
+        };
+        header_text(&layout, None, &[], &["S1".to_string()], &first)
     }
 
     #[test]
@@ -276,6 +304,7 @@ mod tests {
         let expected = [
             "##fileformat=VCFv4.3",
             r#"##FILTER=<ID=PASS,Description="All filters passed">"#,
+            r#"##FILTER=<ID=q10,Description="q10">"#,
             r#"##INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency for each ALT allele">"#,
             r#"##INFO=<ID=DP,Number=1,Type=Integer,Description="Combined depth across samples">"#,
             r#"##INFO=<ID=DB,Number=0,Type=Flag,Description="dbSNP membership">"#,
@@ -379,7 +408,17 @@ mod tests {
                 length: None,
             },
         ];
-        let text = header_text(&layout, Some(&supplied), &contigs, &["B".to_string()]);
+        let first = FirstBatch {
+            filters: vec![],
+            needs_end: true,
+        };
+        let text = header_text(
+            &layout,
+            Some(&supplied),
+            &contigs,
+            &["B".to_string()],
+            &first,
+        );
         let expected = concat!(
             "##fileformat=VCFv4.2\n",
             "##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n",

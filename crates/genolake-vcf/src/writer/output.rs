@@ -314,7 +314,7 @@ mod tests {
         let mut x = 12345u64;
         while text.len() < BLOCK_DATA * BLOCKS_PER_JOB * 3 + 1000 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
-            text.extend_from_slice(if x % 3 == 0 {
+            text.extend_from_slice(if x.is_multiple_of(3) {
                 b"chr1\t100\t.\tA\tC\n"
             } else {
                 &[]

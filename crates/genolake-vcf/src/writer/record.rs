@@ -288,7 +288,9 @@ impl Value {
         })
     }
 
-    /// Null, or an empty list: nothing to write.
+    /// Null, or an empty list: nothing to write. (A list of one null item is
+    /// written `.` too, which reads back as null: VCF cannot tell them
+    /// apart; `.,.` keeps its two items, as in htslib.)
     #[inline]
     fn is_missing(&self, i: usize) -> bool {
         match self {
@@ -597,6 +599,35 @@ impl Columns {
             _ => implied,
         }
         .max(position)
+    }
+
+    /// Whether a row of this batch needs `END=` (see [`Layout::write_end`]).
+    pub(crate) fn needs_end(&self, layout: &Layout) -> bool {
+        let Some(end) = self.end.as_ref().filter(|_| layout.write_end) else {
+            return false;
+        };
+        (0..end.len()).any(|row| {
+            end.is_valid(row)
+                && self.start.is_valid(row)
+                && end.value(row) != self.start.value(row) + self.reference.value(row).len() as i64
+        })
+    }
+
+    /// The filter names of this batch but `PASS`, in order of appearance.
+    pub(crate) fn filter_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        if let Some(filters) = &self.filters {
+            let (a, b) = (
+                filters.offsets[0] as usize,
+                *filters.offsets.last().unwrap_or(&0) as usize,
+            );
+            for name in filters.items.slice(a, b - a).iter().flatten() {
+                if name != "PASS" && !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
     }
 
     /// Appends the eight site columns of row `row` (no trailing tab).
