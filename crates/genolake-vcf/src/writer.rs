@@ -8,7 +8,9 @@
 //! columns and `genotypes` are written when present; other columns are left
 //! out, with a warning). Types a SQL engine may produce instead of the
 //! reader's (`Utf8View`, `LargeList`, narrower integers, `Float32`) are cast
-//! first.
+//! first. Batches in the matrix layout
+//! ([`ReaderOptions::matrix_genotypes`](crate::ReaderOptions::matrix_genotypes))
+//! are not written yet: convert them to Glow's layout first.
 //!
 //! # What is written
 //!
@@ -17,25 +19,50 @@
 //!   empty, as QUAL is when null.
 //! - INFO: a Flag (a Boolean column) as its bare key when true, left out
 //!   when false or null; other values as `key=value`, lists joined by `,`
-//!   with `.` for null items, left out when null. Where there is no
-//!   `INFO_END` column, `END=` is written from `end` on rows whose `end` is
-//!   not `start` + the length of REF (the reader took it from INFO END).
+//!   with `.` for null items, left out when null or empty. Where there is
+//!   no `INFO_END` column, `END=` is written from `end` on rows whose `end`
+//!   is not `start` + the length of REF (the reader took it from INFO END).
 //! - FORMAT: GT first, from `calls` (−1 is `.`) joined by `|` when `phased`
 //!   else `/`; then the other genotype fields, named back by
 //!   [`format_key_of_genotype_field`](genolake_core::schema::format_key_of_genotype_field),
 //!   in the supplied header's order, else the columns'. As htslib does, a
 //!   row lists the keys some sample has a value for, and a sample's trailing
 //!   missing values are left out (`0/1` rather than `0/1:.:.`). Genotype
-//!   fields a header did not declare (`otherFields`) are not written.
+//!   fields a header did not declare (`otherFields`) are not written, nor is
+//!   the `attributes` map of `flattenInfoFields=false` reads.
 //! - Floats are written with the fewest digits that read back to the same
 //!   value (ryu; `f32` columns to the same `f32`), integers in decimal: a
 //!   file read, written and read again gives the same values, and bcftools
 //!   prints the same text for the original and the copy.
+//! - What VCF cannot tell apart is not kept apart: a null list and a list
+//!   of one null item are both `.`; a null `calls` among a row's genotypes
+//!   is written `.` and reads back as `[-1]`; the order of a record's INFO
+//!   and FORMAT keys is the header's (the table has no other).
 //!
-//! The header is the one supplied as text (see [`WriterBuilder::header`] and
-//! [`read_header_text`](crate::read_header_text)) or one inferred from the
-//! columns ([`header`] describes how, and why contig lines come only from
-//! [`WriterBuilder::contigs`]).
+//! # The header
+//!
+//! Supplied as text ([`WriterBuilder::header`], Glow's `vcfHeader`, for
+//! example [`read_header_text`](crate::read_header_text) of the source
+//! file), its `##` lines are written as they are, followed by lines for the
+//! columns they do not declare, and its samples are the samples written
+//! unless [`WriterBuilder::samples`] says otherwise. Otherwise the header is
+//! inferred from the columns: `##fileformat=VCFv4.3`, `PASS` and the
+//! filters of the first batch, one INFO line per `INFO_<key>` column and one
+//! FORMAT line per genotype field. A key the specification reserves takes
+//! the specification's Number, Type and Description when its column has
+//! the type they give (`INFO_AF` as a list of floats is `Number=A,Type=Float`);
+//! any other key takes them from its Arrow type: Boolean is a Flag
+//! (`Number=0`), a list is `Number=.`, a scalar `Number=1`; integers are
+//! Integer, floats Float, strings String. `END` is declared when a row of
+//! the first batch needs it (so a table without such rows reads back
+//! without an `INFO_END` column).
+//!
+//! The header is written with the first row, before the records, so it
+//! cannot list the contigs they name: `##contig` lines come from
+//! [`WriterBuilder::contigs`] (or the supplied header). bcftools, tabix and
+//! htslib read records of undeclared contigs (with a warning) and index
+//! them without contig lines; VCF 4.3 asks for them, so pass them when they
+//! are known.
 //!
 //! # Files
 //!
@@ -75,7 +102,7 @@
 //! ```
 
 mod builder;
-pub mod header;
+mod header;
 mod indexer;
 mod output;
 mod record;

@@ -1,20 +1,6 @@
 //! The header a writer puts first: supplied as text (Glow's `vcfHeader`),
-//! or inferred from the columns.
-//!
-//! An inferred header declares `PASS`, one INFO line per `INFO_<key>`
-//! column and one FORMAT line per genotype field (Glow's renames reversed:
-//! `phredLikelihoods` is `PL`; `calls` and `phased` are `GT`). A key the
-//! specification reserves takes the specification's Number, Type and
-//! Description when its column has the type they give (`INFO_AF` as a list
-//! of floats is `Number=A,Type=Float`); any other key takes them from its
-//! Arrow type: Boolean is a Flag (`Number=0`), a list is `Number=.`, a
-//! scalar `Number=1`; integers are Integer, floats Float, strings String.
-//!
-//! Contig lines cannot come from the records when streaming (the header is
-//! written before them): they come from the builder's `contigs`, else none
-//! are written. bcftools and htslib read records of undeclared contigs (with
-//! a warning, and `bcftools index`/`tabix` need no contig lines); VCF 4.3
-//! asks for them, so pass them when they are known.
+//! or inferred from the columns. The rules are those of the writer's module
+//! documentation, "The header".
 
 use arrow::datatypes::DataType;
 use genolake_core::Stringency;

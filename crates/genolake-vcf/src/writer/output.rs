@@ -227,8 +227,9 @@ impl Output {
                 bgzf.pool = None;
             }
         }
-        self.file.flush()?;
-        self.file.sync_all()
+        // No fsync: the temporary name guards against failed writes; like
+        // bgzip and bcftools, durability is left to the system.
+        self.file.flush()
     }
 }
 

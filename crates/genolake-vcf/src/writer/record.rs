@@ -756,6 +756,9 @@ impl Columns {
             out.extend_from_slice(field.key.as_bytes());
             first = false;
         }
+        if gt && !any_field && write_diploid_gts(g, genotype, out) {
+            return Ok(());
+        }
         for &at in genotype {
             out.push(b'\t');
             if g.struct_nulls.as_ref().is_some_and(|n| n.is_null(at)) {
@@ -823,6 +826,50 @@ pub(crate) fn write_missing_samples(samples: usize, out: &mut Vec<u8>) {
     for _ in 0..samples {
         out.extend_from_slice(b"\t.");
     }
+}
+
+/// The samples of a row whose one key is GT, when every genotype is two
+/// alleles of one digit (or missing) and no struct or call is null: four
+/// bytes a genotype written into a slice, the common shape of cohorts.
+/// Returns false, having written nothing, for any other row.
+fn write_diploid_gts(g: &Genotypes, genotype: &[usize], out: &mut Vec<u8>) -> bool {
+    let Some((offsets, alleles, nulls)) = &g.calls else {
+        return false;
+    };
+    if nulls.is_some() || g.struct_nulls.is_some() {
+        return false;
+    }
+    let phased = g
+        .phased
+        .as_ref()
+        .filter(|p| p.nulls().is_none())
+        .map(|p| p.values());
+    if g.phased.is_some() && phased.is_none() {
+        return false;
+    }
+    let base = out.len();
+    out.resize(base + 4 * genotype.len(), 0);
+    let slots = out[base..].chunks_exact_mut(4);
+    for (slot, &at) in slots.zip(genotype) {
+        let a = offsets[at] as usize;
+        if offsets[at + 1] as usize != a + 2 {
+            out.truncate(base);
+            return false;
+        }
+        let (x, y) = (alleles[a], alleles[a + 1]);
+        if !((-1..10).contains(&x) && (-1..10).contains(&y)) {
+            out.truncate(base);
+            return false;
+        }
+        let digit = |v: i32| if v < 0 { b'.' } else { b'0' + v as u8 };
+        let sep = if phased.is_some_and(|p| p.value(at)) {
+            b'|'
+        } else {
+            b'/'
+        };
+        slot.copy_from_slice(&[b'\t', digit(x), sep, digit(y)]);
+    }
+    true
 }
 
 /// GT from `calls` and `phased`: `.` for a missing allele, `|` between
