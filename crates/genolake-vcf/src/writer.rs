@@ -240,8 +240,8 @@ pub struct Writer {
     options: WriterOptions,
     samples: Option<Samples>,
     records: u64,
-    /// Scratch: which FORMAT keys a row writes; where its samples are.
-    present: Vec<bool>,
+    /// Scratch: the FORMAT fields a row writes; where its samples are.
+    present: Vec<usize>,
     genotype_index: Vec<usize>,
     finished: bool,
 }

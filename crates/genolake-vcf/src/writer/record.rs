@@ -301,6 +301,64 @@ impl Value {
         }
     }
 
+    /// Writes the value at `i`, or `.` when it is missing (null, or an empty
+    /// list); returns whether there was a value. One dispatch per value:
+    /// this is the loop of every FORMAT field of every genotype.
+    #[inline]
+    fn write_or_dot(&self, i: usize, out: &mut Vec<u8>) -> Result<bool, String> {
+        match self {
+            Value::Scalar(Scalar::I32(a)) => {
+                if a.is_null(i) {
+                    out.push(b'.');
+                    return Ok(false);
+                }
+                write_int(a.value(i) as i64, out);
+            }
+            Value::List {
+                offsets,
+                nulls,
+                items: Scalar::I32(items),
+            } => {
+                let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+                if a == b || nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    out.push(b'.');
+                    return Ok(false);
+                }
+                let values = &items.values()[a..b];
+                match items.nulls() {
+                    None => {
+                        for (k, v) in values.iter().enumerate() {
+                            if k > 0 {
+                                out.push(b',');
+                            }
+                            write_int(*v as i64, out);
+                        }
+                    }
+                    Some(item_nulls) => {
+                        for (k, v) in values.iter().enumerate() {
+                            if k > 0 {
+                                out.push(b',');
+                            }
+                            if item_nulls.is_null(a + k) {
+                                out.push(b'.');
+                            } else {
+                                write_int(*v as i64, out);
+                            }
+                        }
+                    }
+                }
+            }
+            other => {
+                if other.is_missing(i) {
+                    out.push(b'.');
+                    return Ok(false);
+                }
+                other.write(i, out)?;
+            }
+        }
+        Ok(true)
+    }
+
     /// Whether a Boolean (INFO Flag) value is true.
     fn flag(&self, i: usize) -> bool {
         match self {
@@ -385,8 +443,11 @@ impl Scalar {
 /// Writes an integer in decimal.
 #[inline]
 pub(crate) fn write_int(v: i64, out: &mut Vec<u8>) {
+    // Depths, qualities and likelihoods are mostly below 100.
     if (0..10).contains(&v) {
         out.push(b'0' + v as u8);
+    } else if (10..100).contains(&v) {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
     } else {
         out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
@@ -718,7 +779,7 @@ impl Columns {
         row: usize,
         layout: &GenotypeLayout,
         genotype: &[usize],
-        present: &mut Vec<bool>,
+        present: &mut Vec<usize>,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
         let Some(g) = &self.genotypes else {
@@ -729,13 +790,11 @@ impl Columns {
         // htslib writes the keys a record holds.
         let gt = layout.gt && !range.is_empty() && !g.calls_all_missing(range.clone());
         present.clear();
-        present.extend(
-            g.fields
-                .iter()
-                .map(|f| !range.is_empty() && !f.all_missing(range.clone())),
-        );
-        let any_field = present.iter().any(|p| *p);
-        if !gt && !any_field {
+        if !range.is_empty() {
+            present
+                .extend((0..g.fields.len()).filter(|&k| !g.fields[k].all_missing(range.clone())));
+        }
+        if !gt && present.is_empty() {
             write_missing_samples(genotype.len(), out);
             return Ok(());
         }
@@ -743,20 +802,13 @@ impl Columns {
         if gt {
             out.extend_from_slice(b"GT");
         }
-        let mut first = !gt;
-        for (field, _) in layout
-            .fields
-            .iter()
-            .zip(present.iter())
-            .filter(|(_, p)| **p)
-        {
-            if !first {
+        for (n, &k) in present.iter().enumerate() {
+            if gt || n > 0 {
                 out.push(b':');
             }
-            out.extend_from_slice(field.key.as_bytes());
-            first = false;
+            out.extend_from_slice(layout.fields[k].key.as_bytes());
         }
-        if gt && !any_field && write_diploid_gts(g, genotype, out) {
+        if gt && present.is_empty() && write_diploid_gts(g, genotype, out) {
             return Ok(());
         }
         for &at in genotype {
@@ -771,29 +823,17 @@ impl Columns {
             // Trailing missing values are left out, as htslib writes a
             // sample that lacks them; the first value stays, `.` or not.
             let mut keep = out.len();
-            let mut first = !gt;
-            for ((value, info), _) in g
-                .fields
-                .iter()
-                .zip(&layout.fields)
-                .zip(present.iter())
-                .filter(|(_, p)| **p)
-            {
+            for (n, &k) in present.iter().enumerate() {
+                let first = !gt && n == 0;
                 if !first {
                     out.push(b':');
                 }
-                if value.is_missing(at) {
-                    out.push(b'.');
-                    if first {
-                        keep = out.len();
-                    }
-                } else {
-                    value
-                        .write(at, out)
-                        .map_err(|e| format!("genotype field {}: {e}", info.name))?;
+                let written = g.fields[k]
+                    .write_or_dot(at, out)
+                    .map_err(|e| format!("genotype field {}: {e}", layout.fields[k].name))?;
+                if written || first {
                     keep = out.len();
                 }
-                first = false;
             }
             out.truncate(keep);
         }
