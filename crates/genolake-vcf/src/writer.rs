@@ -567,3 +567,26 @@ impl Drop for Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_can_move_to_another_thread() {
+        fn send<T: Send>() {}
+        send::<Writer>();
+    }
+
+    #[test]
+    fn compression_follows_the_file_name() {
+        for (name, expected) in [
+            ("x.vcf.gz", Compression::Bgzf),
+            ("x.vcf.bgz", Compression::Bgzf),
+            ("x.vcf", Compression::None),
+            ("x", Compression::None),
+        ] {
+            assert_eq!(Compression::from_path(Path::new(name)), expected, "{name}");
+        }
+    }
+}

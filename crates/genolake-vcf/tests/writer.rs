@@ -814,3 +814,72 @@ proptest! {
         }
     }
 }
+
+/// Sites only: the three columns a record needs.
+fn sites(contig: &str, starts: &[i64]) -> RecordBatch {
+    let schema = Schema::new(vec![
+        Field::new("contigName", DataType::Utf8, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("referenceAllele", DataType::Utf8, true),
+    ]);
+    RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            Arc::new(arrow::array::StringArray::from(vec![contig; starts.len()])),
+            Arc::new(arrow::array::Int64Array::from(starts.to_vec())),
+            Arc::new(arrow::array::StringArray::from(vec!["A"; starts.len()])),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn positions_past_2_29_need_a_csi_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = sites("chr1", &[10, 600_000_000, 600_000_100]);
+    let path = dir.path().join("long.vcf.gz");
+    let mut writer = Writer::builder(&path)
+        .index(IndexFormat::Tabix)
+        .build(&batch.schema())
+        .unwrap();
+    let err = writer.write(&batch).unwrap_err().to_string();
+    assert!(
+        err.contains("record 2") && err.contains("tabix") && err.contains("IndexFormat::Csi"),
+        "{err}"
+    );
+    drop(writer);
+    // Declared contig lengths say so before any record.
+    let long = Contig {
+        id: "chr1".into(),
+        length: Some(3_000_000_000),
+    };
+    let err = Writer::builder(&path)
+        .index(IndexFormat::Tabix)
+        .contigs([long.clone()])
+        .build(&batch.schema())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("contig chr1 is longer"), "{err}");
+
+    let summary = {
+        let mut writer = Writer::builder(&path)
+            .index(IndexFormat::Csi)
+            .contigs([long])
+            .build(&batch.schema())
+            .unwrap();
+        writer.write(&batch).unwrap();
+        writer.finish().unwrap()
+    };
+    assert_eq!(summary.records, 3);
+    let Some(found) = bcftools(&[
+        "view",
+        "-H",
+        "-r",
+        "chr1:599999990-600000050",
+        path.to_str().unwrap(),
+    ]) else {
+        return;
+    };
+    assert_eq!(found, "chr1\t600000001\t.\tA\t.\t.\t.\t.\n");
+}
