@@ -883,3 +883,57 @@ fn positions_past_2_29_need_a_csi_index() {
     };
     assert_eq!(found, "chr1\t600000001\t.\tA\t.\t.\t.\t.\n");
 }
+
+/// `field`'s type with strings as views and lists as large lists, as a SQL
+/// engine may hand them over.
+fn as_sql_result(data_type: &DataType) -> DataType {
+    match data_type {
+        DataType::Utf8 => DataType::Utf8View,
+        DataType::Int32 => DataType::Int64,
+        DataType::List(item) => DataType::LargeList(Arc::new(Field::new(
+            item.name(),
+            as_sql_result(item.data_type()),
+            true,
+        ))),
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| Field::new(f.name(), as_sql_result(f.data_type()), true))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn views_large_lists_and_wider_integers_write_as_the_reader_s_types() {
+    let batch = small_batch();
+    let fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| Field::new(f.name(), as_sql_result(f.data_type()), true))
+        .collect();
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .zip(&fields)
+        .map(|(c, f)| arrow::compute::cast(c, f.data_type()).unwrap())
+        .collect();
+    let sql = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    assert!(matches!(
+        sql.column_by_name("genotypes").unwrap().data_type(),
+        DataType::LargeList(_)
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let mut texts = Vec::new();
+    for (name, batch) in [("a.vcf", &batch), ("b.vcf", &sql)] {
+        let path = dir.path().join(name);
+        let mut writer = Writer::create(&path, &batch.schema()).unwrap();
+        writer.write(batch).unwrap();
+        writer.finish().unwrap();
+        texts.push(std::fs::read_to_string(&path).unwrap());
+    }
+    // Integers declared as such either way; the records alike.
+    assert_eq!(texts[0], texts[1]);
+}

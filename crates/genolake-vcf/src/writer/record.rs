@@ -187,7 +187,9 @@ fn genotype_layout(field: &Field, header_formats: &[String]) -> Result<GenotypeL
                 layout.sample_id = true;
             }
             CALLS => {
-                expect(f, &list_of(DataType::Int32))?;
+                // Any integers: a SQL result may widen them.
+                expect(f, &list_of(DataType::Int32))
+                    .or_else(|_| expect(f, &list_of(DataType::Int64)))?;
                 layout.gt = true;
             }
             PHASED => expect(f, &DataType::Boolean)?,
@@ -973,11 +975,18 @@ fn genotypes(array: &ArrayRef, layout: &GenotypeLayout) -> Result<Genotypes, Str
         Some(calls) => {
             let calls = cast_to(calls, &list_of(DataType::Int32))?;
             let calls = calls.as_list::<i32>();
-            Some((
-                calls.offsets().clone(),
-                calls.values().as_primitive::<Int32Type>().values().clone(),
-                calls.nulls().cloned(),
-            ))
+            let alleles = calls.values().as_primitive::<Int32Type>();
+            // A null allele (or one a cast could not narrow) is missing.
+            let values = match alleles.nulls() {
+                None => alleles.values().clone(),
+                Some(valid) => alleles
+                    .values()
+                    .iter()
+                    .zip(valid.iter())
+                    .map(|(v, ok)| if ok { *v } else { -1 })
+                    .collect(),
+            };
+            Some((calls.offsets().clone(), values, calls.nulls().cloned()))
         }
         None => None,
     };
@@ -995,8 +1004,6 @@ fn genotypes(array: &ArrayRef, layout: &GenotypeLayout) -> Result<Genotypes, Str
             Value::of(array, &f.data_type).map_err(|e| format!("genotype field {}: {e}", f.name))
         })
         .collect::<Result<_, String>>()?;
-    // A calls list whose values are not all valid Int32 items: nulls among
-    // the alleles are read as missing alleles.
     Ok(Genotypes {
         offsets: list.offsets().clone(),
         nulls: list.nulls().cloned(),
