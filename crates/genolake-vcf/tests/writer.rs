@@ -210,6 +210,17 @@ fn glow_vcfs_written_again_print_the_same_records_in_bcftools() {
             Writer::builder(&bgzf).index(IndexFormat::Tabix).threads(2),
         );
         assert!(summary.index.as_ref().is_some_and(|i| i.is_file()));
+        // The supplied header is written as given, then lines for what it
+        // does not declare, then the same #CHROM line.
+        let given = read_header_text(&source).unwrap();
+        let written = read_header_text(&plain).unwrap();
+        let (given_meta, given_chrom) = given.trim_end().rsplit_once('\n').unwrap();
+        assert!(written.starts_with(given_meta), "{file}:\n{written}");
+        assert_eq!(
+            written.trim_end().rsplit_once('\n').unwrap().1,
+            given_chrom,
+            "{file}"
+        );
         let Some(original) = view_records(&source) else {
             return;
         };
