@@ -28,8 +28,12 @@
 //!   in the supplied header's order, else the columns'. As htslib does, a
 //!   row lists the keys some sample has a value for, and a sample's trailing
 //!   missing values are left out (`0/1` rather than `0/1:.:.`). Genotype
-//!   fields a header did not declare (`otherFields`) are not written, nor is
-//!   the `attributes` map of `flattenInfoFields=false` reads.
+//!   fields a header did not declare (`otherFields`) are not written.
+//! - INFO as one `attributes` map (a `flattenInfoFields=false` read) is
+//!   written entry by entry, in its order, `key=value` (a bare key for an
+//!   empty value, as the reader gives Flags); an inferred header declares
+//!   the keys of the first batch (reserved keys as the specification does,
+//!   others as Flags or `Number=.` Strings).
 //! - Floats are written with the fewest digits that read back to the same
 //!   value (ryu; `f32` columns to the same `f32`), integers in decimal: a
 //!   file read, written and read again gives the same values, and bcftools
@@ -408,6 +412,7 @@ impl Writer {
         }
         let first_batch = header::FirstBatch {
             filters: columns.map(|(c, _)| c.filter_names()).unwrap_or_default(),
+            attribute_keys: columns.map(|(c, _)| c.attribute_keys()).unwrap_or_default(),
             needs_end: columns.is_some_and(|(c, _)| c.needs_end(&self.layout)),
         };
         let text = header::header_text(

@@ -116,11 +116,20 @@ fn rewrite(
     stringency: Stringency,
     builder: genolake_vcf::WriterBuilder,
 ) -> genolake_vcf::WriteSummary {
+    let options = ReaderOptions {
+        stringency,
+        ..Default::default()
+    };
+    rewrite_with(source, options, builder)
+}
+
+fn rewrite_with(
+    source: &Path,
+    options: ReaderOptions,
+    builder: genolake_vcf::WriterBuilder,
+) -> genolake_vcf::WriteSummary {
     let reader = Reader::builder(source)
-        .options(ReaderOptions {
-            stringency,
-            ..Default::default()
-        })
+        .options(options)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let mut writer = builder
@@ -210,6 +219,18 @@ fn glow_vcfs_written_again_print_the_same_records_in_bcftools() {
             Writer::builder(&bgzf).index(IndexFormat::Tabix).threads(2),
         );
         assert!(summary.index.as_ref().is_some_and(|i| i.is_file()));
+        // INFO as one map (`flattenInfoFields=false`), with the source's
+        // header, as Glow writes such a table.
+        let attributes = dir.path().join("attributes.vcf");
+        rewrite_with(
+            &source,
+            ReaderOptions {
+                stringency: *stringency,
+                flatten_info_fields: false,
+                ..Default::default()
+            },
+            Writer::builder(&attributes).header(read_header_text(&source).unwrap()),
+        );
         // The supplied header is written as given, then lines for what it
         // does not declare, then the same #CHROM line.
         let given = read_header_text(&source).unwrap();
@@ -225,7 +246,7 @@ fn glow_vcfs_written_again_print_the_same_records_in_bcftools() {
             return;
         };
         assert!(!original.is_empty(), "{file} has records");
-        for copy in [&plain, &bgzf] {
+        for copy in [&plain, &bgzf, &attributes] {
             let written = view_records(copy).unwrap();
             assert_eq!(written.len(), original.len(), "{file}: record count");
             for (n, (a, b)) in original.iter().zip(&written).enumerate() {

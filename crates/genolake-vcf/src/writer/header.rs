@@ -71,6 +71,21 @@ pub(crate) fn definition_line(
     )
 }
 
+/// The `##INFO` line of a key of the `attributes` map, whose values are
+/// text: the specification's definition of a reserved key, else a Flag for
+/// a key without a value and `Number=.,Type=String` for one with.
+fn attribute_line(key: &str, flag: bool) -> String {
+    let (number, value_type, description) = match reserved_info(VERSION, key) {
+        Some(r) => (r.number, r.value_type, r.description.to_string()),
+        None if flag => (Number::Count(0), ValueType::Flag, "From attributes".into()),
+        None => (Number::Unknown, ValueType::String, "From attributes".into()),
+    };
+    format!(
+        "##INFO=<ID={key},Number={number},Type={value_type},Description=\"{}\">",
+        escape(&description)
+    )
+}
+
 fn contig_line(contig: &Contig) -> String {
     match contig.length {
         Some(length) => format!("##contig=<ID={},length={length}>", contig.id),
@@ -98,6 +113,8 @@ pub(crate) struct Supplied {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FirstBatch {
     pub(crate) filters: Vec<String>,
+    /// The keys of the `attributes` map, and whether each is a Flag.
+    pub(crate) attribute_keys: Vec<(String, bool)>,
     pub(crate) needs_end: bool,
 }
 
@@ -192,6 +209,11 @@ pub(crate) fn header_text(
             ));
         }
     }
+    for (key, flag) in &first.attribute_keys {
+        if !declared.infos.contains(key) && !layout.infos.iter().any(|i| &i.key == key) {
+            lines.push(attribute_line(key, *flag));
+        }
+    }
     if first.needs_end && !declared.infos.iter().any(|k| k == "END") {
         lines.push(definition_line(
             "INFO",
@@ -258,6 +280,7 @@ mod tests {
         let first = FirstBatch {
             filters: vec!["q10".into()],
             needs_end: true,
+            ..Default::default()
         };
         header_text(&layout, None, &[], &["S1".to_string()], &first)
     }
@@ -397,6 +420,7 @@ mod tests {
         let first = FirstBatch {
             filters: vec![],
             needs_end: true,
+            ..Default::default()
         };
         let text = header_text(
             &layout,
@@ -419,6 +443,37 @@ mod tests {
             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tB\n",
         );
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn keys_of_the_attributes_map_are_declared_from_the_first_batch() {
+        let mut fields = genolake_core::schema::site_fields();
+        fields.push(Field::new(
+            "attributes",
+            genolake_core::schema::string_map(),
+            true,
+        ));
+        let layout = Layout::of(&Schema::new(fields), &[]).unwrap();
+        assert!(layout.attributes && !layout.write_end);
+        let first = FirstBatch {
+            attribute_keys: vec![
+                ("AF".into(), false),
+                ("DB".into(), true),
+                ("CSQ".into(), false),
+                ("HIT".into(), true),
+            ],
+            ..Default::default()
+        };
+        let text = header_text(&layout, None, &[], &[], &first);
+        for line in [
+            r#"##INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency for each ALT allele">"#,
+            r#"##INFO=<ID=DB,Number=0,Type=Flag,Description="dbSNP membership">"#,
+            r#"##INFO=<ID=CSQ,Number=.,Type=String,Description="From attributes">"#,
+            r#"##INFO=<ID=HIT,Number=0,Type=Flag,Description="From attributes">"#,
+        ] {
+            assert!(text.contains(&format!("{line}\n")), "{line}\n{text}");
+        }
+        assert!(text.ends_with("\tFILTER\tINFO\n"));
     }
 
     #[test]

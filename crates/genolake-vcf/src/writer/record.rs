@@ -17,7 +17,7 @@ use arrow::datatypes::{
     DataType, Field, Fields, Float32Type, Float64Type, Int32Type, Int64Type, Schema,
 };
 use genolake_core::schema::{
-    ALTERNATE_ALLELES, CALLS, CONTIG_NAME, END, FILTERS, GENOTYPES, INFO_PREFIX, NAMES,
+    ALTERNATE_ALLELES, ATTRIBUTES, CALLS, CONTIG_NAME, END, FILTERS, GENOTYPES, INFO_PREFIX, NAMES,
     OTHER_FIELDS, PHASED, QUAL, REFERENCE_ALLELE, SAMPLE_ID, SPLIT_FROM_MULTI_ALLELIC, START,
     format_key_of_genotype_field,
 };
@@ -52,6 +52,9 @@ pub(crate) struct GenotypeLayout {
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
     pub(crate) infos: Vec<InfoColumn>,
+    /// INFO as one `attributes` map (a `flattenInfoFields=false` read):
+    /// its entries are written as they are, in order, after the columns.
+    pub(crate) attributes: bool,
     /// `end` is there but no `INFO_END`: `END=` is written where `end` is
     /// not `start` + the length of REF, as the reader took it from there.
     pub(crate) write_end: bool,
@@ -116,6 +119,7 @@ impl Layout {
         let mut genotypes = None;
         let mut ignored = Vec::new();
         let mut has_info_end = false;
+        let mut attributes = false;
         for field in schema.fields() {
             let name = field.name().as_str();
             match name {
@@ -127,6 +131,18 @@ impl Layout {
                 QUAL => expect(field, &DataType::Float64)
                     .or_else(|_| expect(field, &DataType::Float32))?,
                 SPLIT_FROM_MULTI_ALLELIC => {}
+                ATTRIBUTES => {
+                    let strings = matches!(field.data_type(), DataType::Map(entries, _)
+                        if matches!(entries.data_type(), DataType::Struct(kv)
+                            if kv.len() == 2 && kv.iter().all(|f| value_type(f.data_type()) == Some(DataType::Utf8))));
+                    if !strings {
+                        return Err(format!(
+                            "column {name} has type {}; the VCF writer needs a map of strings to strings",
+                            field.data_type()
+                        ));
+                    }
+                    attributes = true;
+                }
                 GENOTYPES => genotypes = Some(genotype_layout(field, header_formats)?),
                 _ => {
                     if let Some(key) = name.strip_prefix(INFO_PREFIX) {
@@ -160,7 +176,8 @@ impl Layout {
         }
         Ok(Self {
             infos,
-            write_end: !has_info_end && schema.column_with_name(END).is_some(),
+            attributes,
+            write_end: !has_info_end && !attributes && schema.column_with_name(END).is_some(),
             genotypes,
             ignored,
         })
@@ -545,6 +562,60 @@ impl StrList {
     }
 }
 
+/// The `attributes` map of one batch: INFO entries as text.
+struct Attributes {
+    offsets: OffsetBuffer<i32>,
+    nulls: Option<NullBuffer>,
+    keys: StringArray,
+    values: StringArray,
+}
+
+impl Attributes {
+    fn of(array: &ArrayRef) -> Result<Self, String> {
+        let map = array
+            .as_map_opt()
+            .ok_or_else(|| format!("attributes has type {}", array.data_type()))?;
+        Ok(Self {
+            offsets: map.offsets().clone(),
+            nulls: map.nulls().cloned(),
+            keys: strings(map.keys())?,
+            values: strings(map.values())?,
+        })
+    }
+
+    /// The entries of row `row` as `(key, value)`, a Flag's value empty.
+    fn entries(&self, row: usize) -> impl Iterator<Item = (&str, &str)> {
+        let range = if self.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+            0..0
+        } else {
+            self.offsets[row] as usize..self.offsets[row + 1] as usize
+        };
+        range.map(|j| {
+            let value = if self.values.is_null(j) {
+                ""
+            } else {
+                self.values.value(j)
+            };
+            (self.keys.value(j), value)
+        })
+    }
+
+    /// Appends `key=value;...` (a bare key for an empty value).
+    fn write(&self, row: usize, info_start: usize, out: &mut Vec<u8>) -> Result<(), String> {
+        for (key, value) in self.entries(row) {
+            if out.len() > info_start {
+                out.push(b';');
+            }
+            write_text(key.as_bytes(), out)?;
+            if !value.is_empty() {
+                out.push(b'=');
+                write_text(value.as_bytes(), out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The genotype arrays of one batch.
 pub(crate) struct Genotypes {
     offsets: OffsetBuffer<i32>,
@@ -582,6 +653,7 @@ pub(crate) struct Columns {
     alternates: Option<StrList>,
     qual: Option<Value>,
     filters: Option<StrList>,
+    attributes: Option<Attributes>,
     infos: Vec<Value>,
     pub(crate) genotypes: Option<Genotypes>,
 }
@@ -629,6 +701,10 @@ impl Columns {
                 .map(|q| Value::of(q, &value_type(q.data_type()).unwrap_or(DataType::Float64)))
                 .transpose()?,
             filters: optional(FILTERS).map(StrList::of).transpose()?,
+            attributes: match optional(ATTRIBUTES).filter(|_| layout.attributes) {
+                Some(map) => Some(Attributes::of(map)?),
+                None => None,
+            },
             infos,
             genotypes,
         })
@@ -674,6 +750,22 @@ impl Columns {
                 && self.start.is_valid(row)
                 && end.value(row) != self.start.value(row) + self.reference.value(row).len() as i64
         })
+    }
+
+    /// The keys of this batch's `attributes`, in order of appearance, each
+    /// with whether it was a Flag (no value).
+    pub(crate) fn attribute_keys(&self) -> Vec<(String, bool)> {
+        let mut keys: Vec<(String, bool)> = Vec::new();
+        if let Some(attributes) = &self.attributes {
+            for row in 0..self.contig.len() {
+                for (key, value) in attributes.entries(row) {
+                    if !keys.iter().any(|(k, _)| k == key) {
+                        keys.push((key.to_string(), value.is_empty()));
+                    }
+                }
+            }
+        }
+        keys
     }
 
     /// The filter names of this batch but `PASS`, in order of appearance.
@@ -753,6 +845,9 @@ impl Columns {
                     .write(row, out)
                     .map_err(|e| format!("{}: {e}", info.name))?;
             }
+        }
+        if let Some(attributes) = &self.attributes {
+            attributes.write(row, info_start, out)?;
         }
         if layout.write_end
             && let Some(end) = &self.end
