@@ -359,7 +359,14 @@ impl Writer {
                 .map(|s| s.samples.clone())
                 .filter(|s| !s.is_empty())
         });
-        let first = columns.and_then(|(c, row)| c.genotypes.as_ref().map(|g| (g, g.range(row))));
+        // The samples of the first row that has genotypes (a null list
+        // names none).
+        let first = columns.and_then(|(c, row)| {
+            let g = c.genotypes.as_ref()?;
+            let rows = row..c.rows();
+            let with_genotypes = rows.clone().find(|&r| !g.range(r).is_empty());
+            Some((g, g.range(with_genotypes.unwrap_or(row))))
+        });
         let mut samples = Samples {
             names: Vec::new(),
             by_id: false,

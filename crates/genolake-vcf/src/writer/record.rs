@@ -710,6 +710,11 @@ impl Columns {
         })
     }
 
+    /// The number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.contig.len()
+    }
+
     /// Row `row`'s contig, or an error when it is null.
     pub(crate) fn contig(&self, row: usize) -> Result<&str, String> {
         if self.contig.is_null(row) {
