@@ -437,13 +437,6 @@ impl Writer {
 
     /// Appends the rows of a batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        if self.finished {
-            return Err(Error::new(
-                &self.path,
-                Position::File,
-                ErrorKind::Input("write after finish".into()),
-            ));
-        }
         let columns = Columns::of(batch, &self.layout).map_err(|m| {
             Error::new(
                 &self.path,
