@@ -417,6 +417,19 @@ impl Writer {
                 None => samples.names = wanted.unwrap_or_default(),
             }
         }
+        if let Some(name) = samples
+            .names
+            .iter()
+            .find(|n| n.is_empty() || n.contains(['\t', '\n', '\r']))
+        {
+            return Err(Error::new(
+                &self.path,
+                Position::File,
+                ErrorKind::Input(format!(
+                    "sample name {name:?} cannot stand in a #CHROM line (empty, or holding a tab or newline)"
+                )),
+            ));
+        }
         let first_batch = header::FirstBatch {
             filters: columns.map(|(c, _)| c.filter_names()).unwrap_or_default(),
             attribute_keys: columns.map(|(c, _)| c.attribute_keys()).unwrap_or_default(),

@@ -152,9 +152,7 @@ impl Layout {
                                 field.data_type()
                             )
                         })?;
-                        if key.is_empty() {
-                            return Err(format!("column {name} names no INFO key"));
-                        }
+                        check_key(key, name, "INFO")?;
                         has_info_end |= key == "END";
                         infos.push(InfoColumn {
                             name: name.to_string(),
@@ -222,9 +220,11 @@ fn genotype_layout(field: &Field, header_formats: &[String]) -> Result<GenotypeL
                             f.data_type()
                         )
                     })?;
+                let key = format_key_of_genotype_field(name);
+                check_key(key, &format!("genotype field {name}"), "FORMAT")?;
                 layout.fields.push(FormatField {
                     name: name.to_string(),
-                    key: format_key_of_genotype_field(name).to_string(),
+                    key: key.to_string(),
                     data_type,
                 });
             }
@@ -239,6 +239,24 @@ fn genotype_layout(field: &Field, header_formats: &[String]) -> Result<GenotypeL
     };
     layout.fields.sort_by_key(|f| rank(&f.key));
     Ok(layout)
+}
+
+/// A key must not break the INFO or FORMAT column it is written in: no
+/// whitespace, `;`, `=`, `,` or `:` (the specification's keys are letters,
+/// digits, `_` and `.`; others are written as given).
+fn check_key(key: &str, what: &str, kind: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err(format!("{what} names no {kind} key"));
+    }
+    if let Some(c) = key
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, ';' | '=' | ',' | ':'))
+    {
+        return Err(format!(
+            "{what} gives the {kind} key {key:?}, whose {c:?} would break the record"
+        ));
+    }
+    Ok(())
 }
 
 fn not_genotypes(field: &Field) -> String {
@@ -1154,6 +1172,36 @@ mod tests {
             write_int(v, &mut out);
             assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
         }
+    }
+
+    #[test]
+    fn keys_that_would_break_the_record_are_refused() {
+        let schema = |name: &str| {
+            let mut fields = genolake_core::schema::site_fields();
+            fields.push(Field::new(name, DataType::Int32, true));
+            Schema::new(fields)
+        };
+        assert!(Layout::of(&schema("INFO_ok.key_1"), &[]).is_ok());
+        for (name, expected) in [
+            ("INFO_", "names no INFO key"),
+            ("INFO_a b", "' '"),
+            ("INFO_a=b", "'='"),
+            ("INFO_a;b", "';'"),
+        ] {
+            let err = Layout::of(&schema(name), &[]).unwrap_err();
+            assert!(err.contains(name) && err.contains(expected), "{err}");
+        }
+        let mut fields = genolake_core::schema::site_fields();
+        fields.push(genolake_core::schema::genotypes_field(vec![Field::new(
+            "x:y",
+            DataType::Int32,
+            true,
+        )]));
+        let err = Layout::of(&Schema::new(fields), &[]).unwrap_err();
+        assert!(
+            err.contains("genotype field x:y") && err.contains("FORMAT"),
+            "{err}"
+        );
     }
 
     #[test]
