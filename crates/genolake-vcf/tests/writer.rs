@@ -291,6 +291,15 @@ fn our_indexes_find_the_records_that_bcftools_indexes_find() {
             "tabix-test-vcf/1000G.phase3.broad.withGenotypes.chr20.10100000.vcf.gz",
             &["20:10000000-10000600", "20:10000700-10002000", "20"],
         ),
+        // Reference blocks: a region inside a block's END finds the block.
+        (
+            "NA12878_21_10002403.g.vcf",
+            &[
+                "21:10002396-10002397",
+                "21:10002401",
+                "21:10002403-10002405",
+            ],
+        ),
     ];
     for (file, regions) in cases {
         let source = glow_data().join(file);
