@@ -19,7 +19,7 @@ use arrow::datatypes::{
 use genolake_core::schema::{
     ALTERNATE_ALLELES, ATTRIBUTES, CALLS, CONTIG_NAME, END, FILTERS, GENOTYPES, INFO_PREFIX, NAMES,
     OTHER_FIELDS, PHASED, QUAL, REFERENCE_ALLELE, SAMPLE_ID, SPLIT_FROM_MULTI_ALLELIC, START,
-    format_key_of_genotype_field,
+    format_key_of_genotype_field, list_of,
 };
 
 /// An INFO column and its key.
@@ -84,18 +84,14 @@ pub(crate) fn value_type(data_type: &DataType) -> Option<DataType> {
     match data_type {
         List(item) | LargeList(item) | ListView(item) | LargeListView(item) => {
             let item = scalar(item.data_type())?;
-            (item != Boolean).then(|| genolake_core::schema::list_of(item))
+            (item != Boolean).then(|| list_of(item))
         }
         FixedSizeList(item, _) => {
             let item = scalar(item.data_type())?;
-            (item != Boolean).then(|| genolake_core::schema::list_of(item))
+            (item != Boolean).then(|| list_of(item))
         }
         other => scalar(other),
     }
-}
-
-fn list_of(item: DataType) -> DataType {
-    genolake_core::schema::list_of(item)
 }
 
 /// The type a required or site column is cast to, or an error naming it.
@@ -747,8 +743,9 @@ impl Columns {
             return Err("start is null".into());
         }
         let start = self.start.value(row);
-        if start < 0 {
-            return Err(format!("start {start} is negative"));
+        // Past 2^62 no tool reads it, and `end` arithmetic stays in range.
+        if !(0..1 << 62).contains(&start) {
+            return Err(format!("start {start} is not a position (0 to 2^62)"));
         }
         Ok(start + 1)
     }
