@@ -19,6 +19,9 @@ pub enum Position {
     CompressedOffset(u64),
     /// A 1-based record (row) among those handed to a writer.
     Record(u64),
+    /// A BCF record starting `within` bytes into the BGZF block at
+    /// compressed offset `block` (BCF records are binary: they have no lines).
+    RecordAt { block: u64, within: u32 },
 }
 
 impl fmt::Display for Position {
@@ -33,6 +36,10 @@ impl fmt::Display for Position {
             ),
             Position::CompressedOffset(o) => write!(f, "byte {o}"),
             Position::Record(n) => write!(f, "record {n}"),
+            Position::RecordAt { block, within } => write!(
+                f,
+                "record starting {within} bytes into the BGZF block at byte {block}"
+            ),
         }
     }
 }

@@ -412,6 +412,6 @@ impl Iterator for Reader {
     }
 }
 
-fn default_batch_size(samples: usize) -> usize {
+pub(crate) fn default_batch_size(samples: usize) -> usize {
     (GENOTYPES_PER_BATCH / samples.max(1)).clamp(1, MAX_BATCH_ROWS)
 }
