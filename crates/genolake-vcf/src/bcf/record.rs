@@ -547,9 +547,28 @@ fn push_gt(
 /// Every sample's diploid GT in one byte per allele, written as
 /// `\ta|b` (or `/`), the common case first.
 fn push_diploid_gts(line: &mut Vec<u8>, data: &[u8]) {
-    line.reserve(data.len() * 3);
+    // Common rows (every allele 0..=8) are written four bytes a sample
+    // into space made once; the first other sample falls to the loop below.
+    let samples = data.len() / 2;
+    let start = line.len();
+    line.resize(start + 4 * samples, 0);
+    let mut done = 0;
+    for (out, pair) in line[start..].chunks_exact_mut(4).zip(data.chunks_exact(2)) {
+        let (a, b) = (pair[0] as i8, pair[1] as i8);
+        if !((2..=19).contains(&a) && (2..=19).contains(&b)) {
+            break;
+        }
+        out.copy_from_slice(&[
+            b'\t',
+            b'0' + ((a >> 1) - 1) as u8,
+            if b & 1 == 1 { b'|' } else { b'/' },
+            b'0' + ((b >> 1) - 1) as u8,
+        ]);
+        done += 1;
+    }
+    line.truncate(start + 4 * done);
     let mut ints = itoa::Buffer::new();
-    for pair in data.chunks_exact(2) {
+    for pair in data[2 * done..].chunks_exact(2) {
         let (a, b) = (pair[0] as i8, pair[1] as i8);
         line.push(b'\t');
         // Alleles 0..=8, both present: three bytes.
@@ -580,5 +599,54 @@ fn push_diploid_gts(line: &mut Vec<u8>, data: &[u8]) {
         if line.last() == Some(&b'\t') {
             line.push(b'.');
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diploid_gts_print_as_vcf_whatever_comes_first() {
+        // 0|1, 1/1, ./., 10/0 (two digits), haploid 2, nothing, 0/. (int8 missing)
+        let gts: [i8; 14] = [2, 5, 4, 4, 0, 0, 22, 2, 6, -127, -127, -127, 2, -128];
+        let mut line = Vec::new();
+        push_diploid_gts(&mut line, &gts.map(|v| v as u8));
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            "\t0|1\t1/1\t./.\t10/0\t2\t.\t0/."
+        );
+        let mut line = Vec::new();
+        push_diploid_gts(&mut line, &[0, 0, 2, 3]);
+        assert_eq!(line, b"\t./.\t0|0");
+    }
+
+    #[test]
+    fn values_drop_the_vector_end_and_print_missing_items_as_dots() {
+        let mut line = Vec::new();
+        let (mut ints, mut floats) = (itoa::Buffer::new(), ryu::Buffer::new());
+        let data: Vec<u8> = [7i16, i16::MIN, 9, i16::MIN + 1]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let t = Typed {
+            ty: INT16,
+            n: 4,
+            data: &data,
+        };
+        push_values(&mut line, &mut ints, &mut floats, t, 0);
+        assert_eq!(line, b"7,.,9");
+        line.clear();
+        let data: Vec<u8> = [0.5f32.to_bits(), FLOAT_MISSING, FLOAT_END]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let t = Typed {
+            ty: FLOAT,
+            n: 3,
+            data: &data,
+        };
+        push_values(&mut line, &mut ints, &mut floats, t, 0);
+        assert_eq!(line, b"0.5,.");
     }
 }
