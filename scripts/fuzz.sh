@@ -27,7 +27,7 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 
 # target name -> crate whose fuzz/ folder holds it
 declare -A CRATE=(
-    [read_vcf]=genolake-vcf [read_vcf_file]=genolake-vcf [bgzf_blocks]=genolake-vcf
+    [read_vcf]=genolake-vcf [read_vcf_file]=genolake-vcf [bgzf_blocks]=genolake-vcf [read_bcf]=genolake-vcf
     [read_bgen]=genolake-bgen [read_plink]=genolake-plink [matrix_rows]=genolake-core
 )
 targets=("$@")
@@ -52,6 +52,9 @@ seed() {
         bgzf_blocks)
             find "$ROOT/testdata/glow" "$ROOT/crates/genolake-vcf/tests/data" \
                 \( -name '*.vcf.gz' -o -name '*.bgz' \) -size -256k | copy_into "$corpus" ;;
+        read_bcf)
+            # The target takes inflated BCF and compresses it itself.
+            bgzip -dc "$ROOT/crates/genolake-vcf/tests/data/VCFv4.3.bcf" > "$corpus/VCFv4.3" ;;
         read_bgen)
             find "$ROOT/testdata/glow/bgen" "$ROOT/crates/genolake-bgen/tests/data" \
                 -name '*.bgen' -size -512k | copy_into "$corpus" ;;

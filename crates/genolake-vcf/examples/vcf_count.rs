@@ -1,4 +1,4 @@
-//! Counts the records of a VCF file and prints the schema it reads with.
+//! Counts the records of a VCF or BCF file and prints the schema it reads with.
 //!
 //! `cargo run --release -p genolake-vcf --example vcf_count -- [--threads N] calls.vcf.gz`
 //!
@@ -42,13 +42,18 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: vcf_count [--threads N] <file.vcf[.gz]>");
+    eprintln!("usage: vcf_count [--threads N] <file.vcf[.gz]|file.bcf>");
     ExitCode::FAILURE
 }
 
 fn count(path: &str, threads: usize) -> genolake_vcf::Result<usize> {
     let options = genolake_vcf::ReaderOptions::default();
-    let header = Arc::new(genolake_vcf::read_header(path, options.stringency)?);
+    let is_bcf = genolake_vcf::bcf::is_bcf(path)?;
+    let header = Arc::new(if is_bcf {
+        genolake_vcf::bcf::read_header(path, options.stringency)?
+    } else {
+        genolake_vcf::read_header(path, options.stringency)?
+    });
     let splits = genolake_vcf::plan_splits(path, threads)?;
     let schema = genolake_vcf::schema(&header, &options).map_err(|e| {
         genolake_vcf::Error::new(
@@ -67,6 +72,16 @@ fn count(path: &str, threads: usize) -> genolake_vcf::Result<usize> {
                     loop {
                         let next = queue.lock().expect("no worker panics").next();
                         let Some(split) = next else { break };
+                        if is_bcf {
+                            let reader = genolake_vcf::bcf::Reader::builder(path)
+                                .options(options.clone())
+                                .split(&split)
+                                .build()?;
+                            for batch in reader {
+                                rows += batch?.num_rows();
+                            }
+                            continue;
+                        }
                         let reader = genolake_vcf::Reader::builder(path)
                             .options(options.clone())
                             .split(&split)

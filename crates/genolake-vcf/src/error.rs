@@ -17,6 +17,11 @@ pub enum Position {
     Virtual { block: u64, within: u32 },
     /// A byte offset in a compressed file, for damage to the compression itself.
     CompressedOffset(u64),
+    /// A 1-based record (row) among those handed to a writer.
+    Record(u64),
+    /// A BCF record starting `within` bytes into the BGZF block at
+    /// compressed offset `block` (BCF records are binary: they have no lines).
+    RecordAt { block: u64, within: u32 },
 }
 
 impl fmt::Display for Position {
@@ -30,6 +35,11 @@ impl fmt::Display for Position {
                 "line starting {within} bytes into the BGZF block at byte {block}"
             ),
             Position::CompressedOffset(o) => write!(f, "byte {o}"),
+            Position::Record(n) => write!(f, "record {n}"),
+            Position::RecordAt { block, within } => write!(
+                f,
+                "record starting {within} bytes into the BGZF block at byte {block}"
+            ),
         }
     }
 }
@@ -55,6 +65,11 @@ pub enum ErrorKind {
     /// The options given to the reader do not fit the file.
     #[error("{0}")]
     Options(String),
+    /// The batches handed to a writer do not fit it: a column of an
+    /// unsupported type, a missing required column, a sample missing from a
+    /// row, records out of order for an index.
+    #[error("{0}")]
+    Input(String),
     /// Assembling an Arrow array failed (invalid UTF-8 in a batch, say).
     #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),

@@ -58,14 +58,34 @@ impl VariantIndex {
                     .map_err(|e| bad(format!("cannot read the tabix index: {e}")))?,
             )
         };
-        let contigs = index
-            .header()
-            .map(|h| {
-                h.reference_sequence_names()
-                    .iter()
-                    .map(|n| String::from_utf8_lossy(n.as_ref()).into_owned())
-                    .collect()
-            })
+        Self::with_contigs(path, index, None)
+    }
+
+    /// Reads a CSI index of a BCF file, whose contig names are the BCF
+    /// header's (a BCF's index does not repeat them).
+    pub(crate) fn read_bcf(path: &Path, contigs: Vec<String>) -> Result<Self> {
+        let bad = |message: String| Error::new(path, Position::File, ErrorKind::Index(message));
+        let index: Box<dyn BinningIndex + Send + Sync> = Box::new(
+            noodles::csi::fs::read(path)
+                .map_err(|e| bad(format!("cannot read the CSI index: {e}")))?,
+        );
+        Self::with_contigs(path, index, Some(contigs))
+    }
+
+    fn with_contigs(
+        path: &Path,
+        index: Box<dyn BinningIndex + Send + Sync>,
+        contigs: Option<Vec<String>>,
+    ) -> Result<Self> {
+        let bad = |message: String| Error::new(path, Position::File, ErrorKind::Index(message));
+        let from_index = index.header().map(|h| {
+            h.reference_sequence_names()
+                .iter()
+                .map(|n| String::from_utf8_lossy(n.as_ref()).into_owned())
+                .collect()
+        });
+        let contigs = contigs
+            .or(from_index)
             .ok_or_else(|| bad("the index has no contig names (is it a VCF index?)".into()))?;
         let bits = index.min_shift() as u32 + 3 * index.depth() as u32;
         let max_position = if bits >= 62 {

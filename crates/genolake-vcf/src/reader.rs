@@ -137,6 +137,63 @@ pub fn read_header(path: impl AsRef<Path>, stringency: Stringency) -> Result<Hea
     Ok(header)
 }
 
+/// The header of a VCF file (plain, gzip or BGZF) as written: its `##`
+/// lines and its `#CHROM` line, each ending in a newline.
+///
+/// This is what a [`Writer`](crate::Writer) takes to write the same header
+/// again ([`WriterBuilder::header`](crate::WriterBuilder::header), Glow's
+/// `vcfHeader`). It is not put in the batches' schema metadata: engines
+/// compare schemas, metadata included, across the files of a table.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let text = genolake_vcf::read_header_text("tests/data/VCFv4.3.vcf")?;
+/// assert!(text.starts_with("##fileformat=VCFv4.3\n"));
+/// assert!(text.ends_with("\tNA00003\n"));
+/// # Ok(()) }
+/// ```
+pub fn read_header_text(path: impl AsRef<Path>) -> Result<String> {
+    let path = path.as_ref();
+    let compression = detect_compression(path)?;
+    let mut input = LineInput::open(
+        path,
+        compression,
+        Bounds::Split {
+            start: 0,
+            end: u64::MAX,
+        },
+    )?;
+    let mut text = String::new();
+    while let Some(line) = input.next_line()? {
+        let position = line.position;
+        let bytes = line.bytes.strip_suffix(b"\r").unwrap_or(line.bytes);
+        let line = std::str::from_utf8(bytes).map_err(|_| {
+            Error::new(
+                path,
+                position,
+                ErrorKind::Header("the header line is not UTF-8".into()),
+            )
+        })?;
+        if !line.starts_with('#') {
+            return Err(Error::new(
+                path,
+                position,
+                ErrorKind::Header("the header ends without a #CHROM line".into()),
+            ));
+        }
+        text.push_str(line);
+        text.push('\n');
+        if !line.starts_with("##") {
+            return Ok(text);
+        }
+    }
+    Err(Error::new(
+        path,
+        Position::File,
+        ErrorKind::Header("the file ends before its #CHROM line".into()),
+    ))
+}
+
 /// The Arrow schema a file will be read with under `options`.
 pub fn schema(header: &Header, options: &ReaderOptions) -> std::result::Result<SchemaRef, String> {
     crate::record::schema_of(header, options)
@@ -355,6 +412,6 @@ impl Iterator for Reader {
     }
 }
 
-fn default_batch_size(samples: usize) -> usize {
+pub(crate) fn default_batch_size(samples: usize) -> usize {
     (GENOTYPES_PER_BATCH / samples.max(1)).clamp(1, MAX_BATCH_ROWS)
 }
