@@ -3,6 +3,7 @@
 #
 #   bench/run_gwas.sh [VARIANTS] [SAMPLES] [RUNS]      (defaults: 100000 2000 3)
 #   NO_BUILD=1 bench/run_gwas.sh ...     (use the binaries in CARGO_TARGET_DIR as they are)
+#   COHORTS=msprime TESTS=linear bench/run_gwas.sh ...   (one cohort: gt or msprime; linear only)
 #
 # Cohorts (made if missing): bench/run.sh's simulated GT cohort and the
 # msprime cohort (realistic frequencies and linkage). Untimed set-up per
@@ -63,7 +64,12 @@ simulate_traits() {
         "$prefix.pheno" > "$prefix.bin"
 }
 
-inputs=("$(simulated_cohort gt)" "$(msprime_cohort)")
+case ${COHORTS:-all} in
+    gt) inputs=("$(simulated_cohort gt)") ;;
+    msprime) inputs=("$(msprime_cohort)") ;;
+    *) inputs=("$(simulated_cohort gt)" "$(msprime_cohort)") ;;
+esac
+TESTS=${TESTS:-all}
 
 echo "Started $(date -u '+%Y-%m-%d %H:%M:%S') UTC, commit $(git -C "$ROOT" rev-parse --short HEAD), load:$(uptime | sed 's/.*load average://')"
 echo
@@ -91,6 +97,12 @@ for vcf in "${inputs[@]}"; do
     echo "| $short | genolake gwas linear, matrix table | $t_lm | $(mib "$m_lm") | $(ratio "$t_lm" "$t_pl") |"
     echo "| $short | genolake gwas linear, .bed | $t_lb | $(mib "$m_lb") | $(ratio "$t_lb" "$t_pl") |"
 
+    if [ "$TESTS" = linear ]; then
+        line=$("$venv/bin/python" "$HERE/gwas_check.py" linear "$SCRATCH/pl.quantitative.glm.linear" \
+            "$SCRATCH/lin_matrix.parquet" "$SCRATCH/lin_bed.parquet")
+        checks+="$short linear: $line"$'\n'
+        continue
+    fi
     read -r t_pg m_pg < <(measure plink2 --pfile "$p" --pheno "$p.bin" --1 --covar "$p.cov" \
         --glm firth-fallback hide-covar --out "$SCRATCH/pg" --threads "$THREADS" --silent)
     echo "| $short | plink2 --pfile --glm firth-fallback hide-covar (logistic) | $t_pg | $(mib "$m_pg") | 1 |"

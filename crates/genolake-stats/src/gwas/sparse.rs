@@ -220,16 +220,7 @@ impl SparseDosages {
         {
             return Ok(row);
         }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.resize(self.samples, 0.0);
-        let row = dosage::from_calls(calls, &mut scratch);
-        let pushed = match row {
-            Ok(r) if r.is_written() => self.push_dense(&scratch),
-            _ => Ok(()),
-        };
-        self.scratch = scratch;
-        pushed?;
-        row
+        self.push_through_dense(|column| dosage::from_calls(calls, column))
     }
 
     /// [`push_calls`](Self::push_calls) for a row of Glow's calls lists:
@@ -261,9 +252,18 @@ impl SparseDosages {
         if let Some(row) = self.push_bed_sparse(record) {
             return Ok(row);
         }
+        self.push_through_dense(|column| dosage::from_bed(record, column))
+    }
+
+    /// The rows the sparse readers leave: `fill` writes a dense column,
+    /// which is then based on its commonest dosage.
+    fn push_through_dense(
+        &mut self,
+        fill: impl FnOnce(&mut [f64]) -> Result<RowDosages>,
+    ) -> Result<RowDosages> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.resize(self.samples, 0.0);
-        let row = dosage::from_bed(record, &mut scratch);
+        let row = fill(&mut scratch);
         let pushed = match row {
             Ok(r) if r.is_written() => self.push_dense(&scratch),
             _ => Ok(()),
