@@ -232,10 +232,7 @@ pub struct Reader {
     input: LineInput,
     decoder: RecordDecoder,
     stringency: Stringency,
-    batch_size: usize,
-    /// Whether `batch_size` is the default (then [`SOFT_BATCH_BYTES`] cuts
-    /// batches of wide rows short too).
-    default_batch_size: bool,
+    limit: BatchLimit,
     progress: Option<Arc<Progress>>,
     reported_bytes: u64,
     reported_nulled: u64,
@@ -351,20 +348,17 @@ impl Reader {
                 continue;
             }
             if let Err(message) = self.decoder.decode(line.bytes) {
-                match self.stringency {
-                    Stringency::Strict => return Err(self.record_error(position, message)),
-                    Stringency::Lenient => {
-                        tracing::warn!(
-                            "{}: {position}: {message}; record skipped",
-                            self.path.display()
-                        );
-                        self.skipped += 1;
-                    }
-                    Stringency::Silent => self.skipped += 1,
+                if self.stringency == Stringency::Strict {
+                    return Err(self.record_error(position, message));
                 }
-                if let Some(p) = &self.progress {
-                    p.add_skipped(1);
-                }
+                skip_record(
+                    self.stringency,
+                    &self.path,
+                    &position,
+                    &message,
+                    self.progress.as_deref(),
+                );
+                self.skipped += 1;
                 continue;
             }
             if self.decoder.has_warnings() {
@@ -375,26 +369,12 @@ impl Reader {
             if unterminated {
                 self.unterminated(position);
             }
-            if self.decoder.rows() >= self.batch_size
-                || self.decoder.buffered_bytes() >= MAX_BATCH_BYTES
-                || (self.default_batch_size && self.decoder.input_bytes() >= SOFT_BATCH_BYTES)
-            {
+            if self.limit.reached(&self.decoder) {
                 break;
             }
         }
         self.report_progress();
-        let rows = self.decoder.rows();
-        if rows == 0 {
-            return Ok(None);
-        }
-        if let Some(p) = &self.progress {
-            p.add_records(rows as u64);
-        }
-        let batch = self
-            .decoder
-            .finish()
-            .map_err(|e| Error::new(&self.path, Position::File, ErrorKind::Arrow(e)))?;
-        Ok(Some(batch))
+        finish_batch(&mut self.decoder, &self.path, self.progress.as_deref())
     }
 }
 
@@ -412,6 +392,72 @@ impl Iterator for Reader {
     }
 }
 
-pub(crate) fn default_batch_size(samples: usize) -> usize {
+fn default_batch_size(samples: usize) -> usize {
     (GENOTYPES_PER_BATCH / samples.max(1)).clamp(1, MAX_BATCH_ROWS)
+}
+
+/// When a batch of decoded records is full, for the VCF and BCF readers:
+/// at the rows asked for, before its strings near `i32` offsets' limit,
+/// and, when the row count is the default, after [`SOFT_BATCH_BYTES`] of
+/// input text (which cuts batches of wide rows short).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchLimit {
+    rows: usize,
+    default_rows: bool,
+}
+
+impl BatchLimit {
+    /// The limit of `options` for rows of `samples` selected samples.
+    pub(crate) fn new(options: &ReaderOptions, samples: usize) -> Self {
+        Self {
+            rows: options
+                .batch_size
+                .unwrap_or_else(|| default_batch_size(samples))
+                .max(1),
+            default_rows: options.batch_size.is_none(),
+        }
+    }
+
+    /// Whether the decoder's batch is full.
+    pub(crate) fn reached(&self, decoder: &RecordDecoder) -> bool {
+        decoder.rows() >= self.rows
+            || decoder.buffered_bytes() >= MAX_BATCH_BYTES
+            || (self.default_rows && decoder.input_bytes() >= SOFT_BATCH_BYTES)
+    }
+}
+
+/// Reports a record that failed to decode and is skipped (lenient and
+/// silent stringency; strict reads stop before this).
+pub(crate) fn skip_record(
+    stringency: Stringency,
+    path: &Path,
+    position: &dyn std::fmt::Display,
+    message: &str,
+    progress: Option<&Progress>,
+) {
+    if stringency == Stringency::Lenient {
+        tracing::warn!("{}: {position}: {message}; record skipped", path.display());
+    }
+    if let Some(p) = progress {
+        p.add_skipped(1);
+    }
+}
+
+/// The decoder's batch, counted as records read; `None` when it is empty.
+pub(crate) fn finish_batch(
+    decoder: &mut RecordDecoder,
+    path: &Path,
+    progress: Option<&Progress>,
+) -> Result<Option<RecordBatch>> {
+    let rows = decoder.rows();
+    if rows == 0 {
+        return Ok(None);
+    }
+    if let Some(p) = progress {
+        p.add_records(rows as u64);
+    }
+    let batch = decoder
+        .finish()
+        .map_err(|e| Error::new(path, Position::File, ErrorKind::Arrow(e)))?;
+    Ok(Some(batch))
 }

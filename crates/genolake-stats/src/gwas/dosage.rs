@@ -154,7 +154,7 @@ const LANE_MISSING: u64 = 0x0080_0080_0080_0080;
 /// Four samples of a word: their dosages (a lane each, missing as 0) and
 /// the missing lanes (bit 7 of each).
 #[inline(always)]
-fn word_dosages(w: u64) -> (u64, u64) {
+pub(crate) fn word_dosages(w: u64) -> (u64, u64) {
     let alleles = w & BYTE_BITS;
     let sums = (alleles + (alleles >> 8)) & LANE_LOW;
     let missing = (w | (w >> 8)) & LANE_MISSING;

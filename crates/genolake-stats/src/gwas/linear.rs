@@ -688,12 +688,12 @@ impl LinearModel {
         let m = block.columns();
         results.reset(m, self.phenotypes());
         let width = self.stacked.ncols();
-        let weighted: Vec<(usize, &Subset)> = self
+        let weighted: Vec<&Subset> = self
             .patterns
             .iter()
-            .enumerate()
-            .filter(|(k, _)| self.basis_row[*k].is_some())
-            .map(|(k, pattern)| (k, &pattern.subset))
+            .zip(&self.basis_row)
+            .filter(|(_, row)| row.is_some())
+            .map(|(pattern, _)| &pattern.subset)
             .collect();
         let scratch = &mut results.scratch;
         resize(&mut scratch.product, width, m);
@@ -718,7 +718,7 @@ impl LinearModel {
                 scratch.product[(l, v)] = b * self.column_sums[l] + a;
             }
             // Σ over a pattern's samples of (b + d)².
-            for (slot, (_, subset)) in weighted.iter().enumerate() {
+            for (slot, subset) in weighted.iter().enumerate() {
                 let (sum, squares) = match &subset.weights {
                     None => (sum, squares),
                     Some(w) => column

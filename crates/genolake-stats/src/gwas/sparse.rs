@@ -231,7 +231,6 @@ impl SparseDosages {
         calls: &ListCalls<'_>,
         scratch: &mut Vec<u8>,
     ) -> Result<RowDosages> {
-        self.check_samples(calls.samples())?;
         match calls.diploid_bytes(scratch) {
             Some(matrix) => self.push_calls(&matrix),
             None => self.push_calls(calls),
@@ -329,9 +328,6 @@ impl SparseDosages {
     /// word, skipping the words of four `0/0` samples. `None` when the row
     /// has too many carriers for base 0 (nothing is kept).
     fn push_diploid_bytes(&mut self, bytes: &[u8]) -> Option<RowDosages> {
-        const BYTE_BITS: u64 = 0x0101_0101_0101_0101;
-        const LANE_LOW: u64 = 0x00ff_00ff_00ff_00ff;
-        const LANE_MISSING: u64 = 0x0080_0080_0080_0080;
         let limit = self.starts[self.starts.len() - 1] + self.limit();
         let (mut sum, mut missing) = (0u64, 0usize);
         let words = bytes.chunks_exact(8);
@@ -341,9 +337,8 @@ impl SparseDosages {
             if w == 0 {
                 continue;
             }
-            let alleles = w & BYTE_BITS;
-            let sums = (alleles + (alleles >> 8)) & LANE_LOW;
-            let miss = (w | (w >> 8)) & LANE_MISSING;
+            // A lane is listed when it carries an allele or is missing.
+            let (sums, miss) = dosage::word_dosages(w);
             let mut lanes = sums | miss;
             while lanes != 0 {
                 let lane = lanes.trailing_zeros() as usize / 16;

@@ -14,7 +14,7 @@ use crate::bgzf;
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::header::Header;
 use crate::index::{VariantIndex, find_index};
-use crate::reader::{ReaderOptions, VirtualPosition, default_batch_size};
+use crate::reader::{BatchLimit, ReaderOptions, VirtualPosition, finish_batch, skip_record};
 use crate::record::RecordDecoder;
 
 /// Largest record accepted (`l_shared + l_indiv`): past this the file is
@@ -135,10 +135,7 @@ impl ReaderBuilder {
             transcoder,
             decoder,
             stringency: options.stringency,
-            batch_size: options
-                .batch_size
-                .unwrap_or_else(|| default_batch_size(selected))
-                .max(1),
+            limit: BatchLimit::new(&options, selected),
             progress: self.progress,
             reported_bytes: 0,
             skipped: 0,
@@ -179,7 +176,7 @@ pub struct Reader {
     transcoder: Transcoder,
     decoder: RecordDecoder,
     stringency: Stringency,
-    batch_size: usize,
+    limit: BatchLimit,
     progress: Option<Arc<Progress>>,
     reported_bytes: u64,
     skipped: u64,
@@ -429,22 +426,17 @@ impl Reader {
                     block: at.block,
                     within: at.within,
                 };
-                match self.stringency {
-                    Stringency::Strict => {
-                        return Err(Error::new(&self.path, position, ErrorKind::Record(message)));
-                    }
-                    Stringency::Lenient => {
-                        tracing::warn!(
-                            "{}: {position}: {message}; record skipped",
-                            self.path.display()
-                        );
-                        self.skipped += 1;
-                    }
-                    Stringency::Silent => self.skipped += 1,
+                if self.stringency == Stringency::Strict {
+                    return Err(Error::new(&self.path, position, ErrorKind::Record(message)));
                 }
-                if let Some(p) = &self.progress {
-                    p.add_skipped(1);
-                }
+                skip_record(
+                    self.stringency,
+                    &self.path,
+                    &position,
+                    &message,
+                    self.progress.as_deref(),
+                );
+                self.skipped += 1;
                 continue;
             }
             if self.decoder.has_warnings() {
@@ -457,23 +449,12 @@ impl Reader {
                     );
                 }
             }
-            if self.decoder.rows() >= self.batch_size {
+            if self.limit.reached(&self.decoder) {
                 break;
             }
         }
         self.report_progress();
-        let rows = self.decoder.rows();
-        if rows == 0 {
-            return Ok(None);
-        }
-        if let Some(p) = &self.progress {
-            p.add_records(rows as u64);
-        }
-        let batch = self
-            .decoder
-            .finish()
-            .map_err(|e| Error::new(&self.path, Position::File, ErrorKind::Arrow(e)))?;
-        Ok(Some(batch))
+        finish_batch(&mut self.decoder, &self.path, self.progress.as_deref())
     }
 }
 

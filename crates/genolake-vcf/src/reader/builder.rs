@@ -6,7 +6,7 @@ use std::sync::Arc;
 use genolake_core::{Progress, Split};
 
 use super::input::{Bounds, LineInput, detect_compression};
-use super::{Compression, Reader, ReaderOptions, default_batch_size, read_header};
+use super::{BatchLimit, Compression, Reader, ReaderOptions, read_header};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::header::Header;
 use crate::index::{VariantIndex, find_index};
@@ -128,11 +128,7 @@ impl ReaderBuilder {
             input,
             decoder,
             stringency: options.stringency,
-            batch_size: options
-                .batch_size
-                .unwrap_or_else(|| default_batch_size(selected))
-                .max(1),
-            default_batch_size: options.batch_size.is_none(),
+            limit: BatchLimit::new(&options, selected),
             progress: self.progress,
             reported_bytes: 0,
             reported_nulled: 0,
