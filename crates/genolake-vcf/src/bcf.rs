@@ -47,7 +47,7 @@ mod input;
 mod reader;
 mod record;
 
-pub use reader::{Reader, ReaderBuilder, read_header};
+pub use reader::{Reader, ReaderBuilder, read_header, read_header_text};
 
 /// Whether the file at `path` is BCF: BGZF (or plain) bytes starting with
 /// BCF's magic.
