@@ -42,12 +42,15 @@
 //! # Ok(()) }
 //! ```
 
+mod encode;
 mod header;
 mod input;
 mod reader;
 mod record;
+mod writer;
 
 pub use reader::{Reader, ReaderBuilder, read_header, read_header_text};
+pub use writer::{Writer, WriterBuilder};
 
 /// Whether the file at `path` is BCF: BGZF (or plain) bytes starting with
 /// BCF's magic.

@@ -1,5 +1,6 @@
 //! The options of a [`Writer`], set one by one.
 
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::Schema;
@@ -51,19 +52,46 @@ impl Default for WriterOptions {
     }
 }
 
-/// Builds a [`Writer`]: `Writer::builder(path).index(IndexFormat::Tabix).build(&schema)`.
-#[derive(Debug, Clone)]
-pub struct WriterBuilder {
+/// Builds a [`Writer`]: `Writer::builder(path).index(IndexFormat::Tabix).build(&schema)`,
+/// or (as [`bcf::WriterBuilder`](crate::bcf::WriterBuilder)) a BCF
+/// [`bcf::Writer`](crate::bcf::Writer), with the same options.
+#[derive(Debug)]
+pub struct WriterBuilder<W = Writer> {
     path: PathBuf,
     options: WriterOptions,
+    writer: PhantomData<fn() -> W>,
+}
+
+impl<W> Clone for WriterBuilder<W> {
+    fn clone(&self) -> Self {
+        Self {
+            path: self.path.clone(),
+            options: self.options.clone(),
+            writer: PhantomData,
+        }
+    }
 }
 
 impl WriterBuilder {
+    /// Opens the file (under a temporary name until
+    /// [`Writer::finish`]) for batches of `schema`.
+    pub fn build(self, schema: &Schema) -> Result<Writer> {
+        Writer::open(self.path, self.options, schema)
+    }
+}
+
+impl<W> WriterBuilder<W> {
     pub(crate) fn new(path: &Path) -> Self {
         Self {
             path: path.to_path_buf(),
             options: WriterOptions::default(),
+            writer: PhantomData,
         }
+    }
+
+    /// The path and options set, for the writer that opens them.
+    pub(crate) fn into_parts(self) -> (PathBuf, WriterOptions) {
+        (self.path, self.options)
     }
 
     /// All options at once.
@@ -114,11 +142,5 @@ impl WriterBuilder {
     pub fn index(mut self, index: IndexFormat) -> Self {
         self.options.index = Some(index);
         self
-    }
-
-    /// Opens the file (under a temporary name until
-    /// [`Writer::finish`]) for batches of `schema`.
-    pub fn build(self, schema: &Schema) -> Result<Writer> {
-        Writer::open(self.path, self.options, schema)
     }
 }
