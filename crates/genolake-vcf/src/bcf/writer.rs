@@ -659,38 +659,7 @@ impl BcfRecords {
             g.struct_nulls.as_ref().is_some_and(|n| n.is_null(at))
                 || nulls.as_ref().is_some_and(|n| n.is_null(at))
         };
-        // The common shape: diploid, alleles below 63, nothing null: one
-        // byte an allele, two a sample.
-        if g.struct_nulls.is_none()
-            && nulls.is_none()
-            && placed.iter().all(|&at| {
-                let a = offsets[at] as usize;
-                offsets[at + 1] as usize == a + 2
-                    && (-1..63).contains(&alleles[a])
-                    && (-1..63).contains(&alleles[a + 1])
-            })
-        {
-            encode::descriptor(out, super::record::INT8, 2);
-            let base = out.len();
-            out.resize(base + 2 * placed.len(), 0);
-            let values = alleles.as_ref();
-            match g.phased.as_ref().filter(|p| p.nulls().is_none()) {
-                Some(p) => {
-                    let p = p.values();
-                    for (slot, &at) in out[base..].chunks_exact_mut(2).zip(placed) {
-                        let a = offsets[at] as usize;
-                        slot[0] = ((values[a] + 1) << 1) as u8;
-                        slot[1] = (((values[a + 1] + 1) << 1) | p.value(at) as i32) as u8;
-                    }
-                }
-                None => {
-                    for (slot, &at) in out[base..].chunks_exact_mut(2).zip(placed) {
-                        let a = offsets[at] as usize;
-                        slot[0] = ((values[a] + 1) << 1) as u8;
-                        slot[1] = (((values[a + 1] + 1) << 1) | phased(at) as i32) as u8;
-                    }
-                }
-            }
+        if g.struct_nulls.is_none() && nulls.is_none() && write_diploid_gts(g, placed, out) {
             return;
         }
         let ploidy = placed
@@ -790,6 +759,91 @@ impl BcfRecords {
         self.genotype_index = placed;
         result
     }
+}
+
+/// GT of a row where every placed sample is diploid with alleles below 63
+/// (or missing) and no call is null, the common shape of cohorts: one byte
+/// an allele, two a sample, in a loop over the alleles themselves when the
+/// samples are the row's genotypes in order. Returns false, having written
+/// nothing, for any other row.
+fn write_diploid_gts(g: &Genotypes, placed: &[usize], out: &mut Vec<u8>) -> bool {
+    let Some((offsets, alleles, _)) = &g.calls else {
+        return false;
+    };
+    let (Some(&first), n) = (placed.first(), placed.len()) else {
+        return false;
+    };
+    // Folds rather than `all`: no early exit, so the checks vectorise.
+    let fits = |v: &[i32]| v.iter().fold(true, |ok, &a| ok & (-1..63).contains(&a));
+    let in_order = placed
+        .windows(2)
+        .fold(true, |ok, w| ok & (w[1] == w[0] + 1))
+        && offsets[first..=first + n]
+            .windows(2)
+            .fold(true, |ok, w| ok & (w[1] - w[0] == 2));
+    let phase = |at: usize| {
+        g.phased
+            .as_ref()
+            .is_some_and(|p| p.is_valid(at) && p.value(at)) as u8
+    };
+    if in_order {
+        let start = offsets[first] as usize;
+        let values = &alleles[start..start + 2 * n];
+        if !fits(values) {
+            return false;
+        }
+        encode::descriptor(out, super::record::INT8, 2);
+        let base = out.len();
+        out.resize(base + 2 * n, 0);
+        let slots = out[base..].chunks_exact_mut(2).zip(values.chunks_exact(2));
+        match g.phased.as_ref().filter(|p| p.nulls().is_none()) {
+            Some(p) => {
+                // The phase bits 64 samples at a time.
+                let bits = p
+                    .values()
+                    .inner()
+                    .bit_chunks(p.values().offset() + first, n);
+                let words = bits.iter().chain(std::iter::once(bits.remainder_bits()));
+                let mut slots = out[base..]
+                    .chunks_mut(128)
+                    .zip(values.chunks(128))
+                    .zip(words);
+                for ((slot, pairs), word) in &mut slots {
+                    for (k, (s, v)) in slot
+                        .chunks_exact_mut(2)
+                        .zip(pairs.chunks_exact(2))
+                        .enumerate()
+                    {
+                        s[0] = ((v[0] + 1) << 1) as u8;
+                        s[1] = ((v[1] + 1) << 1) as u8 | ((word >> k) & 1) as u8;
+                    }
+                }
+            }
+            None => {
+                for (k, (slot, pair)) in slots.enumerate() {
+                    slot[0] = ((pair[0] + 1) << 1) as u8;
+                    slot[1] = ((pair[1] + 1) << 1) as u8 | phase(first + k);
+                }
+            }
+        }
+        return true;
+    }
+    let diploid = placed.iter().all(|&at| {
+        let a = offsets[at] as usize;
+        offsets[at + 1] as usize == a + 2 && fits(&alleles[a..a + 2])
+    });
+    if !diploid {
+        return false;
+    }
+    encode::descriptor(out, super::record::INT8, 2);
+    let base = out.len();
+    out.resize(base + 2 * n, 0);
+    for (slot, &at) in out[base..].chunks_exact_mut(2).zip(placed) {
+        let a = offsets[at] as usize;
+        slot[0] = ((alleles[a] + 1) << 1) as u8;
+        slot[1] = ((alleles[a + 1] + 1) << 1) as u8 | phase(at);
+    }
+    true
 }
 
 /// The longest of the vectors ending at `ends` (at least 1).
