@@ -1,5 +1,7 @@
 //! Writing the variant table as VCF: plain text, or BGZF with a `.tbi` or
-//! `.csi` index built on the way.
+//! `.csi` index built on the way. The BCF writer ([`bcf::Writer`](crate::bcf::Writer))
+//! is this writer with binary records: the header, samples, columns,
+//! output and index below are shared; only the records differ.
 //!
 //! Any record batches with the variant table's columns can be written:
 //! those the [`Reader`](crate::Reader) yields, or a SQL result that keeps

@@ -9,7 +9,7 @@ use super::{Compression, IndexFormat, Writer};
 use crate::error::Result;
 use crate::header::Contig;
 
-/// Options of the VCF writer, set through [`WriterBuilder`].
+/// Options of the VCF and BCF writers, set through [`WriterBuilder`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriterOptions {
     /// Glow's `vcfHeader`: the whole header as text, `##` lines and the
@@ -26,7 +26,7 @@ pub struct WriterOptions {
     /// `##contig` lines to declare (those a supplied header lacks).
     pub contigs: Vec<Contig>,
     /// Plain text or BGZF; `None`: BGZF when the path ends in `.gz`, `.bgz`
-    /// or `.bgzf`.
+    /// or `.bgzf`. BCF is always BGZF.
     pub compression: Option<Compression>,
     /// libdeflate's level, 0 (stored) to 12 (default 6, as bgzip's).
     pub compression_level: u8,
@@ -34,7 +34,7 @@ pub struct WriterOptions {
     /// (default: as many as the machine has cores; 0: compress on the
     /// calling thread).
     pub threads: Option<usize>,
-    /// An index to write beside a BGZF file.
+    /// An index to write beside a BGZF file (for BCF, CSI).
     pub index: Option<IndexFormat>,
 }
 
