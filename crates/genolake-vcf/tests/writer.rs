@@ -1241,6 +1241,16 @@ fn contigs_of_the_first_batch_are_declared_and_later_ones_must_be_given() {
     writer.finish().unwrap();
     let rows = read_bcf(&path, ReaderOptions::default());
     assert_eq!(rows.num_rows(), 3);
+
+    // FILTERs too: the first batch's are declared, a later one is named.
+    let batch = small_batch();
+    let mut writer = bcf::Writer::create(&path, &batch.schema()).unwrap();
+    writer.write(&take(&batch, &[0])).unwrap();
+    let err = writer.write(&take(&batch, &[1])).unwrap_err().to_string();
+    assert!(
+        err.contains("record 2") && err.contains("FILTER q10 is not declared"),
+        "{err}"
+    );
     if let Some(text) = bcftools(&["view", "-H", path.to_str().unwrap()]) {
         assert_eq!(
             text,

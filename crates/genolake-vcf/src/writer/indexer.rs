@@ -71,24 +71,46 @@ pub(crate) struct Indexer {
     dictionary: Option<usize>,
 }
 
+/// htslib's depth of a CSI index: the fewest levels from `from` up that
+/// hold the longest contig and 256 bases more.
+fn csi_depth(longest: u64, from: u8) -> u8 {
+    let longest = longest.saturating_add(256);
+    let mut depth = from;
+    while depth < 12 && (1u64 << (MIN_SHIFT as u32 + 3 * depth as u32)) < longest {
+        depth += 1;
+    }
+    depth
+}
+
 impl Indexer {
     /// An indexer for contigs up to `longest` bases (when known).
     pub(crate) fn new(format: IndexFormat, longest: Option<u64>) -> Self {
-        let (binning, depth) = match format {
-            IndexFormat::Tabix => (Binning::Tabix(BinningIndexer::default()), TABIX_DEPTH),
-            IndexFormat::Csi => {
-                // As htslib sizes a CSI index: enough levels for the
-                // longest contig (and 256 bases more), at least 6 (2^32).
-                let longest = longest.unwrap_or(0).saturating_add(256);
-                let mut depth = 6u8;
-                while depth < 12 && (1u64 << (MIN_SHIFT as u32 + 3 * depth as u32)) < longest {
-                    depth += 1;
-                }
-                let indexer =
-                    BinningIndexer::new(MIN_SHIFT, depth).unwrap_or_else(BinningIndexer::default);
-                (Binning::Csi(indexer), depth)
-            }
-        };
+        match format {
+            IndexFormat::Tabix => Self::with(
+                format,
+                Binning::Tabix(BinningIndexer::default()),
+                TABIX_DEPTH,
+                None,
+            ),
+            // As htslib sizes a VCF's CSI index: at least 6 levels (2^32).
+            IndexFormat::Csi => Self::csi(csi_depth(longest.unwrap_or(0), 6), None),
+        }
+    }
+
+    /// A CSI index of a BCF file whose dictionary holds `contigs` contigs,
+    /// the longest `longest` bases (when known), sized as htslib sizes a
+    /// BCF's: from no levels up, 2^31 bases when no length is known.
+    pub(crate) fn bcf(contigs: usize, longest: Option<u64>) -> Self {
+        let longest = longest.filter(|&l| l > 0).unwrap_or((1 << 31) - 1);
+        Self::csi(csi_depth(longest, 0), Some(contigs))
+    }
+
+    fn csi(depth: u8, dictionary: Option<usize>) -> Self {
+        let indexer = BinningIndexer::new(MIN_SHIFT, depth).unwrap_or_else(BinningIndexer::default);
+        Self::with(IndexFormat::Csi, Binning::Csi(indexer), depth, dictionary)
+    }
+
+    fn with(format: IndexFormat, binning: Binning, depth: u8, dictionary: Option<usize>) -> Self {
         let bits = MIN_SHIFT as u32 + 3 * depth as u32;
         Self {
             format,
@@ -102,35 +124,7 @@ impl Indexer {
             seen: HashSet::new(),
             last: None,
             pending: VecDeque::new(),
-            dictionary: None,
-        }
-    }
-
-    /// A CSI index of a BCF file whose dictionary holds `contigs` contigs,
-    /// the longest `longest` bases (when known), sized as htslib sizes it:
-    /// the fewest levels that hold the longest contig and 256 bases more
-    /// (2^31 when no length is known).
-    pub(crate) fn bcf(contigs: usize, longest: Option<u64>) -> Self {
-        let longest = longest.filter(|&l| l > 0).unwrap_or((1 << 31) - 1) + 256;
-        let mut depth = 0u8;
-        while depth < 12 && (1u64 << (MIN_SHIFT as u32 + 3 * depth as u32)) < longest {
-            depth += 1;
-        }
-        let binning = BinningIndexer::new(MIN_SHIFT, depth).unwrap_or_else(BinningIndexer::default);
-        let bits = MIN_SHIFT as u32 + 3 * depth as u32;
-        Self {
-            format: IndexFormat::Csi,
-            binning: Binning::Csi(binning),
-            max_position: if bits >= 63 {
-                i64::MAX
-            } else {
-                (1i64 << bits) - 1
-            },
-            names: Vec::new(),
-            seen: HashSet::new(),
-            last: None,
-            pending: VecDeque::new(),
-            dictionary: Some(contigs),
+            dictionary,
         }
     }
 
