@@ -55,11 +55,20 @@ impl Default for WriterOptions {
 /// Builds a [`Writer`]: `Writer::builder(path).index(IndexFormat::Tabix).build(&schema)`,
 /// or (as [`bcf::WriterBuilder`](crate::bcf::WriterBuilder)) a BCF
 /// [`bcf::Writer`](crate::bcf::Writer), with the same options.
-#[derive(Debug)]
 pub struct WriterBuilder<W = Writer> {
     path: PathBuf,
     options: WriterOptions,
     writer: PhantomData<fn() -> W>,
+}
+
+// By hand: derived impls would ask the writer type for Debug and Clone.
+impl<W> std::fmt::Debug for WriterBuilder<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriterBuilder")
+            .field("path", &self.path)
+            .field("options", &self.options)
+            .finish()
+    }
 }
 
 impl<W> Clone for WriterBuilder<W> {
