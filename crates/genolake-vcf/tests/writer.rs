@@ -1317,3 +1317,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_bcf_that_bcftools_wrote_is_written_back_with_the_same_records() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/VCFv4.3.bcf");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.bcf");
+    let reader = bcf::Reader::open(&source).unwrap();
+    let mut writer = bcf::Writer::builder(&path)
+        .header(bcf::read_header_text(&source).unwrap())
+        .index(IndexFormat::Csi)
+        .build(&reader.schema())
+        .unwrap();
+    for batch in reader {
+        writer.write(&batch.unwrap()).unwrap();
+    }
+    assert_eq!(writer.finish().unwrap().records, 5);
+    if let (Some(original), Some(copy)) = (view_records(&source), view_records(&path)) {
+        assert_eq!(original, copy);
+    }
+}
