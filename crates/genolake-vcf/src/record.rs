@@ -16,7 +16,7 @@ mod samples;
 mod separators;
 mod site;
 mod tolerated;
-mod value;
+pub(crate) mod value;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
