@@ -6,7 +6,8 @@
 #       defaults: 100000 2000 3 "gt rich"
 #
 # KINDS are cohorts: gt (GT only) and rich (GT:AD:DP:GQ:PL), simulated as
-# bench/run.sh simulates them, and msprime (bench/simulate_phased.py). For
+# bench/run.sh simulates them, and msprime (bench/simulate_phased.py); a
+# kind may name its own number of variants (`rich:20000`). For
 # each, on THREADS threads (default: all cores), it times
 #   bcftools view -Oz      vs  genolake convert in.vcf.gz -o out.vcf.gz (+ .tbi)
 #   bcftools view -Ob      vs  genolake convert in.vcf.gz -o out.bcf (+ .csi)
@@ -36,7 +37,11 @@ row() {
 
 echo "| input | command | median s (of $RUNS) | peak RSS MiB | bcftools / genolake |"
 echo "| --- | --- | ---: | ---: | ---: |"
-for kind in $KINDS; do
+ALL_VARIANTS=$VARIANTS
+for spec in $KINDS; do
+    kind=${spec%%:*}
+    VARIANTS=$ALL_VARIANTS
+    [ "$kind" != "$spec" ] && VARIANTS=${spec#*:}
     if [ "$kind" = msprime ]; then
         vcf=$(msprime_cohort)
     else

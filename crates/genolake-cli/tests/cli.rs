@@ -2203,6 +2203,46 @@ fn convert_to_vcf_gives_what_bcftools_gives_for_the_source() {
         bcftools_records(&["-r", region], &vcf),
     );
 
+    // BCF, both ways: bcftools prints the same records for the BCF we
+    // write as for the VCF, region queries on our .csi find what its own
+    // index finds, and the BCF bcftools writes converts back to those
+    // records.
+    let bcf = out("copy.bcf");
+    let written = ok(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        "-o",
+        bcf.to_str().unwrap(),
+    ]);
+    assert!(
+        written.contains("copy.bcf.csi") && written.trim_end().ends_with("(BCF)"),
+        "{written}"
+    );
+    assert_eq!(bcftools_records(&[], &bcf), original);
+    let theirs = out("theirs.bcf");
+    bcftools(&[
+        "view",
+        "-Ob",
+        "-o",
+        theirs.to_str().unwrap(),
+        vcf.to_str().unwrap(),
+    ]);
+    bcftools(&["index", theirs.to_str().unwrap()]);
+    assert_eq!(
+        bcftools_records(&["-r", region], &bcf),
+        bcftools_records(&["-r", region], &theirs),
+    );
+    let back = out("back.vcf.gz");
+    ok(&[
+        "convert",
+        theirs.to_str().unwrap(),
+        "--threads",
+        "2",
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(bcftools_records(&[], &back), original);
+
     // --region and --samples chosen by the reader (VCF): bcftools' view of
     // the same selection, without its INFO/AC and AN update (-I).
     let subset = out("subset.vcf");
@@ -2472,8 +2512,8 @@ fn convert_to_parquet_reads_back_in_pyarrow_and_bad_requests_are_refused() {
     assert!(!unknown.exists() && !gz.exists());
 }
 
-/// `COPY (SELECT ...) TO ... STORED AS VCF` (and by the target's name, and
-/// as PLINK) writes a query's rows; bcftools and plink2 read them as the
+/// `COPY (SELECT ...) TO ... STORED AS VCF` (and BCF, by the target's name,
+/// and as PLINK) writes a query's rows; bcftools and plink2 read them as the
 /// same selection of the source.
 #[test]
 fn sql_copy_writes_vcf_and_plink() {
@@ -2497,6 +2537,19 @@ fn sql_copy_writes_vcf_and_plink() {
     assert_eq!(copied, format!("count\n{rows}\n"));
     assert_eq!(bcftools_records(&[], &gz), expected);
     assert!(dir.path().join("late.vcf.gz.csi").is_file());
+
+    // BCF, named by STORED AS.
+    let bcf = dir.path().join("late.bcf");
+    ok(&[
+        "sql",
+        &format!(
+            "COPY (SELECT * FROM read_vcf('{input}') WHERE start >= 10000300 ORDER BY start) \
+             TO '{}' STORED AS BCF",
+            bcf.display()
+        ),
+    ]);
+    assert_eq!(bcftools_records(&[], &bcf), expected);
+    assert!(dir.path().join("late.bcf.csi").is_file());
 
     // No STORED AS: the name says VCF; an inferred header.
     let plain = dir.path().join("first.vcf");

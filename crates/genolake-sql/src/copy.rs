@@ -3,8 +3,8 @@
 //!
 //! DataFusion's `COPY` writes the formats it knows (Parquet, CSV, JSON,
 //! Arrow) itself. A `COPY` that names a format genolake writes
-//! ([`WriteFormat`]: VCF, BGEN, PLINK), or whose target's name ends as
-//! one (`.vcf.gz`, `.bgen`, `.bed`) without a `STORED AS`, is run here
+//! ([`WriteFormat`]: VCF, BCF, BGEN, PLINK), or whose target's name ends
+//! as one (`.vcf.gz`, `.bcf`, `.bgen`, `.bed`) without a `STORED AS`, is run here
 //! instead: the query is streamed, in file order where the plan keeps it,
 //! into the format's writer with the statement's `OPTIONS`, and the
 //! statement's result is DataFusion's: one row, `count`, the rows written.

@@ -13,7 +13,7 @@
 //! - `CREATE EXTERNAL TABLE t STORED AS VCF LOCATION '...' OPTIONS (...)`
 //!   (or `BCF`, `BGEN`, `PLINK`) registers files as a table;
 //! - `COPY (SELECT ...) TO 'out.vcf.gz' STORED AS VCF OPTIONS (...)` (or
-//!   `BGEN`, `PLINK`) writes a result in that format (see [`WriteFormat`]
+//!   `BCF`, `BGEN`, `PLINK`) writes a result in that format (see [`WriteFormat`]
 //!   for the writers and their options);
 //! - [`session()`] makes a session in which Glow's camelCase names work
 //!   unquoted, as in Spark, with Glow's SQL functions (QC statistics,

@@ -1,5 +1,5 @@
-//! `genolake convert`: any input genolake reads rewritten as VCF, BGEN,
-//! PLINK or Parquet, through the same Arrow rows SQL and ingest see.
+//! `genolake convert`: any input genolake reads rewritten as VCF, BCF,
+//! BGEN, PLINK or Parquet, through the same Arrow rows SQL and ingest see.
 //!
 //! Files are decoded on `--threads` threads, split by split, and the
 //! batches handed to the writer in file order (each split's queue holds two
@@ -31,13 +31,13 @@ pub struct Args {
     /// files), not sorted: sort with genolake sql first if the order matters.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// The output: .vcf, .vcf.gz/.vcf.bgz (BGZF, indexed), .bgen, a PLINK
+    /// The output: .vcf, .vcf.gz/.vcf.bgz (BGZF, indexed), .bcf, .bgen, a PLINK
     /// .bed (its .bim and .fam beside it) or .parquet; any other name needs
     /// --to.
     #[arg(long, short)]
     output: PathBuf,
     /// The output format, when the output's name does not tell it: vcf,
-    /// bgen, plink (a .bed path or a prefix) or parquet.
+    /// bcf, bgen, plink (a .bed path or a prefix) or parquet.
     #[arg(long, value_parser = parse_write_format)]
     to: Option<WriteFormat>,
     /// Threads decoding the input (default: every core); the VCF writer
@@ -51,13 +51,14 @@ pub struct Args {
     /// the directory appears only when every part is written.
     #[arg(long)]
     sharded: bool,
-    /// VCF: `infer` (a header made from the columns) or a VCF/BCF file whose
+    /// VCF and BCF: `infer` (a header made from the columns) or a VCF/BCF file whose
     /// header to write (Glow: vcfHeader). Default: the input's header when it
     /// is VCF or BCF, else inferred.
     #[arg(long, value_name = "infer|FILE")]
     vcf_header: Option<String>,
     /// VCF: the index written beside a BGZF output: tbi, csi or none
-    /// (default tbi, csi when the header has a contig of 2^29 bases or more).
+    /// (default tbi, csi when the header has a contig of 2^29 bases or more);
+    /// BCF: csi (default) or none.
     #[arg(long)]
     index: Option<String>,
     /// VCF: bgzf or none (default: told by the name); BGEN: zlib (default)
@@ -100,7 +101,7 @@ impl Args {
             Some(format) => Ok(format),
             None => bail!(
                 "{}: cannot tell the output format from the name (expected .vcf, .vcf.gz, \
-                 .vcf.bgz, .bgen, .bed or .parquet); give --to",
+                 .vcf.bgz, .bcf, .bgen, .bed or .parquet); give --to",
                 self.output.display()
             ),
         }
@@ -125,7 +126,7 @@ impl Args {
         if let Some(bits) = self.bits {
             set("bitsPerProbability", bits.to_string());
         }
-        if format == WriteFormat::Vcf {
+        if matches!(format, WriteFormat::Vcf | WriteFormat::Bcf) {
             // Shards are written side by side: each compresses on its own
             // thread.
             let compressing = if self.sharded { 0 } else { threads };
@@ -257,7 +258,7 @@ pub fn run(mut args: Args) -> Result<()> {
                 .map_or_else(|| InputFormat::detect_all(&args.inputs).ok(), Some)
                 .is_some_and(|f| f.option_names().contains(&"samples"));
         if !reader_chooses {
-            if format != WriteFormat::Vcf {
+            if !matches!(format, WriteFormat::Vcf | WriteFormat::Bcf) {
                 bail!(
                     "--samples: this input cannot be read for some samples only, and {} output \
                      cannot choose them; select samples with genolake sql first",

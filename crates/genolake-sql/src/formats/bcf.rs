@@ -1,15 +1,19 @@
 //! BCF through the shared scan: the VCF reader's options and schema, read
-//! with `genolake_vcf::bcf`.
+//! with `genolake_vcf::bcf`; and the BCF writer, with the VCF writer's
+//! options.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use genolake_core::{Progress, Region, Split};
-use genolake_vcf::bcf::Reader;
+use genolake_vcf::bcf::{Reader, Writer};
+use genolake_vcf::writer::IndexFormat;
 use genolake_vcf::{Header, ReaderOptions};
 
-use super::vcf::reader_options;
+use super::vcf::{reader_options, shared_writer_options};
+use super::writer::{FormatWriter, WriteSpec, Written};
 use super::{InputFormat, ReadSpec};
 use crate::error::{Error, Result};
 use crate::options::VCF_OPTION_NAMES;
@@ -110,5 +114,55 @@ impl FormatReader for BcfFormatReader {
             },
             headers: self.headers.clone(),
         }))
+    }
+}
+
+pub(super) const WRITE: WriteSpec = WriteSpec {
+    name: "bcf",
+    display_name: "BCF",
+    suffixes: &[".bcf"],
+    extension: "bcf",
+    option_names: &[
+        "vcfHeader",
+        "sampleIds",
+        "compressionLevel",
+        "index",
+        "threads",
+    ],
+    create: |path, schema, options, source| {
+        let mut writer_options = shared_writer_options(options, source)?;
+        // BCF is BGZF, indexed with CSI as `bcftools index` does.
+        writer_options.index = match options.text("index")?.as_deref() {
+            None => Some(IndexFormat::Csi),
+            Some(i) if i.eq_ignore_ascii_case("csi") => Some(IndexFormat::Csi),
+            Some(i) if i.eq_ignore_ascii_case("none") => None,
+            Some(i) => {
+                return Err(Error::option(
+                    "index",
+                    format!("expected csi or none for BCF, not '{i}'"),
+                ));
+            }
+        };
+        let writer = Writer::builder(path)
+            .options(writer_options)
+            .build(schema)?;
+        Ok(Box::new(BcfFormatWriter(writer)))
+    },
+};
+
+/// The BCF writer behind [`WriteFormat::Bcf`](super::WriteFormat::Bcf).
+struct BcfFormatWriter(Writer);
+
+impl FormatWriter for BcfFormatWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        Ok(self.0.write(batch)?)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Written> {
+        let summary = self.0.finish()?;
+        Ok(Written {
+            rows: summary.records,
+            paths: std::iter::once(summary.path).chain(summary.index).collect(),
+        })
     }
 }

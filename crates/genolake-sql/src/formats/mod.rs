@@ -212,6 +212,23 @@ impl InputFormat {
     }
 }
 
+/// The one of `all` whose `name` is `s` (in any case); else an error
+/// starting with `what` and listing the names.
+pub(crate) fn by_name<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    what: &str,
+) -> Result<T> {
+    all.iter()
+        .copied()
+        .find(|f| name(*f).eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|f| name(*f)).collect();
+            Error::Usage(format!("{what} '{s}': expected {}", names.join(", ")))
+        })
+}
+
 impl fmt::Display for InputFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -222,16 +239,7 @@ impl FromStr for InputFormat {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
-                Error::Usage(format!(
-                    "unknown format '{s}': expected {}",
-                    names.join(", ")
-                ))
-            })
+        by_name(s, &Self::ALL, |f| f.name(), "unknown format")
     }
 }
 

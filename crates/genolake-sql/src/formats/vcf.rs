@@ -155,21 +155,15 @@ pub(super) const WRITE: WriteSpec = WriteSpec {
 /// Positions past this need a CSI index: tabix's bins stop at 2^29.
 const TABIX_LIMIT: u64 = 1 << 29;
 
-/// The VCF (and BCF) writer's options from a writer's `options` and the
-/// source's header:
+/// The options the VCF and BCF writers share, from a writer's `options` and
+/// the source's header:
 /// - `vcfHeader`: `infer` (a header made from the columns), the header
 ///   itself (text starting with `#`), or a VCF or BCF file whose header to
 ///   use; by default the source's header when it has one, else `infer`;
 /// - `sampleIds`: the samples to write, comma-separated, in order;
-/// - `compression`: `bgzf` (also `gzip`, `bgzip`) or `none`; by default
-///   told by the name (`.gz`, `.bgz`, `.bgzf` are BGZF);
 /// - `compressionLevel`: 0 to 12 (default 6);
-/// - `index`: `tbi`, `csi` or `none`; by default `tbi` beside a BGZF file
-///   (`csi` when the header declares a contig of 2^29 bases or more) and
-///   none beside plain text;
 /// - `threads`: threads compressing blocks (default: every core).
-pub(super) fn writer_options(
-    path: &Path,
+pub(super) fn shared_writer_options(
     options: &WriterSpecOptions,
     source: &WriteSource,
 ) -> Result<WriterOptions> {
@@ -179,6 +173,32 @@ pub(super) fn writer_options(
         Some(file) => Some(header_of_file(Path::new(&file))?),
         None => source.vcf_header.clone(),
     };
+    let mut writer = WriterOptions {
+        header,
+        samples: options
+            .list("sampleIds")?
+            .or_else(|| source.samples.clone()),
+        threads: options.number("threads", 0..=1024)?,
+        ..WriterOptions::default()
+    };
+    if let Some(level) = options.number("compressionLevel", 0..=12)? {
+        writer.compression_level = level;
+    }
+    Ok(writer)
+}
+
+/// The VCF writer's options: [`shared_writer_options`] and
+/// - `compression`: `bgzf` (also `gzip`, `bgzip`) or `none`; by default
+///   told by the name (`.gz`, `.bgz`, `.bgzf` are BGZF);
+/// - `index`: `tbi`, `csi` or `none`; by default `tbi` beside a BGZF file
+///   (`csi` when the header declares a contig of 2^29 bases or more) and
+///   none beside plain text.
+fn writer_options(
+    path: &Path,
+    options: &WriterSpecOptions,
+    source: &WriteSource,
+) -> Result<WriterOptions> {
+    let mut writer = shared_writer_options(options, source)?;
     let compression = match options.text("compression")?.as_deref() {
         None => None,
         Some(c)
@@ -205,7 +225,9 @@ pub(super) fn writer_options(
     let bgzf = compression
         .unwrap_or_else(|| OutputCompression::from_path(path) == OutputCompression::Bgzf);
     let index = match options.text("index")?.as_deref() {
-        None if bgzf && longest_contig(header.as_deref()) >= TABIX_LIMIT => Some(IndexFormat::Csi),
+        None if bgzf && longest_contig(writer.header.as_deref()) >= TABIX_LIMIT => {
+            Some(IndexFormat::Csi)
+        }
         None if bgzf => Some(IndexFormat::Tabix),
         None => None,
         Some(i) if i.eq_ignore_ascii_case("tbi") || i.eq_ignore_ascii_case("tabix") => {
@@ -226,23 +248,12 @@ pub(super) fn writer_options(
             "an index needs a BGZF file (name the output .vcf.gz, or set compression bgzf)",
         ));
     }
-    let mut writer = WriterOptions {
-        header,
-        samples: options
-            .list("sampleIds")?
-            .or_else(|| source.samples.clone()),
-        compression: Some(if bgzf {
-            OutputCompression::Bgzf
-        } else {
-            OutputCompression::None
-        }),
-        index,
-        threads: options.number("threads", 0..=1024)?,
-        ..WriterOptions::default()
-    };
-    if let Some(level) = options.number("compressionLevel", 0..=12)? {
-        writer.compression_level = level;
-    }
+    writer.compression = Some(if bgzf {
+        OutputCompression::Bgzf
+    } else {
+        OutputCompression::None
+    });
+    writer.index = index;
     Ok(writer)
 }
 

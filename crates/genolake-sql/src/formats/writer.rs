@@ -137,6 +137,8 @@ pub(crate) type CreateWriter =
 pub enum WriteFormat {
     /// VCF 4.3, plain or BGZF (with a `.tbi` or `.csi`).
     Vcf,
+    /// BCF 2.2 (with a `.csi`).
+    Bcf,
     /// BGEN 1.2 (zlib) or 1.3 (zstd).
     Bgen,
     /// A PLINK 1 binary fileset (`.bed`, `.bim`, `.fam`).
@@ -147,11 +149,13 @@ pub enum WriteFormat {
 
 impl WriteFormat {
     /// Every format, in the order they are documented.
-    pub const ALL: [WriteFormat; 4] = [Self::Vcf, Self::Bgen, Self::Plink, Self::Parquet];
+    pub const ALL: [WriteFormat; 5] =
+        [Self::Vcf, Self::Bcf, Self::Bgen, Self::Plink, Self::Parquet];
 
     pub(crate) fn spec(self) -> &'static WriteSpec {
         match self {
             Self::Vcf => &super::vcf::WRITE,
+            Self::Bcf => &super::bcf::WRITE,
             Self::Bgen => &super::bgen::WRITE,
             Self::Plink => &super::plink::WRITE,
             Self::Parquet => &super::parquet::WRITE,
@@ -227,16 +231,7 @@ impl FromStr for WriteFormat {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
-                Error::Usage(format!(
-                    "cannot write '{s}': the formats written are {}",
-                    names.join(", ")
-                ))
-            })
+        super::by_name(s, &Self::ALL, |f| f.name(), "cannot write the format")
     }
 }
 
@@ -403,6 +398,7 @@ mod tests {
             ("a.vcf", Some(WriteFormat::Vcf)),
             ("a.VCF.GZ", Some(WriteFormat::Vcf)),
             ("a.vcf.bgz", Some(WriteFormat::Vcf)),
+            ("a.bcf", Some(WriteFormat::Bcf)),
             ("a.bgen", Some(WriteFormat::Bgen)),
             ("a.bed", Some(WriteFormat::Plink)),
             ("a.parquet", Some(WriteFormat::Parquet)),
