@@ -4,13 +4,31 @@
 //! records whose strings (FILTER, INFO and FORMAT keys, contigs) are indexes
 //! into dictionaries the header defines (VCF 4.3, section 6). [`Reader`]
 //! reads the header with the VCF header parser, so the schema is the one the
-//! VCF reader gives for the same header, and turns each record into the
-//! VCF line that says the same (into one reused buffer), which the VCF
-//! record decoder then builds into Arrow columns: one set of builders and of
-//! checks for both formats, hence the same values column by column.
-//! Floats are written in the shortest form that reads back as the same
-//! 32-bit float, so a value VCF wrote in no more digits than an `f32` holds
-//! is read as the VCF reader reads it.
+//! VCF reader gives for the same header, and decodes each record with the
+//! VCF record decoder's builders and checks, so the same records give the
+//! same values column by column:
+//!
+//! - the site columns (CHROM to INFO) and FORMAT are written as the VCF
+//!   text that says the same (a hundred bytes or so a record) and decoded as
+//!   VCF;
+//! - the per-sample values, nearly all of a cohort's bytes, are decoded
+//!   straight from their typed vectors into the Arrow builders: GT (any
+//!   ploidy; diploid GT of one byte per allele in loops of its own, into the
+//!   matrix layout's bytes when
+//!   [`matrix_genotypes`](crate::ReaderOptions::matrix_genotypes) is set),
+//!   Integer, Float and String (and Character) FORMAT fields of any
+//!   `Number`, missing values and vector-end padding read as VCF's `.`;
+//! - anything else falls back to the record's whole VCF line, decoded as
+//!   the VCF reader decodes it: a value the VCF reader would reject, null or
+//!   warn about (so errors, lenient nulls and their counts are the VCF
+//!   reader's), a vector whose type is not its key's, a key the header does
+//!   not declare, text holding `:` or a tab, a record without samples or
+//!   FORMAT keys.
+//!
+//! Floats are 32-bit in BCF; each is read as the shortest decimal that reads
+//! back as the same `f32` (what `bcftools view` writes), read as a 64-bit
+//! float: a value VCF wrote in no more digits than an `f32` holds is read
+//! as the VCF reader reads it.
 //!
 //! Every length a record gives (`l_shared`, `l_indiv`, each typed vector's
 //! count) is checked against the bytes that remain before it is used, and
@@ -46,6 +64,8 @@ mod header;
 mod input;
 mod reader;
 mod record;
+#[cfg(test)]
+mod tests;
 
 pub use reader::{Reader, ReaderBuilder, read_header};
 

@@ -16,6 +16,7 @@ mod samples;
 mod separators;
 mod site;
 mod tolerated;
+pub(crate) mod typed;
 mod value;
 
 use std::collections::{HashMap, HashSet};
@@ -39,6 +40,7 @@ use crate::reader::ReaderOptions;
 use gt::{GtColumns, Ploidy};
 use samples::SampleTable;
 use tolerated::Tolerated;
+use typed::{Typed, TypedField};
 use value::{ValueColumn, ValueRules, column_data_type, format_value_len, parse_f64, parse_i64};
 
 /// What became of a decoded line.
@@ -153,6 +155,17 @@ pub(crate) struct RecordDecoder {
     /// File order: contig and start of the last record, and the contigs
     /// already left (`None` when regions are read, out of file order).
     order: Option<FileOrder>,
+    /// Set when typed sample values were left to the text decoder (see
+    /// [`RecordDecoder::decode_typed`]).
+    typed_fallback: bool,
+}
+
+/// A record's sample values as typed vectors (BCF): the per-sample bytes
+/// and where each FORMAT key's values lie in them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TypedSamples<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) fields: &'a [TypedField],
 }
 
 /// Records of a contig come together and in ascending position (VCF 4.3,
@@ -350,6 +363,7 @@ impl RecordDecoder {
             tolerated: Tolerated::new(options.stringency),
             checked_chrom: Vec::new(),
             order: options.regions.is_empty().then(FileOrder::default),
+            typed_fallback: false,
         })
     }
 
@@ -393,17 +407,47 @@ impl RecordDecoder {
 
     /// Decodes one data line. On error nothing of the line remains appended.
     pub(crate) fn decode(&mut self, line: &[u8]) -> Result<Outcome, String> {
+        self.decode_with(line, None, line.len())
+    }
+
+    /// Decodes a record given as the text of its site columns and FORMAT
+    /// (`line`, without sample columns) and its sample values as typed
+    /// vectors; `input_len` is the record's size in its file, which counts
+    /// towards the batch's byte limits. `None`, with nothing appended, when
+    /// the sample values are not all of shapes decoded directly (see
+    /// [`typed`]): then decode the record's whole line with
+    /// [`decode`](Self::decode), which gives the VCF reader's values,
+    /// errors and warnings.
+    pub(crate) fn decode_typed(
+        &mut self,
+        line: &[u8],
+        samples: TypedSamples<'_>,
+        input_len: usize,
+    ) -> Option<Result<Outcome, String>> {
+        let result = self.decode_with(line, Some(samples), input_len);
+        if std::mem::take(&mut self.typed_fallback) {
+            return None;
+        }
+        Some(result)
+    }
+
+    fn decode_with(
+        &mut self,
+        line: &[u8],
+        typed: Option<TypedSamples<'_>>,
+        input_len: usize,
+    ) -> Result<Outcome, String> {
         if self.rows == 0 {
             self.genotypes.recycle();
             if let Some(info) = &mut self.info {
                 info.columns.iter_mut().for_each(ValueColumn::recycle);
             }
         }
-        let result = self.decode_inner(line);
+        let result = self.decode_inner(line, typed);
         match result {
             Ok(Outcome::Row) => {
                 self.rows += 1;
-                self.bytes += line.len();
+                self.bytes += input_len;
                 self.tolerated.commit();
             }
             Ok(Outcome::OutsideRegions) => self.tolerated.discard(),
@@ -447,7 +491,11 @@ impl RecordDecoder {
         g.truncate_items(items);
     }
 
-    fn decode_inner(&mut self, line: &[u8]) -> Result<Outcome, String> {
+    fn decode_inner(
+        &mut self,
+        line: &[u8],
+        typed: Option<TypedSamples<'_>>,
+    ) -> Result<Outcome, String> {
         if let Err(e) = std::str::from_utf8(line) {
             return Err(format!(
                 "the line is not valid UTF-8 (at byte {} of the line)",
@@ -532,7 +580,7 @@ impl RecordDecoder {
         push_split(&mut self.filters, filter, b';');
         self.split_flag.push(false);
         self.decode_info(info, n_alleles)?;
-        self.decode_genotypes(&mut columns, n_alleles)?;
+        self.decode_genotypes(&mut columns, n_alleles, typed)?;
         Ok(Outcome::Row)
     }
 
@@ -743,6 +791,7 @@ impl RecordDecoder {
         &mut self,
         columns: &mut Columns<'_>,
         n_alleles: usize,
+        typed: Option<TypedSamples<'_>>,
     ) -> Result<(), String> {
         let g = &mut self.genotypes;
         let n_samples = self.n_samples;
@@ -773,8 +822,32 @@ impl RecordDecoder {
                 let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
                 let rest = columns.take_rest();
+                if let Some(typed) = typed {
+                    let calls = self.matrix.as_mut().map(|m| &mut m.calls);
+                    let outcome = match no_keys || rest.is_some() {
+                        true => Typed::Fallback,
+                        false => g.decode_typed(
+                            typed.data,
+                            typed.fields,
+                            n_samples,
+                            n_alleles,
+                            before as usize,
+                            calls,
+                        ),
+                    };
+                    match outcome {
+                        Typed::Fallback => {
+                            self.typed_fallback = true;
+                            return Err(String::new());
+                        }
+                        Typed::Sealed => sealed = true,
+                        Typed::Done => {}
+                    }
+                    seen = n_samples;
+                }
                 // Most cohorts: GT alone, diploid, every sample read.
-                let fast = gt_only
+                let fast = typed.is_none()
+                    && gt_only
                     && g.selected.is_none()
                     && g.other.is_none()
                     && rest.is_some_and(|bytes| match &mut self.matrix {
@@ -793,7 +866,7 @@ impl RecordDecoder {
                     });
                 if fast {
                     seen = n_samples;
-                } else if let Some(bytes) = rest {
+                } else if let Some(bytes) = rest.filter(|_| typed.is_none()) {
                     // Key by key when the line is regular; else (and to name
                     // the first malformed value) sample by sample.
                     let located = self.key_by_key

@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, Position, Result};
 use crate::header::Header;
 use crate::index::{VariantIndex, find_index};
 use crate::reader::{BatchLimit, ReaderOptions, VirtualPosition, finish_batch, skip_record};
-use crate::record::RecordDecoder;
+use crate::record::{RecordDecoder, TypedSamples};
 
 /// Largest record accepted (`l_shared + l_indiv`): past this the file is
 /// taken to be damaged rather than read into memory without bound.
@@ -316,9 +316,10 @@ impl Reader {
                 return Ok(false);
             }
             let record = &self.input.available()[ahead..ahead + len];
+            // The layout alone: the sample text is not needed.
             if self
                 .transcoder
-                .transcode(&record[8..8 + l_shared], &record[8 + l_shared..])
+                .site(&record[8..8 + l_shared], &record[8 + l_shared..])
                 .is_err()
             {
                 return Ok(false);
@@ -410,15 +411,27 @@ impl Reader {
     fn read_batch(&mut self) -> Result<Option<RecordBatch>> {
         while let Some(Located { len, l_shared }) = self.next_record()? {
             let record = &self.input.available()[..len];
-            let transcoded = self
-                .transcoder
-                .transcode(&record[8..8 + l_shared], &record[8 + l_shared..]);
+            let (shared, indiv) = (&record[8..8 + l_shared], &record[8 + l_shared..]);
             // A record whose binary layout is broken cannot be skipped
             // safely in any stringency: its lengths may be what lies.
-            if let Err(message) = transcoded {
+            if let Err(message) = self.transcoder.site(shared, indiv) {
                 return Err(self.input.error_at(0, ErrorKind::Record(message)));
             }
-            let decoded = self.decoder.decode(self.transcoder.line());
+            let typed = self.transcoder.typed_fields().and_then(|fields| {
+                let samples = TypedSamples {
+                    data: indiv,
+                    fields,
+                };
+                self.decoder
+                    .decode_typed(self.transcoder.line(), samples, len)
+            });
+            let decoded = match typed {
+                Some(decoded) => decoded,
+                None => {
+                    self.transcoder.push_samples(indiv);
+                    self.decoder.decode(self.transcoder.line())
+                }
+            };
             let at = self.at();
             self.input.consume(len);
             if let Err(message) = decoded {

@@ -37,6 +37,9 @@ pub(crate) struct GtColumns {
     nulls: NullBufferBuilder,
     alleles_recycler: Recycler<i32>,
     offsets_recycler: Recycler<i32>,
+    /// One row's phasing bits, packed (see
+    /// [`push_diploid_typed`](GtColumns::push_diploid_typed)).
+    packed: Vec<u8>,
 }
 
 impl Default for GtColumns {
@@ -49,6 +52,7 @@ impl Default for GtColumns {
             nulls: NullBufferBuilder::new(0),
             alleles_recycler: Recycler::default(),
             offsets_recycler: Recycler::default(),
+            packed: Vec::new(),
         }
     }
 }
@@ -152,6 +156,104 @@ impl GtColumns {
         } else {
             false
         }
+    }
+
+    /// [`push_diploid_matrix_row`](GtColumns::push_diploid_matrix_row) for
+    /// BCF's diploid GT in one byte per allele, `data` two bytes a sample:
+    /// false, appending nothing, unless every sample has two alleles (either
+    /// may be missing) below `n_alleles`.
+    pub(crate) fn push_diploid_typed_matrix(
+        &mut self,
+        data: &[u8],
+        n_alleles: usize,
+        calls: &mut CallsBuilder,
+    ) -> bool {
+        let n = data.len() / 2;
+        if n == 0 || self.held() != 0 || !typed_diploid_fits(data, n_alleles) {
+            return false;
+        }
+        let pushed = calls.push_narrow_row(2, n, |slots, phased| {
+            fill_narrow_typed(data, slots, phased);
+            true
+        });
+        if pushed.unwrap_or(false) {
+            self.base += n;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Appends BCF's diploid GT in one byte per allele, `data` two bytes a
+    /// sample, if every sample has two alleles (either may be missing)
+    /// below `n_alleles`; else returns false, appending nothing.
+    pub(crate) fn push_diploid_typed(&mut self, data: &[u8], n_alleles: usize) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, the only requirement of the function.
+            return unsafe { self.push_diploid_typed_avx2(data, n_alleles) };
+        }
+        self.push_diploid_typed_portable(data, n_alleles)
+    }
+
+    /// [`push_diploid_typed`](GtColumns::push_diploid_typed) compiled for
+    /// AVX2: the byte loops below take 32 bytes an instruction.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn push_diploid_typed_avx2(&mut self, data: &[u8], n_alleles: usize) -> bool {
+        self.push_diploid_typed_portable(data, n_alleles)
+    }
+
+    #[inline(always)]
+    fn push_diploid_typed_portable(&mut self, data: &[u8], n_alleles: usize) -> bool {
+        if !typed_diploid_fits(data, n_alleles) {
+            return false;
+        }
+        let n = data.len() / 2;
+        let start = self.alleles.len() as i32;
+        // Alleles map byte to value, whichever sample they belong to.
+        self.alleles.extend(data.iter().map(|&b| typed_allele(b)));
+        self.offsets.extend((1..=n as i32).map(|k| start + 2 * k));
+        // The row's phasing bits, packed, go in at once.
+        let packed = &mut self.packed;
+        packed.clear();
+        // Each 16 bytes (8 samples) give a byte: the low bits of their odd
+        // bytes, 4 gathered by one multiply (bits 8, 24, 40 and 56 land on
+        // 60 to 63, and no two products meet below them to carry).
+        let gather = |c: &[u8]| {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            ((w & 0x0100_0100_0100_0100).wrapping_mul((1 << 52) | (1 << 37) | (1 << 22) | (1 << 7))
+                >> 60) as u8
+        };
+        let mut octets = data.chunks_exact(16);
+        packed.extend(
+            octets
+                .by_ref()
+                .map(|c| gather(&c[..8]) | gather(&c[8..]) << 4),
+        );
+        let rest = octets.remainder();
+        if !rest.is_empty() {
+            let byte = rest
+                .chunks_exact(2)
+                .enumerate()
+                .fold(0u8, |byte, (j, pair)| byte | (pair[1] & 1) << j);
+            packed.push(byte);
+        }
+        self.phased.append_packed_range(0..n, packed);
+        self.nulls.append_n_non_nulls(n);
+        true
+    }
+
+    /// Appends an allele (−1: missing) to the genotype being built.
+    #[inline]
+    pub(crate) fn push_allele(&mut self, allele: i32) {
+        self.alleles.push(allele);
+    }
+
+    /// Ends the genotype being built.
+    #[inline]
+    pub(crate) fn close_genotype(&mut self, phased: bool) {
+        self.close(phased);
     }
 
     /// Parses one GT value and appends it.
@@ -351,6 +453,57 @@ impl GtColumns {
         )?;
         Ok((Arc::new(phased), Arc::new(calls)))
     }
+}
+
+/// The allele index (−1: missing) of one byte of BCF's GT:
+/// `(allele + 1) << 1 | phased`, 0 or −128 (BCF's missing value) for a
+/// missing allele.
+#[inline(always)]
+fn typed_allele(b: u8) -> i32 {
+    (((b as i8) >> 1) as i32 - 1).max(-1)
+}
+
+/// Writes a diploid BCF GT row (`data`, one byte per allele) as a narrow
+/// matrix row: each allele index (at most 62) as an `i8` into `slots`, and
+/// each sample's phasing into `phased`.
+fn fill_narrow_typed(data: &[u8], slots: &mut [u8], phased: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, the only requirement of the function.
+        return unsafe { fill_narrow_typed_avx2(data, slots, phased) };
+    }
+    fill_narrow_typed_portable(data, slots, phased);
+}
+
+/// [`fill_narrow_typed`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fill_narrow_typed_avx2(data: &[u8], slots: &mut [u8], phased: &mut [u8]) {
+    fill_narrow_typed_portable(data, slots, phased);
+}
+
+#[inline(always)]
+fn fill_narrow_typed_portable(data: &[u8], slots: &mut [u8], phased: &mut [u8]) {
+    for (slot, &b) in slots.iter_mut().zip(data) {
+        // In i8 throughout: (b >> 1) - 1 is −65 to 62.
+        *slot = (((b as i8) >> 1) - 1).max(-1) as u8;
+    }
+    for (p, pair) in phased.iter_mut().zip(data.chunks_exact(2)) {
+        *p = pair[1] & 1;
+    }
+}
+
+/// Whether every byte of a diploid BCF GT in one byte per allele is an
+/// allele below `n_alleles` or missing, and none the vector-end padding
+/// (−127) of a haploid sample.
+#[inline(always)]
+fn typed_diploid_fits(data: &[u8], n_alleles: usize) -> bool {
+    // `(b >> 1) - 1 < n` for `b < 2n + 2`; a byte holds alleles up to 62.
+    let bound = 2 * (n_alleles.min(63) as i16 + 1);
+    data.len().is_multiple_of(2)
+        && data.iter().fold(true, |ok, &b| {
+            ok & (b != 0x81) & (i16::from(b as i8) < bound)
+        })
 }
 
 #[inline]
