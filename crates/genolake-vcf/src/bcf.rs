@@ -8,22 +8,25 @@
 //! VCF record decoder's builders and checks, so the same records give the
 //! same values column by column:
 //!
-//! - the site columns (CHROM to INFO) and FORMAT are written as the VCF
-//!   text that says the same (a hundred bytes or so a record) and decoded as
-//!   VCF;
-//! - the per-sample values, nearly all of a cohort's bytes, are decoded
-//!   straight from their typed vectors into the Arrow builders: GT (any
-//!   ploidy; diploid GT of one byte per allele in loops of its own, into the
-//!   matrix layout's bytes when
+//! - the fixed site columns (CHROM to FILTER) and FORMAT's keys are written
+//!   as the VCF text that says the same (a few dozen bytes a record) and
+//!   decoded as VCF: their checks (REF's bases, file order, regions) are the
+//!   VCF reader's;
+//! - INFO values, and the per-sample values that make nearly all of a
+//!   cohort's bytes, are decoded straight from their typed vectors into the
+//!   Arrow builders: GT (any ploidy; diploid GT of one byte per allele in
+//!   loops of its own, into the matrix layout's bytes when
 //!   [`matrix_genotypes`](crate::ReaderOptions::matrix_genotypes) is set),
-//!   Integer, Float and String (and Character) FORMAT fields of any
-//!   `Number`, missing values and vector-end padding read as VCF's `.`;
+//!   Integer, Float and String (and Character) fields of any `Number`,
+//!   flags, and INFO `END` (which also gives `end`); missing values and
+//!   vector-end padding read as VCF's `.`;
 //! - anything else falls back to the record's whole VCF line, decoded as
 //!   the VCF reader decodes it: a value the VCF reader would reject, null or
 //!   warn about (so errors, lenient nulls and their counts are the VCF
 //!   reader's), a vector whose type is not its key's, a key the header does
-//!   not declare, text holding `:` or a tab, a record without samples or
-//!   FORMAT keys.
+//!   not declare or a key given twice, text holding VCF's separators, a
+//!   record with samples but no FORMAT keys, and INFO read as one
+//!   `attributes` map (`flattenInfoFields=false`).
 //!
 //! Floats are 32-bit in BCF; each is read as the shortest decimal that reads
 //! back as the same `f32` (what `bcftools view` writes), read as a 64-bit

@@ -9,13 +9,13 @@ use genolake_core::{Progress, Split, Stringency};
 
 use super::header::{BcfHead, read_head};
 use super::input::BlockInput;
-use super::record::Transcoder;
+use super::record::{InfoAs, Transcoder};
 use crate::bgzf;
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::header::Header;
 use crate::index::{VariantIndex, find_index};
 use crate::reader::{BatchLimit, ReaderOptions, VirtualPosition, finish_batch, skip_record};
-use crate::record::{RecordDecoder, TypedSamples};
+use crate::record::{Outcome, RecordDecoder, TypedInfo, TypedSamples};
 
 /// Largest record accepted (`l_shared + l_indiv`): past this the file is
 /// taken to be damaged rather than read into memory without bound.
@@ -319,7 +319,11 @@ impl Reader {
             // The layout alone: the sample text is not needed.
             if self
                 .transcoder
-                .site(&record[8..8 + l_shared], &record[8 + l_shared..])
+                .site(
+                    &record[8..8 + l_shared],
+                    &record[8 + l_shared..],
+                    InfoAs::Typed,
+                )
                 .is_err()
             {
                 return Ok(false);
@@ -414,24 +418,11 @@ impl Reader {
             let (shared, indiv) = (&record[8..8 + l_shared], &record[8 + l_shared..]);
             // A record whose binary layout is broken cannot be skipped
             // safely in any stringency: its lengths may be what lies.
-            if let Err(message) = self.transcoder.site(shared, indiv) {
-                return Err(self.input.error_at(0, ErrorKind::Record(message)));
-            }
-            let typed = self.transcoder.typed_fields().and_then(|fields| {
-                let samples = TypedSamples {
-                    data: indiv,
-                    fields,
+            let decoded =
+                match decode_record(&mut self.transcoder, &mut self.decoder, shared, indiv, len) {
+                    Ok((decoded, _)) => decoded,
+                    Err(message) => return Err(self.input.error_at(0, ErrorKind::Record(message))),
                 };
-                self.decoder
-                    .decode_typed(self.transcoder.line(), samples, len)
-            });
-            let decoded = match typed {
-                Some(decoded) => decoded,
-                None => {
-                    self.transcoder.push_samples(indiv);
-                    self.decoder.decode(self.transcoder.line())
-                }
-            };
             let at = self.at();
             self.input.consume(len);
             if let Err(message) = decoded {
@@ -469,6 +460,43 @@ impl Reader {
         self.report_progress();
         finish_batch(&mut self.decoder, &self.path, self.progress.as_deref())
     }
+}
+
+/// Decodes the record whose two parts are `shared` and `indiv` (`len`
+/// bytes in all, with the length fields): its sample and INFO values
+/// straight from their typed vectors where the decoder can, else its whole
+/// VCF line. `Err` when the record's layout is broken; else the decoder's
+/// outcome and whether the values were decoded directly.
+pub(super) fn decode_record(
+    transcoder: &mut Transcoder,
+    decoder: &mut RecordDecoder,
+    shared: &[u8],
+    indiv: &[u8],
+    len: usize,
+) -> std::result::Result<(std::result::Result<Outcome, String>, bool), String> {
+    let info_as = match decoder.reads_typed_info() {
+        true => InfoAs::Typed,
+        false => InfoAs::Text,
+    };
+    transcoder.site(shared, indiv, info_as)?;
+    let samples = transcoder.typed_fields().map(|fields| TypedSamples {
+        data: indiv,
+        fields,
+    });
+    if info_as == InfoAs::Typed && (samples.is_some() || !transcoder.has_samples()) {
+        let info = TypedInfo {
+            data: shared,
+            entries: transcoder.typed_info(),
+            names: transcoder.names(),
+        };
+        if let Some(decoded) = decoder.decode_typed(transcoder.line(), info, samples, len) {
+            return Ok((decoded, true));
+        }
+        // The whole line, INFO included.
+        transcoder.site(shared, indiv, InfoAs::Text)?;
+    }
+    transcoder.push_samples(indiv);
+    Ok((decoder.decode(transcoder.line()), false))
 }
 
 impl Iterator for Reader {

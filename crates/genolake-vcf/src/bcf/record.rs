@@ -13,7 +13,7 @@
 //! used: a lying length is an error, never a read past the record.
 
 use super::header::Dictionaries;
-use crate::record::typed::{Kind, TypedField};
+use crate::record::typed::{Kind, TypedField, TypedInfoEntry};
 
 /// Typed-value types (VCF 4.3, section 6.3.3).
 const MISSING: u8 = 0;
@@ -204,6 +204,17 @@ pub(crate) struct Transcoder {
     /// type it decodes.
     typed: Vec<TypedField>,
     all_typed: bool,
+    /// The INFO entries of the last record, when [`InfoAs::Typed`].
+    info: Vec<TypedInfoEntry>,
+}
+
+/// How [`Transcoder::site`] gives a record's INFO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InfoAs {
+    /// As VCF text, in the line.
+    Text,
+    /// As typed values ([`Transcoder::typed_info`]), with `.` in the line.
+    Typed,
 }
 
 impl Transcoder {
@@ -215,6 +226,7 @@ impl Transcoder {
             fields: Vec::new(),
             typed: Vec::new(),
             all_typed: false,
+            info: Vec::new(),
         }
     }
 
@@ -247,22 +259,27 @@ impl Transcoder {
     /// parts `l_shared` and `l_indiv` delimit).
     #[cfg(test)]
     pub(crate) fn transcode(&mut self, shared: &[u8], indiv: &[u8]) -> Result<(), String> {
-        self.site(shared, indiv)?;
+        self.site(shared, indiv, InfoAs::Text)?;
         self.push_samples(indiv);
         Ok(())
     }
 
     /// Checks the whole layout of the record in `shared` and `indiv` and
-    /// writes the VCF text of its site columns and, when it has samples,
-    /// of its FORMAT; [`push_samples`](Self::push_samples) completes the
-    /// line, or [`typed_fields`](Self::typed_fields) hands the sample
-    /// values over as they are.
-    pub(crate) fn site(&mut self, shared: &[u8], indiv: &[u8]) -> Result<(), String> {
+    /// writes the VCF text of its site columns (INFO as `info` says) and,
+    /// when it has samples, of its FORMAT;
+    /// [`push_samples`](Self::push_samples) completes the line, or
+    /// [`typed_fields`](Self::typed_fields) hands the sample values over as
+    /// they are.
+    pub(crate) fn site(&mut self, shared: &[u8], indiv: &[u8], info: InfoAs) -> Result<(), String> {
         let mut line = std::mem::take(&mut self.line);
         let mut fields = std::mem::take(&mut self.fields);
+        let mut entries = std::mem::take(&mut self.info);
         line.clear();
         fields.clear();
-        let result = self.write_site(&mut line, &mut fields, shared, indiv);
+        entries.clear();
+        let typed_info = (info == InfoAs::Typed).then_some(&mut entries);
+        let result = self.write_site(&mut line, &mut fields, typed_info, shared, indiv);
+        self.info = entries;
         self.all_typed = false;
         self.typed.clear();
         if result.is_ok() && !fields.is_empty() {
@@ -298,10 +315,28 @@ impl Transcoder {
         self.all_typed.then_some(self.typed.as_slice())
     }
 
+    /// Whether the last record has samples.
+    pub(crate) fn has_samples(&self) -> bool {
+        self.n_samples > 0
+    }
+
+    /// The last record's INFO entries (read with [`InfoAs::Typed`]); their
+    /// values lie in the record's shared part, their keys index
+    /// [`names`](Self::names).
+    pub(crate) fn typed_info(&self) -> &[TypedInfoEntry] {
+        &self.info
+    }
+
+    /// The header's dictionary of strings.
+    pub(crate) fn names(&self) -> &[Option<String>] {
+        &self.dictionaries.strings
+    }
+
     fn write_site(
         &self,
         line: &mut Vec<u8>,
         fields: &mut Vec<FormatField>,
+        mut typed_info: Option<&mut Vec<TypedInfoEntry>>,
         shared: &[u8],
         indiv: &[u8],
     ) -> Result<(), String> {
@@ -397,21 +432,41 @@ impl Transcoder {
         // INFO.
         line.push(b'\t');
         for i in 0..n_info {
+            let key = c.key("an INFO key")?;
+            let name = self.string(key, "an INFO key")?;
+            let value = c.typed("an INFO value", 1)?;
+            let flag = self.dictionaries.flags.get(key).copied().unwrap_or(false);
+            let valued = !(flag || value.n == 0 || value.ty == MISSING);
+            if let Some(entries) = typed_info.as_deref_mut() {
+                let kind = match value.ty {
+                    INT8 => Kind::Int8,
+                    INT16 => Kind::Int16,
+                    INT32 => Kind::Int32,
+                    FLOAT => Kind::Float,
+                    _ => Kind::Char,
+                };
+                let end = c.at;
+                entries.push(TypedInfoEntry {
+                    key,
+                    value: valued.then_some(TypedField {
+                        kind,
+                        n: value.n,
+                        start: end - value.data.len(),
+                        end,
+                    }),
+                });
+                continue;
+            }
             if i > 0 {
                 line.push(b';');
             }
-            let key = c.key("an INFO key")?;
-            let name = self.string(key, "an INFO key")?;
             line.extend_from_slice(name.as_bytes());
-            let value = c.typed("an INFO value", 1)?;
-            let flag = self.dictionaries.flags.get(key).copied().unwrap_or(false);
-            if flag || value.n == 0 || value.ty == MISSING {
-                continue;
+            if valued {
+                line.push(b'=');
+                push_values(line, &mut ints, &mut floats, value, 0);
             }
-            line.push(b'=');
-            push_values(line, &mut ints, &mut floats, value, 0);
         }
-        if n_info == 0 {
+        if n_info == 0 || typed_info.is_some() {
             line.push(b'.');
         }
         if c.at != shared.len() {

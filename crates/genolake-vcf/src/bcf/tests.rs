@@ -9,12 +9,15 @@ use super::header::dictionaries;
 use super::record::Transcoder;
 use crate::header::HeaderParser;
 use crate::reader::ReaderOptions;
-use crate::record::{RecordDecoder, TypedSamples};
+use crate::record::RecordDecoder;
 
 const SAMPLES: usize = 20;
 
-/// FORMAT keys of the header in dictionary order (after `PASS` and the
-/// INFO `DP`, which FORMAT `DP` shares).
+/// INFO keys of the header in dictionary order, after `PASS`.
+const INFO_KEYS: [&str; 6] = ["DP", "AF", "DB", "END", "XT", "XL"];
+
+/// FORMAT keys of the header in dictionary order (after the INFO keys;
+/// FORMAT `DP` shares INFO's entry).
 const KEYS: [&str; 9] = ["GT", "AD", "GQ", "FT", "GL", "HQ", "XS", "XF", "XC"];
 
 fn header() -> crate::header::Header {
@@ -23,6 +26,11 @@ fn header() -> crate::header::Header {
         "##fileformat=VCFv4.3".to_string(),
         "##contig=<ID=1>".to_string(),
         "##INFO=<ID=DP,Number=1,Type=Integer,Description=\"d\">".to_string(),
+        "##INFO=<ID=AF,Number=A,Type=Float,Description=\"f\">".to_string(),
+        "##INFO=<ID=DB,Number=0,Type=Flag,Description=\"b\">".to_string(),
+        "##INFO=<ID=END,Number=1,Type=Integer,Description=\"e\">".to_string(),
+        "##INFO=<ID=XT,Number=1,Type=String,Description=\"t\">".to_string(),
+        "##INFO=<ID=XL,Number=.,Type=Integer,Description=\"l\">".to_string(),
         "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">".to_string(),
         "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"a\">".to_string(),
         "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"q\">".to_string(),
@@ -86,9 +94,9 @@ fn typed_text(out: &mut Vec<u8>, text: &[u8]) {
     out.extend_from_slice(text);
 }
 
-/// The value a choice stands for, as the field's type writes it.
-fn value_bytes(field: &Field, choice: u8, out: &mut Vec<u8>) {
-    let gt = field.key == 0;
+/// The value a choice stands for, as the field's type writes it (from GT's
+/// values for `gt`).
+fn value_bytes(field: &Field, choice: u8, gt: bool, out: &mut Vec<u8>) {
     let int: i64 = {
         let clean: &[i64] = if gt {
             &[2, 3, 4, 5, 0, 1, 6, 7, 8]
@@ -145,15 +153,15 @@ fn value_bytes(field: &Field, choice: u8, out: &mut Vec<u8>) {
     }
 }
 
-/// A record's two parts: `n_allele` alleles, a DP INFO value, and the
-/// FORMAT `fields`.
-fn record(n_allele: usize, info_dp: Option<u8>, fields: &[Field]) -> (Vec<u8>, Vec<u8>) {
+/// A record's two parts: `n_allele` alleles, the INFO entries `info` (keys
+/// index [`INFO_KEYS`]), and the FORMAT `fields`.
+fn record(n_allele: usize, info: &[Field], fields: &[Field]) -> (Vec<u8>, Vec<u8>) {
     let mut shared = Vec::new();
     shared.extend_from_slice(&0u32.to_le_bytes()); // CHROM: contig 0
     shared.extend_from_slice(&99u32.to_le_bytes()); // POS 100
     shared.extend_from_slice(&1u32.to_le_bytes()); // rlen
     shared.extend_from_slice(&0x7F80_0001u32.to_le_bytes()); // QUAL missing
-    let n_info = usize::from(info_dp.is_some());
+    let n_info = info.len();
     shared.extend_from_slice(&((n_allele << 16 | n_info) as u32).to_le_bytes());
     shared.extend_from_slice(&((fields.len() << 24 | SAMPLES) as u32).to_le_bytes());
     typed_text(&mut shared, b"rs1");
@@ -162,9 +170,21 @@ fn record(n_allele: usize, info_dp: Option<u8>, fields: &[Field]) -> (Vec<u8>, V
     }
     typed_descriptor(&mut shared, INT8, 1);
     shared.push(0); // PASS
-    if let Some(dp) = info_dp {
-        typed_int(&mut shared, 1);
-        typed_int(&mut shared, dp);
+    for entry in info {
+        let mut entry = entry.clone();
+        if entry.natural {
+            entry.n = match INFO_KEYS.get(entry.key) {
+                Some(&"AF") => n_allele - 1,
+                Some(&"DB") => 0,
+                Some(&"XT" | &"XL") => entry.n.max(1),
+                _ => 1,
+            };
+        }
+        typed_int(&mut shared, 1 + entry.key as u8);
+        typed_descriptor(&mut shared, entry.ty, entry.n);
+        for &choice in entry.choices.iter().take(entry.n) {
+            value_bytes(&entry, choice, false, &mut shared);
+        }
     }
     let mut indiv = Vec::new();
     for field in fields {
@@ -179,16 +199,16 @@ fn record(n_allele: usize, info_dp: Option<u8>, fields: &[Field]) -> (Vec<u8>, V
             };
         }
         let field = &field;
-        // PASS is 0 and DP 1; the FORMAT keys follow in header order.
+        // PASS is 0 and DP 1; the FORMAT keys follow the INFO keys.
         let key = if field.key == KEYS.len() {
             1
         } else {
-            field.key + 2
+            1 + INFO_KEYS.len() + field.key
         };
         typed_int(&mut indiv, key as u8);
         typed_descriptor(&mut indiv, field.ty, field.n);
         for &choice in field.choices.iter().take(field.n * SAMPLES) {
-            value_bytes(field, choice, &mut indiv);
+            value_bytes(field, choice, field.key == 0, &mut indiv);
         }
     }
     (shared, indiv)
@@ -222,6 +242,34 @@ fn field() -> impl Strategy<Value = Field> {
         })
 }
 
+/// An INFO entry: a key of [`INFO_KEYS`], mostly of its type.
+fn info_entry() -> impl Strategy<Value = Field> {
+    (
+        0..INFO_KEYS.len(),
+        prop_oneof![4 => Just(INT8), 1 => Just(INT16), 1 => Just(INT32), 2 => Just(FLOAT), 2 => Just(CHAR)],
+        0usize..4,
+        prop::bool::weighted(0.8),
+        prop::bool::weighted(0.8),
+        proptest::collection::vec(any::<u8>(), 4),
+    )
+        .prop_map(|(key, ty, n, natural, clean, choices)| {
+            let ty = match (INFO_KEYS[key], ty) {
+                ("DP" | "END" | "XL", CHAR | FLOAT) => INT16,
+                ("AF", INT8 | INT16) => FLOAT,
+                ("XT", INT8 | INT16 | INT32) => CHAR,
+                (_, ty) => ty,
+            };
+            Field {
+                key,
+                ty,
+                n,
+                natural,
+                clean,
+                choices,
+            }
+        })
+}
+
 /// A record's FORMAT: distinct keys, GT first when there.
 fn fields() -> impl Strategy<Value = Vec<Field>> {
     proptest::collection::vec(field(), 1..5).prop_map(|mut fields| {
@@ -232,28 +280,16 @@ fn fields() -> impl Strategy<Value = Vec<Field>> {
     })
 }
 
-/// Decodes each record directly where it can, else through its text.
+/// Decodes a record as the reader does: directly where it can, else
+/// through its text.
 fn decode_direct(
     transcoder: &mut Transcoder,
     decoder: &mut RecordDecoder,
     shared: &[u8],
     indiv: &[u8],
 ) -> Option<(Result<crate::record::Outcome, String>, bool)> {
-    transcoder.site(shared, indiv).ok()?;
-    let direct = transcoder.typed_fields().and_then(|fields| {
-        let samples = TypedSamples {
-            data: indiv,
-            fields,
-        };
-        decoder.decode_typed(transcoder.line(), samples, shared.len() + indiv.len())
-    });
-    Some(match direct {
-        Some(result) => (result, true),
-        None => {
-            transcoder.push_samples(indiv);
-            (decoder.decode(transcoder.line()), false)
-        }
-    })
+    let len = shared.len() + indiv.len() + 8;
+    super::reader::decode_record(transcoder, decoder, shared, indiv, len).ok()
 }
 
 fn options(lenient: bool, subset: bool, matrix: bool) -> ReaderOptions {
@@ -279,7 +315,7 @@ proptest! {
     #[test]
     fn direct_decoding_is_decoding_the_transcoded_line(
         records in proptest::collection::vec(
-            (1usize..=4, proptest::option::of(0u8..100), fields()),
+            (1usize..=4, proptest::collection::vec(info_entry(), 0..4), fields()),
             1..6,
         ),
         lenient in any::<bool>(),
@@ -292,8 +328,8 @@ proptest! {
         let mut text = RecordDecoder::new(&header, &options).unwrap();
         let mut t1 = Transcoder::new(dictionaries(&header).unwrap(), SAMPLES);
         let mut t2 = Transcoder::new(dictionaries(&header).unwrap(), SAMPLES);
-        for (n_allele, info_dp, fields) in &records {
-            let (shared, indiv) = record(*n_allele, *info_dp, fields);
+        for (n_allele, info, fields) in &records {
+            let (shared, indiv) = record(*n_allele, info, fields);
             let Some((got, _)) = decode_direct(&mut t1, &mut direct, &shared, &indiv) else {
                 prop_assert!(t2.transcode(&shared, &indiv).is_err());
                 continue;
@@ -352,7 +388,25 @@ fn clean_records_are_decoded_directly() {
                     },
                 );
             }
-            let (shared, indiv) = record(3, Some(5), &fields);
+            let info: Vec<Field> = [
+                (0, INT8, 1),
+                (1, FLOAT, 2),
+                (2, INT8, 0),
+                (3, INT32, 1),
+                (4, CHAR, 3),
+                (5, INT16, 2),
+            ]
+            .into_iter()
+            .map(|(key, ty, n)| Field {
+                key,
+                ty,
+                n,
+                natural: false,
+                clean: true,
+                choices: vec![4, 1, 2, 3],
+            })
+            .collect();
+            let (shared, indiv) = record(3, &info, &fields);
             let (result, direct) =
                 decode_direct(&mut transcoder, &mut decoder, &shared, &indiv).unwrap();
             assert!(result.is_ok(), "{key}: {result:?}");

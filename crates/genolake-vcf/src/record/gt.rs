@@ -169,12 +169,11 @@ impl GtColumns {
         calls: &mut CallsBuilder,
     ) -> bool {
         let n = data.len() / 2;
-        if n == 0 || self.held() != 0 || !typed_diploid_fits(data, n_alleles) {
+        if n == 0 || self.held() != 0 {
             return false;
         }
         let pushed = calls.push_narrow_row(2, n, |slots, phased| {
-            fill_narrow_typed(data, slots, phased);
-            true
+            fill_narrow_typed(data, n_alleles, slots, phased)
         });
         if pushed.unwrap_or(false) {
             self.base += n;
@@ -465,25 +464,39 @@ fn typed_allele(b: u8) -> i32 {
 
 /// Writes a diploid BCF GT row (`data`, one byte per allele) as a narrow
 /// matrix row: each allele index (at most 62) as an `i8` into `slots`, and
-/// each sample's phasing into `phased`.
-fn fill_narrow_typed(data: &[u8], slots: &mut [u8], phased: &mut [u8]) {
+/// each sample's phasing into `phased`; false if the row is not of that
+/// shape (see [`typed_diploid_fits`]).
+fn fill_narrow_typed(data: &[u8], n_alleles: usize, slots: &mut [u8], phased: &mut [u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, the only requirement of the function.
-        return unsafe { fill_narrow_typed_avx2(data, slots, phased) };
+        return unsafe { fill_narrow_typed_avx2(data, n_alleles, slots, phased) };
     }
-    fill_narrow_typed_portable(data, slots, phased);
+    fill_narrow_typed_portable(data, n_alleles, slots, phased)
 }
 
 /// [`fill_narrow_typed`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fill_narrow_typed_avx2(data: &[u8], slots: &mut [u8], phased: &mut [u8]) {
-    fill_narrow_typed_portable(data, slots, phased);
+unsafe fn fill_narrow_typed_avx2(
+    data: &[u8],
+    n_alleles: usize,
+    slots: &mut [u8],
+    phased: &mut [u8],
+) -> bool {
+    fill_narrow_typed_portable(data, n_alleles, slots, phased)
 }
 
 #[inline(always)]
-fn fill_narrow_typed_portable(data: &[u8], slots: &mut [u8], phased: &mut [u8]) {
+fn fill_narrow_typed_portable(
+    data: &[u8],
+    n_alleles: usize,
+    slots: &mut [u8],
+    phased: &mut [u8],
+) -> bool {
+    if !typed_diploid_fits(data, n_alleles) {
+        return false;
+    }
     for (slot, &b) in slots.iter_mut().zip(data) {
         // In i8 throughout: (b >> 1) - 1 is −65 to 62.
         *slot = (((b as i8) >> 1) - 1).max(-1) as u8;
@@ -491,6 +504,7 @@ fn fill_narrow_typed_portable(data: &[u8], slots: &mut [u8], phased: &mut [u8]) 
     for (p, pair) in phased.iter_mut().zip(data.chunks_exact(2)) {
         *p = pair[1] & 1;
     }
+    true
 }
 
 /// Whether every byte of a diploid BCF GT in one byte per allele is an

@@ -1,10 +1,12 @@
-//! Binary typed values (BCF's per-sample vectors) straight into the columns.
+//! Binary typed values (BCF's INFO and per-sample vectors) straight into
+//! the columns.
 //!
 //! A BCF record's genotypes are already numbers: turning them into VCF text
 //! and parsing that text again cost BCF reads most of their time. Here each
 //! FORMAT key's vector (`n` values of one type per sample, sample after
-//! sample) is decoded in one loop into the column the VCF decoder would
-//! have filled from the same values written as text, with the same value:
+//! sample), and each INFO value (one such vector), is decoded in one loop
+//! into the column the VCF decoder would have filled from the same values
+//! written as text, with the same value:
 //! integers as they are, floats as the shortest text that reads back as
 //! the same 32-bit float read as a 64-bit one (what VCF text of the record
 //! says), strings cut at their NUL padding.
@@ -13,9 +15,10 @@
 //! else (a value the VCF decoder would reject, null or warn about, a type
 //! that does not match the header's, an undeclared key, a string holding
 //! VCF's separators) makes [`GenotypeColumns::decode_typed`] answer
-//! [`Typed::Fallback`]; the caller then undoes the row and decodes the
-//! record's VCF text, which says what is wrong exactly as the VCF reader
-//! says it (and, in lenient reads, nulls and counts it the same way).
+//! [`Typed::Fallback`] (and [`info_value_typed`] false); the record decoder
+//! then undoes the row and the caller has it decode the record's VCF text,
+//! which says what is wrong exactly as the VCF reader says it (and, in
+//! lenient reads, nulls and counts it the same way).
 
 use arrow::datatypes::Float64Type;
 use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn, StringColumn};
@@ -56,6 +59,79 @@ pub(crate) struct TypedField {
     pub(crate) n: usize,
     pub(crate) start: usize,
     pub(crate) end: usize,
+}
+
+/// One INFO entry of a record: its key (an index into the names the
+/// decoder is given) and its value (`None`: a flag, or no value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TypedInfoEntry {
+    pub(crate) key: usize,
+    pub(crate) value: Option<TypedField>,
+}
+
+/// The record's end from its INFO `END`, as the VCF text `END=v` gives it:
+/// `Ok(None)` without a valued `END`, `Err` for a value the text decoder
+/// must judge (not one Integer).
+pub(crate) fn typed_end(info: &super::TypedInfo<'_>) -> Result<Option<i64>, ()> {
+    for entry in info.entries {
+        let (Some(Some(name)), Some(field)) = (info.names.get(entry.key), entry.value) else {
+            continue;
+        };
+        if name != "END" {
+            continue;
+        }
+        let bytes = info.data.get(field.start..field.end).ok_or(())?;
+        return match field.kind {
+            Kind::Int8 => single::<i8>(bytes, field.n),
+            Kind::Int16 => single::<i16>(bytes, field.n),
+            Kind::Int32 => single::<i32>(bytes, field.n),
+            Kind::Float | Kind::Char => None,
+        }
+        .map(|v| Some(i64::from(v)))
+        .ok_or(());
+    }
+    Ok(None)
+}
+
+/// The one Integer of a vector of `n` (the rest padding), if it is one.
+fn single<W: Width>(bytes: &[u8], n: usize) -> Option<i32> {
+    if n == 0 || bytes.len() != n * W::BYTES || (n > 1 && W::read(&bytes[W::BYTES..]) != W::END) {
+        return None;
+    }
+    match W::read(bytes) {
+        x if x == W::MISSING || x == W::END || (x as i64) < MIN_INTEGER => None,
+        x => Some(x),
+    }
+}
+
+/// An INFO value into its column, as [`value_typed`] puts a FORMAT value
+/// of one sample; false where the text path must decide. A string must
+/// also read back as the same INFO entry: no `;`, and no trailing space,
+/// which the text decoder trims from the column.
+pub(crate) fn info_value_typed(column: &mut ValueColumn, field: TypedField, bytes: &[u8]) -> bool {
+    if bytes.len() != field.n * field.kind.width() {
+        return false;
+    }
+    if field.kind == Kind::Char {
+        let text = &bytes[..memchr::memchr(0, bytes).unwrap_or(bytes.len())];
+        if text.contains(&b';') || text.last().is_some_and(u8::is_ascii_whitespace) {
+            return false;
+        }
+    }
+    if let ValueColumn::Long(c) = column {
+        let value = match field.kind {
+            Kind::Int8 => single::<i8>(bytes, field.n),
+            Kind::Int16 => single::<i16>(bytes, field.n),
+            Kind::Int32 => single::<i32>(bytes, field.n),
+            Kind::Float | Kind::Char => return false,
+        };
+        match value {
+            Some(v) => c.push(i64::from(v)),
+            None => return false,
+        }
+        return true;
+    }
+    value_typed(column, field, bytes, 1, None, 1)
 }
 
 /// What became of a record's typed sample values.
