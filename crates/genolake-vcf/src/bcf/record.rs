@@ -239,8 +239,8 @@ impl Transcoder {
             .collect()
     }
 
-    /// The line the last [`transcode`](Self::transcode) or
-    /// [`site`](Self::site) wrote.
+    /// The line the last [`site`](Self::site) and
+    /// [`push_samples`](Self::push_samples) wrote.
     pub(crate) fn line(&self) -> &[u8] {
         &self.line
     }
