@@ -24,7 +24,7 @@ use arrow::datatypes::Float64Type;
 use genolake_core::builder::{ColumnBuilder, ListColumn, PrimitiveColumn, StringColumn};
 use genolake_core::matrix::CallsBuilder;
 
-use super::gt::GtColumns;
+use super::gt::{GtColumns, Ploidy};
 use super::int::{IntColumn, IntListColumn, MIN_INTEGER};
 use super::value::{TextRule, ValueColumn, check_text};
 use super::{GenotypeColumns, Slot, gt_alleles};
@@ -249,21 +249,27 @@ impl GenotypeColumns {
             return Typed::Fallback;
         }
         let limit = gt_alleles(n_alleles);
-        if let (Some(calls), [Slot::Gt], [field]) = (matrix, self.slots.as_slice(), fields)
+        // Diploid GT of one byte an allele goes straight into the matrix
+        // row; the other fields then know every genotype is diploid, and
+        // how each is phased, from the same bytes.
+        let gt_at = self.slots.iter().position(|s| matches!(s, Slot::Gt));
+        let mut sealed = None;
+        if let (Some(calls), Some(k)) = (matrix, gt_at)
             && self.selected.is_none()
             && self.other.is_none()
-            && field.kind == Kind::Int8
-            && field.n == 2
-            && self
-                .gt
-                .push_diploid_typed_matrix(&data[field.start..field.end], limit, calls)
+            && fields[k].kind == Kind::Int8
+            && fields[k].n == 2
         {
-            return Typed::Sealed;
+            let bytes = &data[fields[k].start..fields[k].end];
+            if self.gt.push_diploid_typed_matrix(bytes, limit, calls) {
+                sealed = Some(bytes);
+            }
         }
         let selected = self.selected.as_deref();
         for (slot, field) in self.slots.iter().zip(fields) {
             let bytes = &data[field.start..field.end];
             let ok = match slot {
+                Slot::Gt if sealed.is_some() => true,
                 Slot::Gt => gt_typed(&mut self.gt, *field, bytes, n_samples, selected, limit),
                 Slot::Field(i) => value_typed(
                     &mut self.fields[*i],
@@ -280,14 +286,23 @@ impl GenotypeColumns {
             }
         }
         if self.any_rules {
-            let diploid = self.gt.all_diploid(before);
+            let diploid = sealed.is_some() || self.gt.all_diploid(before);
+            let gt = &self.gt;
+            let ploidy = |g: usize| match sealed {
+                Some(bytes) => Ploidy {
+                    alleles: 2,
+                    phased: g
+                        .checked_sub(before)
+                        .and_then(|i| bytes.get(2 * i + 1))
+                        .is_some_and(|b| b & 1 == 1),
+                },
+                None => gt.ploidy(g),
+            };
             for slot in &self.slots {
                 if let Slot::Field(i) = slot
                     && self.rules[*i].active()
                     && self.fields[*i]
-                        .check_rows(&self.rules[*i], before, n_alleles, diploid, |g| {
-                            self.gt.ploidy(g)
-                        })
+                        .check_rows(&self.rules[*i], before, n_alleles, diploid, ploidy)
                         .is_err()
                 {
                     return Typed::Fallback;
@@ -299,7 +314,10 @@ impl GenotypeColumns {
                 other.close();
             }
         }
-        Typed::Done
+        match sealed {
+            Some(_) => Typed::Sealed,
+            None => Typed::Done,
+        }
     }
 }
 
