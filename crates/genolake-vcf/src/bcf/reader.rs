@@ -311,6 +311,15 @@ impl Reader {
             if !(24..=MAX_RECORD_LEN).contains(&l_shared) || l_indiv > MAX_RECORD_LEN {
                 return Ok(false);
             }
+            // The fixed fields first: a length read at a byte that starts
+            // no record must not have the whole file read to be refuted.
+            if !self.input.ensure(ahead + 32)?
+                || !self
+                    .transcoder
+                    .plausible_fixed(&self.input.available()[ahead + 8..ahead + 32])
+            {
+                return Ok(false);
+            }
             let len = 8 + l_shared + l_indiv;
             if !self.input.ensure(ahead + len)? {
                 return Ok(false);

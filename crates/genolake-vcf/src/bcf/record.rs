@@ -327,6 +327,26 @@ impl Transcoder {
         &self.info
     }
 
+    /// Whether the 24 bytes of a record's fixed fields (CHROM to
+    /// `n_fmt_sample`) could start a record of this file: a contig the
+    /// header declares, an allele, the header's sample count. Checked
+    /// before a record's lengths are trusted where records may not start
+    /// (a split's first block).
+    pub(crate) fn plausible_fixed(&self, fixed: &[u8]) -> bool {
+        let word = |i: usize| {
+            fixed
+                .get(4 * i..4 * i + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let (Some(chrom), Some(n_allele_info), Some(n_fmt_sample)) = (word(0), word(4), word(5))
+        else {
+            return false;
+        };
+        (chrom as usize) < self.dictionaries.contigs.len()
+            && n_allele_info >> 16 > 0
+            && (n_fmt_sample & 0xFF_FFFF) as usize == self.n_samples
+    }
+
     /// The header's dictionary of strings.
     pub(crate) fn names(&self) -> &[Option<String>] {
         &self.dictionaries.strings
