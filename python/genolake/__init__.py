@@ -43,6 +43,7 @@ __all__ = [
     "GenolakeError",
     "IngestResult",
     "ingest",
+    "read_bcf",
     "read_bgen",
     "read_delta",
     "read_plink",
@@ -178,6 +179,14 @@ def read_vcf(path: Paths, **options: Any) -> ArrowStream:
     return _read("vcf", path, options)
 
 
+def read_bcf(path: Paths, **options: Any) -> ArrowStream:
+    """Reads BCF 2.1/2.2 files (as bcftools writes them) into the table
+    ``read_vcf`` gives for the same records, with ``read_vcf``'s options
+    (``region`` reads through the ``.csi`` beside the file).
+    """
+    return _read("bcf", path, options)
+
+
 def read_bgen(path: Paths, **options: Any) -> ArrowStream:
     """Reads BGEN 1.1–1.3 files into Glow's variant table.
 
@@ -211,7 +220,7 @@ def read_delta(
 def sql(query: str) -> ArrowStream:
     """Runs SQL statements separated by ``;`` and streams the last one's rows.
 
-    The table functions ``read_vcf``, ``read_bgen``, ``read_plink`` and
+    The table functions ``read_vcf``, ``read_bcf``, ``read_bgen``, ``read_plink`` and
     ``read_delta`` and ``CREATE EXTERNAL TABLE ... STORED AS VCF`` work as
     in ``genolake sql``; Glow's camelCase names need no quotes.
     """
@@ -257,7 +266,7 @@ def ingest(
 
     ``mode`` is ``"error"`` (the default: refuse an existing table),
     ``"append"`` or ``"overwrite"``; ``format`` is told by the file names
-    unless given (``"vcf"``, ``"bgen"``, ``"plink"``). Reader options take
+    unless given (``"vcf"``, ``"bcf"``, ``"bgen"``, ``"plink"``). Reader options take
     Glow's names as in :func:`read_vcf`. An ingest that fails commits
     nothing; re-ingesting the same files with the same options is skipped
     unless ``allow_duplicates``. Files whose headers differ are written with

@@ -1,4 +1,4 @@
-"""Spark data sources ``vcf``, ``bgen`` and ``plink`` on genolake's readers.
+"""Spark data sources ``vcf``, ``bcf``, ``bgen`` and ``plink`` on genolake's readers.
 
 After ``genolake.spark.register(spark)``, a Glow notebook's reading cell runs
 unchanged on genolake's Rust readers::
@@ -46,6 +46,7 @@ from genolake import _native
 __all__ = [
     "register",
     "VcfDataSource",
+    "BcfDataSource",
     "BgenDataSource",
     "PlinkDataSource",
     "GenomicsReader",
@@ -70,7 +71,7 @@ def register(spark: Any, splits: int | None = None) -> None:
     # on contigName/start/end become regions.
     pushdown = spark.conf.get(_PUSHDOWN, "false").lower() == "true"
     reader = FilteringReader if pushdown else GenomicsReader
-    for source in (VcfDataSource, BgenDataSource, PlinkDataSource):
+    for source in (VcfDataSource, BcfDataSource, BgenDataSource, PlinkDataSource):
         # Spark plans a data source in Python workers, which have no session
         # to ask: the settings travel in a subclass made here, which
         # cloudpickle ships by value.
@@ -153,6 +154,12 @@ class VcfDataSource(_GenomicsDataSource):
     """``spark.read.format("vcf")``: VCF files, plain, gzip or BGZF."""
 
     format = "vcf"
+
+
+class BcfDataSource(_GenomicsDataSource):
+    """``spark.read.format("bcf")``: BCF 2.1/2.2 files, in the VCF table."""
+
+    format = "bcf"
 
 
 class BgenDataSource(_GenomicsDataSource):

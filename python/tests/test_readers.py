@@ -26,6 +26,12 @@ READS = [
         "read_vcf('{p}', 'includeSampleIds', 'false', 'region', '20:10000000-10100000;21')",
     ),
     (
+        genolake.read_bcf,
+        VCF_DATA / "VCFv4.3.bcf",
+        {"samples": ["NA00003", "NA00001"]},
+        "read_bcf('{p}', 'samples', 'NA00003,NA00001')",
+    ),
+    (
         genolake.read_bgen,
         GLOW / "bgen" / "example.16bits.bgen",
         {"hardCallThreshold": 0.8},

@@ -27,6 +27,7 @@ import genolake.spark  # noqa: E402
 
 TRIO = GLOW / "CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf"
 COMBINED = GLOW / "combined.chr20_18210071_18210093.g.vcf"
+BCF = VCF_DATA / "VCFv4.3.bcf"
 BGEN = GLOW / "bgen" / "example.16bits.bgen"
 PLINK = GLOW / "plink" / "five-samples-five-variants" / "bed-bim-fam" / "test"
 
@@ -74,6 +75,7 @@ def large_plink(tmp_path_factory) -> Path:
     "format, path, options, source",
     [
         ("vcf", TRIO, {}, f"read_vcf('{TRIO}')"),
+        ("bcf", BCF, {}, f"read_bcf('{BCF}')"),
         ("bgen", BGEN, {}, f"read_bgen('{BGEN}')"),
         ("plink", PLINK, {"mergeFidIid": "false"}, f"read_plink('{PLINK}', 'mergeFidIid', 'false')"),
     ],

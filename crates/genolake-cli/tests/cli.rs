@@ -2161,3 +2161,386 @@ fn withdraw_survives_a_crash_reports_what_it_did_and_purges_every_trace() {
         stderr(&out)
     );
 }
+
+/// The records `bcftools view -H` prints for `path` with `args` before it.
+fn bcftools_records(args: &[&str], path: &Path) -> String {
+    let mut all: Vec<&str> = vec!["view", "-H"];
+    all.extend_from_slice(args);
+    all.push(path.to_str().unwrap());
+    bcftools(&all)
+}
+
+/// `genolake convert` to VCF, judged by bcftools: the records of the input
+/// (header carried, BGZF with a `.tbi`, decoded on two threads), of a
+/// region and of chosen samples are those bcftools prints for the same
+/// selection of the original; an inferred header still gives the same
+/// genotypes; BGEN and PLINK inputs give VCFs bcftools indexes; a failed
+/// conversion leaves no file.
+#[test]
+fn convert_to_vcf_gives_what_bcftools_gives_for_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = example();
+    let out = |name: &str| dir.path().join(name);
+
+    // Carried header, two threads, BGZF and .tbi by the name.
+    let gz = out("copy.vcf.gz");
+    let written = ok(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        "--threads",
+        "2",
+        "-o",
+        gz.to_str().unwrap(),
+    ]);
+    assert!(written.starts_with("17 variants written to "), "{written}");
+    assert!(written.contains("copy.vcf.gz.tbi") && written.trim_end().ends_with("(VCF)"));
+    let original = bcftools_records(&[], &vcf);
+    assert_eq!(original.lines().count(), 17);
+    assert_eq!(bcftools_records(&[], &gz), original);
+    let region = "20:10000200-10000400";
+    assert_eq!(
+        bcftools_records(&["-r", region], &gz),
+        bcftools_records(&["-r", region], &vcf),
+    );
+
+    // --region and --samples chosen by the reader (VCF): bcftools' view of
+    // the same selection, without its INFO/AC and AN update (-I).
+    let subset = out("subset.vcf");
+    ok(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        "--region",
+        region,
+        "--samples",
+        "HG00099,HG00096",
+        "-o",
+        subset.to_str().unwrap(),
+    ]);
+    let expected = bcftools_records(&["-I", "-r", region, "-s", "HG00099,HG00096"], &vcf);
+    assert_eq!(expected.lines().count(), 2);
+    assert_eq!(bcftools_records(&[], &subset), expected);
+    assert_eq!(
+        bcftools(&["query", "-l", subset.to_str().unwrap()]),
+        "HG00099\nHG00096\n"
+    );
+
+    // Two inputs are written one after the other, in order, whatever
+    // thread decodes which; an inferred header keeps every genotype.
+    let twice = out("twice.vcf");
+    ok(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        vcf.to_str().unwrap(),
+        "--vcf-header",
+        "infer",
+        "--threads",
+        "2",
+        "-o",
+        twice.to_str().unwrap(),
+    ]);
+    let query = |path: &Path| {
+        bcftools(&[
+            "query",
+            "-f",
+            "%CHROM:%POS %REF %ALT %QUAL %FILTER %INFO/AF [%GT,]\n",
+            path.to_str().unwrap(),
+        ])
+    };
+    assert_eq!(query(&twice), query(&vcf).repeat(2));
+
+    // --sharded: one indexed file per split, here one per input.
+    let shards = out("shards.vcf.gz");
+    let written = ok(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        vcf.to_str().unwrap(),
+        "--sharded",
+        "-o",
+        shards.to_str().unwrap(),
+    ]);
+    assert!(
+        written.starts_with("34 variants written") && written.contains("2 files"),
+        "{written}"
+    );
+    let mut parts: Vec<String> = std::fs::read_dir(&shards)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    parts.sort();
+    assert_eq!(
+        parts,
+        [
+            "part-00000.vcf.gz",
+            "part-00000.vcf.gz.tbi",
+            "part-00001.vcf.gz",
+            "part-00001.vcf.gz.tbi"
+        ]
+    );
+    for part in ["part-00000.vcf.gz", "part-00001.vcf.gz"] {
+        assert_eq!(
+            bcftools_records(&[], &shards.join(part)),
+            original,
+            "{part}"
+        );
+    }
+    let again = genolake(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        "--sharded",
+        "-o",
+        shards.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+
+    // BGEN and PLINK inputs: the genotypes bcftools reads back are the hard
+    // calls genolake reads, and the BGZF output indexes as tabix's does.
+    let bgen = glow("bgen/example.16bits.bgen");
+    let plink = glow(&format!("{PLINK_PREFIX}.bed"));
+    // The BGEN's records are not sorted (01:10000 follows 01:99000): it
+    // cannot be indexed, and says so unless told not to index.
+    let unsorted = genolake(&["convert", &bgen, "-o", out("bgen.vcf.gz").to_str().unwrap()]);
+    assert!(
+        stderr(&unsorted).contains("must be sorted"),
+        "{}",
+        stderr(&unsorted)
+    );
+    for (name, input, read, index) in [
+        ("bgen", &bgen, "read_bgen", "none"),
+        ("plink", &plink, "read_plink", "tbi"),
+    ] {
+        let output = out(&format!("{name}.vcf.bgz"));
+        ok(&[
+            "convert",
+            input,
+            "--index",
+            index,
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        let states = ok(&[
+            "sql",
+            "--format",
+            "csv",
+            &format!(
+                "SELECT contigName, start + 1 AS pos, genotype_states(genotypes) AS s \
+                 FROM {read}('{input}')"
+            ),
+        ]);
+        let expected: Vec<String> = states
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (site, list) = l.split_once(",\"[").unwrap();
+                format!("{site},{}", list.trim_end_matches("]\"").replace(' ', ""))
+            })
+            .collect();
+        // bcftools' GT as genotype_states gives it: the sum of the allele
+        // indices, -1 when an allele is missing.
+        let ours: Vec<String> = bcftools(&[
+            "query",
+            "-f",
+            "%CHROM,%POS,[%GT,]\n",
+            output.to_str().unwrap(),
+        ])
+        .lines()
+        .map(|l| {
+            let fields: Vec<&str> = l.trim_end_matches(',').split(',').collect();
+            let states: Vec<String> = fields[2..]
+                .iter()
+                .map(|gt| {
+                    gt.split(['/', '|'])
+                        .map(|a| a.parse::<i32>().ok())
+                        .sum::<Option<i32>>()
+                        .unwrap_or(-1)
+                        .to_string()
+                })
+                .collect();
+            format!("{},{},{}", fields[0], fields[1], states.join(","))
+        })
+        .collect();
+        assert!(!ours.is_empty(), "{name}");
+        assert_eq!(ours, expected, "{name}");
+        if index == "none" {
+            continue;
+        }
+        let tabix = out(&format!("{name}.tabix.vcf.gz"));
+        std::fs::copy(&output, &tabix).unwrap();
+        bcftools(&["index", "-t", tabix.to_str().unwrap()]);
+        let first = ours[0].split(',').next().unwrap();
+        assert_eq!(
+            bcftools_records(&["-r", first], &output),
+            bcftools_records(&["-r", first], &tabix),
+            "{name}"
+        );
+    }
+
+    // A record that does not parse: an error naming it, no file left.
+    let bad = out("bad.vcf");
+    let text = std::fs::read_to_string(&subset).unwrap();
+    std::fs::write(&bad, text.replacen("\t10000211\t", "\tten\t", 1)).unwrap();
+    let failed = out("failed.vcf.gz");
+    let result = genolake(&[
+        "convert",
+        bad.to_str().unwrap(),
+        "-o",
+        failed.to_str().unwrap(),
+    ]);
+    assert!(!result.status.success());
+    assert!(stderr(&result).contains("bad.vcf"), "{}", stderr(&result));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("failed"))
+        .collect();
+    assert!(left.is_empty(), "a failed convert left {left:?}");
+}
+
+/// `convert` to Parquet: the table's rows and columns, read back by
+/// pyarrow; unknown output names and bad writer options are refused by
+/// name.
+#[test]
+fn convert_to_parquet_reads_back_in_pyarrow_and_bad_requests_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = example();
+    let parquet = dir.path().join("calls.parquet");
+    ok(&[
+        "convert",
+        vcf.to_str().unwrap(),
+        "-o",
+        parquet.to_str().unwrap(),
+    ]);
+    let python = std::env::var("GENOLAKE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = "import sys, pyarrow.parquet as pq\n\
+        t = pq.read_table(sys.argv[1])\n\
+        g = t.column('genotypes').to_pylist()\n\
+        print(t.num_rows, len(g[0]), g[0][0]['sampleId'], t.column('start')[0])\n";
+    let read = Command::new(&python)
+        .args(["-c", script])
+        .arg(&parquet)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}; set GENOLAKE_PYTHON to a venv with pyarrow"));
+    assert!(read.status.success(), "{}", stderr(&read));
+    assert_eq!(stdout(&read).trim(), "17 2535 HG00096 10000116");
+
+    let refused = |args: &[&str], expected: &str| {
+        let out = genolake(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    };
+    let input = vcf.to_str().unwrap();
+    let unknown = dir.path().join("calls.txt");
+    refused(
+        &["convert", input, "-o", unknown.to_str().unwrap()],
+        "give --to",
+    );
+    let gz = dir.path().join("calls.vcf.gz");
+    refused(
+        &["convert", input, "-o", gz.to_str().unwrap(), "--bits", "8"],
+        "bitsPerProbability",
+    );
+    refused(
+        &[
+            "convert",
+            input,
+            "-o",
+            gz.to_str().unwrap(),
+            "--index",
+            "bai",
+        ],
+        "tbi, csi or none",
+    );
+    let bgen = glow("bgen/example.16bits.bgen");
+    refused(
+        &[
+            "convert",
+            &bgen,
+            "--samples",
+            "sample_001",
+            "-o",
+            parquet.to_str().unwrap(),
+        ],
+        "--samples",
+    );
+    assert!(!unknown.exists() && !gz.exists());
+}
+
+/// `COPY (SELECT ...) TO ... STORED AS VCF` (and by the target's name, and
+/// as PLINK) writes a query's rows; bcftools and plink2 read them as the
+/// same selection of the source.
+#[test]
+fn sql_copy_writes_vcf_and_plink() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = example();
+    let input = vcf.to_str().unwrap();
+    let gz = dir.path().join("late.vcf.gz");
+    let copied = ok(&[
+        "sql",
+        "--format",
+        "csv",
+        &format!(
+            "COPY (SELECT * FROM read_vcf('{input}') WHERE start >= 10000300 ORDER BY start) \
+             TO '{}' STORED AS VCF OPTIONS ('vcfHeader' '{input}', 'index' 'csi')",
+            gz.display()
+        ),
+    ]);
+    let expected = bcftools_records(&["-i", "POS>10000300"], &vcf);
+    let rows = expected.lines().count();
+    assert!(rows > 5, "{expected}");
+    assert_eq!(copied, format!("count\n{rows}\n"));
+    assert_eq!(bcftools_records(&[], &gz), expected);
+    assert!(dir.path().join("late.vcf.gz.csi").is_file());
+
+    // No STORED AS: the name says VCF; an inferred header.
+    let plain = dir.path().join("first.vcf");
+    ok(&[
+        "sql",
+        &format!(
+            "COPY (SELECT contigName, start, referenceAllele, alternateAlleles, genotypes \
+             FROM read_vcf('{input}') LIMIT 3) TO '{}'",
+            plain.display()
+        ),
+    ]);
+    assert_eq!(
+        bcftools(&["query", "-f", "%POS[%GT]\n", plain.to_str().unwrap()])
+            .lines()
+            .count(),
+        3
+    );
+
+    // PLINK: plink2 counts the same variants and samples.
+    let bed = dir.path().join("snps.bed");
+    ok(&[
+        "sql",
+        &format!(
+            "COPY (SELECT * FROM read_vcf('{input}') WHERE size(alternateAlleles) = 1) \
+             TO '{}' STORED AS PLINK",
+            bed.display()
+        ),
+    ]);
+    let biallelic = bcftools_records(&["-m2", "-M2"], &vcf).lines().count();
+    let bim = std::fs::read_to_string(bed.with_extension("bim")).unwrap();
+    assert_eq!(bim.lines().count(), biallelic);
+    let prefix = dir.path().join("snps");
+    let status = Command::new("plink2")
+        .args([
+            "--bfile",
+            prefix.to_str().unwrap(),
+            "--freq",
+            "--silent",
+            "--out",
+        ])
+        .arg(&prefix)
+        .status()
+        .expect("plink2 is needed for this test (apt-get install plink2)");
+    assert!(status.success());
+    let afreq = std::fs::read_to_string(prefix.with_extension("afreq")).unwrap();
+    assert_eq!(afreq.lines().count(), biallelic + 1);
+}

@@ -110,9 +110,13 @@ impl Ingest {
         // comments; a header that does not parse is left to the read to
         // report.
         let mut descriptions = HeaderDescriptions::default();
-        if format == InputFormat::Vcf {
+        if matches!(format, InputFormat::Vcf | InputFormat::Bcf) {
             for path in &data_files {
-                let Ok(header) = genolake_vcf::read_header(path, Stringency::Silent) else {
+                let header = match format {
+                    InputFormat::Bcf => genolake_vcf::bcf::read_header(path, Stringency::Silent),
+                    _ => genolake_vcf::read_header(path, Stringency::Silent),
+                };
+                let Ok(header) = header else {
                     continue;
                 };
                 let declared = |d: &&genolake_vcf::header::Definition| {

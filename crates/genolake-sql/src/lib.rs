@@ -1,15 +1,20 @@
 //! SQL over genomics files, with Apache DataFusion.
 //!
-//! `genolake-sql` makes VCF, BGEN and PLINK files (and Delta tables written
-//! from them) queryable with DataFusion SQL under the names Glow users know:
+//! `genolake-sql` makes VCF, BCF, BGEN and PLINK files (and Delta tables
+//! written from them) queryable with DataFusion SQL under the names Glow
+//! users know:
 //!
 //! - `read_vcf(path, 'optionName', value, ...)` reads VCF into Glow's
 //!   variant table (`contigName`, `start`, `end`, ..., `genotypes`);
+//!   `read_bcf(...)` reads BCF with the same options into the same table;
 //!   `read_bgen(...)` and `read_plink(...)` read BGEN files and PLINK
 //!   filesets (by `.bed` or prefix) into Glow's tables for them;
 //! - `read_delta(path)` reads a Delta Lake table;
 //! - `CREATE EXTERNAL TABLE t STORED AS VCF LOCATION '...' OPTIONS (...)`
-//!   (or `BGEN`, `PLINK`) registers files as a table;
+//!   (or `BCF`, `BGEN`, `PLINK`) registers files as a table;
+//! - `COPY (SELECT ...) TO 'out.vcf.gz' STORED AS VCF OPTIONS (...)` (or
+//!   `BGEN`, `PLINK`) writes a result in that format (see [`WriteFormat`]
+//!   for the writers and their options);
 //! - [`session()`] makes a session in which Glow's camelCase names work
 //!   unquoted, as in Spark, with Glow's SQL functions (QC statistics,
 //!   genotype, struct, Spark ML vector and matrix helpers; every one is in
@@ -80,6 +85,7 @@
 //! # Ok(()) }
 //! ```
 
+mod copy;
 pub mod error;
 mod formats;
 mod functions;
@@ -93,7 +99,10 @@ pub mod spark;
 mod statements;
 
 pub use error::{Error, Result};
-pub use formats::{BgenFormatReader, InputFormat, PlinkFormatReader, VcfFormatReader};
+pub use formats::{
+    BcfFormatReader, BgenFormatReader, FormatWriter, InputFormat, PlinkFormatReader,
+    VcfFormatReader, WriteFormat, WriteSource, Written,
+};
 pub use functions::{
     AddStructFields, ArrayQuantile, AssertTrueOrError, Comb, ExpandStruct, ExplodeMatrix,
     GeneratorRewrite, LinearRegressionGwas, LogisticRegressionGwas, QcAggregate, QcScalar,

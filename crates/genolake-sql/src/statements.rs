@@ -8,7 +8,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::collect_partitioned;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::DFParserBuilder;
+use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 
 use crate::error::{Error, Result};
@@ -61,10 +61,18 @@ pub async fn run_statements(ctx: &SessionContext, sql: &str) -> Result<DataFrame
         return Err(Error::Usage("no SQL statement to run".into()));
     };
     for statement in statements {
-        let plan = ctx.state().statement_to_plan(statement).await?;
-        ctx.execute_logical_plan(plan).await?.collect().await?;
+        run_statement(ctx, statement).await?.collect().await?;
     }
-    let plan = ctx.state().statement_to_plan(last).await?;
+    run_statement(ctx, last).await
+}
+
+/// Plans one statement: a `COPY` to a genomics format is run here (see
+/// [`crate::copy`]) and gives its count, anything else goes to DataFusion.
+async fn run_statement(ctx: &SessionContext, statement: DfStatement) -> Result<DataFrame> {
+    if let Some((copy, format)) = crate::copy::genomics_copy(&statement)? {
+        return crate::copy::run_copy(ctx, copy, format).await;
+    }
+    let plan = ctx.state().statement_to_plan(statement).await?;
     Ok(ctx.execute_logical_plan(plan).await?)
 }
 

@@ -4,7 +4,8 @@
 //! `cargo run --release -p genolake-vcf --example vcf_rewrite -- [--lenient] [--infer-header]
 //! [--index tbi|csi] [--threads N] [--level L] [--samples A,B] in.vcf[.gz] out.vcf[.gz]`
 //!
-//! The output is BGZF when its name ends in `.gz`. With `--infer-header` the
+//! The output is BGZF when its name ends in `.gz`, and BCF (always BGZF; its
+//! index `--index csi`) when it ends in `.bcf`. With `--infer-header` the
 //! header is inferred from the columns instead of copied. Prints the records
 //! and bytes written and the time taken, reading included; with `--preload`
 //! the batches are all read first and only the write is timed (memory for
@@ -13,9 +14,12 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use arrow::array::RecordBatch;
 use genolake_core::Stringency;
 use genolake_vcf::writer::IndexFormat;
-use genolake_vcf::{Reader, ReaderOptions, Writer, read_header_text};
+use genolake_vcf::{
+    Reader, ReaderOptions, WriteSummary, Writer, WriterBuilder, bcf, read_header_text,
+};
 
 struct Args {
     input: String,
@@ -97,23 +101,16 @@ fn rewrite(args: &Args) -> genolake_vcf::Result<()> {
         ..Default::default()
     };
     let reader = Reader::builder(&args.input).options(options).build()?;
-    let mut builder = Writer::builder(&args.output);
-    if !args.infer_header {
-        builder = builder.header(read_header_text(&args.input)?);
-    }
-    if let Some(index) = args.index {
-        builder = builder.index(index);
-    }
-    if let Some(threads) = args.threads {
-        builder = builder.threads(threads);
-    }
-    if let Some(level) = args.level {
-        builder = builder.compression_level(level);
-    }
-    if let Some(samples) = &args.samples {
-        builder = builder.samples(samples.iter().cloned());
-    }
-    let mut writer = builder.build(&reader.schema())?;
+    let schema = reader.schema();
+    let mut writer = if args.output.ends_with(".bcf") {
+        Output::Bcf(Box::new(
+            configure(bcf::Writer::builder(&args.output), args)?.build(&schema)?,
+        ))
+    } else {
+        Output::Vcf(Box::new(
+            configure(Writer::builder(&args.output), args)?.build(&schema)?,
+        ))
+    };
     if args.preload {
         let batches = reader.collect::<Result<Vec<_>, _>>()?;
         let genotypes: usize = batches
@@ -139,4 +136,49 @@ fn rewrite(args: &Args) -> genolake_vcf::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The VCF or the BCF writer.
+enum Output {
+    Vcf(Box<Writer>),
+    Bcf(Box<bcf::Writer>),
+}
+
+impl Output {
+    fn write(&mut self, batch: &RecordBatch) -> genolake_vcf::Result<()> {
+        match self {
+            Output::Vcf(w) => w.write(batch),
+            Output::Bcf(w) => w.write(batch),
+        }
+    }
+
+    fn finish(self) -> genolake_vcf::Result<WriteSummary> {
+        match self {
+            Output::Vcf(w) => (*w).finish(),
+            Output::Bcf(w) => (*w).finish(),
+        }
+    }
+}
+
+/// The options of `args`, for either writer.
+fn configure<W>(
+    mut builder: WriterBuilder<W>,
+    args: &Args,
+) -> genolake_vcf::Result<WriterBuilder<W>> {
+    if !args.infer_header {
+        builder = builder.header(read_header_text(&args.input)?);
+    }
+    if let Some(index) = args.index {
+        builder = builder.index(index);
+    }
+    if let Some(threads) = args.threads {
+        builder = builder.threads(threads);
+    }
+    if let Some(level) = args.level {
+        builder = builder.compression_level(level);
+    }
+    if let Some(samples) = &args.samples {
+        builder = builder.samples(samples.iter().cloned());
+    }
+    Ok(builder)
 }

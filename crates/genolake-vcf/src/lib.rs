@@ -126,6 +126,11 @@
 //! records starting in their blocks; regions use the `.csi` index that
 //! `bcftools index` writes.
 //!
+//! [`bcf::Writer`] writes the same batches as BCF 2.2, with the VCF writer's
+//! options, header and samples (the two share their code; see
+//! [`bcf`] for the binary encoding and what BCF asks more: every
+//! contig declared before its records, a `.csi` index).
+//!
 //! Measured by `tests/bcf.rs` (bcftools 1.16 writing the BCFs): every VCF
 //! of Glow's test data that bcftools can write as BCF (those whose contigs
 //! are declared) reads as the same batches, column by column, in Glow's

@@ -17,7 +17,7 @@ mod separators;
 mod site;
 mod tolerated;
 pub(crate) mod typed;
-mod value;
+pub(crate) mod value;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

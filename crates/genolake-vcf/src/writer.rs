@@ -1,5 +1,7 @@
 //! Writing the variant table as VCF: plain text, or BGZF with a `.tbi` or
-//! `.csi` index built on the way.
+//! `.csi` index built on the way. The BCF writer ([`bcf::Writer`](crate::bcf::Writer))
+//! is this writer with binary records: the header, samples, columns,
+//! output and index below are shared; only the records differ.
 //!
 //! Any record batches with the variant table's columns can be written:
 //! those the [`Reader`](crate::Reader) yields, or a SQL result that keeps
@@ -106,10 +108,10 @@
 //! ```
 
 mod builder;
-mod header;
-mod indexer;
-mod output;
-mod record;
+pub(crate) mod header;
+pub(crate) mod indexer;
+pub(crate) mod output;
+pub(crate) mod record;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -123,6 +125,7 @@ pub use builder::{WriterBuilder, WriterOptions};
 pub use indexer::IndexFormat;
 
 use crate::error::{Error, ErrorKind, Position, Result};
+use crate::header::Contig;
 use header::Supplied;
 use indexer::Indexer;
 use output::Output;
@@ -161,8 +164,8 @@ pub struct WriteSummary {
 }
 
 /// The samples written, and where each row's genotypes put them.
-struct Samples {
-    names: Vec<String>,
+pub(crate) struct Samples {
+    pub(crate) names: Vec<String>,
     /// Picked by `sampleId` (else by position).
     by_id: bool,
     /// The `sampleId`s of the first row (their bytes, and offsets from the
@@ -191,7 +194,7 @@ impl Samples {
     }
 
     /// Fills `index` with the genotype of each sample in row `range`.
-    fn place(
+    pub(crate) fn place(
         &self,
         ids: Option<&StringArray>,
         range: std::ops::Range<usize>,
@@ -229,11 +232,105 @@ impl Samples {
     }
 }
 
+/// What a file format makes of the rows: the VCF writer's text, or BCF's
+/// binary records. Everything else (options, samples, the header's text,
+/// BGZF, the index, the temporary name) is the [`Core`]'s, shared.
+pub(crate) trait RecordFormat {
+    /// Whether the contigs of the first batch that the header lacks are
+    /// declared in it (BCF refers to contigs by their header line).
+    const DECLARES_FIRST_CONTIGS: bool;
+
+    /// Appends the head of the file, given the header's text (`#CHROM`
+    /// line included) and the columns it declares.
+    fn write_header(
+        &mut self,
+        text: &str,
+        layout: &Layout,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), String>;
+
+    /// Appends row `row` of `columns`, its genotypes placed by `samples`.
+    fn write_row(
+        &mut self,
+        columns: &Columns,
+        row: usize,
+        layout: &Layout,
+        samples: &Samples,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), String>;
+
+    /// The index's id of a contig, once the header is written: `None` to
+    /// number contigs as they come (VCF); BCF's are its dictionary's.
+    fn contig_id(&self, contig: &str) -> Option<usize>;
+
+    /// The indexer for an index of `format`, made when the header is written.
+    fn indexer(&self, format: IndexFormat, contigs: &[Contig]) -> Indexer;
+}
+
+/// VCF text: the records as data lines.
+#[derive(Default)]
+pub(crate) struct VcfRecords {
+    /// Scratch: the FORMAT fields a row writes; where its samples are.
+    present: Vec<usize>,
+    genotype_index: Vec<usize>,
+}
+
+impl RecordFormat for VcfRecords {
+    const DECLARES_FIRST_CONTIGS: bool = false;
+
+    fn write_header(
+        &mut self,
+        text: &str,
+        _layout: &Layout,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), String> {
+        out.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    fn write_row(
+        &mut self,
+        columns: &Columns,
+        row: usize,
+        layout: &Layout,
+        samples: &Samples,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), String> {
+        columns.write_site(row, layout, out)?;
+        if let (Some(layout), Some(genotypes)) = (&layout.genotypes, &columns.genotypes) {
+            let range = genotypes.range(row);
+            if samples.names.is_empty() {
+                // No sample columns, and no FORMAT column either.
+            } else if range.is_empty() {
+                record::write_missing_samples(samples.names.len(), out);
+            } else {
+                samples.place(genotypes.sample_ids(), range, &mut self.genotype_index)?;
+                columns.write_samples(row, layout, &self.genotype_index, &mut self.present, out)?;
+            }
+        }
+        out.push(b'\n');
+        Ok(())
+    }
+
+    fn contig_id(&self, _contig: &str) -> Option<usize> {
+        None
+    }
+
+    fn indexer(&self, format: IndexFormat, contigs: &[Contig]) -> Indexer {
+        Indexer::new(format, contigs.iter().filter_map(|c| c.length).max())
+    }
+}
+
 /// Writes record batches of the variant table as VCF.
 ///
 /// See the [module documentation](self) for what is written and an example.
 pub struct Writer {
-    path: PathBuf,
+    core: Core<VcfRecords>,
+}
+
+/// The state every writer shares: paths, output, index, header and samples.
+pub(crate) struct Core<F: RecordFormat> {
+    pub(crate) path: PathBuf,
     partial: PathBuf,
     /// The index's final and temporary paths.
     index_paths: Option<(PathBuf, PathBuf)>,
@@ -244,13 +341,11 @@ pub struct Writer {
     options: WriterOptions,
     samples: Option<Samples>,
     records: u64,
-    /// Scratch: the FORMAT fields a row writes; where its samples are.
-    present: Vec<usize>,
-    genotype_index: Vec<usize>,
+    pub(crate) format: F,
     finished: bool,
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_os_string();
     s.push(suffix);
     PathBuf::from(s)
@@ -269,6 +364,35 @@ impl Writer {
     }
 
     pub(crate) fn open(path: PathBuf, options: WriterOptions, schema: &Schema) -> Result<Self> {
+        let compression = options
+            .compression
+            .unwrap_or_else(|| Compression::from_path(&path));
+        Ok(Self {
+            core: Core::open(path, options, schema, compression, VcfRecords::default())?,
+        })
+    }
+
+    /// Appends the rows of a batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.core.write(batch)
+    }
+
+    /// Writes what is buffered, the index, and moves the files to their
+    /// final names.
+    pub fn finish(self) -> Result<WriteSummary> {
+        self.core.finish()
+    }
+}
+
+impl<F: RecordFormat> Core<F> {
+    /// Checks the options against `schema` and opens the temporary file.
+    pub(crate) fn open(
+        path: PathBuf,
+        options: WriterOptions,
+        schema: &Schema,
+        compression: Compression,
+        format: F,
+    ) -> Result<Self> {
         let fail = |message: String| Error::new(&path, Position::File, ErrorKind::Input(message));
         let supplied = options
             .header
@@ -285,9 +409,6 @@ impl Writer {
                 layout.ignored.join(", ")
             );
         }
-        let compression = options
-            .compression
-            .unwrap_or_else(|| Compression::from_path(&path));
         if options.index.is_some() && compression != Compression::Bgzf {
             return Err(fail(
                 "an index needs BGZF compression (a .gz name, or Compression::Bgzf)".into(),
@@ -299,7 +420,6 @@ impl Writer {
                 options.compression_level
             ))
         })?;
-        let longest = options.contigs.iter().filter_map(|c| c.length).max();
         if options.index == Some(IndexFormat::Tabix)
             && let Some(contig) = options
                 .contigs
@@ -330,14 +450,13 @@ impl Writer {
             partial,
             index_paths,
             output: Some(output),
-            indexer: options.index.map(|f| Indexer::new(f, longest)),
+            indexer: None,
             layout,
             supplied,
             options,
             samples: None,
             records: 0,
-            present: Vec::new(),
-            genotype_index: Vec::new(),
+            format,
             finished: false,
         })
     }
@@ -434,6 +553,10 @@ impl Writer {
             filters: columns.map(|(c, _)| c.filter_names()).unwrap_or_default(),
             attribute_keys: columns.map(|(c, _)| c.attribute_keys()).unwrap_or_default(),
             needs_end: columns.is_some_and(|(c, _)| c.needs_end(&self.layout)),
+            contigs: match columns {
+                Some((c, _)) if F::DECLARES_FIRST_CONTIGS => c.contig_names(),
+                _ => Vec::new(),
+            },
         };
         let text = header::header_text(
             &self.layout,
@@ -444,12 +567,18 @@ impl Writer {
         );
         self.samples = Some(samples);
         let output = self.output.as_mut().expect("open until finished");
-        output.buffer.extend_from_slice(text.as_bytes());
+        self.format
+            .write_header(&text, &self.layout, &mut output.buffer)
+            .map_err(|e| Error::new(&self.path, Position::File, ErrorKind::Header(e)))?;
+        self.indexer = self
+            .options
+            .index
+            .map(|f| self.format.indexer(f, &self.options.contigs));
         Ok(())
     }
 
     /// Appends the rows of a batch.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let columns = Columns::of(batch, &self.layout).map_err(|m| {
             Error::new(
                 &self.path,
@@ -485,45 +614,28 @@ impl Writer {
 
     fn write_row(&mut self, columns: &Columns, row: usize) -> std::result::Result<(), String> {
         let output = self.output.as_mut().expect("open until finished");
-        let text_start = output.text_position();
+        let start = output.text_position();
         let mark = output.buffer.len();
+        let samples = self.samples.as_ref().expect("started before the first row");
         let result = (|| {
-            let out = &mut output.buffer;
-            columns.write_site(row, &self.layout, out)?;
-            if let (Some(layout), Some(genotypes), Some(samples)) =
-                (&self.layout.genotypes, &columns.genotypes, &self.samples)
-            {
-                let range = genotypes.range(row);
-                if samples.names.is_empty() {
-                    // No sample columns, and no FORMAT column either.
-                } else if range.is_empty() {
-                    record::write_missing_samples(samples.names.len(), out);
-                } else {
-                    samples.place(genotypes.sample_ids(), range, &mut self.genotype_index)?;
-                    columns.write_samples(
-                        row,
-                        layout,
-                        &self.genotype_index,
-                        &mut self.present,
-                        out,
-                    )?;
-                }
-            }
-            out.push(b'\n');
+            self.format
+                .write_row(columns, row, &self.layout, samples, &mut output.buffer)?;
             if let Some(indexer) = &mut self.indexer {
+                let contig = columns.contig(row)?;
                 let position = columns.position(row)?;
                 indexer.push(
-                    columns.contig(row)?,
+                    contig,
+                    self.format.contig_id(contig),
                     position,
                     columns.end(row, position),
-                    text_start,
-                    text_start + (out.len() - mark) as u64,
+                    start,
+                    start + (output.buffer.len() - mark) as u64,
                 )?;
             }
             Ok(())
         })();
         if result.is_err() {
-            // The line is not written: the writer can go on.
+            // The record is not written: the writer can go on.
             output.buffer.truncate(mark);
         }
         result
@@ -531,7 +643,7 @@ impl Writer {
 
     /// Writes what is buffered, the index, and moves the files to their
     /// final names.
-    pub fn finish(mut self) -> Result<WriteSummary> {
+    pub(crate) fn finish(mut self) -> Result<WriteSummary> {
         if self.samples.is_none() {
             self.start(None)?;
         }
@@ -573,7 +685,7 @@ impl Writer {
     }
 }
 
-impl Drop for Writer {
+impl<F: RecordFormat> Drop for Core<F> {
     fn drop(&mut self) {
         if !self.finished {
             // Stops the compression threads before the file goes.

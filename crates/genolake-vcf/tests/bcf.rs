@@ -9,13 +9,11 @@ mod common;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use std::sync::Arc;
+use arrow::array::{AsArray, RecordBatch};
 
-use arrow::compute::{cast, concat_batches};
-use arrow::datatypes::DataType;
+use arrow::compute::concat_batches;
 use arrow::datatypes::Int64Type;
-use common::{GLOW_VCFS, bcftools, glow_data};
+use common::{GLOW_VCFS, assert_same, bcftools, glow_data};
 use genolake_core::{Split, Stringency};
 use genolake_vcf::error::{ErrorKind, Position};
 use genolake_vcf::{Reader, ReaderOptions, bcf};
@@ -50,51 +48,6 @@ fn to_bcf(vcf: &Path, dir: &Path) -> Option<PathBuf> {
     }
     bcftools(&["index", "-f", out.to_str()?])?;
     Some(out)
-}
-
-/// `data_type` with every Float64 made Float32.
-fn as_f32(data_type: &DataType) -> DataType {
-    match data_type {
-        DataType::Float64 => DataType::Float32,
-        DataType::List(f) => DataType::List(Arc::new(
-            f.as_ref().clone().with_data_type(as_f32(f.data_type())),
-        )),
-        DataType::Struct(fields) => DataType::Struct(
-            fields
-                .iter()
-                .map(|f| f.as_ref().clone().with_data_type(as_f32(f.data_type())))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// Compares two batches column by column, naming the first that differs.
-/// Floats are compared as BCF stores them, 32-bit: VCF's `329458.17` is
-/// BCF's `329458.16` (both `329458.15625` as `f32`).
-fn assert_same(vcf: &RecordBatch, bcf: &RecordBatch, what: &str) {
-    assert_eq!(vcf.schema(), bcf.schema(), "{what}: schemas differ");
-    assert_eq!(vcf.num_rows(), bcf.num_rows(), "{what}: row counts differ");
-    for (i, field) in vcf.schema().fields().iter().enumerate() {
-        let to = as_f32(field.data_type());
-        let a = cast(vcf.column(i), &to).unwrap();
-        let b = cast(bcf.column(i), &to).unwrap();
-        // BCF keeps no sign on NaN (`-nan` in VCF): values that print alike
-        // (Rust prints every NaN as `NaN`) are the same.
-        let differs = |r: usize| {
-            let (x, y) = (a.slice(r, 1), b.slice(r, 1));
-            x.to_data() != y.to_data() && format!("{x:?}") != format!("{y:?}")
-        };
-        if a.to_data() != b.to_data() && (0..a.len()).any(differs) {
-            let row = (0..a.len()).find(|&r| differs(r)).unwrap_or(0);
-            panic!(
-                "{what}: column {} differs at row {row}:\nVCF {:?}\nBCF {:?}",
-                field.name(),
-                a.slice(row, 1),
-                b.slice(row, 1)
-            );
-        }
-    }
 }
 
 #[test]

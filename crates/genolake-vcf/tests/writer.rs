@@ -1,7 +1,9 @@
-//! The writer, judged by bcftools and by the reader: every VCF of Glow's
-//! test data read and written again (plain with its own header, BGZF with an
-//! inferred header and an index) prints the same records in `bcftools view`
-//! and the same values in `bcftools query`; our indexes find what bcftools'
+//! The writers, judged by bcftools and by the readers: every VCF of Glow's
+//! test data read and written again, as VCF (plain with its own header,
+//! BGZF with an inferred header and an index) and as BCF (with its own
+//! header, and inferred with a `.csi`), prints the same records in
+//! `bcftools view` and the same values in `bcftools query`; our BCF reads
+//! back as the batches the VCF gave; our indexes find what bcftools'
 //! find; random tables survive writer → reader unchanged.
 
 mod common;
@@ -20,7 +22,7 @@ use genolake_core::Stringency;
 use genolake_core::schema::{genotypes_field, list_of};
 use genolake_vcf::header::Contig;
 use genolake_vcf::writer::{Compression, IndexFormat};
-use genolake_vcf::{Reader, ReaderOptions, Writer, read_header_text};
+use genolake_vcf::{Reader, ReaderOptions, Writer, bcf, read_header_text};
 use proptest::prelude::*;
 
 /// Runs a peer program (tabix, bcftools) and returns its standard output;
@@ -110,11 +112,57 @@ fn view_records(path: &Path) -> Option<Vec<String>> {
     Some(text.lines().map(normalize).collect())
 }
 
+/// The VCF or the BCF writer's builder, for one rewrite helper.
+enum Builder {
+    Vcf(genolake_vcf::WriterBuilder),
+    Bcf(bcf::WriterBuilder),
+}
+
+impl From<genolake_vcf::WriterBuilder> for Builder {
+    fn from(b: genolake_vcf::WriterBuilder) -> Self {
+        Builder::Vcf(b)
+    }
+}
+
+impl From<bcf::WriterBuilder> for Builder {
+    fn from(b: bcf::WriterBuilder) -> Self {
+        Builder::Bcf(b)
+    }
+}
+
+enum AnyWriter {
+    Vcf(Box<Writer>),
+    Bcf(Box<bcf::Writer>),
+}
+
+impl AnyWriter {
+    fn open(builder: Builder, schema: &Schema) -> genolake_vcf::Result<Self> {
+        Ok(match builder {
+            Builder::Vcf(b) => AnyWriter::Vcf(Box::new(b.build(schema)?)),
+            Builder::Bcf(b) => AnyWriter::Bcf(Box::new(b.build(schema)?)),
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> genolake_vcf::Result<()> {
+        match self {
+            AnyWriter::Vcf(w) => w.write(batch),
+            AnyWriter::Bcf(w) => w.write(batch),
+        }
+    }
+
+    fn finish(self) -> genolake_vcf::Result<genolake_vcf::WriteSummary> {
+        match self {
+            AnyWriter::Vcf(w) => (*w).finish(),
+            AnyWriter::Bcf(w) => (*w).finish(),
+        }
+    }
+}
+
 /// Reads `source` and writes it to `out` with `builder`'s options.
 fn rewrite(
     source: &Path,
     stringency: Stringency,
-    builder: genolake_vcf::WriterBuilder,
+    builder: impl Into<Builder>,
 ) -> genolake_vcf::WriteSummary {
     let options = ReaderOptions {
         stringency,
@@ -126,15 +174,14 @@ fn rewrite(
 fn rewrite_with(
     source: &Path,
     options: ReaderOptions,
-    builder: genolake_vcf::WriterBuilder,
+    builder: impl Into<Builder>,
 ) -> genolake_vcf::WriteSummary {
     let reader = Reader::builder(source)
         .options(options)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut writer = builder
-        .build(&reader.schema())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut writer =
+        AnyWriter::open(builder.into(), &reader.schema()).unwrap_or_else(|e| panic!("{e}"));
     for batch in reader {
         writer
             .write(&batch.unwrap_or_else(|e| panic!("{e}")))
@@ -926,4 +973,367 @@ fn views_large_lists_and_wider_integers_write_as_the_reader_s_types() {
     }
     // Integers declared as such either way; the records alike.
     assert_eq!(texts[0], texts[1]);
+}
+
+// ---- BCF ----
+
+/// Every batch of a BCF file, read by our reader, as one.
+fn read_bcf(path: &Path, options: ReaderOptions) -> RecordBatch {
+    let reader = bcf::Reader::builder(path)
+        .options(options)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let schema = reader.schema();
+    let batches: Vec<RecordBatch> = reader
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e}"));
+    arrow::compute::concat_batches(&schema, &batches).unwrap()
+}
+
+/// `batch` with its genotype fields in the order `like` has them: a header
+/// that lacks a GT line gains one after its own FORMAT lines, where the
+/// reader of the original typed the undeclared GT first.
+fn genotype_fields_as(batch: &RecordBatch, like: &Schema) -> RecordBatch {
+    use arrow::array::{AsArray, ListArray, StructArray};
+    let (Some(i), Ok(wanted)) = (
+        batch.schema().index_of("genotypes").ok(),
+        like.field_with_name("genotypes"),
+    ) else {
+        return batch.clone();
+    };
+    let DataType::List(item) = wanted.data_type() else {
+        return batch.clone();
+    };
+    let DataType::Struct(fields) = item.data_type() else {
+        return batch.clone();
+    };
+    let list = batch.column(i).as_list::<i32>();
+    let structs = list.values().as_struct();
+    let columns = fields
+        .iter()
+        .map(|f| structs.column_by_name(f.name()).unwrap().clone())
+        .collect();
+    let structs = StructArray::new(fields.clone(), columns, structs.nulls().cloned());
+    let list = ListArray::new(
+        item.clone(),
+        list.offsets().clone(),
+        Arc::new(structs),
+        list.nulls().cloned(),
+    );
+    let mut columns = batch.columns().to_vec();
+    columns[i] = Arc::new(list);
+    RecordBatch::try_new(Arc::new(like.clone()), columns).unwrap()
+}
+
+#[test]
+fn glow_vcfs_written_as_bcf_print_the_same_records_and_read_back_as_the_same_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, stringency) in FILES {
+        let source = glow_data().join(file);
+        let header = genolake_vcf::read_header(&source, *stringency).unwrap();
+        let format = query_format(&header);
+        let text = read_header_text(&source).unwrap();
+        // With the source's header (and contig lines for the contigs it
+        // lacks), and with an inferred header and a CSI index.
+        let given = dir.path().join("given.bcf");
+        rewrite(
+            &source,
+            *stringency,
+            bcf::Writer::builder(&given).header(text.clone()),
+        );
+        let inferred = dir.path().join("inferred.bcf");
+        let summary = rewrite(
+            &source,
+            *stringency,
+            bcf::Writer::builder(&inferred)
+                .index(IndexFormat::Csi)
+                .threads(2),
+        );
+        assert!(summary.index.as_ref().is_some_and(|i| i.is_file()));
+        // INFO as one map, typed by the header's lines.
+        let attributes = dir.path().join("attributes.bcf");
+        rewrite_with(
+            &source,
+            ReaderOptions {
+                stringency: *stringency,
+                flatten_info_fields: false,
+                ..Default::default()
+            },
+            bcf::Writer::builder(&attributes).header(text),
+        );
+        // Our reader reads our BCF as the VCF reader reads the source (up
+        // to BCF's 32-bit floats).
+        let options = ReaderOptions {
+            stringency: *stringency,
+            ..Default::default()
+        };
+        let (_, from_vcf) = common::read_all(&source, options.clone());
+        let from_vcf = arrow::compute::concat_batches(&from_vcf[0].schema(), &from_vcf).unwrap();
+        let from_bcf = genotype_fields_as(&read_bcf(&given, options), &from_vcf.schema());
+        common::assert_same(&from_vcf, &from_bcf, file);
+
+        let Some(original) = view_records(&source) else {
+            return;
+        };
+        for copy in [&given, &inferred, &attributes] {
+            let written = view_records(copy).unwrap();
+            assert_eq!(written.len(), original.len(), "{file}: record count");
+            for (n, (a, b)) in original.iter().zip(&written).enumerate() {
+                assert_eq!(a, b, "{file} record {n} ({})", copy.display());
+            }
+            let query =
+                |path: &Path| bcftools(&["query", "-f", &format, path.to_str().unwrap()]).unwrap();
+            assert_eq!(
+                query(&source),
+                query(copy),
+                "{file}: bcftools query -f '{format}' ({})",
+                copy.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn our_bcf_indexes_find_the_records_that_bcftools_indexes_find() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf",
+            &[
+                "20",
+                "21",
+                "20:1-10000000",
+                "20:10000000-10001000",
+                "21:9411000-9412000",
+                "21:48000000-49000000",
+                "22",
+            ],
+        ),
+        (
+            "tabix-test-vcf/1000G.phase3.broad.withGenotypes.chr20.10100000.vcf.gz",
+            &["20:10000000-10000600", "20:10000700-10002000", "20"],
+        ),
+        (
+            "NA12878_21_10002403.g.vcf",
+            &[
+                "21:10002396-10002397",
+                "21:10002401",
+                "21:10002403-10002405",
+            ],
+        ),
+    ];
+    for (n, (file, regions)) in cases.iter().enumerate() {
+        let source = glow_data().join(file);
+        let text = read_header_text(&source).unwrap();
+        // With the source's contig lengths (which size the index), and
+        // with contigs declared from the first batch, without lengths.
+        for (k, builder) in [
+            bcf::Writer::builder(dir.path().join("ours.bcf")).header(text),
+            bcf::Writer::builder(dir.path().join("ours.bcf")),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let ours = dir.path().join("ours.bcf");
+            let summary = rewrite(
+                &source,
+                Stringency::Strict,
+                builder.index(IndexFormat::Csi).threads(1),
+            );
+            assert_eq!(summary.index.unwrap(), dir.path().join("ours.bcf.csi"));
+            let theirs = dir.path().join(format!("theirs.{n}.{k}.bcf"));
+            std::fs::copy(&ours, &theirs).unwrap();
+            if peer("bcftools", &["index", "-f", "-c", theirs.to_str().unwrap()]).is_none() {
+                return;
+            }
+            let a = regions_of(&ours, regions).unwrap();
+            let b = regions_of(&theirs, regions).unwrap();
+            assert!(
+                a.iter().any(|r| !r.is_empty()),
+                "{file}: regions hit records"
+            );
+            assert_eq!(a, b, "{file}");
+            // Our reader's region queries use it too.
+            for region in *regions {
+                let options = ReaderOptions {
+                    regions: vec![region.parse().unwrap()],
+                    ..Default::default()
+                };
+                let rows = read_bcf(&ours, options).num_rows();
+                let expected = bcftools(&["view", "-H", "-r", region, theirs.to_str().unwrap()])
+                    .unwrap()
+                    .lines()
+                    .count();
+                assert_eq!(rows, expected, "{file} {region}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bcf_index_needs_sorted_records_and_a_failed_write_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.bcf");
+    let batch = small_batch();
+    let mut writer = bcf::Writer::builder(&path)
+        .index(IndexFormat::Csi)
+        .build(&batch.schema())
+        .unwrap();
+    let err = writer
+        .write(&take(&batch, &[0, 1, 3, 2, 4]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x.bcf: record 4")
+            && err.contains("20:1110696 comes after 20:1230237")
+            && err.contains("sorted"),
+        "{err}"
+    );
+    assert!(dir.path().join("x.bcf.partial").exists());
+    drop(writer);
+    let left: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // BCF is BGZF, indexed with CSI.
+    for builder in [
+        bcf::Writer::builder(&path).index(IndexFormat::Tabix),
+        bcf::Writer::builder(&path).compression(Compression::None),
+    ] {
+        let err = builder.build(&batch.schema()).err().unwrap().to_string();
+        assert!(err.contains("CSI") || err.contains("BGZF"), "{err}");
+    }
+}
+
+#[test]
+fn contigs_of_the_first_batch_are_declared_and_later_ones_must_be_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.bcf");
+    let first = sites("chr1", &[10, 20]);
+    let mut writer = bcf::Writer::create(&path, &first.schema()).unwrap();
+    writer.write(&first).unwrap();
+    let err = writer.write(&sites("chr2", &[5])).unwrap_err().to_string();
+    assert!(
+        err.contains("x.bcf: record 3")
+            && err.contains("contig chr2 is not declared in the header")
+            && err.contains("contigs("),
+        "{err}"
+    );
+    // The writer goes on after a record it refused.
+    writer.write(&sites("chr1", &[30])).unwrap();
+    assert_eq!(writer.finish().unwrap().records, 3);
+    let header = bcf::read_header(&path, Stringency::Strict).unwrap();
+    let contigs: Vec<&str> = header.contigs.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(contigs, ["chr1"]);
+
+    // Declared up front, any batch may use them.
+    let mut writer = bcf::Writer::builder(&path)
+        .contigs(["chr1", "chr2"].map(|id| Contig {
+            id: id.into(),
+            length: None,
+        }))
+        .build(&first.schema())
+        .unwrap();
+    writer.write(&first).unwrap();
+    writer.write(&sites("chr2", &[5])).unwrap();
+    writer.finish().unwrap();
+    let rows = read_bcf(&path, ReaderOptions::default());
+    assert_eq!(rows.num_rows(), 3);
+
+    // FILTERs too: the first batch's are declared, a later one is named.
+    let batch = small_batch();
+    let mut writer = bcf::Writer::create(&path, &batch.schema()).unwrap();
+    writer.write(&take(&batch, &[0])).unwrap();
+    let err = writer.write(&take(&batch, &[1])).unwrap_err().to_string();
+    assert!(
+        err.contains("record 2") && err.contains("FILTER q10 is not declared"),
+        "{err}"
+    );
+    if let Some(text) = bcftools(&["view", "-H", path.to_str().unwrap()]) {
+        assert_eq!(
+            text,
+            "chr1\t11\t.\tA\t.\t.\t.\t.\nchr1\t21\t.\tA\t.\t.\t.\t.\nchr2\t6\t.\tA\t.\t.\t.\t.\n"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_tables_survive_the_bcf_writer_and_reader(
+        rows in proptest::collection::vec(row(), 1..20),
+    ) {
+        let mut rows = rows;
+        rows.sort_by_key(|r| (r.contig, r.start));
+        let batch = batch_of(&rows);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.bcf");
+        // The contigs in the rows' order, as an index needs them.
+        let contigs = ["X", "chr1", "chr2"].map(|id| Contig { id: id.into(), length: None });
+        let mut writer = bcf::Writer::builder(&path)
+            .index(IndexFormat::Csi)
+            .contigs(contigs)
+            .threads(1)
+            .build(&batch.schema())
+            .unwrap();
+        // In two pieces: the second batch continues the first.
+        let half = rows.len() / 2;
+        writer.write(&batch.slice(0, half)).unwrap();
+        writer.write(&batch.slice(half, rows.len() - half)).unwrap();
+        writer.finish().unwrap();
+        let read = read_bcf(&path, ReaderOptions::default());
+        let names = |s: &Schema| s.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+        prop_assert_eq!(names(&read.schema()), names(&batch.schema()));
+        // Floats as BCF keeps them: 32 bits.
+        let as_f32 = |b: &RecordBatch| {
+            let fields: Vec<Field> = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_data_type(common::as_f32(f.data_type())))
+                .collect();
+            let columns = b
+                .columns()
+                .iter()
+                .zip(&fields)
+                .map(|(c, f)| arrow::compute::cast(c, f.data_type()).unwrap())
+                .collect();
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+        };
+        let (ours, back) = (as_f32(&batch), as_f32(&read));
+        for field in ours.schema().fields() {
+            let a = ours.column_by_name(field.name()).unwrap();
+            let b = back.column_by_name(field.name()).unwrap();
+            prop_assert!(
+                a.to_data() == b.to_data(),
+                "{}:\n{:?}\nread back as\n{:?}",
+                field.name(),
+                a,
+                b
+            );
+        }
+    }
+}
+
+#[test]
+fn a_bcf_that_bcftools_wrote_is_written_back_with_the_same_records() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/VCFv4.3.bcf");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.bcf");
+    let reader = bcf::Reader::open(&source).unwrap();
+    let mut writer = bcf::Writer::builder(&path)
+        .header(bcf::read_header_text(&source).unwrap())
+        .index(IndexFormat::Csi)
+        .build(&reader.schema())
+        .unwrap();
+    for batch in reader {
+        writer.write(&batch.unwrap()).unwrap();
+    }
+    assert_eq!(writer.finish().unwrap().records, 5);
+    if let (Some(original), Some(copy)) = (view_records(&source), view_records(&path)) {
+        assert_eq!(original, copy);
+    }
 }

@@ -1,25 +1,57 @@
-//! The input formats genolake reads, and what tells them apart.
+//! The formats genolake reads and writes, and what tells them apart.
+//!
+//! Everything genolake knows of a format lives in that format's module: a
+//! [`ReadSpec`] (names, file endings, reader options and the reader itself)
+//! and, for the formats it writes, a [`WriteSpec`] (in [`writer`]). The
+//! [`InputFormat`] and [`WriteFormat`] enums only list the modules, so a
+//! new format is one module and one line in each list.
 
+mod bcf;
 mod bgen;
+mod parquet;
 mod plink;
 mod vcf;
+pub mod writer;
 
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 
+pub use bcf::BcfFormatReader;
 pub use bgen::BgenFormatReader;
 pub use plink::PlinkFormatReader;
 pub use vcf::VcfFormatReader;
+pub use writer::{FormatWriter, WriteFormat, WriteSource, Written};
 
 use crate::error::{Error, Result};
-use crate::options::{BGEN_OPTION_NAMES, PLINK_OPTION_NAMES, VCF_OPTION_NAMES};
-use crate::options::{apply_bgen_option, apply_plink_option, apply_vcf_option};
 use crate::scan::SharedReader;
 
-/// File name endings of VCF files.
-const VCF_SUFFIXES: &[&str] = &[".vcf", ".vcf.gz", ".vcf.bgz", ".vcf.bgzf", ".vcf.gzip"];
+/// What genolake knows of a format it reads, given once in the format's
+/// module.
+pub(crate) struct ReadSpec {
+    /// The lower-case name: `STORED AS` takes it, `read_<name>` reads it.
+    pub(crate) name: &'static str,
+    /// The name as written in prose and error messages.
+    pub(crate) display_name: &'static str,
+    /// The extension of the data files.
+    pub(crate) extension: &'static str,
+    /// Lower-case endings of the data files' names.
+    pub(crate) suffixes: &'static [&'static str],
+    /// Endings of files that name the data file beside them (a PLINK
+    /// `.bim` or `.fam` names its `.bed`).
+    pub(crate) companions: &'static [&'static str],
+    /// Whether a name without a known ending is a prefix of a data file
+    /// (`cohort` for `cohort.bed`).
+    pub(crate) prefix: bool,
+    /// The option names the reader takes (Glow's names).
+    pub(crate) option_names: &'static [&'static str],
+    /// A call of the table function, for its usage message.
+    pub(crate) usage: &'static str,
+    /// A reader with these options (name, value pairs).
+    pub(crate) reader: fn(&[(String, String)]) -> Result<SharedReader>,
+    /// A reader with the default options.
+    pub(crate) default_reader: fn() -> SharedReader,
+}
 
 /// A genomics file format genolake reads into Glow's variant table.
 ///
@@ -28,6 +60,7 @@ const VCF_SUFFIXES: &[&str] = &[".vcf", ".vcf.gz", ".vcf.bgz", ".vcf.bgzf", ".vc
 /// use genolake_sql::InputFormat;
 ///
 /// assert_eq!(InputFormat::detect(Path::new("calls.vcf.bgz")), Some(InputFormat::Vcf));
+/// assert_eq!(InputFormat::detect(Path::new("calls.bcf")), Some(InputFormat::Bcf));
 /// assert_eq!(InputFormat::detect(Path::new("ukb_imp_chr1.bgen")), Some(InputFormat::Bgen));
 /// assert_eq!(InputFormat::detect(Path::new("cohort.bed")), Some(InputFormat::Plink));
 /// assert_eq!("PLINK".parse::<InputFormat>().unwrap(), InputFormat::Plink);
@@ -36,6 +69,8 @@ const VCF_SUFFIXES: &[&str] = &[".vcf", ".vcf.gz", ".vcf.bgz", ".vcf.bgzf", ".vc
 pub enum InputFormat {
     /// VCF 4.0–4.4, plain, gzip or BGZF.
     Vcf,
+    /// BCF 2.1 and 2.2.
+    Bcf,
     /// BGEN 1.1–1.3.
     Bgen,
     /// A PLINK 1 binary fileset (`.bed`, `.bim`, `.fam`).
@@ -44,62 +79,67 @@ pub enum InputFormat {
 
 impl InputFormat {
     /// Every format, in the order they are documented.
-    pub const ALL: [InputFormat; 3] = [Self::Vcf, Self::Bgen, Self::Plink];
+    pub const ALL: [InputFormat; 4] = [Self::Vcf, Self::Bcf, Self::Bgen, Self::Plink];
+
+    /// The format's facts, from its module.
+    pub(crate) fn spec(self) -> &'static ReadSpec {
+        match self {
+            Self::Vcf => &vcf::READ,
+            Self::Bcf => &bcf::READ,
+            Self::Bgen => &bgen::READ,
+            Self::Plink => &plink::READ,
+        }
+    }
 
     /// The lower-case name: `STORED AS` takes it, `read_<name>` reads it.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Vcf => "vcf",
-            Self::Bgen => "bgen",
-            Self::Plink => "plink",
-        }
+        self.spec().name
     }
 
     /// The name as written in prose and error messages.
     pub fn display_name(self) -> &'static str {
-        match self {
-            Self::Vcf => "VCF",
-            Self::Bgen => "BGEN",
-            Self::Plink => "PLINK",
-        }
+        self.spec().display_name
     }
 
     /// The extension of the data files (a PLINK fileset is read through
     /// its `.bed`).
     pub fn extension(self) -> &'static str {
-        match self {
-            Self::Vcf => "vcf",
-            Self::Bgen => "bgen",
-            Self::Plink => "bed",
-        }
+        self.spec().extension
+    }
+
+    /// A call of this format's table function, as its usage message shows.
+    pub fn usage(self) -> &'static str {
+        self.spec().usage
     }
 
     /// Whether a file of this name holds data of this format (how
     /// directories are listed).
     pub fn is_data_file_name(self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        match self {
-            Self::Vcf => VCF_SUFFIXES.iter().any(|s| lower.ends_with(s)),
-            Self::Bgen => lower.ends_with(".bgen"),
-            Self::Plink => lower.ends_with(".bed"),
-        }
+        self.spec().suffixes.iter().any(|s| lower.ends_with(s))
     }
 
-    /// The format of `path` by its name: a VCF ending, `.bgen`, or a PLINK
-    /// `.bed`, `.bim` or `.fam`; a path without a known ending is taken as a
-    /// PLINK prefix when `<path>.bed` exists.
+    /// The format of `path` by its name: a VCF ending, `.bcf`, `.bgen`, or
+    /// a PLINK `.bed`, `.bim` or `.fam`; a path without a known ending is
+    /// taken as a PLINK prefix when `<path>.bed` exists.
     pub fn detect(path: &Path) -> Option<Self> {
         let name = path.file_name()?.to_str()?;
         let lower = name.to_ascii_lowercase();
         if let Some(format) = Self::ALL.into_iter().find(|f| f.is_data_file_name(name)) {
             return Some(format);
         }
-        if lower.ends_with(".bim") || lower.ends_with(".fam") {
-            return Some(Self::Plink);
+        if let Some(format) = Self::ALL
+            .into_iter()
+            .find(|f| f.spec().companions.iter().any(|c| lower.ends_with(c)))
+        {
+            return Some(format);
         }
-        let mut bed = path.as_os_str().to_owned();
-        bed.push(".bed");
-        Path::new(&bed).is_file().then_some(Self::Plink)
+        Self::ALL.into_iter().find(|f| {
+            let mut data = path.as_os_str().to_owned();
+            data.push(".");
+            data.push(f.extension());
+            f.spec().prefix && Path::new(&data).is_file()
+        })
     }
 
     /// The one format of `paths`, told by their names (see [`detect`]):
@@ -124,7 +164,7 @@ impl InputFormat {
             let Some(format) = Self::detect(path) else {
                 return Err(Error::Usage(format!(
                     "{}: cannot tell the format from the name (expected .vcf, .vcf.gz, \
-                     .vcf.bgz, .bgen, .bed or a PLINK prefix); name the format",
+                     .vcf.bgz, .bcf, .bgen, .bed or a PLINK prefix); name the format",
                     path.display()
                 )));
             };
@@ -148,11 +188,7 @@ impl InputFormat {
 
     /// The option names the format's reader takes (Glow's names).
     pub fn option_names(self) -> &'static [&'static str] {
-        match self {
-            Self::Vcf => VCF_OPTION_NAMES,
-            Self::Bgen => BGEN_OPTION_NAMES,
-            Self::Plink => PLINK_OPTION_NAMES,
-        }
+        self.spec().option_names
     }
 
     /// A reader of this format with `options` (name, value pairs under
@@ -167,38 +203,12 @@ impl InputFormat {
     /// assert!(error.to_string().contains("mergeFidIid"), "{error}");
     /// ```
     pub fn reader(self, options: &[(String, String)]) -> Result<SharedReader> {
-        Ok(match self {
-            Self::Vcf => {
-                let mut o = genolake_vcf::ReaderOptions::default();
-                for (key, value) in options {
-                    apply_vcf_option(&mut o, key, value)?;
-                }
-                Arc::new(VcfFormatReader::new(o))
-            }
-            Self::Bgen => {
-                let mut o = genolake_bgen::ReaderOptions::default();
-                for (key, value) in options {
-                    apply_bgen_option(&mut o, key, value)?;
-                }
-                Arc::new(BgenFormatReader::new(o))
-            }
-            Self::Plink => {
-                let mut o = genolake_plink::ReaderOptions::default();
-                for (key, value) in options {
-                    apply_plink_option(&mut o, key, value)?;
-                }
-                Arc::new(PlinkFormatReader::new(o))
-            }
-        })
+        (self.spec().reader)(options)
     }
 
     /// A reader of this format with default options.
     pub fn default_reader(self) -> SharedReader {
-        match self {
-            Self::Vcf => Arc::new(VcfFormatReader::new(Default::default())),
-            Self::Bgen => Arc::new(BgenFormatReader::new(Default::default())),
-            Self::Plink => Arc::new(PlinkFormatReader::new(Default::default())),
-        }
+        (self.spec().default_reader)()
     }
 }
 
@@ -216,7 +226,11 @@ impl FromStr for InputFormat {
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                Error::Usage(format!("unknown format '{s}': expected vcf, bgen or plink"))
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+                Error::Usage(format!(
+                    "unknown format '{s}': expected {}",
+                    names.join(", ")
+                ))
             })
     }
 }
@@ -233,6 +247,8 @@ mod tests {
             ("a.vcf.gz.tbi", None),
             ("a.bgen", Some(InputFormat::Bgen)),
             ("a.bgen.bgi", None),
+            ("a.bcf", Some(InputFormat::Bcf)),
+            ("a.bcf.csi", None),
             ("a.bim", Some(InputFormat::Plink)),
             ("a.fam", Some(InputFormat::Plink)),
             ("no-such-prefix", None),

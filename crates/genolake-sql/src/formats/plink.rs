@@ -1,15 +1,42 @@
-//! PLINK 1 filesets through the shared scan.
+//! PLINK 1 filesets through the shared scan, and the PLINK writer.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use genolake_core::{Progress, Region, Split};
-use genolake_plink::{Fileset, FilesetPaths, Reader, ReaderOptions};
+use genolake_plink::{
+    FamilyIds, Fileset, FilesetPaths, Reader, ReaderOptions, Writer, WriterOptions,
+};
 
-use super::InputFormat;
+use super::writer::{FormatWriter, WriteSpec, Written};
+use super::{InputFormat, ReadSpec};
 use crate::error::{Error, Result};
+use crate::options::{PLINK_OPTION_NAMES, apply_plink_option};
 use crate::scan::{BatchIter, FormatReader, PathCache};
+
+/// Endings of the files that name a fileset besides its `.bed`.
+const COMPANIONS: &[&str] = &[".bim", ".fam"];
+
+pub(super) const READ: ReadSpec = ReadSpec {
+    name: "plink",
+    display_name: "PLINK",
+    extension: "bed",
+    suffixes: &[".bed"],
+    companions: COMPANIONS,
+    prefix: true,
+    option_names: PLINK_OPTION_NAMES,
+    usage: "read_plink('cohort.bed', 'mergeFidIid', false)",
+    reader: |options| {
+        let mut o = ReaderOptions::default();
+        for (key, value) in options {
+            apply_plink_option(&mut o, key, value)?;
+        }
+        Ok(Arc::new(PlinkFormatReader::new(o)))
+    },
+    default_reader: || Arc::new(PlinkFormatReader::new(ReaderOptions::default())),
+};
 
 /// Reads PLINK 1 filesets with `genolake_plink` through their `.bed`,
 /// opening each fileset (its `.fam` read, its `.bim` counted, its `.bed`
@@ -50,7 +77,7 @@ impl FormatReader for PlinkFormatReader {
     /// prefix they share; the scan reads the `.bed`.
     fn resolve(&self, path: &Path) -> PathBuf {
         let lower = path.to_string_lossy().to_ascii_lowercase();
-        if lower.ends_with(".bim") || lower.ends_with(".fam") {
+        if COMPANIONS.iter().any(|c| lower.ends_with(c)) {
             return path.with_extension("bed");
         }
         FilesetPaths::new(path).bed
@@ -92,5 +119,47 @@ impl FormatReader for PlinkFormatReader {
             builder = builder.progress(progress);
         }
         Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+    }
+}
+
+pub(super) const WRITE: WriteSpec = WriteSpec {
+    name: "plink",
+    display_name: "PLINK",
+    suffixes: &[".bed"],
+    extension: "bed",
+    option_names: &["familyIds"],
+    create: |path, _schema, options, _source| {
+        let family_ids = options.get("familyIds", |v| match v.to_ascii_lowercase().as_str() {
+            "zero" => Ok(FamilyIds::Zero),
+            "double" => Ok(FamilyIds::Double),
+            "split" => Ok(FamilyIds::Split),
+            _ => Err(format!("expected zero, double or split, not '{v}'")),
+        })?;
+        let writer = Writer::builder(path)
+            .options(WriterOptions {
+                family_ids: family_ids.unwrap_or_default(),
+                samples: None,
+            })
+            .build()?;
+        Ok(Box::new(PlinkFormatWriter(writer)))
+    },
+};
+
+/// The PLINK writer behind [`WriteFormat::Plink`](super::WriteFormat::Plink)
+/// (it keeps its files under `.partial` names until it finishes).
+struct PlinkFormatWriter(Writer);
+
+impl FormatWriter for PlinkFormatWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        Ok(self.0.write(batch)?)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Written> {
+        let summary = self.0.finish()?;
+        let FilesetPaths { bed, bim, fam } = summary.paths;
+        Ok(Written {
+            rows: summary.variants,
+            paths: vec![bed, bim, fam],
+        })
     }
 }

@@ -46,15 +46,7 @@ impl ReadGenomics {
     }
 
     fn usage(&self) -> &'static str {
-        match self.format {
-            InputFormat::Vcf => {
-                "read_vcf('calls.vcf.gz', 'includeSampleIds', false, 'region', '20:1-100000')"
-            }
-            InputFormat::Bgen => {
-                "read_bgen('imputed.bgen', 'sampleFilePath', 'imputed.sample', 'hardCallThreshold', 0.9)"
-            }
-            InputFormat::Plink => "read_plink('cohort.bed', 'mergeFidIid', false)",
-        }
+        self.format.usage()
     }
 }
 

@@ -565,3 +565,47 @@ async fn a_malformed_record_fails_the_query_naming_file_and_line() {
     );
     assert_eq!(count(&ctx, &sql).await, 4);
 }
+
+/// `read_bcf` and `STORED AS BCF` of the BCF bcftools writes from a VCF
+/// give the rows `read_vcf` gives for the VCF, whole, over a region (read
+/// through bcftools' `.csi`), and as an external table.
+#[tokio::test]
+async fn read_bcf_gives_the_rows_read_vcf_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = glow(CEU_TRIO_BGZF);
+    let bcf = dir.path().join("trio.bcf");
+    let bcf = bcf.to_str().unwrap();
+    if bcftools(&["view", "-Ob", "-o", bcf, &vcf]).is_none() {
+        return;
+    }
+    bcftools(&["index", bcf]);
+    let ctx = session();
+    let all = "SELECT * FROM {}('{}') ORDER BY contigName, start, referenceAllele";
+    let read = |function: &str, path: &str, sql: &str| {
+        sql.replacen("{}", function, 1).replacen("{}", path, 1)
+    };
+    let from_vcf = rows(&query(&ctx, &read("read_vcf", &vcf, all)).await);
+    let from_bcf = rows(&query(&ctx, &read("read_bcf", bcf, all)).await);
+    assert_eq!(Some(from_vcf.len()), bcftools_count(&vcf, &[]));
+    assert_eq!(from_bcf, from_vcf);
+
+    let region = "SELECT contigName, start, genotypes FROM {}('{}') \
+                  WHERE contigName = '21' AND start >= 10100000 AND start < 10200000";
+    let from_bcf = rows(&query(&ctx, &read("read_bcf", bcf, region)).await);
+    assert_eq!(
+        Some(from_bcf.len()),
+        bcftools_count(bcf, &["-t", "21:10100001-10200000"])
+    );
+    assert_eq!(
+        from_bcf,
+        rows(&query(&ctx, &read("read_vcf", &vcf, region)).await)
+    );
+
+    query(
+        &ctx,
+        &format!("CREATE EXTERNAL TABLE trio STORED AS BCF LOCATION '{bcf}'"),
+    )
+    .await;
+    let n = count(&ctx, "SELECT count(*) FROM trio").await;
+    assert_eq!(n, from_vcf.len());
+}

@@ -29,6 +29,8 @@ pub(crate) struct Dictionaries {
 /// record starts.
 pub(crate) struct BcfHead {
     pub(crate) header: Header,
+    /// The header as the file holds it, without its terminating NUL.
+    pub(crate) text: String,
     pub(crate) dictionaries: Dictionaries,
     pub(crate) first_record: VirtualPosition,
 }
@@ -86,9 +88,11 @@ pub(crate) fn read_head(input: &mut BlockInput, stringency: Stringency) -> Resul
     }
     let header = parser.finish().map_err(|e| bad(input, e))?;
     let dictionaries = dictionaries(&header).map_err(|e| bad(input, e))?;
+    let text = text.to_string();
     input.consume(9 + l_text);
     Ok(BcfHead {
         header,
+        text,
         dictionaries,
         first_record: input.position(0),
     })

@@ -37,6 +37,22 @@ pub fn read_header(path: impl AsRef<Path>, stringency: Stringency) -> Result<Hea
     Ok(read_head(&mut input, stringency)?.header)
 }
 
+/// The header text of a BCF file, `##` lines and `#CHROM` line, as
+/// [`read_header_text`](crate::read_header_text) gives a VCF's: what a
+/// writer takes to carry the header over (checked by parsing it first).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let text = genolake_vcf::bcf::read_header_text("tests/data/VCFv4.3.bcf")?;
+/// assert!(text.starts_with("##fileformat=VCFv4.3\n"));
+/// assert!(text.trim_end().ends_with("\tNA00003"));
+/// # Ok(()) }
+/// ```
+pub fn read_header_text(path: impl AsRef<Path>) -> Result<String> {
+    let mut input = BlockInput::open(path.as_ref())?;
+    Ok(read_head(&mut input, Stringency::Lenient)?.text)
+}
+
 /// Builds a BCF [`Reader`]: options, the split to read and a progress
 /// counter, as [`crate::ReaderBuilder`] does for VCF.
 ///
@@ -95,6 +111,7 @@ impl ReaderBuilder {
             header,
             dictionaries,
             first_record,
+            ..
         } = read_head(&mut input, options.stringency)?;
         for warning in &header.warnings {
             tracing::warn!("{}: {warning}", path.display());

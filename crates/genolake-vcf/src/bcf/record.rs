@@ -16,15 +16,15 @@ use super::header::Dictionaries;
 use crate::record::typed::{Kind, TypedField, TypedInfoEntry};
 
 /// Typed-value types (VCF 4.3, section 6.3.3).
-const MISSING: u8 = 0;
-const INT8: u8 = 1;
-const INT16: u8 = 2;
-const INT32: u8 = 3;
-const FLOAT: u8 = 5;
-const CHAR: u8 = 7;
+pub(crate) const MISSING: u8 = 0;
+pub(crate) const INT8: u8 = 1;
+pub(crate) const INT16: u8 = 2;
+pub(crate) const INT32: u8 = 3;
+pub(crate) const FLOAT: u8 = 5;
+pub(crate) const CHAR: u8 = 7;
 
-const FLOAT_MISSING: u32 = 0x7F80_0001;
-const FLOAT_END: u32 = 0x7F80_0002;
+pub(crate) const FLOAT_MISSING: u32 = 0x7F80_0001;
+pub(crate) const FLOAT_END: u32 = 0x7F80_0002;
 
 /// Bytes per value of a type; `None` for a type the specification does not define.
 fn width(ty: u8) -> Option<usize> {

@@ -1,5 +1,6 @@
 //! The options of a [`Writer`], set one by one.
 
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::Schema;
@@ -8,7 +9,7 @@ use super::{Compression, IndexFormat, Writer};
 use crate::error::Result;
 use crate::header::Contig;
 
-/// Options of the VCF writer, set through [`WriterBuilder`].
+/// Options of the VCF and BCF writers, set through [`WriterBuilder`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriterOptions {
     /// Glow's `vcfHeader`: the whole header as text, `##` lines and the
@@ -25,7 +26,7 @@ pub struct WriterOptions {
     /// `##contig` lines to declare (those a supplied header lacks).
     pub contigs: Vec<Contig>,
     /// Plain text or BGZF; `None`: BGZF when the path ends in `.gz`, `.bgz`
-    /// or `.bgzf`.
+    /// or `.bgzf`. BCF is always BGZF.
     pub compression: Option<Compression>,
     /// libdeflate's level, 0 (stored) to 12 (default 6, as bgzip's).
     pub compression_level: u8,
@@ -33,7 +34,7 @@ pub struct WriterOptions {
     /// (default: as many as the machine has cores; 0: compress on the
     /// calling thread).
     pub threads: Option<usize>,
-    /// An index to write beside a BGZF file.
+    /// An index to write beside a BGZF file (for BCF, CSI).
     pub index: Option<IndexFormat>,
 }
 
@@ -51,19 +52,55 @@ impl Default for WriterOptions {
     }
 }
 
-/// Builds a [`Writer`]: `Writer::builder(path).index(IndexFormat::Tabix).build(&schema)`.
-#[derive(Debug, Clone)]
-pub struct WriterBuilder {
+/// Builds a [`Writer`]: `Writer::builder(path).index(IndexFormat::Tabix).build(&schema)`,
+/// or (as [`bcf::WriterBuilder`](crate::bcf::WriterBuilder)) a BCF
+/// [`bcf::Writer`](crate::bcf::Writer), with the same options.
+pub struct WriterBuilder<W = Writer> {
     path: PathBuf,
     options: WriterOptions,
+    writer: PhantomData<fn() -> W>,
+}
+
+// By hand: derived impls would ask the writer type for Debug and Clone.
+impl<W> std::fmt::Debug for WriterBuilder<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriterBuilder")
+            .field("path", &self.path)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl<W> Clone for WriterBuilder<W> {
+    fn clone(&self) -> Self {
+        Self {
+            path: self.path.clone(),
+            options: self.options.clone(),
+            writer: PhantomData,
+        }
+    }
 }
 
 impl WriterBuilder {
+    /// Opens the file (under a temporary name until
+    /// [`Writer::finish`]) for batches of `schema`.
+    pub fn build(self, schema: &Schema) -> Result<Writer> {
+        Writer::open(self.path, self.options, schema)
+    }
+}
+
+impl<W> WriterBuilder<W> {
     pub(crate) fn new(path: &Path) -> Self {
         Self {
             path: path.to_path_buf(),
             options: WriterOptions::default(),
+            writer: PhantomData,
         }
+    }
+
+    /// The path and options set, for the writer that opens them.
+    pub(crate) fn into_parts(self) -> (PathBuf, WriterOptions) {
+        (self.path, self.options)
     }
 
     /// All options at once.
@@ -114,11 +151,5 @@ impl WriterBuilder {
     pub fn index(mut self, index: IndexFormat) -> Self {
         self.options.index = Some(index);
         self
-    }
-
-    /// Opens the file (under a temporary name until
-    /// [`Writer::finish`]) for batches of `schema`.
-    pub fn build(self, schema: &Schema) -> Result<Writer> {
-        Writer::open(self.path, self.options, schema)
     }
 }

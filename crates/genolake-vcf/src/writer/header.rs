@@ -116,6 +116,9 @@ pub(crate) struct FirstBatch {
     /// The keys of the `attributes` map, and whether each is a Flag.
     pub(crate) attribute_keys: Vec<(String, bool)>,
     pub(crate) needs_end: bool,
+    /// The contigs of the first batch, declared when the header lacks
+    /// them (for BCF, whose records name contigs by their header line).
+    pub(crate) contigs: Vec<String>,
 }
 
 /// Reads a header given as text: `##` lines, then the `#CHROM` line.
@@ -240,6 +243,14 @@ pub(crate) fn header_text(
     for contig in contigs {
         if !declared.contigs.contains(&contig.id) {
             lines.push(contig_line(contig));
+        }
+    }
+    for id in &first.contigs {
+        if !declared.contigs.contains(id) && !contigs.iter().any(|c| &c.id == id) {
+            lines.push(contig_line(&Contig {
+                id: id.clone(),
+                length: None,
+            }));
         }
     }
     if supplied.is_none() {

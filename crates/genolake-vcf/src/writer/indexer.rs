@@ -65,26 +65,52 @@ pub(crate) struct Indexer {
     seen: HashSet<String>,
     last: Option<(usize, i64)>,
     pending: VecDeque<Pending>,
+    /// A BCF file's index: contigs are numbered by its header's dictionary
+    /// (this many entries), and the index carries no names (`l_aux` 0, as
+    /// `bcftools index` writes it).
+    dictionary: Option<usize>,
+}
+
+/// htslib's depth of a CSI index: the fewest levels from `from` up that
+/// hold the longest contig and 256 bases more.
+fn csi_depth(longest: u64, from: u8) -> u8 {
+    let longest = longest.saturating_add(256);
+    let mut depth = from;
+    while depth < 12 && (1u64 << (MIN_SHIFT as u32 + 3 * depth as u32)) < longest {
+        depth += 1;
+    }
+    depth
 }
 
 impl Indexer {
     /// An indexer for contigs up to `longest` bases (when known).
     pub(crate) fn new(format: IndexFormat, longest: Option<u64>) -> Self {
-        let (binning, depth) = match format {
-            IndexFormat::Tabix => (Binning::Tabix(BinningIndexer::default()), TABIX_DEPTH),
-            IndexFormat::Csi => {
-                // As htslib sizes a CSI index: enough levels for the
-                // longest contig (and 256 bases more), at least 6 (2^32).
-                let longest = longest.unwrap_or(0).saturating_add(256);
-                let mut depth = 6u8;
-                while depth < 12 && (1u64 << (MIN_SHIFT as u32 + 3 * depth as u32)) < longest {
-                    depth += 1;
-                }
-                let indexer =
-                    BinningIndexer::new(MIN_SHIFT, depth).unwrap_or_else(BinningIndexer::default);
-                (Binning::Csi(indexer), depth)
-            }
-        };
+        match format {
+            IndexFormat::Tabix => Self::with(
+                format,
+                Binning::Tabix(BinningIndexer::default()),
+                TABIX_DEPTH,
+                None,
+            ),
+            // As htslib sizes a VCF's CSI index: at least 6 levels (2^32).
+            IndexFormat::Csi => Self::csi(csi_depth(longest.unwrap_or(0), 6), None),
+        }
+    }
+
+    /// A CSI index of a BCF file whose dictionary holds `contigs` contigs,
+    /// the longest `longest` bases (when known), sized as htslib sizes a
+    /// BCF's: from no levels up, 2^31 bases when no length is known.
+    pub(crate) fn bcf(contigs: usize, longest: Option<u64>) -> Self {
+        let longest = longest.filter(|&l| l > 0).unwrap_or((1 << 31) - 1);
+        Self::csi(csi_depth(longest, 0), Some(contigs))
+    }
+
+    fn csi(depth: u8, dictionary: Option<usize>) -> Self {
+        let indexer = BinningIndexer::new(MIN_SHIFT, depth).unwrap_or_else(BinningIndexer::default);
+        Self::with(IndexFormat::Csi, Binning::Csi(indexer), depth, dictionary)
+    }
+
+    fn with(format: IndexFormat, binning: Binning, depth: u8, dictionary: Option<usize>) -> Self {
         let bits = MIN_SHIFT as u32 + 3 * depth as u32;
         Self {
             format,
@@ -98,32 +124,59 @@ impl Indexer {
             seen: HashSet::new(),
             last: None,
             pending: VecDeque::new(),
+            dictionary,
         }
     }
 
-    /// Notes a record at 1-based `start..=end` on `contig`, written at text
+    /// Notes a record at 1-based `start..=end` on `contig` (whose id is
+    /// `id` in a BCF dictionary, else numbered as contigs come), written at
     /// offsets `text_start..text_end`; an error when it is out of order or
     /// past what the index can hold.
     pub(crate) fn push(
         &mut self,
         contig: &str,
+        id: Option<usize>,
         start: i64,
         end: i64,
         text_start: u64,
         text_end: u64,
     ) -> Result<(), String> {
-        let id = match self.last {
-            Some((id, _)) if self.names[id] == contig => id,
+        let last_name = |names: &[String], last: Option<(usize, i64)>| {
+            last.and_then(|(id, _)| names.get(id).cloned())
+                .unwrap_or_default()
+        };
+        let id = match (self.last, id) {
+            (Some((last, _)), Some(id)) if last == id => id,
+            (Some((last, _)), None) if self.names[last] == contig => last,
             _ => {
                 if self.seen.contains(contig) {
                     return Err(format!(
                         "{contig}:{start} comes after records of {}, but {contig} came before them: records must be sorted by contig and position to be indexed",
-                        self.last.map_or("", |(id, _)| self.names[id].as_str())
+                        last_name(&self.names, self.last)
+                    ));
+                }
+                if let (Some(id), Some((last, _))) = (id, self.last)
+                    && id < last
+                {
+                    return Err(format!(
+                        "{contig}:{start} comes after records of {}, which the header declares after {contig}: a BCF index needs the contigs in the header's order",
+                        last_name(&self.names, self.last)
                     ));
                 }
                 self.seen.insert(contig.to_string());
-                self.names.push(contig.to_string());
-                self.names.len() - 1
+                match id {
+                    Some(id) => {
+                        if self.names.len() <= id {
+                            self.names.resize(id + 1, String::new());
+                        }
+                        self.names[id] = contig.to_string();
+                        id
+                    }
+                    None => {
+                        self.names.push(contig.to_string());
+                        self.names.len() - 1
+                    }
+                }
             }
         };
         if let Some((last_id, last_start)) = self.last
@@ -185,6 +238,13 @@ impl Indexer {
 
     /// Writes the index (every record's blocks written) to `path`.
     pub(crate) fn write(self, path: &Path) -> std::io::Result<()> {
+        let binning = match (self.binning, self.dictionary) {
+            // BCF: contigs are the header's, so the index names none.
+            (Binning::Csi(i), Some(count)) => {
+                return noodles::csi::fs::write(path, &i.build(count));
+            }
+            (binning, _) => binning,
+        };
         let mut names = ReferenceSequenceNames::new();
         for name in &self.names {
             names.insert(name.as_str().into());
@@ -194,7 +254,7 @@ impl Indexer {
             .set_reference_sequence_names(names)
             .build();
         let count = self.names.len();
-        match self.binning {
+        match binning {
             Binning::Tabix(i) => {
                 noodles::tabix::fs::write(path, &i.set_header(header).build(count))
             }

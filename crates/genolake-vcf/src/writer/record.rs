@@ -265,7 +265,7 @@ fn not_genotypes(field: &Field) -> String {
 
 /// One scalar array of a type the formatter writes.
 #[derive(Debug, Clone)]
-enum Scalar {
+pub(crate) enum Scalar {
     Bool(BooleanArray),
     I32(Int32Array),
     I64(Int64Array),
@@ -276,7 +276,7 @@ enum Scalar {
 
 /// A value column: scalars, or lists of them.
 #[derive(Debug, Clone)]
-enum Value {
+pub(crate) enum Value {
     Scalar(Scalar),
     List {
         offsets: OffsetBuffer<i32>,
@@ -325,7 +325,7 @@ impl Value {
     /// written `.` too, which reads back as null: VCF cannot tell them
     /// apart; `.,.` keeps its two items, as in htslib.)
     #[inline]
-    fn is_missing(&self, i: usize) -> bool {
+    pub(crate) fn is_missing(&self, i: usize) -> bool {
         match self {
             Value::Scalar(s) => s.is_null(i),
             Value::List { offsets, nulls, .. } => {
@@ -393,21 +393,21 @@ impl Value {
     }
 
     /// Whether a Boolean (INFO Flag) value is true.
-    fn flag(&self, i: usize) -> bool {
+    pub(crate) fn flag(&self, i: usize) -> bool {
         match self {
             Value::Scalar(Scalar::Bool(b)) => b.is_valid(i) && b.value(i),
             _ => false,
         }
     }
 
-    fn is_flag(&self) -> bool {
+    pub(crate) fn is_flag(&self) -> bool {
         matches!(self, Value::Scalar(Scalar::Bool(_)))
     }
 
     /// Writes the value at `i`, known not to be missing; null items of a
     /// list are `.`.
     #[inline]
-    fn write(&self, i: usize, out: &mut Vec<u8>) -> Result<(), String> {
+    pub(crate) fn write(&self, i: usize, out: &mut Vec<u8>) -> Result<(), String> {
         match self {
             Value::Scalar(s) => s.write(i, out),
             Value::List { offsets, items, .. } => {
@@ -429,7 +429,7 @@ impl Value {
 
     /// Whether every value in `range` is missing (to leave a FORMAT key out
     /// of a row whose samples all lack it).
-    fn all_missing(&self, range: std::ops::Range<usize>) -> bool {
+    pub(crate) fn all_missing(&self, range: std::ops::Range<usize>) -> bool {
         let nulls = match self {
             Value::Scalar(s) => s.nulls(),
             Value::List { nulls, .. } => nulls.as_ref(),
@@ -444,7 +444,7 @@ impl Value {
 
 impl Scalar {
     #[inline]
-    fn is_null(&self, i: usize) -> bool {
+    pub(crate) fn is_null(&self, i: usize) -> bool {
         self.nulls().is_some_and(|n| n.is_null(i))
     }
 
@@ -538,10 +538,10 @@ fn write_text(text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
 
 /// A `List<Utf8>` column (`names`, `alternateAlleles`, `filters`).
 #[derive(Debug)]
-struct StrList {
-    offsets: OffsetBuffer<i32>,
-    nulls: Option<NullBuffer>,
-    items: StringArray,
+pub(crate) struct StrList {
+    pub(crate) offsets: OffsetBuffer<i32>,
+    pub(crate) nulls: Option<NullBuffer>,
+    pub(crate) items: StringArray,
 }
 
 impl StrList {
@@ -556,7 +556,7 @@ impl StrList {
     }
 
     /// Items joined by `sep`; `.` for a null or empty list (and null items).
-    fn write(&self, i: usize, sep: u8, out: &mut Vec<u8>) -> Result<(), String> {
+    pub(crate) fn write(&self, i: usize, sep: u8, out: &mut Vec<u8>) -> Result<(), String> {
         let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
         if a == b || self.nulls.as_ref().is_some_and(|n| n.is_null(i)) {
             out.push(b'.');
@@ -577,7 +577,7 @@ impl StrList {
 }
 
 /// The `attributes` map of one batch: INFO entries as text.
-struct Attributes {
+pub(crate) struct Attributes {
     offsets: OffsetBuffer<i32>,
     nulls: Option<NullBuffer>,
     keys: StringArray,
@@ -598,7 +598,7 @@ impl Attributes {
     }
 
     /// The entries of row `row` as `(key, value)`, a Flag's value empty.
-    fn entries(&self, row: usize) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn entries(&self, row: usize) -> impl Iterator<Item = (&str, &str)> {
         let range = if self.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
             0..0
         } else {
@@ -634,11 +634,13 @@ impl Attributes {
 pub(crate) struct Genotypes {
     offsets: OffsetBuffer<i32>,
     nulls: Option<NullBuffer>,
-    struct_nulls: Option<NullBuffer>,
+    pub(crate) struct_nulls: Option<NullBuffer>,
     sample_ids: Option<StringArray>,
-    calls: Option<(OffsetBuffer<i32>, ScalarBuffer<i32>, Option<NullBuffer>)>,
-    phased: Option<BooleanArray>,
-    fields: Vec<Value>,
+    /// Offsets, alleles (−1 missing, nulls made −1) and nulls of `calls`.
+    pub(crate) calls: Option<(OffsetBuffer<i32>, ScalarBuffer<i32>, Option<NullBuffer>)>,
+    pub(crate) phased: Option<BooleanArray>,
+    /// The fields after GT, in [`GenotypeLayout::fields`]' order.
+    pub(crate) fields: Vec<Value>,
 }
 
 impl Genotypes {
@@ -662,13 +664,14 @@ pub(crate) struct Columns {
     contig: StringArray,
     start: Int64Array,
     end: Option<Int64Array>,
-    names: Option<StrList>,
-    reference: StringArray,
-    alternates: Option<StrList>,
-    qual: Option<Value>,
-    filters: Option<StrList>,
-    attributes: Option<Attributes>,
-    infos: Vec<Value>,
+    pub(crate) names: Option<StrList>,
+    pub(crate) reference: StringArray,
+    pub(crate) alternates: Option<StrList>,
+    pub(crate) qual: Option<Value>,
+    pub(crate) filters: Option<StrList>,
+    pub(crate) attributes: Option<Attributes>,
+    /// The INFO columns, in [`Layout::infos`]' order.
+    pub(crate) infos: Vec<Value>,
     pub(crate) genotypes: Option<Genotypes>,
 }
 
@@ -760,6 +763,15 @@ impl Columns {
         .max(position)
     }
 
+    /// The `END=` row `row` (at 1-based `position`) writes, if any (see
+    /// [`Layout::write_end`]).
+    pub(crate) fn end_to_write(&self, row: usize, layout: &Layout, position: i64) -> Option<i64> {
+        let end = self.end.as_ref().filter(|_| layout.write_end)?;
+        (end.is_valid(row)
+            && end.value(row) != position - 1 + self.reference.value(row).len() as i64)
+            .then(|| end.value(row))
+    }
+
     /// Whether a row of this batch needs `END=` (see [`Layout::write_end`]).
     pub(crate) fn needs_end(&self, layout: &Layout) -> bool {
         let Some(end) = self.end.as_ref().filter(|_| layout.write_end) else {
@@ -786,6 +798,17 @@ impl Columns {
             }
         }
         keys
+    }
+
+    /// The contigs of this batch, in order of appearance.
+    pub(crate) fn contig_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self.contig.iter().flatten() {
+            if names.last().is_none_or(|n| n != name) && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+        names
     }
 
     /// The filter names of this batch but `PASS`, in order of appearance.
@@ -869,18 +892,12 @@ impl Columns {
         if let Some(attributes) = &self.attributes {
             attributes.write(row, info_start, out)?;
         }
-        if layout.write_end
-            && let Some(end) = &self.end
-            && end.is_valid(row)
-        {
-            let end = end.value(row);
-            if end != position - 1 + self.reference.value(row).len() as i64 {
-                if out.len() > info_start {
-                    out.push(b';');
-                }
-                out.extend_from_slice(b"END=");
-                write_int(end, out);
+        if let Some(end) = self.end_to_write(row, layout, position) {
+            if out.len() > info_start {
+                out.push(b';');
             }
+            out.extend_from_slice(b"END=");
+            write_int(end, out);
         }
         if out.len() == info_start {
             out.push(b'.');
@@ -960,7 +977,7 @@ impl Columns {
 
 impl Genotypes {
     /// Whether no genotype in `range` has GT.
-    fn calls_all_missing(&self, range: std::ops::Range<usize>) -> bool {
+    pub(crate) fn calls_all_missing(&self, range: std::ops::Range<usize>) -> bool {
         let Some((offsets, _, nulls)) = &self.calls else {
             return true;
         };

@@ -1,0 +1,114 @@
+//! BCF through the shared scan: the VCF reader's options and schema, read
+//! with `genolake_vcf::bcf`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use genolake_core::{Progress, Region, Split};
+use genolake_vcf::bcf::Reader;
+use genolake_vcf::{Header, ReaderOptions};
+
+use super::vcf::reader_options;
+use super::{InputFormat, ReadSpec};
+use crate::error::{Error, Result};
+use crate::options::VCF_OPTION_NAMES;
+use crate::scan::{BatchIter, FormatReader, PathCache, SharedReader};
+
+pub(super) const READ: ReadSpec = ReadSpec {
+    name: "bcf",
+    display_name: "BCF",
+    extension: "bcf",
+    suffixes: &[".bcf"],
+    companions: &[],
+    prefix: false,
+    option_names: VCF_OPTION_NAMES,
+    usage: "read_bcf('calls.bcf', 'includeSampleIds', false, 'region', '20:1-100000')",
+    reader: |options| Ok(Arc::new(BcfFormatReader::new(reader_options(options)?))),
+    default_reader: || Arc::new(BcfFormatReader::new(ReaderOptions::default())),
+};
+
+/// Reads BCF files with `genolake_vcf::bcf`, parsing each file's header
+/// once (to give the schema; each split reads the dictionaries again).
+#[derive(Debug, Clone)]
+pub struct BcfFormatReader {
+    options: ReaderOptions,
+    headers: PathCache<Header>,
+}
+
+impl BcfFormatReader {
+    /// A reader with `options` (the VCF reader's).
+    pub fn new(options: ReaderOptions) -> Self {
+        Self {
+            options,
+            headers: PathCache::default(),
+        }
+    }
+
+    /// The reader options.
+    pub fn options(&self) -> &ReaderOptions {
+        &self.options
+    }
+
+    fn header(&self, path: &Path) -> Result<Arc<Header>> {
+        let stringency = self.options.stringency;
+        self.headers.get(path, |path| {
+            let header = genolake_vcf::bcf::read_header(path, stringency)?;
+            for warning in &header.warnings {
+                tracing::warn!("{}: {warning}", path.display());
+            }
+            Ok(header)
+        })
+    }
+}
+
+impl FormatReader for BcfFormatReader {
+    fn format(&self) -> InputFormat {
+        InputFormat::Bcf
+    }
+
+    fn schema(&self, path: &Path) -> Result<SchemaRef> {
+        let header = self.header(path)?;
+        genolake_vcf::schema(&header, &self.options).map_err(|e| Error::input(path, e))
+    }
+
+    /// BCF is BGZF: any byte range is read from the blocks starting in it.
+    fn splittable(&self, _path: &Path) -> bool {
+        true
+    }
+
+    fn plan_splits(&self, path: &Path, target: usize) -> Result<Vec<Split>> {
+        Ok(genolake_vcf::plan_splits(path, target)?)
+    }
+
+    fn regions(&self) -> &[Region] {
+        &self.options.regions
+    }
+
+    fn read(
+        &self,
+        split: &Split,
+        regions: Vec<Region>,
+        progress: Option<Arc<Progress>>,
+    ) -> Result<BatchIter> {
+        let options = ReaderOptions {
+            regions,
+            ..self.options.clone()
+        };
+        let mut builder = Reader::builder(&split.path).options(options).split(split);
+        if let Some(progress) = progress {
+            builder = builder.progress(progress);
+        }
+        Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+    }
+
+    fn matrix_genotypes(&self) -> Option<SharedReader> {
+        Some(Arc::new(Self {
+            options: ReaderOptions {
+                matrix_genotypes: true,
+                ..self.options.clone()
+            },
+            headers: self.headers.clone(),
+        }))
+    }
+}
