@@ -720,6 +720,47 @@ mod tests {
         assert_eq!(calls.as_list::<i32>().values().len(), 5);
     }
 
+    /// BCF's diploid GT bytes of `n` samples: alleles 0 to 2, missing
+    /// (0 and −128), phased or not, deterministic.
+    fn typed_row(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..2 * n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                [2u8, 3, 4, 5, 6, 7, 0, 0x80][(x % 8) as usize]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn typed_diploid_rows_read_as_one_genotype_at_a_time() {
+        // Past 64 samples and not a multiple of 8: every word and tail of
+        // the phasing bits.
+        for n in [1, 7, 8, 63, 64, 65, 150] {
+            let data = typed_row(n, n as u64);
+            let mut fast = GtColumns::default();
+            assert!(fast.push_diploid_typed(&data, 3));
+            let mut slow = GtColumns::default();
+            for pair in data.chunks_exact(2) {
+                let allele = |b: u8| ((b as i8 as i32) >> 1) - 1;
+                slow.push_allele(allele(pair[0]).max(-1));
+                slow.push_allele(allele(pair[1]).max(-1));
+                slow.close_genotype(pair[1] & 1 == 1 && pair[1] != 0x80);
+            }
+            let (a, b) = (fast.finish().unwrap(), slow.finish().unwrap());
+            assert_eq!(a.0.as_ref(), b.0.as_ref(), "{n} samples: phased");
+            assert_eq!(a.1.as_ref(), b.1.as_ref(), "{n} samples: calls");
+        }
+        // An allele past the record's, or a haploid sample's padding: not
+        // this shape, nothing appended.
+        let mut columns = GtColumns::default();
+        assert!(!columns.push_diploid_typed(&[2, 6], 2));
+        assert!(!columns.push_diploid_typed(&[2, 0x81], 2));
+        assert_eq!(columns.len(), 0);
+    }
+
     #[test]
     fn missing_gt_is_null_in_both_columns() {
         let mut columns = GtColumns::default();

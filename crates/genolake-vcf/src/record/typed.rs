@@ -700,3 +700,26 @@ fn string_lists(
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_as_their_shortest_text_reads() {
+        // (f32 as BCF holds it, the f64 VCF text of it reads as)
+        let cases = [
+            (0.1f32, 0.1f64),
+            (329_458.16, 329_458.16),
+            (1e-7, 1e-7),
+            (3.0, 3.0),
+            (-0.0, -0.0),
+            (16_777_217.0, 16_777_216.0),
+            (f32::INFINITY, f64::INFINITY),
+        ];
+        for (bcf, vcf) in cases {
+            assert_eq!(vcf_float(bcf).to_bits(), vcf.to_bits(), "{bcf}");
+        }
+        assert!(vcf_float(f32::NAN).is_nan());
+    }
+}
