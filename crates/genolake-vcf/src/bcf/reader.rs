@@ -515,11 +515,10 @@ pub(super) fn decode_record(
             entries: transcoder.typed_info(),
             names: transcoder.names(),
         };
-        // Batches are cut by input text (see `BatchLimit`); typed values
-        // take about half the bytes of their text (a diploid GT, 4 bytes of
-        // text with its tab, is 2 typed),
-        // so the record counts twice its size, and batches stay the size
-        // the same records read from VCF make.
+        // Batches are cut by input text (see `BatchLimit`). Typed values
+        // take about half the bytes of their text (a diploid GT, 4 bytes
+        // of text with its tab, is 2 typed): the record counts twice its
+        // size, and batches hold what the same records read from VCF make.
         if let Some(decoded) = decoder.decode_typed(transcoder.line(), info, samples, 2 * len) {
             return Ok((decoded, true));
         }
