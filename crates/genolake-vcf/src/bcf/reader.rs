@@ -522,7 +522,9 @@ pub(super) fn decode_record(
         if let Some(decoded) = decoder.decode_typed(transcoder.line(), info, samples, 2 * len) {
             return Ok((decoded, true));
         }
-        // The whole line, INFO included.
+    }
+    if info_as == InfoAs::Typed {
+        // The whole line: the site text again, INFO written out.
         transcoder.site(shared, indiv, InfoAs::Text)?;
     }
     transcoder.push_samples(indiv);

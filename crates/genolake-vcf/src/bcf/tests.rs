@@ -53,6 +53,7 @@ fn header() -> crate::header::Header {
     parser.finish().unwrap()
 }
 
+const MISSING: u8 = 0;
 const INT8: u8 = 1;
 const INT16: u8 = 2;
 const INT32: u8 = 3;
@@ -125,6 +126,8 @@ fn value_bytes(field: &Field, choice: u8, gt: bool, out: &mut Vec<u8>) {
             };
             out.extend_from_slice(&v.to_le_bytes()[..width]);
         }
+        // BCF's type of no values: nothing to write.
+        MISSING => {}
         FLOAT => {
             let clean = [0.0f32, 0.5, -1.25, 0.1, 3.0, 1e-7, 12.375];
             let special = [
@@ -217,7 +220,14 @@ fn record(n_allele: usize, info: &[Field], fields: &[Field]) -> (Vec<u8>, Vec<u8
 fn field() -> impl Strategy<Value = Field> {
     (
         0..=KEYS.len(),
-        prop_oneof![4 => Just(INT8), 2 => Just(INT16), 1 => Just(INT32), 2 => Just(FLOAT), 2 => Just(CHAR)],
+        prop_oneof![
+            4 => Just(INT8),
+            2 => Just(INT16),
+            1 => Just(INT32),
+            2 => Just(FLOAT),
+            2 => Just(CHAR),
+            1 => Just(MISSING),
+        ],
         prop_oneof![1 => Just(0usize), 6 => 1usize..4, 1 => Just(16usize)],
         prop::bool::weighted(0.8),
         prop::bool::weighted(0.7),
@@ -270,9 +280,10 @@ fn info_entry() -> impl Strategy<Value = Field> {
         })
 }
 
-/// A record's FORMAT: distinct keys, GT first when there.
+/// A record's FORMAT: distinct keys, GT first when there; now and then
+/// none at all.
 fn fields() -> impl Strategy<Value = Vec<Field>> {
-    proptest::collection::vec(field(), 1..5).prop_map(|mut fields| {
+    proptest::collection::vec(field(), 0..5).prop_map(|mut fields| {
         let mut seen = std::collections::HashSet::new();
         fields.retain(|f| seen.insert(f.key));
         fields.sort_by_key(|f| f.key != 0);
