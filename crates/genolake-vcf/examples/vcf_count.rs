@@ -6,12 +6,16 @@
 //! ([`genolake_vcf::plan_splits`]) decoded by `N` threads at once, as
 //! `genolake count --threads N` does: this is the decode path (VCF to Arrow,
 //! no output) on which the benchmarks against `bcftools view -Ou` run.
+//! `--matrix` decodes into the matrix layout
+//! ([`ReaderOptions::matrix_genotypes`](genolake_vcf::ReaderOptions)), as
+//! ingest does, instead of Glow's.
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 fn main() -> ExitCode {
     let mut threads = 1usize;
+    let mut matrix = false;
     let mut path = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -20,6 +24,8 @@ fn main() -> ExitCode {
                 Some(n) if n > 0 => threads = n,
                 _ => return usage(),
             }
+        } else if arg == "--matrix" {
+            matrix = true;
         } else if path.is_none() && !arg.starts_with('-') {
             path = Some(arg);
         } else {
@@ -29,7 +35,7 @@ fn main() -> ExitCode {
     let Some(path) = path else {
         return usage();
     };
-    match count(&path, threads) {
+    match count(&path, threads, matrix) {
         Ok(rows) => {
             println!("{rows} records");
             ExitCode::SUCCESS
@@ -42,12 +48,15 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: vcf_count [--threads N] <file.vcf[.gz]|file.bcf>");
+    eprintln!("usage: vcf_count [--threads N] [--matrix] <file.vcf[.gz]|file.bcf>");
     ExitCode::FAILURE
 }
 
-fn count(path: &str, threads: usize) -> genolake_vcf::Result<usize> {
-    let options = genolake_vcf::ReaderOptions::default();
+fn count(path: &str, threads: usize, matrix: bool) -> genolake_vcf::Result<usize> {
+    let options = genolake_vcf::ReaderOptions {
+        matrix_genotypes: matrix,
+        ..Default::default()
+    };
     let is_bcf = genolake_vcf::bcf::is_bcf(path)?;
     let header = Arc::new(if is_bcf {
         genolake_vcf::bcf::read_header(path, options.stringency)?

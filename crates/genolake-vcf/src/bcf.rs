@@ -5,13 +5,34 @@
 //! records whose strings (FILTER, INFO and FORMAT keys, contigs) are indexes
 //! into dictionaries the header defines (VCF 4.3, section 6). [`Reader`]
 //! reads the header with the VCF header parser, so the schema is the one the
-//! VCF reader gives for the same header, and turns each record into the
-//! VCF line that says the same (into one reused buffer), which the VCF
-//! record decoder then builds into Arrow columns: one set of builders and of
-//! checks for both formats, hence the same values column by column.
-//! Floats are written in the shortest form that reads back as the same
-//! 32-bit float, so a value VCF wrote in no more digits than an `f32` holds
-//! is read as the VCF reader reads it.
+//! VCF reader gives for the same header, and decodes each record with the
+//! VCF record decoder's builders and checks, so the same records give the
+//! same values column by column:
+//!
+//! - the fixed site columns (CHROM to FILTER) and FORMAT's keys are written
+//!   as the VCF text that says the same (a few dozen bytes a record) and
+//!   decoded as VCF: their checks (REF's bases, file order, regions) are the
+//!   VCF reader's;
+//! - INFO values, and the per-sample values that make nearly all of a
+//!   cohort's bytes, are decoded straight from their typed vectors into the
+//!   Arrow builders: GT (any ploidy; diploid GT of one byte per allele in
+//!   loops of its own, into the matrix layout's bytes when
+//!   [`matrix_genotypes`](crate::ReaderOptions::matrix_genotypes) is set),
+//!   Integer, Float and String (and Character) fields of any `Number`,
+//!   flags, and INFO `END` (which also gives `end`); missing values and
+//!   vector-end padding read as VCF's `.`;
+//! - anything else falls back to the record's whole VCF line, decoded as
+//!   the VCF reader decodes it: a value the VCF reader would reject, null or
+//!   warn about (so errors, lenient nulls and their counts are the VCF
+//!   reader's), a vector whose type is not its key's, a key the header does
+//!   not declare or a key given twice, text holding VCF's separators, a
+//!   record with samples but no FORMAT keys, and INFO read as one
+//!   `attributes` map (`flattenInfoFields=false`).
+//!
+//! Floats are 32-bit in BCF; each is read as the shortest decimal that reads
+//! back as the same `f32` (what `bcftools view` writes), read as a 64-bit
+//! float: a value VCF wrote in no more digits than an `f32` holds is read
+//! as the VCF reader reads it.
 //!
 //! Every length a record gives (`l_shared`, `l_indiv`, each typed vector's
 //! count) is checked against the bytes that remain before it is used, and
@@ -119,6 +140,8 @@ mod header;
 mod input;
 mod reader;
 mod record;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 pub use reader::{Reader, ReaderBuilder, read_header, read_header_text};

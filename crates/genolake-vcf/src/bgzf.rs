@@ -69,6 +69,15 @@ pub struct BlockInfo {
     pub len: u32,
 }
 
+/// A block read but not yet inflated.
+#[derive(Debug, Clone, Copy)]
+struct Deflated {
+    offset: u64,
+    block_len: usize,
+    crc: u32,
+    len: u32,
+}
+
 /// Reads BGZF blocks one at a time from a seekable byte source.
 pub struct BlockReader<R> {
     inner: R,
@@ -108,6 +117,42 @@ impl<R: Read + Seek> BlockReader<R> {
     /// Reads the next block and appends its inflated bytes to `out`.
     /// Returns `None` at the end of the file.
     pub fn read_block(&mut self, out: &mut Vec<u8>) -> Result<Option<BlockInfo>, BlockError> {
+        let Some(block) = self.read_deflated()? else {
+            return Ok(None);
+        };
+        let start = out.len();
+        out.resize(start + block.len as usize, 0);
+        let inflated = self.inflate(&block, &mut out[start..]);
+        if inflated.is_err() {
+            out.truncate(start);
+        }
+        inflated.map(Some)
+    }
+
+    /// Reads the next block and inflates it into the start of `out`, which
+    /// must hold [`MAX_BLOCK_SIZE`] bytes: for a caller that reuses one
+    /// buffer, whose bytes need not be zeroed for every block as a growing
+    /// `Vec`'s are. Returns `None` at the end of the file.
+    pub fn read_block_into(&mut self, out: &mut [u8]) -> Result<Option<BlockInfo>, BlockError> {
+        let Some(block) = self.read_deflated()? else {
+            return Ok(None);
+        };
+        let Some(out) = out.get_mut(..block.len as usize) else {
+            return Err(BlockError::new(
+                block.offset,
+                format!(
+                    "BGZF block inflates to {} bytes, more than the {} given to hold it",
+                    block.len,
+                    out.len()
+                ),
+            ));
+        };
+        self.inflate(&block, out).map(Some)
+    }
+
+    /// Reads the next block's header and deflated bytes (into
+    /// `self.compressed`) and checks what its header and footer say.
+    fn read_deflated(&mut self) -> Result<Option<Deflated>, BlockError> {
         let offset = self.offset;
         let io_err = |e: io::Error| BlockError {
             offset,
@@ -159,23 +204,34 @@ impl<R: Read + Seek> BlockReader<R> {
                 format!("BGZF block claims to inflate to {len} bytes, more than the 65536 allowed"),
             ));
         }
-        let start = out.len();
-        out.resize(start + len as usize, 0);
+        Ok(Some(Deflated {
+            offset,
+            block_len,
+            crc,
+            len,
+        }))
+    }
+
+    /// Inflates the block [`read_deflated`](Self::read_deflated) read into
+    /// `out` (`block.len` bytes) and checks its CRC.
+    fn inflate(&mut self, block: &Deflated, out: &mut [u8]) -> Result<BlockInfo, BlockError> {
+        let Deflated {
+            offset,
+            block_len,
+            crc,
+            len,
+        } = *block;
+        let rest = block_len - HEADER_LEN;
         let deflated = &self.compressed[..rest - FOOTER_LEN];
-        match self
-            .decompressor
-            .deflate_decompress(deflated, &mut out[start..])
-        {
+        match self.decompressor.deflate_decompress(deflated, out) {
             Ok(n) if n == len as usize => {}
             Ok(n) => {
-                out.truncate(start);
                 return Err(BlockError::new(
                     offset,
                     format!("BGZF block inflates to {n} bytes but its footer says {len}"),
                 ));
             }
             Err(e) => {
-                out.truncate(start);
                 return Err(BlockError::new(
                     offset,
                     format!("BGZF block does not inflate ({e:?}): the data is corrupt"),
@@ -183,20 +239,19 @@ impl<R: Read + Seek> BlockReader<R> {
             }
         }
         let mut check = Crc::new();
-        check.update(&out[start..]);
+        check.update(out);
         if check.sum() != crc {
-            out.truncate(start);
             return Err(BlockError::new(
                 offset,
                 "BGZF block fails its CRC32 check: the data is corrupt",
             ));
         }
         self.offset += block_len as u64;
-        Ok(Some(BlockInfo {
+        Ok(BlockInfo {
             offset,
             compressed_len: block_len as u32,
             len,
-        }))
+        })
     }
 }
 

@@ -16,6 +16,7 @@ mod samples;
 mod separators;
 mod site;
 mod tolerated;
+pub(crate) mod typed;
 pub(crate) mod value;
 
 use std::collections::{HashMap, HashSet};
@@ -39,6 +40,7 @@ use crate::reader::ReaderOptions;
 use gt::{GtColumns, Ploidy};
 use samples::SampleTable;
 use tolerated::Tolerated;
+use typed::{Typed, TypedField, TypedInfoEntry};
 use value::{ValueColumn, ValueRules, column_data_type, format_value_len, parse_f64, parse_i64};
 
 /// What became of a decoded line.
@@ -153,6 +155,33 @@ pub(crate) struct RecordDecoder {
     /// File order: contig and start of the last record, and the contigs
     /// already left (`None` when regions are read, out of file order).
     order: Option<FileOrder>,
+    /// Set when typed sample values were left to the text decoder (see
+    /// [`RecordDecoder::decode_typed`]).
+    typed_fallback: bool,
+}
+
+/// A record's INFO values as typed vectors (BCF): the bytes they lie in,
+/// each entry's key (an index into `names`) and value, in file order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TypedInfo<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) entries: &'a [TypedInfoEntry],
+    pub(crate) names: &'a [Option<String>],
+}
+
+/// The parts of a record given as typed values rather than text.
+#[derive(Debug, Clone, Copy)]
+struct Binary<'a> {
+    info: TypedInfo<'a>,
+    samples: Option<TypedSamples<'a>>,
+}
+
+/// A record's sample values as typed vectors (BCF): the per-sample bytes
+/// and where each FORMAT key's values lie in them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TypedSamples<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) fields: &'a [TypedField],
 }
 
 /// Records of a contig come together and in ascending position (VCF 4.3,
@@ -350,6 +379,7 @@ impl RecordDecoder {
             tolerated: Tolerated::new(options.stringency),
             checked_chrom: Vec::new(),
             order: options.regions.is_empty().then(FileOrder::default),
+            typed_fallback: false,
         })
     }
 
@@ -393,17 +423,55 @@ impl RecordDecoder {
 
     /// Decodes one data line. On error nothing of the line remains appended.
     pub(crate) fn decode(&mut self, line: &[u8]) -> Result<Outcome, String> {
+        self.decode_with(line, None, line.len())
+    }
+
+    /// Whether [`decode_typed`](Self::decode_typed) can take INFO as typed
+    /// values: not when INFO goes to one `attributes` map of text.
+    pub(crate) fn reads_typed_info(&self) -> bool {
+        self.info.is_some()
+    }
+
+    /// Decodes a record given as the text of its site columns, with `.` for
+    /// INFO, and FORMAT (`line`, without sample columns), its INFO values
+    /// and its sample values (`None`: the record has no samples) as typed
+    /// vectors; `input_len` is the record's size in its file, which counts
+    /// towards the batch's byte limits. `None`, with nothing appended, when
+    /// the values are not all of shapes decoded directly (see [`typed`]):
+    /// then decode the record's whole line with [`decode`](Self::decode),
+    /// which gives the VCF reader's values, errors and warnings.
+    pub(crate) fn decode_typed(
+        &mut self,
+        line: &[u8],
+        info: TypedInfo<'_>,
+        samples: Option<TypedSamples<'_>>,
+        input_len: usize,
+    ) -> Option<Result<Outcome, String>> {
+        let binary = Binary { info, samples };
+        let result = self.decode_with(line, Some(binary), input_len);
+        if std::mem::take(&mut self.typed_fallback) {
+            return None;
+        }
+        Some(result)
+    }
+
+    fn decode_with(
+        &mut self,
+        line: &[u8],
+        binary: Option<Binary<'_>>,
+        input_len: usize,
+    ) -> Result<Outcome, String> {
         if self.rows == 0 {
             self.genotypes.recycle();
             if let Some(info) = &mut self.info {
                 info.columns.iter_mut().for_each(ValueColumn::recycle);
             }
         }
-        let result = self.decode_inner(line);
+        let result = self.decode_inner(line, binary);
         match result {
             Ok(Outcome::Row) => {
                 self.rows += 1;
-                self.bytes += line.len();
+                self.bytes += input_len;
                 self.tolerated.commit();
             }
             Ok(Outcome::OutsideRegions) => self.tolerated.discard(),
@@ -447,7 +515,14 @@ impl RecordDecoder {
         g.truncate_items(items);
     }
 
-    fn decode_inner(&mut self, line: &[u8]) -> Result<Outcome, String> {
+    /// Gives a record with typed values up to the text decoder (see
+    /// [`decode_typed`](Self::decode_typed)).
+    fn fall_back<T>(&mut self) -> Result<T, String> {
+        self.typed_fallback = true;
+        Err(String::new())
+    }
+
+    fn decode_inner(&mut self, line: &[u8], binary: Option<Binary<'_>>) -> Result<Outcome, String> {
         if let Err(e) = std::str::from_utf8(line) {
             return Err(format!(
                 "the line is not valid UTF-8 (at byte {} of the line)",
@@ -487,16 +562,11 @@ impl RecordDecoder {
         } else {
             2 + memchr::memchr_iter(b',', alt).count()
         };
-        let end = match info_value(info, b"END") {
-            Some(raw) => match parse_i64(raw) {
-                Some(end) => end,
-                // The INFO column reports it (or nulls it), with its key.
-                None if self.tolerated.is_strict() => {
-                    return Err(format!("INFO END {:?} is not an integer", lossy(raw)));
-                }
-                None => start + reference.len() as i64,
-            },
-            None => start + reference.len() as i64,
+        let end = match binary.map(|b| typed::typed_end(&b.info)) {
+            Some(Ok(Some(end))) => end,
+            Some(Ok(None)) => start + reference.len() as i64,
+            Some(Err(())) => return self.fall_back(),
+            None => self.text_end(info, start, reference.len())?,
         };
         if !self.regions.is_empty() {
             let contig =
@@ -531,9 +601,88 @@ impl RecordDecoder {
         }
         push_split(&mut self.filters, filter, b';');
         self.split_flag.push(false);
-        self.decode_info(info, n_alleles)?;
-        self.decode_genotypes(&mut columns, n_alleles)?;
+        match binary {
+            Some(b) => self.decode_info_typed(&b.info, n_alleles)?,
+            None => self.decode_info(info, n_alleles)?,
+        }
+        self.decode_genotypes(&mut columns, n_alleles, binary.and_then(|b| b.samples))?;
         Ok(Outcome::Row)
+    }
+
+    /// The end of a record from the text of its INFO `END`, if any.
+    fn text_end(&self, info: &[u8], start: i64, ref_len: usize) -> Result<i64, String> {
+        Ok(match info_value(info, b"END") {
+            Some(raw) => match parse_i64(raw) {
+                Some(end) => end,
+                // The INFO column reports it (or nulls it), with its key.
+                None if self.tolerated.is_strict() => {
+                    return Err(format!("INFO END {:?} is not an integer", lossy(raw)));
+                }
+                None => start + ref_len as i64,
+            },
+            None => start + ref_len as i64,
+        })
+    }
+
+    /// INFO as typed values: what [`decode_info`](Self::decode_info) makes
+    /// of their text, for well-formed values of declared keys; anything
+    /// else falls back to the text.
+    fn decode_info_typed(&mut self, info: &TypedInfo<'_>, n_alleles: usize) -> Result<(), String> {
+        let Some(cols) = &mut self.info else {
+            return self.fall_back();
+        };
+        cols.seen.fill(false);
+        let mut ok = true;
+        for entry in info.entries {
+            let Some(Some(name)) = info.names.get(entry.key) else {
+                ok = false;
+                break;
+            };
+            let Some(&i) = cols.index.get(name.as_bytes()) else {
+                ok = false;
+                break;
+            };
+            if std::mem::replace(&mut cols.seen[i], true) {
+                ok = false;
+                break;
+            }
+            let column = &mut cols.columns[i];
+            let before = column.builder().len();
+            let pushed = match (entry.value, &mut *column) {
+                (None, ValueColumn::Flag(c)) => {
+                    c.push(true);
+                    true
+                }
+                (None, column) => {
+                    column.push_absent(1);
+                    true
+                }
+                (Some(field), column) => info
+                    .data
+                    .get(field.start..field.end)
+                    .is_some_and(|bytes| typed::info_value_typed(column, field, bytes)),
+            };
+            let rules = &cols.rules[i];
+            if !pushed
+                || (rules.active()
+                    && column
+                        .check_rows(rules, before, n_alleles, false, |_| Ploidy::default())
+                        .is_err())
+            {
+                ok = false;
+                break;
+            }
+        }
+        if !ok {
+            self.typed_fallback = true;
+            return Err(String::new());
+        }
+        for (column, seen) in cols.columns.iter_mut().zip(&cols.seen) {
+            if !seen {
+                column.push_absent(1);
+            }
+        }
+        Ok(())
     }
 
     /// The letter of the fixed columns, and the file's order: errors under
@@ -743,6 +892,7 @@ impl RecordDecoder {
         &mut self,
         columns: &mut Columns<'_>,
         n_alleles: usize,
+        typed: Option<TypedSamples<'_>>,
     ) -> Result<(), String> {
         let g = &mut self.genotypes;
         let n_samples = self.n_samples;
@@ -773,8 +923,29 @@ impl RecordDecoder {
                 let gt_only = matches!(g.slots.as_slice(), [Slot::Gt]);
                 let mut seen = 0usize;
                 let rest = columns.take_rest();
+                if let Some(typed) = typed {
+                    let calls = self.matrix.as_mut().map(|m| &mut m.calls);
+                    let outcome = match no_keys || rest.is_some() {
+                        true => Typed::Fallback,
+                        false => g.decode_typed(
+                            typed.data,
+                            typed.fields,
+                            n_samples,
+                            n_alleles,
+                            before as usize,
+                            calls,
+                        ),
+                    };
+                    match outcome {
+                        Typed::Fallback => return self.fall_back(),
+                        Typed::Sealed => sealed = true,
+                        Typed::Done => {}
+                    }
+                    seen = n_samples;
+                }
                 // Most cohorts: GT alone, diploid, every sample read.
-                let fast = gt_only
+                let fast = typed.is_none()
+                    && gt_only
                     && g.selected.is_none()
                     && g.other.is_none()
                     && rest.is_some_and(|bytes| match &mut self.matrix {
@@ -793,7 +964,7 @@ impl RecordDecoder {
                     });
                 if fast {
                     seen = n_samples;
-                } else if let Some(bytes) = rest {
+                } else if let Some(bytes) = rest.filter(|_| typed.is_none()) {
                     // Key by key when the line is regular; else (and to name
                     // the first malformed value) sample by sample.
                     let located = self.key_by_key

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::bgzf::BlockReader;
+use crate::bgzf::{self, BlockReader};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::reader::VirtualPosition;
 
@@ -19,8 +19,12 @@ use crate::reader::VirtualPosition;
 pub(crate) struct BlockInput {
     path: PathBuf,
     reader: BlockReader<BufReader<File>>,
-    /// Inflated bytes; `buf[consumed..]` is not yet handed out.
+    /// Inflated bytes in `buf[..end]`, of which `buf[consumed..end]` are
+    /// not yet handed out. The rest of `buf` is room for the next block,
+    /// kept from block to block: growing the `Vec` for each block would
+    /// zero its bytes first, a pass over everything read.
     buf: Vec<u8>,
+    end: usize,
     consumed: usize,
     /// (index in `buf`, compressed offset) of each block held in `buf`.
     blocks: Vec<(usize, u64)>,
@@ -35,7 +39,8 @@ impl BlockInput {
         Ok(Self {
             path: path.to_path_buf(),
             reader: BlockReader::new(BufReader::with_capacity(1 << 16, file)),
-            buf: Vec::with_capacity(1 << 17),
+            buf: Vec::new(),
+            end: 0,
             consumed: 0,
             blocks: Vec::new(),
             eof: false,
@@ -46,7 +51,7 @@ impl BlockInput {
     /// Drops what is buffered and goes on from the block at `block`, `within`
     /// bytes into it. False when there is no such byte (end of file).
     pub(crate) fn seek(&mut self, at: VirtualPosition) -> Result<bool> {
-        self.buf.clear();
+        self.end = 0;
         self.blocks.clear();
         self.consumed = 0;
         self.eof = false;
@@ -57,7 +62,7 @@ impl BlockInput {
             return Ok(false);
         }
         let within = at.within as usize;
-        if within > self.buf.len() {
+        if within > self.end {
             return Ok(false);
         }
         self.consumed = within;
@@ -76,13 +81,13 @@ impl BlockInput {
 
     /// The unread bytes buffered so far.
     pub(crate) fn available(&self) -> &[u8] {
-        &self.buf[self.consumed..]
+        &self.buf[self.consumed..self.end]
     }
 
     /// Makes at least `n` unread bytes available. False when the file ends
     /// first (then [`available`](Self::available) holds what there is).
     pub(crate) fn ensure(&mut self, n: usize) -> Result<bool> {
-        while self.buf.len() - self.consumed < n {
+        while self.end - self.consumed < n {
             if !self.fill()? {
                 return Ok(false);
             }
@@ -92,7 +97,7 @@ impl BlockInput {
 
     /// Marks `n` bytes as read.
     pub(crate) fn consume(&mut self, n: usize) {
-        self.consumed = (self.consumed + n).min(self.buf.len());
+        self.consumed = (self.consumed + n).min(self.end);
     }
 
     /// The virtual position of the next unread byte, or of the one `ahead`
@@ -134,10 +139,14 @@ impl BlockInput {
         }
         self.compact();
         loop {
-            let at = self.buf.len();
-            match self.reader.read_block(&mut self.buf) {
+            let at = self.end;
+            if self.buf.len() < at + bgzf::MAX_BLOCK_SIZE {
+                self.buf.resize(at + bgzf::MAX_BLOCK_SIZE, 0);
+            }
+            match self.reader.read_block_into(&mut self.buf[at..]) {
                 Ok(Some(info)) => {
                     self.compressed_read += info.compressed_len as u64;
+                    self.end += info.len as usize;
                     if info.len == 0 {
                         continue;
                     }
@@ -166,10 +175,11 @@ impl BlockInput {
     /// Moves unread bytes to the front once most of the buffer is read.
     fn compact(&mut self) {
         let consumed = self.consumed;
-        if consumed == 0 || consumed < self.buf.len() / 2 {
+        if consumed == 0 || consumed < self.end / 2 {
             return;
         }
-        self.buf.drain(..consumed);
+        self.buf.copy_within(consumed..self.end, 0);
+        self.end -= consumed;
         self.consumed = 0;
         // Keep the block holding the first unread byte: it names positions.
         let keep_from = self

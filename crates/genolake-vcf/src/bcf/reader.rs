@@ -9,13 +9,13 @@ use genolake_core::{Progress, Split, Stringency};
 
 use super::header::{BcfHead, read_head};
 use super::input::BlockInput;
-use super::record::Transcoder;
+use super::record::{InfoAs, Transcoder};
 use crate::bgzf;
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::header::Header;
 use crate::index::{VariantIndex, find_index};
 use crate::reader::{BatchLimit, ReaderOptions, VirtualPosition, finish_batch, skip_record};
-use crate::record::RecordDecoder;
+use crate::record::{Outcome, RecordDecoder, TypedInfo, TypedSamples};
 
 /// Largest record accepted (`l_shared + l_indiv`): past this the file is
 /// taken to be damaged rather than read into memory without bound.
@@ -328,14 +328,28 @@ impl Reader {
             if !(24..=MAX_RECORD_LEN).contains(&l_shared) || l_indiv > MAX_RECORD_LEN {
                 return Ok(false);
             }
+            // The fixed fields first: a length read at a byte that starts
+            // no record must not have the whole file read to be refuted.
+            if !self.input.ensure(ahead + 32)?
+                || !self
+                    .transcoder
+                    .plausible_fixed(&self.input.available()[ahead + 8..ahead + 32])
+            {
+                return Ok(false);
+            }
             let len = 8 + l_shared + l_indiv;
             if !self.input.ensure(ahead + len)? {
                 return Ok(false);
             }
             let record = &self.input.available()[ahead..ahead + len];
+            // The layout alone: the sample text is not needed.
             if self
                 .transcoder
-                .transcode(&record[8..8 + l_shared], &record[8 + l_shared..])
+                .site(
+                    &record[8..8 + l_shared],
+                    &record[8 + l_shared..],
+                    InfoAs::Typed,
+                )
                 .is_err()
             {
                 return Ok(false);
@@ -427,15 +441,14 @@ impl Reader {
     fn read_batch(&mut self) -> Result<Option<RecordBatch>> {
         while let Some(Located { len, l_shared }) = self.next_record()? {
             let record = &self.input.available()[..len];
-            let transcoded = self
-                .transcoder
-                .transcode(&record[8..8 + l_shared], &record[8 + l_shared..]);
+            let (shared, indiv) = (&record[8..8 + l_shared], &record[8 + l_shared..]);
             // A record whose binary layout is broken cannot be skipped
             // safely in any stringency: its lengths may be what lies.
-            if let Err(message) = transcoded {
-                return Err(self.input.error_at(0, ErrorKind::Record(message)));
-            }
-            let decoded = self.decoder.decode(self.transcoder.line());
+            let decoded =
+                match decode_record(&mut self.transcoder, &mut self.decoder, shared, indiv, len) {
+                    Ok((decoded, _)) => decoded,
+                    Err(message) => return Err(self.input.error_at(0, ErrorKind::Record(message))),
+                };
             let at = self.at();
             self.input.consume(len);
             if let Err(message) = decoded {
@@ -473,6 +486,49 @@ impl Reader {
         self.report_progress();
         finish_batch(&mut self.decoder, &self.path, self.progress.as_deref())
     }
+}
+
+/// Decodes the record whose two parts are `shared` and `indiv` (`len`
+/// bytes in all, with the length fields): its sample and INFO values
+/// straight from their typed vectors where the decoder can, else its whole
+/// VCF line. `Err` when the record's layout is broken; else the decoder's
+/// outcome and whether the values were decoded directly.
+pub(super) fn decode_record(
+    transcoder: &mut Transcoder,
+    decoder: &mut RecordDecoder,
+    shared: &[u8],
+    indiv: &[u8],
+    len: usize,
+) -> std::result::Result<(std::result::Result<Outcome, String>, bool), String> {
+    let info_as = match decoder.reads_typed_info() {
+        true => InfoAs::Typed,
+        false => InfoAs::Text,
+    };
+    transcoder.site(shared, indiv, info_as)?;
+    let samples = transcoder.typed_fields().map(|fields| TypedSamples {
+        data: indiv,
+        fields,
+    });
+    if info_as == InfoAs::Typed && (samples.is_some() || !transcoder.has_samples()) {
+        let info = TypedInfo {
+            data: shared,
+            entries: transcoder.typed_info(),
+            names: transcoder.names(),
+        };
+        // Batches are cut by input text (see `BatchLimit`). Typed values
+        // take about half the bytes of their text (a diploid GT, 4 bytes
+        // of text with its tab, is 2 typed): the record counts twice its
+        // size, and batches hold what the same records read from VCF make.
+        if let Some(decoded) = decoder.decode_typed(transcoder.line(), info, samples, 2 * len) {
+            return Ok((decoded, true));
+        }
+    }
+    if info_as == InfoAs::Typed {
+        // The whole line: the site text again, INFO written out.
+        transcoder.site(shared, indiv, InfoAs::Text)?;
+    }
+    transcoder.push_samples(indiv);
+    Ok((decoder.decode(transcoder.line()), false))
 }
 
 impl Iterator for Reader {

@@ -1,15 +1,19 @@
-//! One BCF record, turned into the VCF data line that says the same.
+//! One BCF record, turned into the VCF text that says the same.
 //!
-//! The VCF decoder then builds the Arrow columns from that line, so a BCF
-//! file and its VCF give the same batches through one set of builders and
-//! one set of checks. The line is written into one reused buffer (no
-//! allocation per record or genotype); diploid GT, most of a cohort's bytes,
-//! has a loop of its own.
+//! [`Transcoder::site`] checks the record's whole layout and writes the
+//! text of its site columns and FORMAT, and locates its per-sample vectors
+//! for the decoder to read directly
+//! ([`typed_fields`](Transcoder::typed_fields)); where the decoder does not,
+//! [`Transcoder::push_samples`] completes the VCF line, which the VCF
+//! decoder reads as it reads a VCF file's. Text is written into one reused
+//! buffer (no allocation per record or genotype); diploid GT has a loop of
+//! its own.
 //!
 //! Every length is checked against the bytes of the record before it is
 //! used: a lying length is an error, never a read past the record.
 
 use super::header::Dictionaries;
+use crate::record::typed::{Kind, TypedField, TypedInfoEntry};
 
 /// Typed-value types (VCF 4.3, section 6.3.3).
 pub(crate) const MISSING: u8 = 0;
@@ -165,20 +169,52 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A FORMAT field of the record: its key and its per-sample vectors.
+/// A FORMAT field of the last record: its key, whether it is GT, and
+/// where its per-sample vectors lie in the record's per-sample part.
 #[derive(Debug, Clone, Copy)]
-struct FormatField<'a> {
-    key: &'a str,
+struct FormatField {
+    key: usize,
     gt: bool,
-    values: Typed<'a>,
+    ty: u8,
+    n: usize,
+    start: usize,
+    end: usize,
 }
 
-/// Turns BCF records into VCF lines.
+impl FormatField {
+    fn values<'a>(&self, indiv: &'a [u8]) -> Typed<'a> {
+        Typed {
+            ty: self.ty,
+            n: self.n,
+            data: &indiv[self.start..self.end],
+        }
+    }
+}
+
+/// Turns BCF records into VCF lines, or into the VCF text of their site
+/// columns and FORMAT plus their typed sample values.
 pub(crate) struct Transcoder {
     dictionaries: Dictionaries,
     n_samples: usize,
     /// The line of the last record.
     line: Vec<u8>,
+    /// The FORMAT fields of the last record.
+    fields: Vec<FormatField>,
+    /// The same as the record decoder takes them, when every one has a
+    /// type it decodes.
+    typed: Vec<TypedField>,
+    all_typed: bool,
+    /// The INFO entries of the last record, when [`InfoAs::Typed`].
+    info: Vec<TypedInfoEntry>,
+}
+
+/// How [`Transcoder::site`] gives a record's INFO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InfoAs {
+    /// As VCF text, in the line.
+    Text,
+    /// As typed values ([`Transcoder::typed_info`]), with `.` in the line.
+    Typed,
 }
 
 impl Transcoder {
@@ -187,6 +223,10 @@ impl Transcoder {
             dictionaries,
             n_samples,
             line: Vec::with_capacity(1 << 16),
+            fields: Vec::new(),
+            typed: Vec::new(),
+            all_typed: false,
+            info: Vec::new(),
         }
     }
 
@@ -199,7 +239,8 @@ impl Transcoder {
             .collect()
     }
 
-    /// The line the last [`transcode`](Self::transcode) wrote.
+    /// The line the last [`site`](Self::site) and
+    /// [`push_samples`](Self::push_samples) wrote.
     pub(crate) fn line(&self) -> &[u8] {
         &self.line
     }
@@ -216,15 +257,109 @@ impl Transcoder {
 
     /// Writes the VCF line of the record in `shared` and `indiv` (the two
     /// parts `l_shared` and `l_indiv` delimit).
+    #[cfg(test)]
     pub(crate) fn transcode(&mut self, shared: &[u8], indiv: &[u8]) -> Result<(), String> {
+        self.site(shared, indiv, InfoAs::Text)?;
+        self.push_samples(indiv);
+        Ok(())
+    }
+
+    /// Checks the whole layout of the record in `shared` and `indiv` and
+    /// writes the VCF text of its site columns (INFO as `info` says) and,
+    /// when it has samples, of its FORMAT;
+    /// [`push_samples`](Self::push_samples) completes the line, or
+    /// [`typed_fields`](Self::typed_fields) hands the sample values over as
+    /// they are.
+    pub(crate) fn site(&mut self, shared: &[u8], indiv: &[u8], info: InfoAs) -> Result<(), String> {
         let mut line = std::mem::take(&mut self.line);
+        let mut fields = std::mem::take(&mut self.fields);
+        let mut entries = std::mem::take(&mut self.info);
         line.clear();
-        let result = self.write_line(&mut line, shared, indiv);
+        fields.clear();
+        entries.clear();
+        let typed_info = (info == InfoAs::Typed).then_some(&mut entries);
+        let result = self.write_site(&mut line, &mut fields, typed_info, shared, indiv);
+        self.info = entries;
+        self.all_typed = false;
+        self.typed.clear();
+        if result.is_ok() && !fields.is_empty() {
+            self.all_typed = true;
+            for f in &fields {
+                let kind = match f.ty {
+                    INT8 => Kind::Int8,
+                    INT16 => Kind::Int16,
+                    INT32 => Kind::Int32,
+                    FLOAT => Kind::Float,
+                    CHAR => Kind::Char,
+                    _ => {
+                        self.all_typed = false;
+                        break;
+                    }
+                };
+                self.typed.push(TypedField {
+                    kind,
+                    n: f.n,
+                    start: f.start,
+                    end: f.end,
+                });
+            }
+        }
         self.line = line;
+        self.fields = fields;
         result
     }
 
-    fn write_line(&self, line: &mut Vec<u8>, shared: &[u8], indiv: &[u8]) -> Result<(), String> {
+    /// The last record's sample values as the record decoder takes them,
+    /// if it has samples, FORMAT keys, and only types the decoder reads.
+    pub(crate) fn typed_fields(&self) -> Option<&[TypedField]> {
+        self.all_typed.then_some(self.typed.as_slice())
+    }
+
+    /// Whether the last record has samples.
+    pub(crate) fn has_samples(&self) -> bool {
+        self.n_samples > 0
+    }
+
+    /// The last record's INFO entries (read with [`InfoAs::Typed`]); their
+    /// values lie in the record's shared part, their keys index
+    /// [`names`](Self::names).
+    pub(crate) fn typed_info(&self) -> &[TypedInfoEntry] {
+        &self.info
+    }
+
+    /// Whether the 24 bytes of a record's fixed fields (CHROM to
+    /// `n_fmt_sample`) could start a record of this file: a contig the
+    /// header declares, an allele, the header's sample count. Checked
+    /// before a record's lengths are trusted where records may not start
+    /// (a split's first block).
+    pub(crate) fn plausible_fixed(&self, fixed: &[u8]) -> bool {
+        let word = |i: usize| {
+            fixed
+                .get(4 * i..4 * i + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let (Some(chrom), Some(n_allele_info), Some(n_fmt_sample)) = (word(0), word(4), word(5))
+        else {
+            return false;
+        };
+        (chrom as usize) < self.dictionaries.contigs.len()
+            && n_allele_info >> 16 > 0
+            && (n_fmt_sample & 0xFF_FFFF) as usize == self.n_samples
+    }
+
+    /// The header's dictionary of strings.
+    pub(crate) fn names(&self) -> &[Option<String>] {
+        &self.dictionaries.strings
+    }
+
+    fn write_site(
+        &self,
+        line: &mut Vec<u8>,
+        fields: &mut Vec<FormatField>,
+        mut typed_info: Option<&mut Vec<TypedInfoEntry>>,
+        shared: &[u8],
+        indiv: &[u8],
+    ) -> Result<(), String> {
         let mut ints = itoa::Buffer::new();
         let mut floats = ryu::Buffer::new();
         let mut c = Cursor::new(shared, "shared");
@@ -317,21 +452,41 @@ impl Transcoder {
         // INFO.
         line.push(b'\t');
         for i in 0..n_info {
+            let key = c.key("an INFO key")?;
+            let name = self.string(key, "an INFO key")?;
+            let value = c.typed("an INFO value", 1)?;
+            let flag = self.dictionaries.flags.get(key).copied().unwrap_or(false);
+            let valued = !(flag || value.n == 0 || value.ty == MISSING);
+            if let Some(entries) = typed_info.as_deref_mut() {
+                let kind = match value.ty {
+                    INT8 => Kind::Int8,
+                    INT16 => Kind::Int16,
+                    INT32 => Kind::Int32,
+                    FLOAT => Kind::Float,
+                    _ => Kind::Char,
+                };
+                let end = c.at;
+                entries.push(TypedInfoEntry {
+                    key,
+                    value: valued.then_some(TypedField {
+                        kind,
+                        n: value.n,
+                        start: end - value.data.len(),
+                        end,
+                    }),
+                });
+                continue;
+            }
             if i > 0 {
                 line.push(b';');
             }
-            let key = c.key("an INFO key")?;
-            let name = self.string(key, "an INFO key")?;
             line.extend_from_slice(name.as_bytes());
-            let value = c.typed("an INFO value", 1)?;
-            let flag = self.dictionaries.flags.get(key).copied().unwrap_or(false);
-            if flag || value.n == 0 || value.ty == MISSING {
-                continue;
+            if valued {
+                line.push(b'=');
+                push_values(line, &mut ints, &mut floats, value, 0);
             }
-            line.push(b'=');
-            push_values(line, &mut ints, &mut floats, value, 0);
         }
-        if n_info == 0 {
+        if n_info == 0 || typed_info.is_some() {
             line.push(b'.');
         }
         if c.at != shared.len() {
@@ -342,7 +497,7 @@ impl Transcoder {
             ));
         }
 
-        // FORMAT and the samples.
+        // FORMAT.
         if n_sample == 0 {
             return if indiv.is_empty() {
                 Ok(())
@@ -354,15 +509,21 @@ impl Transcoder {
             };
         }
         let mut c = Cursor::new(indiv, "per-sample");
-        let mut fields: Vec<FormatField<'_>> = Vec::with_capacity(n_fmt);
         for _ in 0..n_fmt {
             let key = c.key("a FORMAT key")?;
             let name = self.string(key, "a FORMAT key")?;
             let values = c.typed("a FORMAT value", n_sample)?;
+            let gt = name == "GT";
+            if gt && !matches!(values.ty, INT8 | INT16 | INT32) {
+                return Err(format!("GT has type {}, not integers", values.ty));
+            }
             fields.push(FormatField {
-                key: name,
-                gt: name == "GT",
-                values,
+                key,
+                gt,
+                ty: values.ty,
+                n: values.n,
+                start: c.at - values.data.len(),
+                end: c.at,
             });
         }
         if c.at != indiv.len() {
@@ -375,37 +536,57 @@ impl Transcoder {
         line.push(b'\t');
         if fields.is_empty() {
             line.push(b'.');
-            for _ in 0..n_sample {
-                line.extend_from_slice(b"\t.");
-            }
             return Ok(());
         }
         for (k, field) in fields.iter().enumerate() {
             if k > 0 {
                 line.push(b':');
             }
-            line.extend_from_slice(field.key.as_bytes());
+            line.extend_from_slice(self.string(field.key, "a FORMAT key")?.as_bytes());
         }
-        if let [field] = fields.as_slice()
+        Ok(())
+    }
+
+    /// Appends the sample columns of the record [`site`](Self::site) last
+    /// wrote (whose `indiv` this is) to its line.
+    pub(crate) fn push_samples(&mut self, indiv: &[u8]) {
+        let mut line = std::mem::take(&mut self.line);
+        self.write_samples(&mut line, indiv);
+        self.line = line;
+    }
+
+    fn write_samples(&self, line: &mut Vec<u8>, indiv: &[u8]) {
+        let n_sample = self.n_samples;
+        if self.fields.is_empty() {
+            // No FORMAT keys: every sample is `.` (none without samples).
+            for _ in 0..n_sample {
+                line.extend_from_slice(b"\t.");
+            }
+            return;
+        }
+        let mut ints = itoa::Buffer::new();
+        let mut floats = ryu::Buffer::new();
+        if let [field] = self.fields.as_slice()
             && field.gt
-            && field.values.ty == INT8
-            && field.values.n == 2
+            && field.ty == INT8
+            && field.n == 2
         {
             // Most cohorts: GT alone, diploid, in one byte per allele.
-            push_diploid_gts(line, field.values.data);
-            return Ok(());
+            push_diploid_gts(line, field.values(indiv).data);
+            return;
         }
         for s in 0..n_sample {
             line.push(b'\t');
-            for (k, field) in fields.iter().enumerate() {
+            for (k, field) in self.fields.iter().enumerate() {
                 if k > 0 {
                     line.push(b':');
                 }
+                let values = field.values(indiv);
                 if field.gt {
-                    push_gt(line, &mut ints, field.values, s)?;
-                } else if field.values.ty == CHAR {
-                    let n = field.values.n;
-                    let text = &field.values.data[s * n..(s + 1) * n];
+                    push_gt(line, &mut ints, values, s);
+                } else if values.ty == CHAR {
+                    let n = values.n;
+                    let text = &values.data[s * n..(s + 1) * n];
                     let text = &text[..memchr::memchr(0, text).unwrap_or(n)];
                     if text.is_empty() {
                         line.push(b'.');
@@ -413,11 +594,10 @@ impl Transcoder {
                         line.extend_from_slice(text);
                     }
                 } else {
-                    push_values(line, &mut ints, &mut floats, field.values, s);
+                    push_values(line, &mut ints, &mut floats, values, s);
                 }
             }
         }
-        Ok(())
     }
 }
 
@@ -512,15 +692,7 @@ fn push_values(
 
 /// One sample's GT: `(allele + 1) << 1 | phased` per allele, 0 a missing
 /// allele, vector-end padding for lower ploidy.
-fn push_gt(
-    line: &mut Vec<u8>,
-    ints: &mut itoa::Buffer,
-    t: Typed<'_>,
-    s: usize,
-) -> Result<(), String> {
-    if !matches!(t.ty, INT8 | INT16 | INT32) {
-        return Err(format!("GT has type {}, not integers", t.ty));
-    }
+fn push_gt(line: &mut Vec<u8>, ints: &mut itoa::Buffer, t: Typed<'_>, s: usize) {
     let start = line.len();
     for j in 0..t.n {
         let v = match int_at(t.ty, t.data, s * t.n + j) {
@@ -541,7 +713,6 @@ fn push_gt(
     if line.len() == start {
         line.push(b'.');
     }
-    Ok(())
 }
 
 /// Every sample's diploid GT in one byte per allele, written as

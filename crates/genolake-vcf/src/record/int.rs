@@ -247,6 +247,18 @@ impl IntColumn {
         }
     }
 
+    /// Appends values, none null.
+    #[inline(always)]
+    pub(crate) fn extend_valid(&mut self, values: impl Iterator<Item = i32>) {
+        self.values.extend(values);
+    }
+
+    /// Makes value `at`, already appended, null (at or after the last null).
+    #[inline]
+    pub(crate) fn set_null(&mut self, at: usize) {
+        self.nulls.add(at, 1);
+    }
+
     /// Appends `raw`, one Integer or `.`; false (nothing appended) if it is
     /// neither.
     #[cfg(test)]
@@ -370,7 +382,7 @@ impl IntListColumn {
 
     /// Appends an item to the open row.
     #[inline(always)]
-    fn push_item(&mut self, value: Option<i32>) {
+    pub(crate) fn push_item(&mut self, value: Option<i32>) {
         match value {
             Some(v) => self.values.push(v),
             None => {
@@ -378,6 +390,23 @@ impl IntListColumn {
                 self.values.push(0);
             }
         }
+    }
+
+    /// Appends `rows` lists of `per_row` items each, none null, from
+    /// `items` (`rows × per_row` of them).
+    #[inline(always)]
+    pub(crate) fn extend_full_rows(
+        &mut self,
+        items: impl Iterator<Item = i32>,
+        rows: usize,
+        per_row: usize,
+    ) {
+        let start = self.values.len();
+        self.values.extend(items);
+        // Batches are cut long before 2^31 values (see `Reader`).
+        let (start, per_row) = (start as i32, per_row as i32);
+        self.offsets
+            .extend((1..=rows as i32).map(|k| start + k * per_row));
     }
 
     /// Ends the open row.

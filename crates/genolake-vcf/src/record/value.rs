@@ -470,7 +470,7 @@ fn row_of(offsets: &[i32], item: usize) -> usize {
     offsets.partition_point(|&o| o as usize <= item) - 1
 }
 
-fn check_text(raw: &[u8], rule: TextRule) -> Result<(), String> {
+pub(crate) fn check_text(raw: &[u8], rule: TextRule) -> Result<(), String> {
     match rule {
         TextRule::Free => Ok(()),
         TextRule::Single if raw.contains(&b',') => Err(too_many(raw)),
