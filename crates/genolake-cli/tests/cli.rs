@@ -2418,6 +2418,25 @@ fn convert_to_vcf_gives_what_bcftools_gives_for_the_source() {
         );
     }
 
+    // A BCF names contigs by their header line: those of a PLINK fileset
+    // come from its .bim, so a contig first seen in a later batch (one row
+    // a batch here) is declared too.
+    let plink_bcf = out("plink.bcf");
+    ok(&[
+        "convert",
+        &plink,
+        "--option",
+        "batchSize=1",
+        "-o",
+        plink_bcf.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        bcftools(&["query", "-f", "%CHROM ", plink_bcf.to_str().unwrap()]),
+        "1 23 24 25 26 "
+    );
+    let header = bcftools(&["view", "-h", plink_bcf.to_str().unwrap()]);
+    assert!(header.contains("##contig=<ID=26>"), "{header}");
+
     // A record that does not parse: an error naming it, no file left.
     let bad = out("bad.vcf");
     let text = std::fs::read_to_string(&subset).unwrap();

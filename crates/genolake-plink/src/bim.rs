@@ -161,6 +161,34 @@ pub(crate) fn count_variants(path: &Path) -> Result<u64> {
     Ok(n)
 }
 
+/// The chromosomes a `.bim` file names, each once, in the order they first
+/// appear: what a VCF or BCF header written from the fileset declares.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let bim = "tests/data/five-samples-five-variants/bed-bim-fam/test.bim";
+/// let contigs = genolake_plink::read_contigs(bim, Default::default())?;
+/// assert_eq!(contigs, ["1", "23", "24", "25", "26"]);
+/// # Ok(()) }
+/// ```
+pub fn read_contigs(path: impl AsRef<Path>, delimiter: Delimiter) -> Result<Vec<String>> {
+    let path = path.as_ref();
+    let mut lines = BimLines::open(path)?;
+    let mut contigs: Vec<String> = Vec::new();
+    while let Some((number, line)) = lines.next(path)? {
+        let record = parse_line(line, delimiter)
+            .map_err(|m| Error::new(path, Position::Line(number), ErrorKind::Bim(m)))?;
+        // Records of one chromosome come together: comparing with the last
+        // one found is enough almost always, the list catches the rest.
+        if contigs.last().is_none_or(|c| c != record.contig)
+            && !contigs.iter().any(|c| c == record.contig)
+        {
+            contigs.push(record.contig.to_string());
+        }
+    }
+    Ok(contigs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,7 @@ mod record;
 mod text;
 pub mod writer;
 
+pub use bim::read_contigs;
 pub use error::{Error, ErrorKind, Position, Result};
 pub use fam::{Sample, read_fam};
 pub use fileset::{Fileset, FilesetPaths};

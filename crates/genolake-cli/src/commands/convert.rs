@@ -271,7 +271,7 @@ pub fn run(mut args: Args) -> Result<()> {
     }
     let (source, mut write_source) = match args.read.input(&args.inputs)? {
         Input::Files(inputs) => {
-            let write_source = WriteSource::of_files(inputs.format, &inputs.paths)?;
+            let write_source = WriteSource::of_files(inputs.reader.as_ref(), &inputs.paths)?;
             (Source::Files(inputs), write_source)
         }
         Input::Table(table) => (Source::Table(table), WriteSource::default()),

@@ -13,7 +13,7 @@ use genolake_vcf::writer::IndexFormat;
 use genolake_vcf::{Header, ReaderOptions};
 
 use super::vcf::{reader_options, shared_writer_options};
-use super::writer::{FormatWriter, WriteSpec, Written};
+use super::writer::{FormatWriter, WriteSource, WriteSpec, Written};
 use super::{InputFormat, ReadSpec};
 use crate::error::{Error, Result};
 use crate::options::VCF_OPTION_NAMES;
@@ -104,6 +104,13 @@ impl FormatReader for BcfFormatReader {
             builder = builder.progress(progress);
         }
         Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+    }
+
+    fn write_source(&self, path: &Path) -> Result<WriteSource> {
+        Ok(WriteSource {
+            vcf_header: Some(genolake_vcf::bcf::read_header_text(path)?),
+            ..WriteSource::default()
+        })
     }
 
     fn matrix_genotypes(&self) -> Option<SharedReader> {

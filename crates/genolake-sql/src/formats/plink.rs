@@ -10,7 +10,7 @@ use genolake_plink::{
     FamilyIds, Fileset, FilesetPaths, Reader, ReaderOptions, Writer, WriterOptions,
 };
 
-use super::writer::{FormatWriter, WriteSpec, Written};
+use super::writer::{FormatWriter, WriteSource, WriteSpec, Written};
 use super::{InputFormat, ReadSpec};
 use crate::error::{Error, Result};
 use crate::options::{PLINK_OPTION_NAMES, apply_plink_option};
@@ -119,6 +119,16 @@ impl FormatReader for PlinkFormatReader {
             builder = builder.progress(progress);
         }
         Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+    }
+
+    /// The chromosomes of the `.bim`, so a VCF or BCF written from the
+    /// fileset declares them all (BCF must).
+    fn write_source(&self, path: &Path) -> Result<WriteSource> {
+        let bim = FilesetPaths::new(path).bim;
+        Ok(WriteSource {
+            contigs: genolake_plink::read_contigs(bim, self.options.bim_delimiter)?,
+            ..WriteSource::default()
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use genolake_core::{Progress, Region, Split};
+use genolake_vcf::header::Contig;
 use genolake_vcf::writer::{Compression as OutputCompression, IndexFormat};
 use genolake_vcf::{Compression, Header, Reader, ReaderOptions, WriterOptions};
 
@@ -117,6 +118,13 @@ impl FormatReader for VcfFormatReader {
         Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
     }
 
+    fn write_source(&self, path: &Path) -> Result<WriteSource> {
+        Ok(WriteSource {
+            vcf_header: Some(genolake_vcf::read_header_text(path)?),
+            ..WriteSource::default()
+        })
+    }
+
     fn matrix_genotypes(&self) -> Option<SharedReader> {
         Some(Arc::new(Self {
             options: ReaderOptions {
@@ -175,6 +183,14 @@ pub(super) fn shared_writer_options(
     };
     let mut writer = WriterOptions {
         header,
+        contigs: source
+            .contigs
+            .iter()
+            .map(|id| Contig {
+                id: id.clone(),
+                length: None,
+            })
+            .collect(),
         samples: options
             .list("sampleIds")?
             .or_else(|| source.samples.clone()),

@@ -21,7 +21,7 @@
 //!
 //! let reader = InputFormat::Vcf.default_reader();
 //! let input = Path::new("tests/data/VCFv4.3.vcf");
-//! let source = WriteSource::of_files(InputFormat::Vcf, &[input.to_path_buf()])?;
+//! let source = WriteSource::of_files(reader.as_ref(), &[input.to_path_buf()])?;
 //! let options = [("index".to_string(), "tbi".to_string())];
 //! let mut writer = WriteFormat::Vcf.create(&output, &reader.schema(input)?, &options, &source)?;
 //! for split in reader.plan_splits(input, 1)? {
@@ -44,9 +44,9 @@ use std::str::FromStr;
 use arrow::array::RecordBatch;
 use arrow::datatypes::Schema;
 
-use super::InputFormat;
 use crate::error::{Error, Result};
 use crate::options::normalize_key;
+use crate::scan::FormatReader;
 
 /// Writes record batches of the variant table as one format.
 pub trait FormatWriter: Send {
@@ -68,33 +68,39 @@ pub struct Written {
 }
 
 /// What the rows being written came from, where a writer can use it: the
-/// header of a VCF or BCF source, carried over to a VCF or BCF output.
+/// header of a VCF or BCF source, carried over to a VCF or BCF output, and
+/// the contigs a source names up front (a PLINK `.bim`), which a VCF or
+/// BCF header declares.
 #[derive(Debug, Clone, Default)]
 pub struct WriteSource {
     /// The source's VCF header text (`##` lines and `#CHROM` line).
     pub vcf_header: Option<String>,
+    /// The contigs the source's rows name, in order, when known before
+    /// reading them.
+    pub contigs: Vec<String>,
     /// The samples the rows carry when the read chose them (a reader's
     /// `samples`): written instead of the carried header's.
     pub samples: Option<Vec<String>>,
 }
 
 impl WriteSource {
-    /// What `paths` of `format` tell a writer: the first file's header when
-    /// they are VCF or BCF (one header for all: files read together share
-    /// their columns, and a VCF output has one header).
-    pub fn of_files(format: InputFormat, paths: &[PathBuf]) -> Result<Self> {
-        let Some(first) = paths.first() else {
-            return Ok(Self::default());
-        };
-        let vcf_header = match format {
-            InputFormat::Vcf => Some(genolake_vcf::read_header_text(first)?),
-            InputFormat::Bcf => Some(genolake_vcf::bcf::read_header_text(first)?),
-            InputFormat::Bgen | InputFormat::Plink => None,
-        };
-        Ok(Self {
-            vcf_header,
-            samples: None,
-        })
+    /// What `paths`, read by `reader`, tell a writer: the first file's
+    /// header (files read together share their columns, and a VCF output
+    /// has one header) and the contigs of all of them, in order.
+    pub fn of_files(reader: &dyn FormatReader, paths: &[PathBuf]) -> Result<Self> {
+        let mut source = Self::default();
+        for (i, path) in paths.iter().enumerate() {
+            let one = reader.write_source(path)?;
+            if i == 0 {
+                source.vcf_header = one.vcf_header;
+            }
+            for contig in one.contigs {
+                if !source.contigs.contains(&contig) {
+                    source.contigs.push(contig);
+                }
+            }
+        }
+        Ok(source)
     }
 }
 

@@ -82,6 +82,14 @@ pub trait FormatReader: fmt::Debug + Send + Sync {
     fn matrix_genotypes(&self) -> Option<SharedReader> {
         None
     }
+
+    /// What a writer can carry over from `path` (see [`WriteSource`]):
+    /// nothing by default.
+    ///
+    /// [`WriteSource`]: crate::WriteSource
+    fn write_source(&self, _path: &Path) -> Result<crate::WriteSource> {
+        Ok(crate::WriteSource::default())
+    }
 }
 
 /// Shared handle on a [`FormatReader`].
