@@ -23,7 +23,8 @@
 //! let input = Path::new("tests/data/VCFv4.3.vcf");
 //! let source = WriteSource::of_files(reader.as_ref(), &[input.to_path_buf()])?;
 //! let options = [("index".to_string(), "tbi".to_string())];
-//! let mut writer = WriteFormat::Vcf.create(&output, &reader.schema(input)?, &options, &source)?;
+//! let schema = reader.schema(input)?;
+//! let mut writer = WriteFormat::Vcf.create(&output, &schema, &options, &source)?;
 //! for split in reader.plan_splits(input, 1)? {
 //!     for batch in reader.read(&split, Vec::new(), None)? {
 //!         writer.write(&batch?)?;
