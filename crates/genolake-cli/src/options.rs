@@ -80,7 +80,8 @@ fn parse_stringency(s: &str) -> Result<Stringency, String> {
     s.parse().map_err(|e: genolake_core::Error| e.to_string())
 }
 
-fn parse_pair(s: &str) -> Result<(String, String), String> {
+/// A `NAME=VALUE` flag as its pair (`--option`, `convert --write-option`).
+pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_string(), v.to_string()))
         .ok_or_else(|| format!("expected NAME=VALUE, not '{s}'"))

@@ -18,7 +18,7 @@ use arrow::array::RecordBatch;
 use genolake_core::Progress;
 use genolake_sql::{FormatWriter, InputFormat, WriteFormat, WriteSource, Written};
 
-use crate::options::{Input, ReadArgs, threads};
+use crate::options::{Input, ReadArgs, parse_pair, threads};
 use crate::progress::Bar;
 use crate::table::Table;
 use crate::workers;
@@ -83,12 +83,6 @@ pub struct Args {
 
 fn parse_write_format(s: &str) -> Result<WriteFormat, String> {
     s.parse().map_err(|e: genolake_sql::Error| e.to_string())
-}
-
-fn parse_pair(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
-        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
-        .ok_or_else(|| format!("expected NAME=VALUE, not '{s}'"))
 }
 
 impl Args {

@@ -166,10 +166,6 @@ impl FormatWriter for BcfFormatWriter {
     }
 
     fn finish(self: Box<Self>) -> Result<Written> {
-        let summary = self.0.finish()?;
-        Ok(Written {
-            rows: summary.records,
-            paths: std::iter::once(summary.path).chain(summary.index).collect(),
-        })
+        Ok(self.0.finish()?.into())
     }
 }

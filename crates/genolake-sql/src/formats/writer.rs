@@ -68,6 +68,16 @@ pub struct Written {
     pub paths: Vec<PathBuf>,
 }
 
+impl From<genolake_vcf::WriteSummary> for Written {
+    /// What the VCF and BCF writers wrote: the file, then its index.
+    fn from(summary: genolake_vcf::WriteSummary) -> Self {
+        Self {
+            rows: summary.records,
+            paths: std::iter::once(summary.path).chain(summary.index).collect(),
+        }
+    }
+}
+
 /// What the rows being written came from, where a writer can use it: the
 /// header of a VCF or BCF source, carried over to a VCF or BCF output, and
 /// the contigs a source names up front (a PLINK `.bim`), which a VCF or
