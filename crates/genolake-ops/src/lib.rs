@@ -8,7 +8,13 @@
 //! input through it in bounded memory. `genolake-sql` registers the
 //! transforms as SQL functions and the CLI runs them as steps of `ingest`
 //! and `convert`.
+//!
+//! [`split`] splits multiallelic rows into one row per alternate allele, as
+//! Glow's `split_multiallelics` does: INFO and genotype fields of Number A,
+//! R (and G, for genotype fields) go to the allele they belong to, calls
+//! are recoded, and `INFO_OLD_MULTIALLELIC` records the original site.
 
 pub mod error;
+pub mod split;
 
 pub use error::{Error, Result};
