@@ -29,6 +29,24 @@
 //! Glow handles it: an INFO list is copied whole, a genotype `A` or `R`
 //! list becomes null, and a genotype `G` list keeps those of the wanted
 //! genotype indices it has (so a short list yields a shorter one).
+//!
+//! Where this differs from Glow, and why:
+//!
+//! - Glow picks fields by shape, not by header: it splits only Number=A
+//!   INFO lists, splits the genotype fields named `genotypeLikelihoods`,
+//!   `phredLikelihoods` and `posteriorProbabilities` as G, and treats every
+//!   other genotype list as R, nulling it when its length is not the
+//!   allele count. That copies Number=R INFO lists unsplit and nulls
+//!   Number=A genotype lists and fixed-length ones (`FT`, `HQ`). Here the
+//!   header's Number decides, so those are split (R INFO, A genotype) or
+//!   copied (fixed or unknown Number), as bcftools and vt do.
+//! - Glow takes the ploidy of G fields from the first sample's calls; here
+//!   each sample's own calls give it (or, without calls, the list length).
+//! - Glow drops rows without alternate alleles (`posexplode` of an empty
+//!   list); here they are copied.
+//! - Glow overwrites an existing `INFO_OLD_MULTIALLELIC` with null on rows it
+//!   does not split; here those rows keep their value, as every unsplit
+//!   column does.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -70,7 +88,10 @@ pub enum OtherAlleles {
 ///
 /// Keys the header declares take the header's Number; keys it does not
 /// declare take the Number the VCF specification reserves for them (`AC`,
-/// `AD`, `PL`, ...). A column whose key has neither is copied unsplit.
+/// `AD`, `PL`, ...). A column whose key has neither is copied unsplit, as
+/// are columns of fixed or unknown Number and of VCF 4.5's local-allele
+/// Numbers (`LA`, `LR`, `LG`, whose values follow the sample's `LAA`, not
+/// ALT).
 ///
 /// ```
 /// use genolake_core::schema::Number;

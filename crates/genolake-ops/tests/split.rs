@@ -306,6 +306,87 @@ fn columns_of_the_wrong_type_are_errors() {
     );
 }
 
+#[test]
+fn null_and_empty_values_pass_through() {
+    let mut alts = ListBuilder::new(StringBuilder::new());
+    alts.values().append_value("T");
+    alts.values().append_value("G");
+    alts.append(true);
+    alts.append(false);
+    alts.append(true);
+    let mut ac = ListBuilder::new(Int32Builder::new());
+    ac.values().append_slice(&[1, 2]);
+    ac.append(true);
+    ac.append(false);
+    ac.append(true);
+    // Row 0 has two samples, the second with null calls and AD; row 1 has
+    // null genotypes; row 2 none.
+    let mut calls = ListBuilder::new(Int32Builder::new());
+    calls.values().append_slice(&[2, 1]);
+    calls.append(true);
+    calls.append(false);
+    let mut ad = ListBuilder::new(Int32Builder::new());
+    ad.values().append_slice(&[5, 6, 7]);
+    ad.append(true);
+    ad.append(false);
+    let fields = Fields::from(vec![
+        Field::new("calls", list_of(DataType::Int32), true),
+        Field::new("alleleDepths", list_of(DataType::Int32), true),
+    ]);
+    let entries = StructArray::new(
+        fields.clone(),
+        vec![Arc::new(calls.finish()) as ArrayRef, Arc::new(ad.finish())],
+        None,
+    );
+    let genotypes = ListArray::new(
+        Arc::new(Field::new_list_field(DataType::Struct(fields), true)),
+        arrow::buffer::OffsetBuffer::new(vec![0, 2, 2, 2].into()),
+        Arc::new(entries),
+        Some(vec![true, false, true].into()),
+    );
+    let input = RecordBatch::try_from_iter([
+        (
+            "contigName",
+            Arc::new(StringArray::from(vec![Some("1"), Some("1"), None])) as ArrayRef,
+        ),
+        ("start", Arc::new(Int64Array::from(vec![0, 5, 9]))),
+        (
+            "referenceAllele",
+            Arc::new(StringArray::from(vec!["A", "C", "G"])),
+        ),
+        ("alternateAlleles", Arc::new(alts.finish())),
+        ("INFO_AC", Arc::new(ac.finish())),
+        ("genotypes", Arc::new(genotypes)),
+    ])
+    .unwrap();
+    let splitter = Splitter::new(&input.schema(), &FieldNumbers::new(Version::V4_3)).unwrap();
+    let out = splitter.split(&input).unwrap();
+    let columns: Vec<String> = out
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let rendered: Vec<String> = (0..out.num_rows())
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| render(out.column_by_name(c).unwrap(), row))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    assert_eq!(
+        rendered,
+        [
+            "1 | 0 | A | [T] | [1] | [{calls: [-1, 1], alleleDepths: [5, 6]}, {calls: null, alleleDepths: null}] | true | 1:1:A/T/G",
+            "1 | 0 | A | [G] | [2] | [{calls: [1, -1], alleleDepths: [5, 7]}, {calls: null, alleleDepths: null}] | true | 1:1:A/T/G",
+            "1 | 5 | C | null | null | null | false | null",
+            "null | 9 | G | [] | [] | [] | false | null",
+        ]
+    );
+}
+
 // Random rows: lists of the right length for their Number, or (sometimes)
 // of a wrong one.
 
