@@ -9,6 +9,11 @@
 //! transforms as SQL functions and the CLI runs them as steps of `ingest`
 //! and `convert`.
 
+//!
+//! [`fasta`] reads bases from an indexed reference FASTA (plain or BGZF, with
+//! the `.fai`/`.gzi` indexes of `samtools faidx`).
+
 pub mod error;
+pub mod fasta;
 
 pub use error::{Error, Result};
