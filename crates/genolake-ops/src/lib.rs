@@ -11,9 +11,13 @@
 
 //!
 //! [`fasta`] reads bases from an indexed reference FASTA (plain or BGZF, with
-//! the `.fai`/`.gzi` indexes of `samtools faidx`).
+//! the `.fai`/`.gzi` indexes of `samtools faidx`). [`normalize`] left-aligns
+//! and trims variants against it as `bcftools norm -f` does, with Glow's
+//! `normalize_variant` / `normalize_variants` output columns, and re-sorts
+//! the shifted rows within a bounded window.
 
 pub mod error;
 pub mod fasta;
+pub mod normalize;
 
 pub use error::{Error, Result};
