@@ -109,9 +109,12 @@ enum Outcome {
 /// the status message [`NO_ALLELES_MESSAGE`]. A contig missing from the
 /// FASTA is an error only when the variant needs bases from it.
 ///
-/// ```no_run
+/// ```
 /// # fn main() -> genolake_ops::Result<()> {
 /// use genolake_ops::{fasta::IndexedFasta, normalize::normalize_variant};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/variantsplitternormalizer-test");
+/// # std::env::set_current_dir(dir).unwrap();
+/// // Two A's inserted in a run of A's move to the run's left end.
 /// let mut fasta = IndexedFasta::open("20_altered.fasta")?;
 /// let result = normalize_variant(&mut fasta, "20", 70, 72, "AA", &["AAAA", "AAAAAA"])?;
 /// let variant = result.variant.unwrap();
@@ -146,7 +149,7 @@ pub fn normalize_variant(
                 end,
                 mut alleles,
             } => {
-                let mut strings = alleles.iter_mut().map(|a| allele_string(a));
+                let mut strings = alleles.iter_mut().map(allele_string);
                 let reference_allele = strings.next().unwrap_or_default();
                 NormalizationResult {
                     variant: Some(NormalizedVariant {
@@ -232,10 +235,7 @@ fn normalize(
     let mut right_trimmed: i64 = 0;
     // Reference bases just left of `pos`, nearest last.
     let mut pad: Vec<u8> = Vec::new();
-    loop {
-        let Some(&base) = alleles[0].back() else {
-            break;
-        };
+    while let Some(&base) = alleles[0].back() {
         if !alleles.iter().all(|a| a.back() == Some(&base)) {
             break;
         }
@@ -432,7 +432,7 @@ impl VariantBuilders {
     fn append_changed(&mut self, start: i64, end: i64, alleles: &mut [VecDeque<u8>]) {
         self.start.append_value(start);
         self.end.append_value(end);
-        let mut strings = alleles.iter_mut().map(|a| allele_string(a));
+        let mut strings = alleles.iter_mut().map(allele_string);
         self.reference
             .append_value(strings.next().unwrap_or_default());
         for alt in strings {
@@ -738,10 +738,11 @@ impl SortWindow {
             }
             for &r in &order {
                 let (name, pos) = (contig.value(r as usize), start.value(r as usize));
-                if let Some((last_name, last_pos)) = &self.last {
-                    if last_name == name && pos < *last_pos {
-                        self.unsorted += 1;
-                    }
+                if let Some((last_name, last_pos)) = &self.last
+                    && last_name == name
+                    && pos < *last_pos
+                {
+                    self.unsorted += 1;
                 }
                 match &mut self.last {
                     Some((last_name, last_pos)) if last_name == name => *last_pos = pos,

@@ -218,7 +218,7 @@ fn symbolic_records_are_left_as_they_are() {
             .as_any()
             .downcast_ref::<StringArray>()
             .unwrap();
-        for (row, site) in sites(&[out.clone()]).iter().enumerate() {
+        for (row, site) in sites(std::slice::from_ref(&out)).iter().enumerate() {
             if site.4.iter().any(|a| a.contains('<') || a == "*") {
                 symbolic += 1;
                 let before = original.iter().find(|o| o.1 == site.1 && o.0 == site.0);
@@ -293,7 +293,7 @@ fn other_columns_pass_through_and_keep_mode_adds_the_result_struct() {
         ("alternateAlleles", result.column(3).clone()),
     ])
     .unwrap();
-    assert_eq!(sites(&[as_batch]), sites(&[replaced.clone()]));
+    assert_eq!(sites(&[as_batch]), sites(std::slice::from_ref(&replaced)));
     assert_eq!(
         result.column(4).as_ref(),
         replaced
@@ -303,10 +303,23 @@ fn other_columns_pass_through_and_keep_mode_adds_the_result_struct() {
     );
 }
 
+/// Input start, end, REF, ALTs; expected start, end, REF, ALTs, changed.
+type GlowCase<'a> = (
+    i64,
+    i64,
+    &'a str,
+    &'a [&'a str],
+    i64,
+    i64,
+    &'a str,
+    &'a [&'a str],
+    bool,
+);
+
 #[test]
 fn glow_unit_cases() {
     let mut fasta = IndexedFasta::open(data("20_altered.fasta")).unwrap();
-    let cases: [(i64, i64, &str, &[&str], i64, i64, &str, &[&str], bool); 4] = [
+    let cases: [GlowCase; 4] = [
         (
             70,
             72,
