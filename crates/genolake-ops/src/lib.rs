@@ -13,8 +13,16 @@
 //! Glow's `split_multiallelics` does: INFO and genotype fields of Number A,
 //! R (and G, for genotype fields) go to the allele they belong to, calls
 //! are recoded, and `INFO_OLD_MULTIALLELIC` records the original site.
+//!
+//! [`fasta`] reads bases from an indexed reference FASTA (plain or BGZF, with
+//! the `.fai`/`.gzi` indexes of `samtools faidx`). [`normalize`] left-aligns
+//! and trims variants against it as `bcftools norm -f` does, with Glow's
+//! `normalize_variant` / `normalize_variants` output columns, and re-sorts
+//! the shifted rows within a bounded window.
 
 pub mod error;
+pub mod fasta;
+pub mod normalize;
 pub mod split;
 
 pub use error::{Error, Result};
