@@ -19,10 +19,15 @@
 //! and trims variants against it as `bcftools norm -f` does, with Glow's
 //! `normalize_variant` / `normalize_variants` output columns, and re-sorts
 //! the shifted rows within a bounded window.
+//!
+//! [`pipeline`] chains the transforms in the order `bcftools norm -m- -f`
+//! and Glow's pipelines apply them, as the CLI and the SQL table functions
+//! run them: prepared once, then one worker per thread.
 
 pub mod error;
 pub mod fasta;
 pub mod normalize;
+pub mod pipeline;
 pub mod split;
 
 pub use error::{Error, Result};
