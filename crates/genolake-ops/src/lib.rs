@@ -8,7 +8,13 @@
 //! input through it in bounded memory. `genolake-sql` registers the
 //! transforms as SQL functions and the CLI runs them as steps of `ingest`
 //! and `convert`.
+//!
+//! [`annotation`] parses VEP's `CSQ` and SnpEff's `ANN` INFO strings into
+//! `List<Struct>` columns with Glow's field names and types (consequence
+//! lists, rank/total and position/length pairs, SnpEff's integer
+//! `Distance`), found from the header's Description.
 
+pub mod annotation;
 pub mod error;
 
 pub use error::{Error, Result};
