@@ -44,7 +44,12 @@
 //!   is null: one odd annotation should not cost the table.
 //! * A null annotation (a null list item) is a null struct; a null list is a
 //!   null list.
+//!
+//! [`format_annotations`] and [`format_annotation_column`] write parsed
+//! annotations back to text as Glow's VCF writer does, so a parsed table
+//! can be written out as VCF again.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow::array::NullBufferBuilder;
@@ -531,6 +536,151 @@ pub fn parse_annotations(values: &StringArray, format: &AnnotationFormat) -> Res
     )?)
 }
 
+/// The inverse of [`parse_annotations`], as Glow's VCF writer does it: each
+/// struct written back as `|`-joined fields, a null field as empty text,
+/// lists joined with `&` (a null item as empty text), pairs as their
+/// non-null members joined with `/`, integers in decimal. A null struct is
+/// a null string (VCF's `.`). Accepts any struct whose fields are `Utf8`,
+/// `Int32`, `List<Utf8>` or structs of `Utf8`, so a table parsed elsewhere
+/// and then filtered or rebuilt writes back too.
+pub fn format_annotations(structs: &StructArray) -> Result<StringArray> {
+    let writers = structs
+        .fields()
+        .iter()
+        .zip(structs.columns())
+        .map(|(field, column)| FieldWriter::new(field.name(), column.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    let mut out = StringBuilder::with_capacity(structs.len(), structs.len() * 16);
+    let mut text = String::new();
+    for row in 0..structs.len() {
+        if structs.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        text.clear();
+        for (j, writer) in writers.iter().enumerate() {
+            if j > 0 {
+                text.push('|');
+            }
+            writer.write(row, &mut text);
+        }
+        out.append_value(&text);
+    }
+    Ok(out.finish())
+}
+
+/// [`format_annotations`] on a parsed column: `List<Struct>` back to
+/// `List<Utf8>`, one string per annotation, for writing VCF.
+pub fn format_annotation_column(array: &dyn Array) -> Result<ArrayRef> {
+    let DataType::List(_) = array.data_type() else {
+        return Err(Error::Column {
+            column: String::new(),
+            message: format!(
+                "parsed annotations must be a list of structs, not {}",
+                array.data_type()
+            ),
+        });
+    };
+    let list = array.as_list::<i32>();
+    let Some(structs) = list.values().as_struct_opt() else {
+        return Err(Error::Column {
+            column: String::new(),
+            message: format!(
+                "parsed annotations must be a list of structs, not {}",
+                array.data_type()
+            ),
+        });
+    };
+    let strings = format_annotations(structs)?;
+    Ok(Arc::new(ListArray::try_new(
+        Arc::new(Field::new_list_field(DataType::Utf8, true)),
+        list.offsets().clone(),
+        Arc::new(strings),
+        list.nulls().cloned(),
+    )?))
+}
+
+/// How one struct field is written back to text.
+enum FieldWriter<'a> {
+    String(&'a StringArray),
+    Integer(&'a arrow::array::Int32Array),
+    StringArray(&'a ListArray, &'a StringArray),
+    Pair(&'a StructArray, Vec<&'a StringArray>),
+}
+
+impl<'a> FieldWriter<'a> {
+    fn new(name: &str, column: &'a dyn Array) -> Result<Self> {
+        let unsupported = || Error::Column {
+            column: String::new(),
+            message: format!(
+                "annotation field {name} has type {}, which has no VCF text form",
+                column.data_type()
+            ),
+        };
+        Ok(match column.data_type() {
+            DataType::Utf8 => FieldWriter::String(column.as_string::<i32>()),
+            DataType::Int32 => {
+                FieldWriter::Integer(column.as_primitive::<arrow::datatypes::Int32Type>())
+            }
+            DataType::List(item) if item.data_type() == &DataType::Utf8 => {
+                let list = column.as_list::<i32>();
+                FieldWriter::StringArray(list, list.values().as_string::<i32>())
+            }
+            DataType::Struct(fields) if fields.iter().all(|f| f.data_type() == &DataType::Utf8) => {
+                let pair = column.as_struct();
+                let members = pair
+                    .columns()
+                    .iter()
+                    .map(|c| c.as_string::<i32>())
+                    .collect();
+                FieldWriter::Pair(pair, members)
+            }
+            _ => return Err(unsupported()),
+        })
+    }
+
+    fn write(&self, row: usize, text: &mut String) {
+        match self {
+            FieldWriter::String(a) => {
+                if a.is_valid(row) {
+                    text.push_str(a.value(row));
+                }
+            }
+            FieldWriter::Integer(a) => {
+                if a.is_valid(row) {
+                    // Writing into a String cannot fail.
+                    let _ = write!(text, "{}", a.value(row));
+                }
+            }
+            FieldWriter::StringArray(list, items) => {
+                if list.is_valid(row) {
+                    let offsets = list.value_offsets();
+                    for (k, i) in (offsets[row] as usize..offsets[row + 1] as usize).enumerate() {
+                        if k > 0 {
+                            text.push('&');
+                        }
+                        if items.is_valid(i) {
+                            text.push_str(items.value(i));
+                        }
+                    }
+                }
+            }
+            FieldWriter::Pair(pair, members) => {
+                if pair.is_valid(row) {
+                    let mut first = true;
+                    for member in members.iter().filter(|m| m.is_valid(row)) {
+                        if !first {
+                            text.push('/');
+                        }
+                        text.push_str(member.value(row));
+                        first = false;
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -768,5 +918,41 @@ mod tests {
             matches!(&err, Error::Column { column, .. } if column == "INFO_CSQ"),
             "{err}"
         );
+    }
+    #[test]
+    fn formatting_writes_glows_text() {
+        let format = AnnotationFormat::from_description(SNPEFF).unwrap();
+        let values = StringArray::from(vec![
+            Some("T|a&&b|6/10|c.1G>A|1395|-12|W1|W2"),
+            Some("||/||||"),
+            None,
+            Some("T|x"),
+        ]);
+        let parsed = parse_annotations(&values, &format).unwrap();
+        let back = format_annotations(&parsed).unwrap();
+        let back: Vec<Option<&str>> = back.iter().collect();
+        // Short annotations come back at the header's width.
+        assert_eq!(
+            back,
+            [
+                Some("T|a&&b|6/10|c.1G>A|1395|-12|W1|W2"),
+                Some("||/||||"),
+                None,
+                Some("T|x|||||")
+            ]
+        );
+        let column = parse_annotation_column(&values, &format).unwrap();
+        let text = format_annotation_column(column.as_ref()).unwrap();
+        let text = text.as_list::<i32>();
+        assert_eq!(text.value(0).as_string::<i32>().value(0), values.value(0));
+        assert!(text.is_null(2));
+        let err = format_annotation_column(&values).unwrap_err();
+        assert!(err.to_string().contains("list of structs"), "{err}");
+        let odd = StructArray::from(vec![(
+            Arc::new(Field::new("x", DataType::Int64, true)),
+            Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+        )]);
+        let err = format_annotations(&odd).unwrap_err();
+        assert!(err.to_string().contains("field x has type Int64"), "{err}");
     }
 }
