@@ -8,7 +8,7 @@
 //! one record batch at a time:
 //!
 //! ```
-//! use arrow::array::{Array, ListArray, StringArray, StructArray};
+//! use arrow::array::{Array, AsArray, StringArray};
 //! use genolake_ops::annotation::{parse_annotations, AnnotationFormat};
 //!
 //! let format = AnnotationFormat::from_description(
@@ -16,19 +16,21 @@
 //! )?;
 //! let values = StringArray::from(vec!["T|missense_variant&splice_region_variant|11/15|-1"]);
 //! let parsed = parse_annotations(&values, &format)?;
-//! let structs = parsed.as_any().downcast_ref::<StructArray>().unwrap();
-//! let consequence = structs.column_by_name("Consequence").unwrap();
-//! let consequence = consequence.as_any().downcast_ref::<ListArray>().unwrap();
+//! let consequence = parsed.column_by_name("Consequence").unwrap().as_list::<i32>();
 //! assert_eq!(consequence.value(0).len(), 2);
+//! let exon = parsed.column_by_name("EXON").unwrap().as_struct();
+//! assert_eq!(exon.column_by_name("total").unwrap().as_string::<i32>().value(0), "15");
 //! # Ok::<(), genolake_ops::Error>(())
 //! ```
 //!
 //! # Parsing rules (Glow's, plus what Glow leaves undefined)
 //!
-//! * Field names: the Description's text after its last `:`, single quotes
-//!   removed, split on `|` (trailing empty names dropped), spaces removed
-//!   and `.` replaced by `_`, so SnpEff's `cDNA.pos / cDNA.length` becomes
-//!   `cDNA_pos/cDNA_length`. Unknown names are strings.
+//! * Field names: the Description's text after its last `:` (a trailing
+//!   `:` ignored), single quotes removed, split on `|` (trailing empty names
+//!   dropped), spaces removed and `.` replaced by `_`, so SnpEff's
+//!   `cDNA.pos / cDNA.length` becomes `cDNA_pos/cDNA_length`. Unknown names
+//!   are strings. An empty or repeated name is an error here (Glow makes a
+//!   struct that Parquet then refuses).
 //! * An annotation is split on `|` into at most as many pieces as there are
 //!   fields: surplus `|` stay in the last field's text (Glow's split limit).
 //!   Fields missing at the end of a short annotation are null (Glow builds a
@@ -52,10 +54,9 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use arrow::array::NullBufferBuilder;
 use arrow::array::{
     Array, ArrayRef, AsArray, GenericListArray, Int32Builder, ListArray, ListBuilder,
-    OffsetSizeTrait, RecordBatch, StringArray, StringBuilder, StructArray,
+    NullBufferBuilder, OffsetSizeTrait, RecordBatch, StringArray, StringBuilder, StructArray,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
