@@ -23,7 +23,13 @@
 //! [`pipeline`] chains the transforms in the order `bcftools norm -m- -f`
 //! and Glow's pipelines apply them, as the CLI and the SQL table functions
 //! run them: prepared once, then one worker per thread.
+//!
+//! [`annotation`] parses VEP's `CSQ` and SnpEff's `ANN` INFO strings into
+//! `List<Struct>` columns with Glow's field names and types (consequence
+//! lists, rank/total and position/length pairs, SnpEff's integer
+//! `Distance`), found from the header's Description.
 
+pub mod annotation;
 pub mod error;
 pub mod fasta;
 pub mod normalize;
