@@ -476,6 +476,13 @@ impl Normalizer {
     /// The schema of the batches [`transform`](Self::transform) returns for
     /// input of schema `input`.
     pub fn output_schema(&self, input: &Schema) -> Result<SchemaRef> {
+        Self::output_schema_for(input, self.replace_columns)
+    }
+
+    /// The schema a normalizer with `replace_columns` returns for input of
+    /// schema `input`: no reference is needed to tell it (SQL asks while
+    /// planning).
+    pub fn output_schema_for(input: &Schema, replace_columns: bool) -> Result<SchemaRef> {
         let status = Field::new(
             NORMALIZATION_STATUS,
             DataType::Struct(status_fields()),
@@ -485,7 +492,7 @@ impl Normalizer {
             .fields()
             .iter()
             .filter(|f| {
-                let replaced = if self.replace_columns {
+                let replaced = if replace_columns {
                     NORMALIZATION_STATUS
                 } else {
                     NORMALIZATION_RESULT
@@ -510,7 +517,7 @@ impl Normalizer {
             find(ALTERNATE_ALLELES)?,
         ];
         find(CONTIG_NAME)?;
-        if self.replace_columns {
+        if replace_columns {
             fields.push(Arc::new(status));
         } else {
             let mut inner: Vec<FieldRef> = variant_fields
