@@ -8,7 +8,13 @@
 //! input through it in bounded memory. `genolake-sql` registers the
 //! transforms as SQL functions and the CLI runs them as steps of `ingest`
 //! and `convert`.
+//!
+//! [`merge`] joins per-sample or per-batch tables into one multi-sample
+//! table: a streaming k-way merge of position-sorted inputs that joins
+//! records of the same site (Glow's group-by key), fills missing genotypes
+//! and combines IDs, QUAL, FILTER and INFO as `bcftools merge -m none` does.
 
 pub mod error;
+pub mod merge;
 
 pub use error::{Error, Result};
