@@ -231,7 +231,7 @@ pub fn contig_order<'a>(headers: impl IntoIterator<Item = &'a Header>) -> Vec<St
 }
 
 /// How a [`Merger`] batches and orders its output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MergeOptions {
     /// Rows per output batch at most (default: about a million genotypes,
     /// at most 8192 rows, at least 1).
@@ -239,15 +239,6 @@ pub struct MergeOptions {
     /// The contigs' order; a record on a contig not in it is an error.
     /// Default: the order the inputs meet them.
     pub contig_order: Option<Vec<String>>,
-}
-
-impl Default for MergeOptions {
-    fn default() -> Self {
-        Self {
-            batch_size: None,
-            contig_order: None,
-        }
-    }
 }
 
 /// A batch of one input, cast to the output schema, with its site key
@@ -840,7 +831,7 @@ impl Merger {
                 match rule {
                     Rule::First => first,
                     Rule::FirstValid => present().find(valid).unwrap_or(first),
-                    Rule::LastValid => present().filter(valid).last().unwrap_or(first),
+                    Rule::LastValid => present().rfind(valid).unwrap_or(first),
                     Rule::AnyTrue => present()
                         .find(|&(s, r)| {
                             valid(&(s, r))
@@ -1300,5 +1291,77 @@ fn annotate(error: Error, name: &str) -> Error {
         Error::Vcf(e) => Error::Vcf(e),
         Error::Io { .. } | Error::Fasta { .. } | Error::Chain { .. } => error,
         other => Error::Invalid(format!("{name}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::Schema;
+
+    use super::*;
+
+    fn fields() -> Fields {
+        Fields::from(vec![
+            Field::new(SAMPLE_ID, DataType::Utf8, true),
+            Field::new(PHASED, DataType::Boolean, true),
+            Field::new(CALLS, list_of(DataType::Int32), true),
+            Field::new("depth", DataType::Int32, true),
+        ])
+    }
+
+    #[test]
+    fn missing_genotypes_are_unphased_minus_ones_of_the_ploidy_and_null_elsewhere() {
+        let samples = vec!["a".to_string(), "b".to_string()];
+        let missing = missing_genotypes(&fields(), &samples, 3).unwrap();
+        let missing = missing.as_struct();
+        assert_eq!(missing.len(), 2);
+        let ids: Vec<_> = missing.column(0).as_string::<i32>().iter().collect();
+        assert_eq!(ids, [Some("a"), Some("b")]);
+        assert_eq!(missing.column(1).as_boolean().true_count(), 0);
+        let calls = missing.column(2).as_list::<i32>();
+        assert_eq!(
+            calls.value(1).as_primitive::<Int32Type>().values(),
+            &[-1, -1, -1]
+        );
+        assert_eq!(missing.column(3).null_count(), 2);
+    }
+
+    #[test]
+    fn a_sample_twice_in_one_input_is_an_error_naming_it() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(CONTIG_NAME, DataType::Utf8, true),
+            Field::new(START, DataType::Int64, true),
+            Field::new(REFERENCE_ALLELE, DataType::Utf8, true),
+            Field::new(ALTERNATE_ALLELES, list_of(DataType::Utf8), true),
+        ]));
+        let input = MergeInput::new(
+            "x.vcf",
+            schema,
+            vec!["s".into(), "s".into()],
+            Box::new(std::iter::empty()),
+        );
+        let err = Merger::new(vec![input]).unwrap_err();
+        assert_eq!(err.to_string(), "sample s appears twice in x.vcf");
+    }
+
+    #[test]
+    fn an_input_without_the_join_columns_is_an_error() {
+        let schema = Arc::new(Schema::new(vec![Field::new(START, DataType::Int64, true)]));
+        let input = MergeInput::new("y", schema, Vec::new(), Box::new(std::iter::empty()));
+        let err = Merger::new(vec![input]).unwrap_err();
+        assert!(err.to_string().contains("contigName"), "{err}");
+        assert!(Merger::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn keys_describe_records_as_vcf_positions() {
+        let key = Key {
+            contig: "chr1".into(),
+            start: 9,
+            end: Some(10),
+            reference: Some("A".into()),
+            alternates: Some(vec![Some("G".into()), Some("T".into())]),
+        };
+        assert_eq!(key.describe(), "chr1:10 A>G,T");
     }
 }
