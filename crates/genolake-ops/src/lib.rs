@@ -28,10 +28,16 @@
 //! `List<Struct>` columns with Glow's field names and types (consequence
 //! lists, rank/total and position/length pairs, SnpEff's integer
 //! `Distance`), found from the header's Description.
+//!
+//! [`merge`] joins per-sample or per-batch tables into one multi-sample
+//! table: a streaming k-way merge of position-sorted inputs that joins
+//! records of the same site (Glow's group-by key), fills missing genotypes
+//! and combines IDs, QUAL, FILTER and INFO as `bcftools merge -m none` does.
 
 pub mod annotation;
 pub mod error;
 pub mod fasta;
+pub mod merge;
 pub mod normalize;
 pub mod pipeline;
 pub mod split;
