@@ -8,7 +8,18 @@
 //! input through it in bounded memory. `genolake-sql` registers the
 //! transforms as SQL functions and the CLI runs them as steps of `ingest`
 //! and `convert`.
+//!
+//! Liftover: [`chain`] reads UCSC chain files (plain or gzip) into an index
+//! per source contig; [`liftover`] lifts intervals with htsjdk's
+//! minimum-match rule (Glow's `lift_over_coordinates`) and whole variants
+//! against the target reference with Picard `LiftoverVcf`'s rules (Glow's
+//! `lift_over_variants`): reverse-strand alleles reverse-complemented and
+//! indels left-aligned, swapped REF/ALT recovered with genotype calls and
+//! array fields flipped, and a `liftOverStatus` column saying why a row
+//! could not be lifted.
 
+pub mod chain;
 pub mod error;
+pub mod liftover;
 
 pub use error::{Error, Result};
