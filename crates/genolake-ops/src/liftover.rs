@@ -268,7 +268,6 @@ impl<R: Reference> LiftOverVariants<R> {
             cache_start: 0,
             cache: Vec::new(),
         };
-        let kind = variant_kind(variant.reference, variant.alternates);
         let mut alleles: Vec<Vec<u8>> = std::iter::once(variant.reference)
             .chain(variant.alternates.iter().copied())
             .map(|a| a.as_bytes().to_vec())
@@ -276,41 +275,11 @@ impl<R: Reference> LiftOverVariants<R> {
         // 1-based, inclusive, as Picard counts.
         let (mut start, mut stop) = (target.start + 1, target.end);
         if target.negative_strand {
-            let is_indel = kind == Kind::Indel;
-            if is_indel && alleles.len() != 2 {
-                return Ok(Outcome::Failed(reason::CANNOT_LIFT_OVER.to_string()));
+            for allele in alleles.iter_mut().filter(|a| !keeps_bases(a)) {
+                allele.reverse();
+                allele.iter_mut().for_each(|b| *b = complement(*b));
             }
-            let anchor_before = is_indel && start > 1;
-            if anchor_before {
-                start -= 1;
-                stop -= 1;
-            }
-            for allele in alleles.iter_mut() {
-                if is_symbolic(allele) || allele.as_slice() == b"." {
-                    continue;
-                }
-                if is_indel {
-                    let mut lifted = Vec::with_capacity(allele.len() + 1);
-                    if anchor_before {
-                        let Some(base) = sequence.base(target.start - 1)? else {
-                            return Ok(Outcome::Failed(reason::CANNOT_LIFT_OVER.to_string()));
-                        };
-                        lifted.push(base);
-                    }
-                    lifted.extend(allele[1..].iter().rev().map(|&b| complement(b)));
-                    if !anchor_before {
-                        let Some(base) = sequence.base(target.end - 1)? else {
-                            return Ok(Outcome::Failed(reason::CANNOT_LIFT_OVER.to_string()));
-                        };
-                        lifted.push(base);
-                    }
-                    *allele = lifted;
-                } else {
-                    allele.reverse();
-                    allele.iter_mut().for_each(|b| *b = complement(*b));
-                }
-            }
-            if is_indel {
+            if is_indel_for_liftover(&alleles) {
                 if !sequence.matches(start, stop, &alleles[0])? {
                     return Ok(Outcome::Failed(reason::CANNOT_LIFT_OVER.to_string()));
                 }
@@ -378,34 +347,16 @@ struct LiftedVariant {
     reverse_complemented: bool,
 }
 
-/// htsjdk's variant types, as far as liftover tells them apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    NoVariation,
-    Snp,
-    Mnp,
-    Indel,
-    Symbolic,
-    Mixed,
+/// Alleles whose bases liftover leaves alone: symbolic ones, the spanning
+/// deletion `*` and the no-call `.`.
+fn keeps_bases(allele: &[u8]) -> bool {
+    is_symbolic(allele) || allele == b"*" || allele == b"."
 }
 
-fn variant_kind(reference: &str, alternates: &[&str]) -> Kind {
-    let mut kind = Kind::NoVariation;
-    for alt in alternates {
-        let this = if is_symbolic(alt.as_bytes()) {
-            Kind::Symbolic
-        } else if alt.len() == reference.len() {
-            if alt.len() == 1 { Kind::Snp } else { Kind::Mnp }
-        } else {
-            Kind::Indel
-        };
-        kind = match kind {
-            Kind::NoVariation => this,
-            k if k == this => k,
-            _ => Kind::Mixed,
-        };
-    }
-    kind
+/// Picard's test for re-aligning a reverse-complemented variant: a REF
+/// longer than one base, or any other allele with bases not one base long.
+fn is_indel_for_liftover(alleles: &[Vec<u8>]) -> bool {
+    alleles[0].len() != 1 || alleles[1..].iter().any(|a| !keeps_bases(a) && a.len() != 1)
 }
 
 /// Symbolic alleles (`<DEL>`, breakends) as htsjdk recognises them.
@@ -439,11 +390,18 @@ fn complement(base: u8) -> u8 {
 /// allele empties, then trim common first bases. Returns the new 1-based
 /// `(start, stop)`, `None` when it would read outside the contig.
 fn left_align<R: Reference>(
-    alleles: &mut [Vec<u8>],
+    all_alleles: &mut [Vec<u8>],
     mut start: i64,
     mut stop: i64,
     sequence: &mut ContigCursor<'_, R>,
 ) -> Result<Option<(i64, i64)>> {
+    // Symbolic alleles, `*` and `.` are neither trimmed nor extended.
+    let mut alleles: Vec<&mut Vec<u8>> = all_alleles
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, a)| *i == 0 || !keeps_bases(a))
+        .map(|(_, a)| a)
+        .collect();
     let mut changed = true;
     // Each pass either shortens alleles or moves left, so the contig's
     // length bounds the loop; the guard only makes that explicit.
