@@ -9,6 +9,13 @@
 //! transforms as SQL functions and the CLI runs them as steps of `ingest`
 //! and `convert`.
 //!
+//!
+//! [`fasta`] reads bases from an indexed reference FASTA (plain or BGZF, with
+//! the `.fai`/`.gzi` indexes of `samtools faidx`). [`normalize`] left-aligns
+//! and trims variants against it as `bcftools norm -f` does, with Glow's
+//! `normalize_variant` / `normalize_variants` output columns, and re-sorts
+//! the shifted rows within a bounded window.
+//!
 //! Liftover: [`chain`] reads UCSC chain files (plain or gzip) into an index
 //! per source contig; [`liftover`] lifts intervals with htsjdk's
 //! minimum-match rule (Glow's `lift_over_coordinates`) and whole variants
@@ -20,6 +27,8 @@
 
 pub mod chain;
 pub mod error;
+pub mod fasta;
 pub mod liftover;
+pub mod normalize;
 
 pub use error::{Error, Result};

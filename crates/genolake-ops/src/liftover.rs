@@ -146,6 +146,16 @@ pub trait Reference {
     fn fetch(&mut self, contig: &str, start: u64, end: u64) -> Result<Vec<u8>>;
 }
 
+impl Reference for crate::fasta::IndexedFasta {
+    fn contig_length(&self, contig: &str) -> Option<u64> {
+        crate::fasta::IndexedFasta::contig_length(self, contig)
+    }
+
+    fn fetch(&mut self, contig: &str, start: u64, end: u64) -> Result<Vec<u8>> {
+        crate::fasta::IndexedFasta::fetch(self, contig, start, end)
+    }
+}
+
 /// Glow's `lift_over_variants` as a batch transform: owns the chains and
 /// the target reference, lifts one batch at a time.
 pub struct LiftOverVariants<R> {

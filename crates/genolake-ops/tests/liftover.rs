@@ -11,6 +11,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, ListArray, RecordBatch};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use genolake_ops::chain::ChainIndex;
+use genolake_ops::fasta::IndexedFasta;
 use genolake_ops::liftover::{
     LIFT_OVER_STATUS, LiftOverVariants, Reference, lift_over_coordinates,
 };
@@ -66,14 +67,17 @@ fn coordinates_match_ucsc_liftover_min_match_001() {
     );
 }
 
-/// A whole FASTA in memory, for the tiny Picard references; or a sparse
-/// one (bases known at some positions, `N` elsewhere) standing in for
-/// hg19, which Glow's test data has but our copy lacks.
+/// A reference in memory: a whole small FASTA, or a sparse one (bases
+/// known at some positions, `N` elsewhere) standing in for hg19, which
+/// Glow's test data has but our copy lacks.
 struct MemoryReference {
     contigs: HashMap<String, (u64, HashMap<u64, u8>)>,
 }
 
 impl MemoryReference {
+    /// A whole FASTA, for `dummy.two.block.reference.fasta`, whose ragged
+    /// lines (a 5-base line mid-contig) no `.fai` can describe; htsjdk,
+    /// which Glow uses, reads it whole.
     fn fasta(path: &str) -> Self {
         let text = std::fs::read_to_string(data(path)).unwrap();
         let mut contigs = HashMap::new();
@@ -309,12 +313,22 @@ fn picard(file: &str) -> String {
 }
 
 fn picard_case(base: &str, chain: &str, reference: &str, min_match: f64) -> usize {
+    if reference == "dummy.two.block.reference.fasta" {
+        return compare(
+            &picard(base),
+            &picard(&format!("lifted.{base}")),
+            &picard(&format!("failed.{base}")),
+            &picard(chain),
+            MemoryReference::fasta(&picard(reference)),
+            min_match,
+        );
+    }
     compare(
         &picard(base),
         &picard(&format!("lifted.{base}")),
         &picard(&format!("failed.{base}")),
         &picard(chain),
-        MemoryReference::fasta(&picard(reference)),
+        IndexedFasta::open(data(&picard(reference))).unwrap(),
         min_match,
     )
 }
@@ -372,7 +386,7 @@ fn reverse_complemented_bases_mismatching_the_reference() {
             &picard("lifted.mismatchRefSeq.testLiftoverBiallelicIndels.vcf"),
             &picard("failed.mismatchRefSeq.testLiftoverBiallelicIndels.vcf"),
             &picard("test.over.chain"),
-            MemoryReference::fasta(&picard("dummy2.reference.fasta")),
+            IndexedFasta::open(data(&picard("dummy2.reference.fasta"))).unwrap(),
             1.0,
         ),
         2
@@ -387,7 +401,7 @@ fn arrays_flipped_during_ref_alt_swap() {
             "liftover/lifted.swapRefAltAndArrays.vcf",
             "liftover/failed.swapRefAltAndArrays.vcf",
             &picard("test.over.chain"),
-            MemoryReference::fasta(&picard("dummy.reference.fasta")),
+            IndexedFasta::open(data(&picard("dummy.reference.fasta"))).unwrap(),
             1.0,
         ),
         3
@@ -451,7 +465,7 @@ fn reference_without_the_target_contig_gives_no_target() {
 #[test]
 fn missing_contig_in_chain_gives_no_target() {
     let chains = Arc::new(ChainIndex::open(data(&picard("test.over.chain"))).unwrap());
-    let reference = MemoryReference::fasta(&picard("dummy.reference.fasta"));
+    let reference = IndexedFasta::open(data(&picard("dummy.reference.fasta"))).unwrap();
     let mut transform = LiftOverVariants::new(chains, reference, 1.0).unwrap();
     let (_, batches) = read_vcf(&data(&picard("testLiftoverUsingMissingContig.vcf")));
     let out = transform.transform(&batches[0]).unwrap();
