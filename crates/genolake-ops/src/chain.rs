@@ -132,7 +132,10 @@ impl ChainIndex {
             source,
         };
         let mut file = BufReader::new(File::open(path).map_err(io_error)?);
-        let gzipped = file.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
+        let gzipped = file
+            .fill_buf()
+            .map_err(io_error)?
+            .starts_with(&[0x1f, 0x8b]);
         if gzipped {
             Self::from_reader(BufReader::new(MultiGzDecoder::new(file)), path)
         } else {
@@ -233,20 +236,27 @@ impl ChainIndex {
     /// where the interval's first aligned base maps to where its last one
     /// does. `None` when no chain or more than one qualifies, or the
     /// interval is empty.
-    pub fn lift_over(&self, contig: &str, start: i64, end: i64, min_match: f64) -> Option<Lifted<'_>> {
+    pub fn lift_over(
+        &self,
+        contig: &str,
+        start: i64,
+        end: i64,
+        min_match: f64,
+    ) -> Option<Lifted<'_>> {
         if end <= start {
             return None;
         }
         let min_bases = min_match * (end - start) as f64;
         let mut hit = None;
         for chain in self.overlapping(contig, start, end) {
-            if let Some(intersection) = intersect(chain, start, end) {
-                if intersection.bases as f64 >= min_bases {
-                    if hit.is_some() {
-                        return None;
-                    }
-                    hit = Some((chain, intersection));
+            if let Some(intersection) = intersect(chain, start, end)
+                && intersection.bases as f64 >= min_bases
+            {
+                // htsjdk's basic liftover refuses more than one hit.
+                if hit.is_some() {
+                    return None;
                 }
+                hit = Some((chain, intersection));
             }
         }
         let (chain, intersection) = hit?;
@@ -359,8 +369,8 @@ impl<R: Read> Parser<R> {
                     chain.id
                 )));
             }
-            let line = std::str::from_utf8(&self.line)
-                .map_err(|_| self.error("the line is not UTF-8"))?;
+            let line =
+                std::str::from_utf8(&self.line).map_err(|_| self.error("the line is not UTF-8"))?;
             let fields: Vec<&str> = line.split_ascii_whitespace().collect();
             let (size, gaps) = match fields.as_slice() {
                 [size] => (*size, None),
@@ -504,5 +514,178 @@ fn truncate(text: &str) -> &str {
     match text.char_indices().nth(40) {
         Some((i, _)) => &text[..i],
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse(text: &str) -> Result<ChainIndex> {
+        ChainIndex::from_reader(text.as_bytes(), "t.chain")
+    }
+
+    fn error_line(text: &str) -> (u64, String) {
+        match parse(text) {
+            Err(Error::Chain { line, message, .. }) => (line, message),
+            other => panic!("expected a chain error, got {other:?}"),
+        }
+    }
+
+    const TWO_BLOCKS: &str =
+        "chain 1 chr1 1085 + 0 1085 chr1 1085 + 0 1085 2\n540 0 5\n500 5 0\n40\n";
+
+    #[test]
+    fn blocks_follow_gaps() {
+        let index = parse(TWO_BLOCKS).unwrap();
+        let blocks = &index.chains()[0].blocks;
+        assert_eq!(
+            blocks,
+            &[
+                Block {
+                    source_start: 0,
+                    target_start: 0,
+                    size: 540
+                },
+                Block {
+                    source_start: 540,
+                    target_start: 545,
+                    size: 500
+                },
+                Block {
+                    source_start: 1045,
+                    target_start: 1045,
+                    size: 40
+                },
+            ]
+        );
+        // An interval across the target gap grows by it: 2 bases map to 7.
+        let lifted = index.lift_over("chr1", 539, 541, 0.95).unwrap();
+        assert_eq!((lifted.start, lifted.end), (539, 546));
+        // Half of [1043, 1047) falls in the source gap.
+        assert!(index.lift_over("chr1", 1043, 1047, 0.95).is_none());
+        assert!(index.lift_over("chr1", 1043, 1047, 0.5).is_some());
+        assert!(index.lift_over("chr2", 0, 10, 0.5).is_none());
+        assert!(index.lift_over("chr1", 10, 10, 0.5).is_none());
+    }
+
+    #[test]
+    fn two_qualifying_chains_fail_as_in_htsjdk() {
+        let text = "chain 1 chr1 100 + 0 50 a 100 + 0 50 1\n50\n\nchain 1 chr1 100 + 0 50 b 100 + 0 50 2\n50\n";
+        let index = parse(text).unwrap();
+        assert!(index.lift_over("chr1", 10, 20, 0.95).is_none());
+        assert_eq!(index.overlapping("chr1", 10, 20).count(), 2);
+    }
+
+    #[test]
+    fn malformed_lines_are_named() {
+        assert_eq!(
+            error_line("chain 1 chr1 100 + 0 50 a 100 + 0 50\n40 0\n").0,
+            2
+        );
+        assert_eq!(error_line("# comment\n\nchian 1\n").0, 3);
+        let (line, message) = error_line("chain 1 chr1 100 + 0 50 a 100 + 0 50 1\n40 5 5\n20\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("runs past"), "{message}");
+        let (line, message) = error_line("chain 1 chr1 100 + 0 50 a 100 + 0 50 1\n40\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("header"), "{message}");
+        assert_eq!(
+            error_line("chain 1 chr1 100 + 0 50 a 100 + 0 50 1\n50 1 1\n").0,
+            2
+        );
+        assert!(
+            error_line("chain 1 chr1 100 + 0 500 a 100 + 0 50 1\n50\n")
+                .1
+                .contains("tSize")
+        );
+        assert!(
+            error_line("chain 1 chr1 100 - 0 50 a 100 + 0 50 1\n50\n")
+                .1
+                .contains("tStrand")
+        );
+        assert!(
+            error_line("chain 1 chr1 100 + 0 50 a 100 + 0 50 1\n-5\n")
+                .1
+                .contains("block size")
+        );
+        let err = parse("chain 1 chr1 100 + 0 50 a 100 + 0 50 1\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("t.chain, line 1: the file ends"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn gzip_and_plain_files_read_alike() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.chain");
+        std::fs::write(&plain, TWO_BLOCKS).unwrap();
+        let gz = dir.path().join("a.chain.gz");
+        let mut encoder =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        encoder.write_all(TWO_BLOCKS.as_bytes()).unwrap();
+        encoder.finish().unwrap();
+        let a = ChainIndex::open(&plain).unwrap();
+        let b = ChainIndex::open(&gz).unwrap();
+        assert_eq!(a.chains(), b.chains());
+        assert!(matches!(
+            ChainIndex::open(dir.path().join("missing")),
+            Err(Error::Io { .. })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn parser_never_panics(text in "[ -~\n]{0,300}") {
+            let _ = parse(&text);
+        }
+
+        /// Every base of a block lifts alone to its counterpart, mirrored
+        /// on the reverse strand; bases of gaps do not lift.
+        #[test]
+        fn single_bases_land_where_the_blocks_say(
+            blocks in proptest::collection::vec((1i64..20, 0i64..5, 0i64..5), 1..6),
+            negative in any::<bool>(),
+        ) {
+            let mut text = String::new();
+            let (mut t, mut q) = (0, 0);
+            let mut expected = Vec::new();
+            for (i, &(size, dt, dq)) in blocks.iter().enumerate() {
+                for k in 0..size {
+                    expected.push((t + k, Some(q + k)));
+                }
+                t += size;
+                q += size;
+                if i + 1 < blocks.len() {
+                    text.push_str(&format!("{size} {dt} {dq}\n"));
+                    for k in 0..dt {
+                        expected.push((t + k, None));
+                    }
+                    t += dt;
+                    q += dq;
+                } else {
+                    text.push_str(&format!("{size}\n"));
+                }
+            }
+            let strand = if negative { "-" } else { "+" };
+            let header = format!("chain 1 src {t} + 0 {t} dst {q} {strand} 0 {q} 1\n");
+            let index = parse(&(header + &text)).unwrap();
+            for (source, target) in expected {
+                let lifted = index.lift_over("src", source, source + 1, 1.0);
+                match target {
+                    Some(target) => {
+                        let lifted = lifted.unwrap();
+                        let start = if negative { q - target - 1 } else { target };
+                        prop_assert_eq!((lifted.start, lifted.end), (start, start + 1));
+                        prop_assert_eq!(lifted.negative_strand, negative);
+                    }
+                    None => prop_assert!(lifted.is_none()),
+                }
+            }
+        }
     }
 }

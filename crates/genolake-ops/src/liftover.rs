@@ -23,8 +23,8 @@ use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use genolake_core::schema::{
-    ALTERNATE_ALLELES, CALLS, CONTIG_NAME, END, FILTERS, GENOTYPES, INFO_PREFIX,
-    REFERENCE_ALLELE, START,
+    ALTERNATE_ALLELES, CALLS, CONTIG_NAME, END, FILTERS, GENOTYPES, INFO_PREFIX, REFERENCE_ALLELE,
+    START,
 };
 
 use crate::chain::ChainIndex;
@@ -231,15 +231,19 @@ impl<R: Reference> LiftOverVariants<R> {
                 continue;
             }
             alt_buf.clear();
-            if let Some(alts) = alts {
-                if alts.is_valid(row) {
-                    let values = alts.values().as_string::<i32>();
-                    let offsets = alts.value_offsets();
-                    let (a, b) = (offsets[row] as usize, offsets[row + 1] as usize);
-                    alt_buf.extend((a..b).map(|i| {
-                        if values.is_valid(i) { values.value(i) } else { "." }
-                    }));
-                }
+            if let Some(alts) = alts
+                && alts.is_valid(row)
+            {
+                let values = alts.values().as_string::<i32>();
+                let offsets = alts.value_offsets();
+                let (a, b) = (offsets[row] as usize, offsets[row + 1] as usize);
+                alt_buf.extend((a..b).map(|i| {
+                    if values.is_valid(i) {
+                        values.value(i)
+                    } else {
+                        "."
+                    }
+                }));
             }
             let variant = Variant {
                 contig: contigs.value(row),
@@ -423,7 +427,11 @@ fn left_align<R: Reference>(
             return Ok(None);
         }
         let last = alleles[0].last().copied();
-        if stop > 1 && alleles.iter().all(|a| !a.is_empty() && a.last().copied() == last) {
+        if stop > 1
+            && alleles
+                .iter()
+                .all(|a| !a.is_empty() && a.last().copied() == last)
+        {
             alleles.iter_mut().for_each(|a| {
                 a.pop();
             });
@@ -561,7 +569,11 @@ fn string_list_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Option<&
     }
 }
 
-fn build_output(batch: &RecordBatch, schema: SchemaRef, outcomes: &[Outcome]) -> Result<RecordBatch> {
+fn build_output(
+    batch: &RecordBatch,
+    schema: SchemaRef,
+    outcomes: &[Outcome],
+) -> Result<RecordBatch> {
     let lifted = |row: usize| match &outcomes[row] {
         Outcome::Lifted(v) => Some(v.as_ref()),
         Outcome::Failed(_) => None,
@@ -689,7 +701,13 @@ fn rebuild_string_list<'a>(
 ) -> Result<ArrayRef> {
     let item = match field.data_type() {
         DataType::List(item) => item.clone(),
-        other => return Err(type_error(field.name(), &genolake_core::schema::list_of(DataType::Utf8), other)),
+        other => {
+            return Err(type_error(
+                field.name(),
+                &genolake_core::schema::list_of(DataType::Utf8),
+                other,
+            ));
+        }
     };
     let mut builder = ListBuilder::new(StringBuilder::new()).with_field(item);
     for row in 0..old.len() {
@@ -732,12 +750,16 @@ fn swap_info(key: &str, column: &ArrayRef, swapped: &[bool]) -> Result<ArrayRef>
             }
             DataType::List(item) if item.data_type() == &DataType::Float64 => {
                 let list = column.as_list::<i32>();
-                let values = list.values().as_primitive::<arrow::datatypes::Float64Type>();
+                let values = list
+                    .values()
+                    .as_primitive::<arrow::datatypes::Float64Type>();
                 let mut flip = vec![false; values.len()];
                 for (row, &s) in swapped.iter().enumerate() {
                     if s {
                         let (a, b) = (list.value_offsets()[row], list.value_offsets()[row + 1]);
-                        flip[a as usize..b as usize].iter_mut().for_each(|f| *f = true);
+                        flip[a as usize..b as usize]
+                            .iter_mut()
+                            .for_each(|f| *f = true);
                     }
                 }
                 let flipped: Float64Array = values
@@ -844,7 +866,10 @@ fn swap_genotypes(column: &ArrayRef, swapped: &[bool]) -> Result<ArrayRef> {
 }
 
 fn flip_calls(calls: &ListArray, which: &[bool]) -> Result<ArrayRef> {
-    let Some(values) = calls.values().as_primitive_opt::<arrow::datatypes::Int32Type>() else {
+    let Some(values) = calls
+        .values()
+        .as_primitive_opt::<arrow::datatypes::Int32Type>()
+    else {
         return Err(Error::Column {
             column: format!("{GENOTYPES}.{CALLS}"),
             message: format!("expected a list of int32, found {}", calls.data_type()),
@@ -879,4 +904,87 @@ fn flip_calls(calls: &ListArray, which: &[bool]) -> Result<ArrayRef> {
         Arc::new(flipped),
         calls.nulls().cloned(),
     )?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoReference;
+
+    impl Reference for NoReference {
+        fn contig_length(&self, _: &str) -> Option<u64> {
+            None
+        }
+
+        fn fetch(&mut self, _: &str, _: u64, _: u64) -> Result<Vec<u8>> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn chains() -> Arc<ChainIndex> {
+        let text = "chain 1 chr1 1000 + 0 1000 chrA 1000 + 0 1000 1\n1000\n";
+        Arc::new(ChainIndex::from_reader(text.as_bytes(), "t.chain").unwrap())
+    }
+
+    #[test]
+    fn coordinates_array_is_null_where_nothing_lifts() {
+        let contig = StringArray::from(vec![Some("chr1"), Some("chr2"), None]);
+        let start = Int64Array::from(vec![10, 10, 10]);
+        let end = Int64Array::from(vec![20, 20, 20]);
+        let out = lift_over_coordinates_array(&chains(), &contig, &start, &end, 0.95).unwrap();
+        assert_eq!(out.null_count(), 2);
+        assert_eq!(out.column(0).as_string::<i32>().value(0), "chrA");
+        assert_eq!(
+            out.column(1)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0),
+            10
+        );
+    }
+
+    #[test]
+    fn a_column_of_the_wrong_type_is_named() {
+        let transform = LiftOverVariants::new(chains(), NoReference, 0.95).unwrap();
+        let schema = Schema::new(vec![
+            Field::new(CONTIG_NAME, DataType::Utf8, true),
+            Field::new(START, DataType::Int32, true),
+            Field::new(END, DataType::Int64, true),
+            Field::new(REFERENCE_ALLELE, DataType::Utf8, true),
+        ]);
+        match transform.output_schema(&schema) {
+            Err(Error::Column { column, .. }) => assert_eq!(column, START),
+            other => panic!("expected a column error, got {other:?}"),
+        }
+        assert!(LiftOverVariants::new(chains(), NoReference, 1.5).is_err());
+    }
+
+    #[test]
+    fn only_the_needed_columns_are_required() {
+        let mut transform = LiftOverVariants::new(chains(), NoReference, 0.95).unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(CONTIG_NAME, DataType::Utf8, true),
+            Field::new(START, DataType::Int64, true),
+            Field::new(END, DataType::Int64, true),
+            Field::new(REFERENCE_ALLELE, DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["chr1", "chr1"])),
+                Arc::new(Int64Array::from(vec![5, 5])),
+                Arc::new(Int64Array::from(vec![6, 5])),
+                Arc::new(StringArray::from(vec!["A", ""])),
+            ],
+        )
+        .unwrap();
+        let out = transform.transform(&batch).unwrap();
+        assert_eq!(out.num_columns(), 7);
+        let status = out.column_by_name(LIFT_OVER_STATUS).unwrap().as_struct();
+        let messages = status.column(1).as_string::<i32>();
+        // chrA is not in the (empty) reference.
+        assert_eq!(messages.value(0), reason::NO_TARGET);
+        assert_eq!(messages.value(1), reason::CONVERSION_FAILED);
+        assert!(out.column_by_name(SWAPPED_ALLELES).unwrap().is_null(0));
+    }
 }

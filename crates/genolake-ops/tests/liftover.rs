@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, ListArray, RecordBatch};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use genolake_ops::Result;
 use genolake_ops::chain::ChainIndex;
 use genolake_ops::fasta::IndexedFasta;
 use genolake_ops::liftover::{
     LIFT_OVER_STATUS, LiftOverVariants, Reference, lift_over_coordinates,
 };
-use genolake_ops::Result;
 
 fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,7 +30,11 @@ fn read_bed(path: &str) -> Vec<(String, i64, i64)> {
         .filter(|l| !l.is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            (f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap())
+            (
+                f[0].to_string(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -203,7 +207,11 @@ fn compared_columns(expected: &arrow::datatypes::Schema) -> Vec<String> {
     columns
 }
 
-fn rows(batches: &[RecordBatch], columns: &[String], keep: impl Fn(&RecordBatch, usize) -> bool) -> Vec<Vec<String>> {
+fn rows(
+    batches: &[RecordBatch],
+    columns: &[String],
+    keep: impl Fn(&RecordBatch, usize) -> bool,
+) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for batch in batches {
         let texts: Vec<Vec<String>> = columns.iter().map(|c| column_text(batch, c)).collect();
@@ -220,7 +228,12 @@ fn status(batch: &RecordBatch, row: usize) -> (bool, Option<String>) {
     let status = batch.column_by_name(LIFT_OVER_STATUS).unwrap().as_struct();
     let success = status.column(0).as_boolean().value(row);
     let message = status.column(1).as_string::<i32>();
-    (success, message.is_valid(row).then(|| message.value(row).to_string()))
+    (
+        success,
+        message
+            .is_valid(row)
+            .then(|| message.value(row).to_string()),
+    )
 }
 
 /// Runs `lift_over_variants` on `input` and compares with Picard's
@@ -255,14 +268,25 @@ fn compare<R: Reference>(
     let mut want = rows(&expected_batches, &columns, |_, _| true);
     got.sort();
     want.sort();
-    assert_eq!(got.len(), want.len(), "lifted rows of {input}: {got:#?} vs {want:#?}");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "lifted rows of {input}: {got:#?} vs {want:#?}"
+    );
     for (g, w) in got.iter().zip(&want) {
         for ((c, gv), wv) in columns.iter().zip(g).zip(w) {
             assert_eq!(gv, wv, "{input}: column {c} of lifted row {g:?}");
         }
     }
 
-    let site = ["contigName", "start", "end", "referenceAllele", "alternateAlleles"].map(String::from);
+    let site = [
+        "contigName",
+        "start",
+        "end",
+        "referenceAllele",
+        "alternateAlleles",
+    ]
+    .map(String::from);
     let mut got_failed: Vec<(Vec<String>, String)> = Vec::new();
     for batch in &output {
         let texts = rows(std::slice::from_ref(batch), &site, |_, _| true);
@@ -278,7 +302,9 @@ fn compare<R: Reference>(
     for batch in &failed_batches {
         let texts = rows(std::slice::from_ref(batch), &site, |_, _| true);
         let filters = batch.column_by_name("filters").unwrap().as_list::<i32>();
-        let locus = batch.column_by_name("INFO_AttemptedLocus").map(|c| c.as_string::<i32>().clone());
+        let locus = batch
+            .column_by_name("INFO_AttemptedLocus")
+            .map(|c| c.as_string::<i32>().clone());
         for (row, text) in texts.into_iter().enumerate() {
             let filter = filters.value(row).as_string::<i32>().value(0).to_string();
             let locus = locus
@@ -298,7 +324,10 @@ fn compare<R: Reference>(
     );
     for ((text, message), (want_text, filter, locus)) in got_failed.iter().zip(&want_failed) {
         assert_eq!(text, want_text, "{input}: failed row");
-        assert!(message.contains(filter.as_str()), "{input}: {message} lacks {filter}");
+        assert!(
+            message.contains(filter.as_str()),
+            "{input}: {message} lacks {filter}"
+        );
         if !locus.is_empty() {
             assert_eq!(message, &format!("{filter}: AttemptedLocus {locus}"));
         }
@@ -336,7 +365,12 @@ fn picard_case(base: &str, chain: &str, reference: &str, min_match: f64) -> usiz
 #[test]
 fn reverse_strand_biallelic_indels() {
     assert_eq!(
-        picard_case("testLiftoverBiallelicIndels.vcf", "test.over.chain", "dummy.reference.fasta", 1.0),
+        picard_case(
+            "testLiftoverBiallelicIndels.vcf",
+            "test.over.chain",
+            "dummy.reference.fasta",
+            1.0
+        ),
         3
     );
 }
@@ -344,7 +378,12 @@ fn reverse_strand_biallelic_indels() {
 #[test]
 fn reverse_strand_multiallelic_indels_fail() {
     assert_eq!(
-        picard_case("testLiftoverMultiallelicIndels.vcf", "test.over.chain", "dummy.reference.fasta", 1.0),
+        picard_case(
+            "testLiftoverMultiallelicIndels.vcf",
+            "test.over.chain",
+            "dummy.reference.fasta",
+            1.0
+        ),
         0
     );
 }
@@ -352,7 +391,12 @@ fn reverse_strand_multiallelic_indels_fail() {
 #[test]
 fn reverse_strand_swapped_ref_alt() {
     assert_eq!(
-        picard_case("testLiftoverSwapRefAltVariants.vcf", "test.over.chain", "dummy.reference.fasta", 1.0),
+        picard_case(
+            "testLiftoverSwapRefAltVariants.vcf",
+            "test.over.chain",
+            "dummy.reference.fasta",
+            1.0
+        ),
         3
     );
 }
@@ -373,7 +417,12 @@ fn simple_indels_across_two_blocks() {
 #[test]
 fn indel_flip() {
     assert_eq!(
-        picard_case("testLiftoverIndelFlip.vcf", "test.over.chain", "mini.reference.fasta", 1.0),
+        picard_case(
+            "testLiftoverIndelFlip.vcf",
+            "test.over.chain",
+            "mini.reference.fasta",
+            1.0
+        ),
         11
     );
 }
@@ -448,7 +497,8 @@ fn gvcf_lifts_without_failures() {
 #[test]
 fn reference_without_the_target_contig_gives_no_target() {
     let chains = Arc::new(ChainIndex::open(data(&picard("test.over.chain"))).unwrap());
-    let reference = MemoryReference::sparse_from_vcf("liftover/lifted.test.vcf", "chr20", HG19_CHR20);
+    let reference =
+        MemoryReference::sparse_from_vcf("liftover/lifted.test.vcf", "chr20", HG19_CHR20);
     let mut transform = LiftOverVariants::new(chains, reference, 1.0).unwrap();
     let (_, batches) = read_vcf(&data(&picard("testLiftoverBiallelicIndels.vcf")));
     let mut messages = Vec::new();
