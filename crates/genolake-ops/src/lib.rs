@@ -33,10 +33,21 @@
 //! table: a streaming k-way merge of position-sorted inputs that joins
 //! records of the same site (Glow's group-by key), fills missing genotypes
 //! and combines IDs, QUAL, FILTER and INFO as `bcftools merge -m none` does.
+//!
+//! Liftover: [`chain`] reads UCSC chain files (plain or gzip) into an index
+//! per source contig; [`liftover`] lifts intervals with htsjdk's
+//! minimum-match rule (Glow's `lift_over_coordinates`) and whole variants
+//! against the target reference with Picard `LiftoverVcf`'s rules (Glow's
+//! `lift_over_variants`): reverse-strand alleles reverse-complemented and
+//! indels left-aligned, swapped REF/ALT recovered with genotype calls and
+//! array fields flipped, and a `liftOverStatus` column saying why a row
+//! could not be lifted.
 
 pub mod annotation;
+pub mod chain;
 pub mod error;
 pub mod fasta;
+pub mod liftover;
 pub mod merge;
 pub mod normalize;
 pub mod pipeline;
