@@ -263,3 +263,109 @@ pub fn threads(flag: Option<usize>) -> usize {
     flag.filter(|n| *n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
+
+/// The variant transforms `convert` and `ingest` run on every row, in the
+/// order `bcftools norm` and Glow's pipelines apply them: split, then
+/// normalize, then lift over.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TransformArgs {
+    /// Split multiallelic variants into one row per alternate allele, as
+    /// Glow's split_multiallelics and `bcftools norm -m-` do: INFO and
+    /// FORMAT values with Number=A, R or G cut to the allele, calls of the
+    /// other alternates recoded (see --other-alleles).
+    #[arg(long)]
+    pub split_multiallelics: bool,
+    /// With --split-multiallelics, what a call of another alternate allele
+    /// becomes in a split row: reference (0, as `bcftools norm -m-` writes
+    /// it; the default) or missing (., as Glow and `vt decompose` write it).
+    #[arg(
+        long,
+        value_name = "reference|missing",
+        requires = "split_multiallelics"
+    )]
+    pub other_alleles: Option<String>,
+    /// Left-align and trim alleles against --reference, as Glow's
+    /// normalize_variants and `bcftools norm -f` do; records that move are
+    /// put back in order within --sort-window bases.
+    #[arg(long, requires = "reference")]
+    pub normalize: bool,
+    /// The reference for --normalize: FASTA, plain (with .fai) or BGZF
+    /// (with .fai and .gzi), as `samtools faidx` indexes it.
+    #[arg(long, value_name = "FASTA")]
+    pub reference: Option<PathBuf>,
+    /// Lift variants to another assembly with this UCSC chain file (plain or
+    /// gzip), as Glow's lift_over_variants and Picard's LiftoverVcf do.
+    /// Variants that do not lift are left out and counted.
+    #[arg(long, value_name = "CHAIN", requires = "target_reference")]
+    pub liftover: Option<PathBuf>,
+    /// The reference of the assembly lifted to (FASTA with .fai), for
+    /// checking and swapping reference alleles.
+    #[arg(long, value_name = "FASTA")]
+    pub target_reference: Option<PathBuf>,
+    /// With --liftover, the least fraction of a variant's bases the chain
+    /// must map (Glow: minMatchRatio).
+    #[arg(long, default_value_t = 0.95, requires = "liftover")]
+    pub min_match_ratio: f64,
+    /// With --normalize, how far (in bases) a record may move left past
+    /// those before it and still be put back in order (bcftools norm:
+    /// --site-win).
+    #[arg(long, default_value_t = 1000)]
+    pub sort_window: u64,
+}
+
+impl TransformArgs {
+    /// No transform is asked for.
+    pub fn is_empty(&self) -> bool {
+        !self.split_multiallelics && !self.normalize && self.liftover.is_none()
+    }
+
+    /// The pipeline the flags ask for, or `None` when they ask for no
+    /// transform. The CLI writes files: no status columns, and rows that do
+    /// not lift over are left out (and counted).
+    pub fn pipeline(&self) -> Result<Option<genolake_ops::pipeline::Pipeline>> {
+        use genolake_ops::pipeline::{LiftOverOptions, NormalizeOptions, Pipeline, SplitOptions};
+        let mut pipeline = Pipeline::default();
+        if self.split_multiallelics {
+            // As `bcftools norm -m-` writes them, which the CLI follows.
+            let mut split = SplitOptions::bcftools();
+            if let Some(other) = &self.other_alleles {
+                split.other_alleles = other
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--other-alleles: {e}"))?;
+            }
+            pipeline.split = Some(split);
+        }
+        if self.normalize {
+            let reference = self
+                .reference
+                .clone()
+                .context("--normalize needs --reference")?;
+            pipeline.normalize = Some(NormalizeOptions {
+                reference,
+                replace_columns: true,
+                status: false,
+            });
+        } else if self.reference.is_some() {
+            bail!("--reference is the reference of --normalize; give --normalize too");
+        }
+        if let Some(chain) = &self.liftover {
+            let target = self
+                .target_reference
+                .clone()
+                .context("--liftover needs --target-reference")?;
+            if !(0.0..=1.0).contains(&self.min_match_ratio) {
+                bail!(
+                    "--min-match-ratio: expected a ratio from 0 to 1, not {}",
+                    self.min_match_ratio
+                );
+            }
+            let mut options = LiftOverOptions::new(chain.clone(), target);
+            options.min_match_ratio = self.min_match_ratio;
+            options.keep_failed = false;
+            pipeline.liftover = Some(options);
+        } else if self.target_reference.is_some() {
+            bail!("--target-reference is the reference of --liftover; give --liftover too");
+        }
+        Ok((!pipeline.is_empty()).then_some(pipeline))
+    }
+}

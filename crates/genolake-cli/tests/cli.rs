@@ -2616,3 +2616,190 @@ fn sql_copy_writes_vcf_and_plink() {
     let afreq = std::fs::read_to_string(prefix.with_extension("afreq")).unwrap();
     assert_eq!(afreq.lines().count(), biallelic + 1);
 }
+
+/// A file of genolake-ops' test data (Glow's transform fixtures).
+fn ops_data(relative: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../genolake-ops/tests/data")
+        .join(relative);
+    assert!(path.exists(), "test data {} is missing", path.display());
+    path
+}
+
+/// A `bcftools query` format printing every fixed column, INFO key and
+/// FORMAT key `vcf`'s header declares.
+fn every_field(vcf: &Path) -> String {
+    let header = bcftools(&["view", "-h", vcf.to_str().unwrap()]);
+    let ids = |kind: &str| -> Vec<String> {
+        header
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("##{kind}=<ID=")))
+            .map(|rest| rest.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let mut format = "%CHROM\t%POS\t%ID\t%REF\t%ALT\t%QUAL\t%FILTER".to_string();
+    for info in ids("INFO") {
+        format.push_str(&format!("\t%INFO/{info}"));
+    }
+    let formats = ids("FORMAT");
+    if !formats.is_empty() {
+        format.push('[');
+        for key in formats {
+            format.push_str(&format!("\t%{key}"));
+        }
+        format.push(']');
+    }
+    format.push('\n');
+    format
+}
+
+/// `convert --split-multiallelics --normalize` writes what `bcftools norm
+/// -m- -f` writes (every field, in bcftools' order, on two threads, from a
+/// plain and a BGZF reference); `ingest` with the same flags stores as many
+/// rows; `--liftover` writes Picard's lifted records and counts the others;
+/// a reference without its index is refused and leaves no output.
+#[test]
+fn convert_and_ingest_transform_as_bcftools_norm_and_picard_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let norm = "variantsplitternormalizer-test";
+    for (file, fasta) in [
+        ("01_IN_altered_multiallelic.vcf", "20_altered.fasta"),
+        ("01_IN_altered_biallelic.vcf", "20_altered_bgzip.fasta.gz"),
+        (
+            "test_left_align_hg38_altered.vcf",
+            "Homo_sapiens_assembly38.20.21_altered.fasta",
+        ),
+    ] {
+        let input = ops_data(&format!("{norm}/{file}"));
+        let fasta = ops_data(&format!("{norm}/{fasta}"));
+        let ours = dir.path().join(format!("ours-{file}.gz"));
+        let theirs = dir.path().join(format!("theirs-{file}.gz"));
+        ok(&[
+            "convert",
+            input.to_str().unwrap(),
+            "-o",
+            ours.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--split-multiallelics",
+            "--normalize",
+            "--reference",
+            fasta.to_str().unwrap(),
+        ]);
+        bcftools(&[
+            "norm",
+            "-m-",
+            "-f",
+            fasta.to_str().unwrap(),
+            "-Oz",
+            "-o",
+            theirs.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ]);
+        let format = every_field(&input);
+        let expected = bcftools(&["query", "-f", &format, theirs.to_str().unwrap()]);
+        assert!(expected.lines().count() > 5, "{file}");
+        assert_eq!(
+            bcftools(&["query", "-f", &format, ours.to_str().unwrap()]),
+            expected,
+            "{file}"
+        );
+
+        let table = dir.path().join(format!("table-{file}"));
+        ok(&[
+            "ingest",
+            input.to_str().unwrap(),
+            "--table",
+            table.to_str().unwrap(),
+            "--split-multiallelics",
+            "--normalize",
+            "--reference",
+            fasta.to_str().unwrap(),
+        ]);
+        let count = ok(&["count", table.to_str().unwrap()]);
+        assert!(
+            count.starts_with(&format!("{} records,", expected.lines().count())),
+            "{file}: {count}"
+        );
+    }
+
+    // Picard's biallelic indel case: the lifted records, and the others
+    // counted by reason.
+    let input = ops_data("liftover/picard/testLiftoverBiallelicIndels.vcf");
+    let lifted = dir.path().join("lifted.vcf");
+    let out = genolake(&[
+        "convert",
+        input.to_str().unwrap(),
+        "-o",
+        lifted.to_str().unwrap(),
+        "--liftover",
+        ops_data("liftover/picard/test.over.chain")
+            .to_str()
+            .unwrap(),
+        "--target-reference",
+        ops_data("liftover/picard/dummy.reference.fasta")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sites = "%CHROM\t%POS\t%REF\t%ALT\n";
+    let expected = ops_data("liftover/picard/lifted.testLiftoverBiallelicIndels.vcf");
+    let mut ours: Vec<String> = bcftools(&["query", "-f", sites, lifted.to_str().unwrap()])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut theirs: Vec<String> = bcftools(&["query", "-f", sites, expected.to_str().unwrap()])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    let failed = bcftools(&[
+        "view",
+        "-H",
+        ops_data("liftover/picard/failed.testLiftoverBiallelicIndels.vcf")
+            .to_str()
+            .unwrap(),
+    ])
+    .lines()
+    .count();
+    let reported: usize = stderr(&out)
+        .lines()
+        .filter(|l| l.contains("did not lift over"))
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(reported, failed, "{}", stderr(&out));
+
+    // A reference without its .fai: refused by name, nothing written.
+    let target = dir.path().join("unindexed.vcf.gz");
+    let out = genolake(&[
+        "convert",
+        ops_data(&format!("{norm}/01_IN_altered_biallelic.vcf"))
+            .to_str()
+            .unwrap(),
+        "-o",
+        target.to_str().unwrap(),
+        "--normalize",
+        "--reference",
+        ops_data(&format!("{norm}/20_altered_noindex.fasta"))
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("20_altered_noindex.fasta.fai"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists());
+    let out = genolake(&["convert", "x.vcf", "-o", "y.vcf", "--normalize"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--reference"), "{}", stderr(&out));
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use genolake_core::Stringency;
-use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder};
+use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder, TransformTable};
 use serde_json::{Value, json};
 
 use crate::describe::{HeaderDescriptions, table_description};
@@ -77,6 +77,7 @@ impl Ingest {
                 .collect::<serde_json::Map<String, Value>>(),
             "partitionBy": self.partition_by,
             "layout": self.layout,
+            "transforms": self.transform.as_ref().map(|t| t.describe()),
         });
         // The files' own columns, so a conflict with the table names the
         // file; read before the checksums read every byte.
@@ -91,8 +92,9 @@ impl Ingest {
         // it can, unless the files differ in columns or samples: then each
         // is read in Glow's layout and converted, which merges their
         // columns and names the difference in samples.
+        // Transforms work on Glow's layout: the reader decodes into it.
         let files = match (self.layout, reader.matrix_genotypes()) {
-            (Some(Layout::Matrix), Some(matrix)) => {
+            (Some(Layout::Matrix), Some(matrix)) if self.transform.is_none() => {
                 let mut described = Vec::with_capacity(data_files.len());
                 for path in &data_files {
                     described.push(matrix.schema(path).map_err(read_error)?);
@@ -134,7 +136,10 @@ impl Ingest {
             table_description(Some(format.name()), self.layout.unwrap_or_default())
         });
         let ctx = SessionBuilder::new().target_partitions(threads).build();
-        let provider: Arc<dyn TableProvider> = Arc::new(files);
+        let mut provider: Arc<dyn TableProvider> = Arc::new(files);
+        if let Some(prepared) = &self.transform {
+            provider = Arc::new(TransformTable::new(provider, prepared.clone()));
+        }
         let input = ctx
             .read_table(provider)
             .map_err(|e| Error::new(location.clone(), ErrorKind::DataFusion(e)))?;

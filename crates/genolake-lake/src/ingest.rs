@@ -30,6 +30,8 @@ use genolake_core::merge::{SchemaMerge, describe_changes};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use genolake_ops::pipeline::Prepared;
+
 use crate::describe::HeaderDescriptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{IngestRecord, read_commit};
@@ -306,6 +308,7 @@ pub struct Ingest {
     descriptions: HeaderDescriptions,
     storage_options: HashMap<String, String>,
     pub(crate) layout: Option<Layout>,
+    pub(crate) transform: Option<Prepared>,
 }
 
 impl Ingest {
@@ -327,7 +330,19 @@ impl Ingest {
             descriptions: HeaderDescriptions::default(),
             storage_options: HashMap::new(),
             layout: None,
+            transform: None,
         }
+    }
+
+    /// Runs these variant transforms (split, normalize, lift over: see
+    /// [`genolake_ops::pipeline`]) on the rows of
+    /// [`execute_files`](Ingest::execute_files) before they are written;
+    /// the commit records them with the reader options, so a re-ingest with
+    /// other transforms is not taken for a duplicate. Genotypes are
+    /// transformed in Glow's layout, and stored in the table's.
+    pub fn transform(mut self, prepared: Prepared) -> Self {
+        self.transform = Some(prepared);
+        self
     }
 
     /// What to do if a table exists (default: [`SaveMode::ErrorIfExists`]).

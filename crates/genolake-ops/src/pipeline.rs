@@ -37,7 +37,12 @@ use arrow::datatypes::{Schema, SchemaRef};
 use genolake_core::Stringency;
 use genolake_vcf::header::{Header, HeaderParser};
 
+use arrow::array::{Array, AsArray, BooleanArray};
+use arrow::compute::filter_record_batch;
+
+use crate::chain::ChainIndex;
 use crate::fasta::IndexedFasta;
+use crate::liftover::{ERROR_MESSAGE, LIFT_OVER_STATUS, LiftOverVariants, SUCCESS};
 use crate::normalize::{NORMALIZATION_STATUS, Normalizer};
 use crate::split::{FieldNumbers, OLD_MULTIALLELIC, OtherAlleles, Splitter};
 use crate::{Error, Result};
@@ -186,8 +191,8 @@ impl Pipeline {
         let mut current = Arc::clone(schema);
         let splitter = match &self.split {
             Some(options) => {
-                let splitter = Splitter::new(&current, &numbers)?
-                    .with_other_alleles(options.other_alleles);
+                let splitter =
+                    Splitter::new(&current, &numbers)?.with_other_alleles(options.other_alleles);
                 current = drop_added(
                     &current,
                     splitter.output_schema(),
@@ -208,11 +213,34 @@ impl Pipeline {
                 options.status || !options.replace_columns,
             );
         }
+        let mut liftover = None;
+        if let Some(options) = &self.liftover {
+            let chains = Arc::new(ChainIndex::open(&options.chain)?);
+            let reference = IndexedFasta::open(&options.reference)?;
+            let target_contigs = reference
+                .contigs()
+                .iter()
+                .map(|entry| (entry.name.clone(), entry.length))
+                .collect();
+            let lifter =
+                LiftOverVariants::new(Arc::clone(&chains), reference, options.min_match_ratio)?;
+            current = drop_added(
+                &current,
+                lifter.output_schema(&current)?,
+                LIFT_OVER_STATUS,
+                options.keep_failed,
+            );
+            liftover = Some(Lifting {
+                chains,
+                target_contigs,
+            });
+        }
         Ok(Prepared(Arc::new(Inner {
             pipeline: self.clone(),
             numbers,
             input_schema: Arc::clone(schema),
             splitter,
+            liftover,
             output_schema: current,
             counts: Mutex::new(BTreeMap::new()),
         })))
@@ -234,6 +262,14 @@ fn drop_added(before: &Schema, after: SchemaRef, name: &str, keep: bool) -> Sche
     Arc::new(Schema::new_with_metadata(fields, after.metadata().clone()))
 }
 
+/// What every worker of a liftover shares: the chains, read once, and the
+/// target reference's contigs (name, length).
+#[derive(Debug)]
+struct Lifting {
+    chains: Arc<ChainIndex>,
+    target_contigs: Vec<(String, u64)>,
+}
+
 /// A pipeline checked against its input; cheap to clone and share.
 #[derive(Debug, Clone)]
 pub struct Prepared(Arc<Inner>);
@@ -244,6 +280,7 @@ struct Inner {
     numbers: FieldNumbers,
     input_schema: SchemaRef,
     splitter: Option<Splitter>,
+    liftover: Option<Lifting>,
     output_schema: SchemaRef,
     /// Rows left out or moved, by reason, over every worker.
     counts: Mutex<BTreeMap<String, u64>>,
@@ -280,10 +317,19 @@ impl Prepared {
             ),
             None => None,
         };
+        let lifter = match (&self.0.pipeline.liftover, &self.0.liftover) {
+            (Some(options), Some(lifting)) => Some(LiftOverVariants::new(
+                Arc::clone(&lifting.chains),
+                IndexedFasta::open(&options.reference)?,
+                options.min_match_ratio,
+            )?),
+            _ => None,
+        };
         Ok(Worker {
             prepared: self.clone(),
             splitter: None,
             normalizer,
+            lifter,
         })
     }
 
@@ -313,12 +359,46 @@ impl Prepared {
     /// unless the rows are lifted to another assembly, whose contigs then
     /// replace the input's.
     pub fn output_header(&self, text: &str) -> Result<String> {
-        Ok(text.to_string())
+        let Some(lifting) = &self.0.liftover else {
+            return Ok(text.to_string());
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut contigs_written = false;
+        let contig_lines = |out: &mut String| {
+            for (name, length) in &lifting.target_contigs {
+                out.push_str(&format!("##contig=<ID={name},length={length}>\n"));
+            }
+        };
+        for line in text.lines() {
+            if line.starts_with("##contig=") {
+                // The target's contigs go where the source's were.
+                if !contigs_written {
+                    contig_lines(&mut out);
+                    contigs_written = true;
+                }
+                continue;
+            }
+            if line.starts_with("#CHROM") && !contigs_written {
+                contig_lines(&mut out);
+                contigs_written = true;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        Ok(out)
     }
 
-    /// The contigs the output's rows name, from the input's.
+    /// The contigs the output's rows name, from the input's: the target
+    /// reference's after a liftover.
     pub fn output_contigs(&self, contigs: &[String]) -> Vec<String> {
-        contigs.to_vec()
+        match &self.0.liftover {
+            Some(lifting) => lifting
+                .target_contigs
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect(),
+            None => contigs.to_vec(),
+        }
     }
 }
 
@@ -330,6 +410,13 @@ pub struct Worker {
     /// input's (files of one read whose headers differ).
     splitter: Option<(SchemaRef, Splitter)>,
     normalizer: Option<Normalizer>,
+    lifter: Option<LiftOverVariants<IndexedFasta>>,
+}
+
+impl std::fmt::Debug for LiftOverVariants<IndexedFasta> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiftOverVariants")
+    }
 }
 
 impl Worker {
@@ -364,7 +451,52 @@ impl Worker {
                 options.status || !options.replace_columns,
             )?;
         }
+        if let (Some(options), Some(lifter)) = (&inner.pipeline.liftover, &mut self.lifter) {
+            let lifted = lifter.transform(&batch)?;
+            batch = if options.keep_failed {
+                lifted
+            } else {
+                self.prepared.only_lifted(lifted)?
+            };
+        }
         Ok(batch)
+    }
+}
+
+impl Prepared {
+    /// The rows of `batch` that lifted, without the status column; the
+    /// others counted by reason.
+    fn only_lifted(&self, batch: RecordBatch) -> Result<RecordBatch> {
+        let index = batch.schema().index_of(LIFT_OVER_STATUS)?;
+        let status = batch.column(index).as_struct();
+        let success = status
+            .column_by_name(SUCCESS)
+            .and_then(|c| c.as_boolean_opt())
+            .ok_or_else(|| Error::Invalid("liftOverStatus has no success field".into()))?;
+        let message = status
+            .column_by_name(ERROR_MESSAGE)
+            .and_then(|c| c.as_string_opt::<i32>());
+        let keep: BooleanArray = (0..batch.num_rows())
+            .map(|row| Some(success.is_valid(row) && success.value(row)))
+            .collect();
+        let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+        for row in (0..batch.num_rows()).filter(|&row| !keep.value(row)) {
+            let text = message
+                .filter(|m| m.is_valid(row))
+                .map_or("unknown reason", |m| m.value(row));
+            // Group by the reason's name, not the locus it may quote.
+            let name = text.split(':').next().unwrap_or(text).trim();
+            *reasons.entry(name.to_string()).or_default() += 1;
+        }
+        for (reason, rows) in reasons {
+            self.count(
+                format!("did not lift over ({reason}) and were left out"),
+                rows,
+            );
+        }
+        let mut kept = filter_record_batch(&batch, &keep)?;
+        kept.remove_column(index);
+        Ok(kept)
     }
 }
 
@@ -393,10 +525,12 @@ fn without_added(
 pub fn parse_header(text: &str) -> Result<Header> {
     let mut parser = HeaderParser::new(Stringency::Silent);
     for line in text.lines() {
-        if parser
-            .feed(line)
-            .map_err(|e| Error::Invalid(format!("the VCF header, line {}: {e}", parser.line_number())))?
-        {
+        if parser.feed(line).map_err(|e| {
+            Error::Invalid(format!(
+                "the VCF header, line {}: {e}",
+                parser.line_number()
+            ))
+        })? {
             break;
         }
     }

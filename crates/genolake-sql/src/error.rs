@@ -66,6 +66,10 @@ pub enum Error {
     /// Writing the result failed.
     #[error("writing the result failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A variant transform failed: a reference or chain file that cannot
+    /// be read, or rows it cannot transform (the message says which).
+    #[error(transparent)]
+    Ops(#[from] genolake_ops::Error),
 }
 
 impl Error {

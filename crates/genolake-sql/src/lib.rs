@@ -97,6 +97,7 @@ mod scan;
 mod session;
 pub mod spark;
 mod statements;
+mod transform;
 
 pub use error::{Error, Result};
 pub use formats::{
@@ -117,3 +118,4 @@ pub use scan::{
 };
 pub use session::{SessionBuilder, register, session};
 pub use statements::{QueryResult, collect, execute_stream, run_sql, run_statements};
+pub use transform::{Transform, TransformExec, TransformFunction, TransformTable};

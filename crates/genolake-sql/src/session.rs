@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::formats::InputFormat;
 use crate::functions::{ReadDelta, ReadGenomics};
 use crate::scan::{GenomicsFormatFactory, KeepFileOrder};
+use crate::transform::{Transform, TransformFunction};
 
 /// A session with genolake's defaults: see [`SessionBuilder`].
 ///
@@ -125,9 +126,16 @@ fn register_state(state: &mut SessionState) -> Result<()> {
         );
     }
     state.register_udtf("read_delta", Arc::new(ReadDelta));
+    for transform in Transform::ALL {
+        state.register_udtf(
+            transform.name(),
+            Arc::new(TransformFunction::new(transform)),
+        );
+    }
     crate::spark::register(state)?;
     crate::functions::register_qc(state)?;
     crate::functions::register_complex(state)?;
     crate::functions::register_gwas(state)?;
+    crate::functions::register_variants(state)?;
     Ok(())
 }

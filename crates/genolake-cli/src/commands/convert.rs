@@ -18,7 +18,10 @@ use arrow::array::RecordBatch;
 use genolake_core::Progress;
 use genolake_sql::{FormatWriter, InputFormat, WriteFormat, WriteSource, Written};
 
-use crate::options::{Input, ReadArgs, parse_pair, threads};
+use genolake_ops::normalize::SortWindow;
+use genolake_ops::pipeline::Prepared;
+
+use crate::options::{Input, ReadArgs, TransformArgs, parse_pair, threads};
 use crate::progress::Bar;
 use crate::table::Table;
 use crate::workers;
@@ -79,6 +82,8 @@ pub struct Args {
     write_options: Vec<(String, String)>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    transform: TransformArgs,
 }
 
 fn parse_write_format(s: &str) -> Result<WriteFormat, String> {
@@ -144,6 +149,7 @@ impl Source {
         sink: &mut dyn FormatWriter,
         threads: usize,
         progress: &Arc<Progress>,
+        prepared: Option<&Prepared>,
     ) -> Result<()> {
         match self {
             Source::Files(inputs) => {
@@ -161,15 +167,21 @@ impl Source {
                     2,
                     "decoding",
                     |split, emit| {
+                        // Each split transforms on its own thread, with its
+                        // own reference handles.
+                        let mut steps = Steps::new(prepared)?;
                         for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
-                            emit(batch?)?;
+                            emit(steps.apply(batch?)?)?;
                         }
                         Ok(())
                     },
                     |batch: RecordBatch| Ok(sink.write(&batch)?),
                 )
             }
-            Source::Table(table) => table.for_each_batch(|batch| Ok(sink.write(batch)?)),
+            Source::Table(table) => {
+                let mut steps = Steps::new(prepared)?;
+                table.for_each_batch(|batch| Ok(sink.write(&steps.apply(batch.clone())?)?))
+            }
         }
     }
 
@@ -179,6 +191,7 @@ impl Source {
         &self,
         threads: usize,
         progress: &Arc<Progress>,
+        prepared: Option<&Prepared>,
         create: impl Fn(usize) -> Result<Box<dyn FormatWriter>> + Sync,
     ) -> Result<Vec<Written>> {
         match self {
@@ -191,8 +204,9 @@ impl Source {
                 }
                 workers::in_order(threads, splits, "converting", |index, split| {
                     let mut sink = create(index)?;
+                    let mut steps = Steps::new(prepared)?;
                     for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
-                        sink.write(&batch?)?;
+                        sink.write(&steps.apply(batch?)?)?;
                     }
                     Ok(sink.finish()?)
                 })
@@ -202,13 +216,13 @@ impl Source {
                     threads,
                     "*",
                     None,
-                    |index| (index, None::<Box<dyn FormatWriter>>),
+                    |index| (index, None::<(Box<dyn FormatWriter>, Steps)>),
                     |(index, sink), batch| {
                         if sink.is_none() {
-                            *sink = Some(create(*index)?);
+                            *sink = Some((create(*index)?, Steps::new(prepared)?));
                         }
-                        if let Some(sink) = sink {
-                            sink.write(batch)?;
+                        if let Some((sink, steps)) = sink {
+                            sink.write(&steps.apply(batch.clone())?)?;
                         }
                         Ok(())
                     },
@@ -217,7 +231,7 @@ impl Source {
                 sinks
                     .into_iter()
                     .filter_map(|(_, sink)| sink)
-                    .map(|sink| Ok(sink.finish()?))
+                    .map(|(sink, _)| Ok(sink.finish()?))
                     .collect()
             }
         }
@@ -277,6 +291,30 @@ pub fn run(mut args: Args) -> Result<()> {
         options.push(("sampleIds".into(), samples.join(",")));
     }
     let schema = source.schema()?;
+    let prepared = match args.transform.pipeline()? {
+        Some(pipeline) => {
+            let header = write_source
+                .vcf_header
+                .as_deref()
+                .map(genolake_ops::pipeline::parse_header)
+                .transpose()?;
+            let prepared = pipeline.prepare(&schema, header.as_ref())?;
+            // Lifted rows name the target assembly's contigs.
+            if let Some(text) = &write_source.vcf_header {
+                write_source.vcf_header = Some(prepared.output_header(text)?);
+            }
+            write_source.contigs = prepared.output_contigs(&write_source.contigs);
+            Some(prepared)
+        }
+        None => None,
+    };
+    let schema = prepared
+        .as_ref()
+        .map_or_else(|| schema.clone(), Prepared::output_schema);
+    let window = prepared
+        .as_ref()
+        .filter(|p| p.reorders())
+        .map(|_| args.transform.sort_window);
     let progress = Arc::new(Progress::default());
     if args.sharded {
         let bar = start_bar(&source, &progress);
@@ -286,10 +324,18 @@ pub fn run(mut args: Args) -> Result<()> {
             options: &options,
             source: &write_source,
         };
-        let written = write_sharded(&args.output, &output, &source, threads, &progress);
+        let written = write_sharded(
+            &args.output,
+            &output,
+            &source,
+            threads,
+            &progress,
+            prepared.as_ref(),
+            window,
+        );
         drop(bar);
         let written = written?;
-        report(&progress);
+        report(&progress, prepared.as_ref());
         let rows: u64 = written.iter().map(|w| w.rows).sum();
         println!(
             "{rows} variants written to {} ({} files, {})",
@@ -299,14 +345,15 @@ pub fn run(mut args: Args) -> Result<()> {
         );
         return Ok(());
     }
-    let mut sink = format.create(&args.output, &schema, &options, &write_source)?;
+    let sink = format.create(&args.output, &schema, &options, &write_source)?;
+    let mut sink = reordered(sink, window);
     let bar = start_bar(&source, &progress);
-    let written = source.write_to(sink.as_mut(), threads, &progress);
+    let written = source.write_to(sink.as_mut(), threads, &progress, prepared.as_ref());
     drop(bar);
     // On error the sink is dropped unfinished, which removes its files.
     written?;
     let written = sink.finish()?;
-    report(&progress);
+    report(&progress, prepared.as_ref());
     let files: Vec<String> = written
         .paths
         .iter()
@@ -334,8 +381,11 @@ fn start_bar(source: &Source, progress: &Arc<Progress>) -> Option<Bar> {
     }
 }
 
-/// Tells what the read skipped or nulled.
-fn report(progress: &Progress) {
+/// Tells what the read skipped or nulled, and what the transforms left out.
+fn report(progress: &Progress, prepared: Option<&Prepared>) {
+    for line in prepared.map(Prepared::summary).unwrap_or_default() {
+        eprintln!("{line}");
+    }
     if progress.skipped() > 0 {
         eprintln!("{} malformed records were skipped", progress.skipped());
     }
@@ -363,6 +413,8 @@ fn write_sharded(
     source: &Source,
     threads: usize,
     progress: &Arc<Progress>,
+    prepared: Option<&Prepared>,
+    window: Option<u64>,
 ) -> Result<Vec<Written>> {
     if output.exists() {
         bail!(
@@ -376,11 +428,12 @@ fn write_sharded(
     std::fs::create_dir_all(&partial)
         .with_context(|| format!("{}: cannot be created", partial.display()))?;
     let extension = shards.format.extension_of(output);
-    let written = source.write_shards(threads, progress, |index| {
+    let written = source.write_shards(threads, progress, prepared, |index| {
         let path = partial.join(format!("part-{index:05}.{extension}"));
-        Ok(shards
+        let sink = shards
             .format
-            .create(&path, shards.schema, shards.options, shards.source)?)
+            .create(&path, shards.schema, shards.options, shards.source)?;
+        Ok(reordered(sink, window))
     });
     match written.and_then(|w| {
         std::fs::rename(&partial, output).with_context(|| {
@@ -397,5 +450,56 @@ fn write_sharded(
             let _ = std::fs::remove_dir_all(&partial);
             Err(e)
         }
+    }
+}
+
+/// The transforms one thread runs: its own worker (its own reference
+/// handles), or nothing to do.
+struct Steps(Option<genolake_ops::pipeline::Worker>);
+
+impl Steps {
+    fn new(prepared: Option<&Prepared>) -> Result<Self> {
+        Ok(Self(prepared.map(Prepared::worker).transpose()?))
+    }
+
+    fn apply(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
+        match &mut self.0 {
+            Some(worker) => Ok(worker.apply(&batch)?),
+            None => Ok(batch),
+        }
+    }
+}
+
+/// `sink`, behind a window that puts rows a transform moved back in order
+/// (normalized indels shift left past earlier records, as in `bcftools
+/// norm`) when `window` is given.
+fn reordered(sink: Box<dyn FormatWriter>, window: Option<u64>) -> Box<dyn FormatWriter> {
+    match window {
+        Some(bases) => Box::new(Reordered {
+            inner: sink,
+            window: SortWindow::new(bases),
+        }),
+        None => sink,
+    }
+}
+
+struct Reordered {
+    inner: Box<dyn FormatWriter>,
+    window: SortWindow,
+}
+
+impl FormatWriter for Reordered {
+    fn write(&mut self, batch: &RecordBatch) -> genolake_sql::Result<()> {
+        if let Some(ready) = self.window.push(batch.clone())? {
+            self.inner.write(&ready)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> genolake_sql::Result<Written> {
+        if let Some(ready) = self.window.finish()? {
+            self.inner.write(&ready)?;
+        }
+        self.inner.finish()
     }
 }

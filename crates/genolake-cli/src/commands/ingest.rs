@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use datafusion::catalog::TableProvider;
 use genolake_core::Progress;
 use genolake_lake::{Ingest, Layout, SaveMode, SchemaMode};
-use genolake_sql::GenomicsTable;
+use genolake_sql::{GenomicsTable, WriteSource};
 
-use crate::options::{ReadArgs, threads};
+use crate::options::{ReadArgs, TransformArgs, threads};
 use crate::progress::Bar;
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +56,8 @@ pub struct Args {
     /// Threads to decode and write with (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    #[command(flatten)]
+    transform: TransformArgs,
 }
 
 fn parse_mode(s: &str) -> Result<SaveMode, String> {
@@ -82,13 +85,31 @@ pub fn run(args: Args) -> Result<()> {
 async fn ingest(args: Args, threads: usize) -> Result<()> {
     let inputs = args.read.inputs(&args.inputs)?;
     let progress = Arc::new(Progress::default());
+    // The VCF header gives the Number of INFO and FORMAT keys to split by.
+    let header = if args.transform.is_empty() {
+        None
+    } else {
+        WriteSource::of_files(inputs.reader.as_ref(), &inputs.paths)?
+            .vcf_header
+            .as_deref()
+            .map(genolake_ops::pipeline::parse_header)
+            .transpose()?
+    };
     let files =
         GenomicsTable::try_new(&inputs.paths, inputs.reader)?.with_progress(progress.clone());
+    // The transforms see the table's columns (the files', merged).
+    let prepared = match args.transform.pipeline()? {
+        Some(pipeline) => Some(pipeline.prepare(&files.schema(), header.as_ref())?),
+        None => None,
+    };
     let location = table_location(&args.table)?;
     let bar = Bar::start(progress.clone(), inputs.total_bytes, "ingesting");
     let mut ingest = Ingest::new(location);
     if let Some(layout) = args.layout {
         ingest = ingest.layout(layout);
+    }
+    if let Some(prepared) = &prepared {
+        ingest = ingest.transform(prepared.clone());
     }
     let summary = ingest
         .mode(args.mode)
@@ -99,6 +120,9 @@ async fn ingest(args: Args, threads: usize) -> Result<()> {
         .await;
     drop(bar);
     let summary = summary?;
+    for line in prepared.as_ref().map(|p| p.summary()).unwrap_or_default() {
+        eprintln!("{line}");
+    }
     if progress.skipped() > 0 {
         eprintln!("{} malformed records were skipped", progress.skipped());
     }

@@ -12,7 +12,10 @@ use genolake_vcf::bcf::{Reader, Writer};
 use genolake_vcf::writer::IndexFormat;
 use genolake_vcf::{Header, ReaderOptions};
 
-use super::vcf::{reader_options, shared_writer_options};
+use super::vcf::{
+    annotation_parser, annotations_as_text, annotations_as_text_schema, has_parsed_annotations,
+    parse_annotations_in, reader_options, shared_writer_options, with_annotations,
+};
 use super::writer::{FormatWriter, WriteSource, WriteSpec, Written};
 use super::{InputFormat, ReadSpec};
 use crate::error::{Error, Result};
@@ -73,7 +76,12 @@ impl FormatReader for BcfFormatReader {
 
     fn schema(&self, path: &Path) -> Result<SchemaRef> {
         let header = self.header(path)?;
-        genolake_vcf::schema(&header, &self.options).map_err(|e| Error::input(path, e))
+        let schema =
+            genolake_vcf::schema(&header, &self.options).map_err(|e| Error::input(path, e))?;
+        Ok(with_annotations(
+            schema,
+            annotation_parser(&header, path).as_deref(),
+        ))
     }
 
     /// BCF is BGZF: any byte range is read from the blocks starting in it.
@@ -99,11 +107,13 @@ impl FormatReader for BcfFormatReader {
             regions,
             ..self.options.clone()
         };
+        let parser = annotation_parser(&*self.header(&split.path)?, &split.path);
         let mut builder = Reader::builder(&split.path).options(options).split(split);
         if let Some(progress) = progress {
             builder = builder.progress(progress);
         }
-        Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+        let batches = Box::new(builder.build()?.map(|b| b.map_err(Error::from)));
+        Ok(parse_annotations_in(batches, parser))
     }
 
     fn write_source(&self, path: &Path) -> Result<WriteSource> {
@@ -152,20 +162,31 @@ pub(super) const WRITE: WriteSpec = WriteSpec {
         };
         let writer = Writer::builder(path)
             .options(writer_options)
-            .build(schema)?;
-        Ok(Box::new(BcfFormatWriter(writer)))
+            .build(&annotations_as_text_schema(schema))?;
+        Ok(Box::new(BcfFormatWriter {
+            writer,
+            parsed_annotations: has_parsed_annotations(schema),
+        }))
     },
 };
 
 /// The BCF writer behind [`WriteFormat::Bcf`](super::WriteFormat::Bcf).
-struct BcfFormatWriter(Writer);
+struct BcfFormatWriter {
+    writer: Writer,
+    /// The rows hold CSQ/ANN parsed into structs, written back as text.
+    parsed_annotations: bool,
+}
 
 impl FormatWriter for BcfFormatWriter {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        Ok(self.0.write(batch)?)
+        if self.parsed_annotations {
+            Ok(self.writer.write(&annotations_as_text(batch)?)?)
+        } else {
+            Ok(self.writer.write(batch)?)
+        }
     }
 
     fn finish(self: Box<Self>) -> Result<Written> {
-        Ok(self.0.finish()?.into())
+        Ok(self.writer.finish()?.into())
     }
 }

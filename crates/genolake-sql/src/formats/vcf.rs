@@ -5,8 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
+use genolake_core::schema::INFO_PREFIX;
 use genolake_core::{Progress, Region, Split};
+use genolake_ops::annotation::{AnnotationParser, format_annotation_column};
 use genolake_vcf::header::Contig;
 use genolake_vcf::writer::{Compression as OutputCompression, IndexFormat};
 use genolake_vcf::{Compression, Header, Reader, ReaderOptions, WriterOptions};
@@ -83,7 +85,12 @@ impl FormatReader for VcfFormatReader {
 
     fn schema(&self, path: &Path) -> Result<SchemaRef> {
         let header = self.header(path)?;
-        genolake_vcf::schema(&header, &self.options).map_err(|e| Error::input(path, e))
+        let schema =
+            genolake_vcf::schema(&header, &self.options).map_err(|e| Error::input(path, e))?;
+        Ok(with_annotations(
+            schema,
+            annotation_parser(&header, path).as_deref(),
+        ))
     }
 
     fn splittable(&self, path: &Path) -> bool {
@@ -108,14 +115,17 @@ impl FormatReader for VcfFormatReader {
             regions,
             ..self.options.clone()
         };
+        let header = self.header(&split.path)?;
+        let parser = annotation_parser(&header, &split.path);
         let mut builder = Reader::builder(&split.path)
             .options(options)
             .split(split)
-            .header(self.header(&split.path)?);
+            .header(header);
         if let Some(progress) = progress {
             builder = builder.progress(progress);
         }
-        Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+        let batches = Box::new(builder.build()?.map(|b| b.map_err(Error::from)));
+        Ok(parse_annotations_in(batches, parser))
     }
 
     fn write_source(&self, path: &Path) -> Result<WriteSource> {
@@ -155,8 +165,11 @@ pub(super) const WRITE: WriteSpec = WriteSpec {
     create: |path, schema, options, source| {
         let writer = genolake_vcf::Writer::builder(path)
             .options(writer_options(path, options, source)?)
-            .build(schema)?;
-        Ok(Box::new(VcfFormatWriter(writer)))
+            .build(&annotations_as_text_schema(schema))?;
+        Ok(Box::new(VcfFormatWriter {
+            writer,
+            parsed_annotations: has_parsed_annotations(schema),
+        }))
     },
 };
 
@@ -306,14 +319,111 @@ fn longest_contig(header: Option<&str>) -> u64 {
 }
 
 /// The VCF writer behind [`WriteFormat::Vcf`](super::WriteFormat::Vcf).
-struct VcfFormatWriter(genolake_vcf::Writer);
+struct VcfFormatWriter {
+    writer: genolake_vcf::Writer,
+    /// The rows hold CSQ/ANN parsed into structs, written back as text.
+    parsed_annotations: bool,
+}
 
 impl FormatWriter for VcfFormatWriter {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        Ok(self.0.write(batch)?)
+        if self.parsed_annotations {
+            Ok(self.writer.write(&annotations_as_text(batch)?)?)
+        } else {
+            Ok(self.writer.write(batch)?)
+        }
     }
 
     fn finish(self: Box<Self>) -> Result<Written> {
-        Ok(self.0.finish()?.into())
+        Ok(self.writer.finish()?.into())
     }
+}
+
+/// The parser of the VEP (`CSQ`) and SnpEff (`ANN`) annotations `header`
+/// describes: Glow reads them as lists of structs, typed and named from the
+/// header's Description (see [`genolake_ops::annotation`]). A Description
+/// that names no usable fields leaves them text, with a warning.
+pub(super) fn annotation_parser(header: &Header, path: &Path) -> Option<Arc<AnnotationParser>> {
+    match AnnotationParser::from_header(header) {
+        Ok(parser) => parser.map(Arc::new),
+        Err(e) => {
+            tracing::warn!(
+                "{}: {e}; its CSQ/ANN values are read as text",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// `schema` with the annotation columns `parser` parses typed as it
+/// returns them.
+pub(super) fn with_annotations(schema: SchemaRef, parser: Option<&AnnotationParser>) -> SchemaRef {
+    match parser {
+        Some(parser) => parser.output_schema(&schema),
+        None => schema,
+    }
+}
+
+/// `batches` with their annotation columns parsed.
+pub(super) fn parse_annotations_in(
+    batches: BatchIter,
+    parser: Option<Arc<AnnotationParser>>,
+) -> BatchIter {
+    match parser {
+        Some(parser) => Box::new(batches.map(move |batch| Ok(parser.transform(&batch?)?))),
+        None => batches,
+    }
+}
+
+/// Whether an INFO column holds parsed annotations (a list of structs).
+fn is_parsed_annotation(field: &Field) -> bool {
+    field.name().starts_with(INFO_PREFIX)
+        && matches!(field.data_type(), DataType::List(item) if matches!(item.data_type(), DataType::Struct(_)))
+}
+
+/// Whether `schema` has parsed annotation columns the VCF and BCF writers
+/// must turn back into text.
+pub(super) fn has_parsed_annotations(schema: &Schema) -> bool {
+    schema.fields().iter().any(|f| is_parsed_annotation(f))
+}
+
+/// `schema` with parsed annotation columns as the text lists they were.
+pub(super) fn annotations_as_text_schema(schema: &Schema) -> Schema {
+    let fields: Vec<FieldRef> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if is_parsed_annotation(f) {
+                Arc::new(Field::new(
+                    f.name(),
+                    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+                    true,
+                ))
+            } else {
+                Arc::clone(f)
+            }
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// `batch` with parsed annotation columns written back as text, as Glow's
+/// VCF writer does.
+pub(super) fn annotations_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = Arc::new(annotations_as_text_schema(&batch.schema()));
+    let columns = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(field, column)| {
+            if is_parsed_annotation(field) {
+                Ok(format_annotation_column(column.as_ref())?)
+            } else {
+                Ok(Arc::clone(column))
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(schema, columns)?)
 }

@@ -8,6 +8,9 @@ mod gwas;
 mod qc;
 mod read_delta;
 mod read_genomics;
+mod variants;
+
+use std::future::Future;
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr;
@@ -20,6 +23,7 @@ pub use gwas::{LinearRegressionGwas, LogisticRegressionGwas, register_gwas};
 pub use qc::{QcAggregate, QcScalar, SampleStat, VariantStat, register_qc};
 pub use read_delta::ReadDelta;
 pub use read_genomics::ReadGenomics;
+pub use variants::register_variants;
 
 use crate::error::{Error, Result};
 
@@ -74,4 +78,35 @@ pub(crate) fn path_and_options(
         options.push((name, value));
     }
     Ok((path, options))
+}
+
+/// Runs a future to completion from synchronous code that may itself run
+/// inside a Tokio runtime (table functions are called while planning).
+pub(crate) fn block_on<F>(future: F) -> Result<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
+        }
+        _ => std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map(|runtime| runtime.block_on(future))
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot start a Tokio runtime to plan the table function: {e}"
+            ))
+        }),
+    }
 }

@@ -1,14 +1,13 @@
 //! `read_delta(path [, 'versionAsOf', n] [, 'layout', 'glow'|'matrix'|'long'])`.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::Result as DfResult;
 use deltalake::DeltaTableBuilder;
 
-use super::path_and_options;
-use crate::error::{Error, Result};
+use super::{block_on, path_and_options};
+use crate::error::Error;
 use crate::matrix::{MatrixTable, View};
 use crate::options::normalize_key;
 use genolake_core::matrix::{FIELDS_KEY, LAYOUT_KEY, MATRIX, MatrixLayout, Samples};
@@ -121,36 +120,5 @@ impl TableFunctionImpl for ReadDelta {
             .map_err(invalid)?
             .unwrap_or_else(|| Samples::anonymous(0));
         Ok(Arc::new(MatrixTable::new(provider, layout, samples, view)))
-    }
-}
-
-/// Runs a future to completion from synchronous code that may itself run
-/// inside a Tokio runtime (table functions are called while planning).
-fn block_on<F>(future: F) -> Result<F::Output>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
-            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
-        }
-        _ => std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map(|runtime| runtime.block_on(future))
-                })
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-        .map_err(|e| {
-            Error::Usage(format!(
-                "cannot start a Tokio runtime to open a Delta table: {e}"
-            ))
-        }),
     }
 }

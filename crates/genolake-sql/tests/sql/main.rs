@@ -12,3 +12,4 @@ mod read_plink;
 mod read_vcf;
 mod spark_habits;
 mod sql_surface;
+mod transforms;

@@ -1,0 +1,419 @@
+//! Glow's row-changing transforms as table functions:
+//! `split_multiallelics`, `normalize_variants` and `lift_over_variants`.
+//!
+//! Glow runs these as DataFrame transformers (`glow.transform(name, df,
+//! options)`). In SQL a table function cannot take a table as an argument,
+//! so each takes the *name* of one, a table or view of the session
+//! (`CREATE VIEW v AS SELECT ... FROM read_vcf(...)`, an external table), or
+//! a path read as `read_vcf`/`read_bgen`/`read_plink`/`read_delta` would
+//! read it; then the transformer's options as `'name', value` pairs, with
+//! Glow's names (`referenceGenomePath` or `reference_genome_path`, ...):
+//!
+//! ```sql
+//! SELECT * FROM split_multiallelics('calls.vcf.gz');
+//! SELECT * FROM normalize_variants('v', 'referenceGenomePath', 'ref.fa');
+//! SELECT * FROM lift_over_variants('v', 'chainFile', 'hg38ToHg19.over.chain.gz',
+//!                                  'referenceFile', 'hg19.fa', 'minMatchRatio', 0.95);
+//! ```
+//!
+//! The rows are transformed as they stream out of the input's scan, each
+//! partition on its own thread with its own FASTA handles
+//! ([`TransformExec`]), by genolake-ops' [`Pipeline`]. Filters are not
+//! pushed below a transform: the transform changes the very columns they
+//! would test.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::TableReference;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::Result as DfResult;
+use datafusion::execution::session_state::SessionState;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties,
+    PlanProperties, ReplaceChildrenOptions,
+};
+use futures::StreamExt;
+use genolake_ops::pipeline::{LiftOverOptions, NormalizeOptions, Pipeline, Prepared, SplitOptions};
+
+use crate::error::{Error, Result};
+use crate::formats::{InputFormat, WriteSource};
+use crate::functions::{block_on, path_and_options};
+use crate::options::{normalize_key, parse_bool};
+use crate::scan::GenomicsTable;
+
+/// Which transformer a [`TransformFunction`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    /// `split_multiallelics(table)`.
+    SplitMultiallelics,
+    /// `normalize_variants(table, 'referenceGenomePath', path [, 'replaceColumns', bool])`.
+    NormalizeVariants,
+    /// `lift_over_variants(table, 'chainFile', path, 'referenceFile', path [, 'minMatchRatio', x])`.
+    LiftOverVariants,
+}
+
+impl Transform {
+    /// Every transform, for registration.
+    pub const ALL: [Transform; 3] = [
+        Transform::SplitMultiallelics,
+        Transform::NormalizeVariants,
+        Transform::LiftOverVariants,
+    ];
+
+    /// The SQL name, Glow's transformer name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transform::SplitMultiallelics => "split_multiallelics",
+            Transform::NormalizeVariants => "normalize_variants",
+            Transform::LiftOverVariants => "lift_over_variants",
+        }
+    }
+
+    fn usage(self) -> &'static str {
+        match self {
+            Transform::SplitMultiallelics => {
+                "split_multiallelics('table or path' [, 'otherAlleles', 'reference'|'missing'])"
+            }
+            Transform::NormalizeVariants => {
+                "normalize_variants('table or path', 'referenceGenomePath', 'ref.fa' \
+                 [, 'replaceColumns', true])"
+            }
+            Transform::LiftOverVariants => {
+                "lift_over_variants('table or path', 'chainFile', 'a_to_b.over.chain.gz', \
+                 'referenceFile', 'b.fa' [, 'minMatchRatio', 0.95])"
+            }
+        }
+    }
+
+    /// The pipeline the options ask for.
+    fn pipeline(self, pairs: &[(String, String)]) -> Result<Pipeline> {
+        let mut pipeline = Pipeline::default();
+        let mut reference = None;
+        let mut chain = None;
+        let mut replace_columns = true;
+        let mut min_match_ratio = None;
+        let mut split = SplitOptions::default();
+        for (name, value) in pairs {
+            let key = normalize_key(name);
+            match (self, key.as_str()) {
+                (Transform::SplitMultiallelics, "otheralleles") => {
+                    split.other_alleles = value.parse().map_err(|e| Error::option(name, e))?;
+                }
+                (Transform::NormalizeVariants, "referencegenomepath" | "reference") => {
+                    reference = Some(PathBuf::from(value));
+                }
+                (Transform::NormalizeVariants, "replacecolumns") => {
+                    replace_columns = parse_bool(value).map_err(|e| Error::option(name, e))?;
+                }
+                (Transform::LiftOverVariants, "chainfile") => chain = Some(PathBuf::from(value)),
+                (Transform::LiftOverVariants, "referencefile") => {
+                    reference = Some(PathBuf::from(value));
+                }
+                (Transform::LiftOverVariants, "minmatchratio") => {
+                    let ratio = value
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|r| (0.0..=1.0).contains(r))
+                        .ok_or_else(|| {
+                            Error::option(
+                                name,
+                                format!("expected a ratio from 0 to 1, not '{value}'"),
+                            )
+                        })?;
+                    min_match_ratio = Some(ratio);
+                }
+                _ => {
+                    return Err(Error::option(
+                        name,
+                        format!("unknown {} option; usage: {}", self.name(), self.usage()),
+                    ));
+                }
+            }
+        }
+        let missing = |option: &str| {
+            Error::Usage(format!(
+                "{} needs the option '{option}': {}",
+                self.name(),
+                self.usage()
+            ))
+        };
+        match self {
+            Transform::SplitMultiallelics => pipeline.split = Some(split),
+            Transform::NormalizeVariants => {
+                pipeline.normalize = Some(NormalizeOptions {
+                    reference: reference.ok_or_else(|| missing("referenceGenomePath"))?,
+                    replace_columns,
+                    status: true,
+                });
+            }
+            Transform::LiftOverVariants => {
+                let mut options = LiftOverOptions::new(
+                    chain.ok_or_else(|| missing("chainFile"))?,
+                    reference.ok_or_else(|| missing("referenceFile"))?,
+                );
+                if let Some(ratio) = min_match_ratio {
+                    options.min_match_ratio = ratio;
+                }
+                pipeline.liftover = Some(options);
+            }
+        }
+        Ok(pipeline)
+    }
+}
+
+/// The table function running one [`Transform`] over a table of the
+/// session or a file.
+#[derive(Debug)]
+pub struct TransformFunction {
+    transform: Transform,
+}
+
+impl TransformFunction {
+    /// The table function for `transform`.
+    pub fn new(transform: Transform) -> Self {
+        Self { transform }
+    }
+}
+
+impl TableFunctionImpl for TransformFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
+        let name = self.transform.name();
+        let (input, pairs) = path_and_options(name, self.transform.usage(), args.exprs())?;
+        let pipeline = self.transform.pipeline(&pairs)?;
+        let (provider, header) = resolve_input(args.session(), name, &input)?;
+        let prepared = pipeline
+            .prepare(&provider.schema(), header.as_ref())
+            .map_err(Error::from)?;
+        Ok(Arc::new(TransformTable::new(provider, prepared)))
+    }
+}
+
+/// The table `input` names, or the file it is the path of; with the VCF
+/// header the rows were read under when there is one (for the Number of
+/// INFO and FORMAT keys).
+fn resolve_input(
+    session: &dyn Session,
+    function: &str,
+    input: &str,
+) -> Result<(Arc<dyn TableProvider>, Option<genolake_vcf::Header>)> {
+    if let Some(state) = session.as_any().downcast_ref::<SessionState>() {
+        let reference = TableReference::from(input);
+        if let Ok(schema) = state.schema_for_ref(reference.clone()) {
+            let table = reference.table().to_string();
+            if let Some(provider) = block_on(async move { schema.table(&table).await })?? {
+                let header = match provider.downcast_ref::<GenomicsTable>() {
+                    Some(files) => header_of(files)?,
+                    None => None,
+                };
+                return Ok((provider, header));
+            }
+        }
+    }
+    let path = Path::new(input);
+    if !path.exists() {
+        return Err(Error::Usage(format!(
+            "{function}: '{input}' is neither a table of this session nor an existing path"
+        )));
+    }
+    if path.join("_delta_log").is_dir() {
+        let provider = crate::functions::ReadDelta.call_with_args(TableFunctionArgs::new(
+            &[Expr::Literal(
+                datafusion::common::ScalarValue::Utf8(Some(input.to_string())),
+                None,
+            )],
+            session,
+        ))?;
+        return Ok((provider, None));
+    }
+    let format = InputFormat::detect(path).ok_or_else(|| {
+        Error::input(
+            path,
+            format!("{function}: cannot tell the format from the name (expected VCF, BCF, BGEN or PLINK)"),
+        )
+    })?;
+    let table = GenomicsTable::try_new(&[path.to_path_buf()], format.reader(&[])?)?;
+    let header = header_of(&table)?;
+    Ok((Arc::new(table), header))
+}
+
+/// The header of a VCF or BCF file table (its first file's: the files of
+/// one table share their columns).
+fn header_of(table: &GenomicsTable) -> Result<Option<genolake_vcf::Header>> {
+    let files: Vec<PathBuf> = table.files().map(Path::to_path_buf).collect();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let source = WriteSource::of_files(table.reader().as_ref(), &files[..1])?;
+    match source.vcf_header {
+        Some(text) => Ok(Some(
+            genolake_ops::pipeline::parse_header(&text).map_err(Error::from)?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// A table whose rows are another's, transformed.
+#[derive(Debug)]
+pub struct TransformTable {
+    input: Arc<dyn TableProvider>,
+    prepared: Prepared,
+}
+
+impl TransformTable {
+    /// `input`'s rows through `prepared`.
+    pub fn new(input: Arc<dyn TableProvider>, prepared: Prepared) -> Self {
+        Self { input, prepared }
+    }
+}
+
+#[async_trait]
+impl TableProvider for TransformTable {
+    fn schema(&self) -> SchemaRef {
+        self.prepared.output_schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        // Every input column: the transform reads the site columns and
+        // carries the others; the projection is applied after it.
+        let input = self.input.scan(state, None, &[], None).await?;
+        Ok(Arc::new(TransformExec::new(
+            input,
+            self.prepared.clone(),
+            projection.cloned(),
+        )?))
+    }
+}
+
+/// Runs a [`Prepared`] pipeline over each batch of its input, partition by
+/// partition.
+#[derive(Debug, Clone)]
+pub struct TransformExec {
+    input: Arc<dyn ExecutionPlan>,
+    prepared: Prepared,
+    projection: Option<Vec<usize>>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+}
+
+impl TransformExec {
+    fn new(
+        input: Arc<dyn ExecutionPlan>,
+        prepared: Prepared,
+        projection: Option<Vec<usize>>,
+    ) -> DfResult<Self> {
+        let full = prepared.output_schema();
+        let schema = match &projection {
+            Some(columns) => Arc::new(full.project(columns)?),
+            None => full,
+        };
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            input.output_partitioning().clone(),
+            input.pipeline_behavior(),
+            input.boundedness(),
+        );
+        Ok(Self {
+            input,
+            prepared,
+            projection,
+            schema,
+            properties: Arc::new(properties),
+        })
+    }
+}
+
+impl DisplayAs for TransformExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "TransformExec: {}", self.prepared.describe())
+    }
+}
+
+impl ExecutionPlan for TransformExec {
+    fn name(&self) -> &str {
+        "TransformExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        options: ReplaceChildrenOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let input = crate::scan::only_child(children, "TransformExec")?;
+        Ok(Arc::new(match options.children_properties {
+            ChildrenPropertiesMode::Keep => Self {
+                input,
+                ..Self::clone(&self)
+            },
+            ChildrenPropertiesMode::Recompute => {
+                Self::new(input, self.prepared.clone(), self.projection.clone())?
+            }
+        }))
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        // Each partition has its own worker (its own FASTA handles).
+        let mut worker = self.prepared.worker().map_err(Error::from)?;
+        let projection = self.projection.clone();
+        let batches = input.map(move |batch| {
+            let transformed = worker.apply(&batch?).map_err(Error::from)?;
+            Ok(match &projection {
+                Some(columns) => transformed.project(columns)?,
+                None => transformed,
+            })
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            batches,
+        )))
+    }
+}
