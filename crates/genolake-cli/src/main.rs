@@ -49,8 +49,11 @@ enum Command {
     Count(commands::count::Args),
     /// Write files into a Delta Lake table.
     Ingest(commands::ingest::Args),
-    /// Rewrite files or a Delta table as PLINK or BGEN.
+    /// Rewrite files or a Delta table as VCF, BCF, BGEN, PLINK or Parquet,
+    /// optionally split, normalized or lifted over.
     Convert(commands::convert::Args),
+    /// Merge per-sample or per-batch VCFs into one multi-sample file.
+    Merge(commands::merge::Args),
     /// Run SQL statements over files and tables; prints the last result.
     Sql(commands::sql::Args),
     /// Variant and sample QC tables and plots, in one pass over files or a Delta table.
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Command::Qc(args) => commands::qc::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Convert(args) => commands::convert::run(args),
+        Command::Merge(args) => commands::merge::run(args),
         Command::Sql(args) => commands::sql::run(args),
         Command::History(args) => commands::history::run(args),
         Command::Optimize(args) => commands::maintain::optimize(args),

@@ -2803,3 +2803,70 @@ fn convert_and_ingest_transform_as_bcftools_norm_and_picard_do() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--reference"), "{}", stderr(&out));
 }
+
+/// `genolake merge` of two single-sample VCFs prints, in bcftools, the
+/// records `bcftools merge -m none` prints: every site once, both samples'
+/// calls (missing where a sample lacks the site), INFO combined alike.
+#[test]
+fn merge_gives_what_bcftools_merge_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ops_data("vcf-merge/HG00096.vcf.bgz");
+    // Every other site of the second sample, so the union matters.
+    let second = dir.path().join("HG00097.odd.vcf.gz");
+    bcftools(&[
+        "view",
+        "-i",
+        "POS % 2 == 1",
+        "-Oz",
+        "-o",
+        second.to_str().unwrap(),
+        ops_data("vcf-merge/HG00097.vcf.bgz").to_str().unwrap(),
+    ]);
+    bcftools(&["index", "-t", second.to_str().unwrap()]);
+    let ours = dir.path().join("merged.vcf.gz");
+    let written = ok(&[
+        "merge",
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+        "-o",
+        ours.to_str().unwrap(),
+    ]);
+    assert!(written.contains("of 2 inputs written"), "{written}");
+    let theirs = dir.path().join("theirs.vcf.gz");
+    bcftools(&[
+        "merge",
+        "-m",
+        "none",
+        "-Oz",
+        "-o",
+        theirs.to_str().unwrap(),
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+    ]);
+    let format =
+        "%CHROM\t%POS\t%ID\t%REF\t%ALT\t%QUAL\t%FILTER\t%INFO/AC\t%INFO/AN\t%INFO/DP[\t%GT]\n";
+    let expected = bcftools(&["query", "-f", format, theirs.to_str().unwrap()]);
+    assert_eq!(expected.lines().count(), 1000);
+    assert!(expected.contains("./."));
+    assert_eq!(
+        bcftools(&["query", "-f", format, ours.to_str().unwrap()]),
+        expected
+    );
+    assert_eq!(
+        bcftools(&["query", "-l", ours.to_str().unwrap()]),
+        "HG00096\nHG00097\n"
+    );
+
+    // A sample in two inputs is refused, naming both; nothing is written.
+    let twice = dir.path().join("twice.vcf.gz");
+    let out = genolake(&[
+        "merge",
+        first.to_str().unwrap(),
+        first.to_str().unwrap(),
+        "-o",
+        twice.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("HG00096"), "{}", stderr(&out));
+    assert!(!twice.exists());
+}

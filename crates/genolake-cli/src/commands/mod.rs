@@ -6,6 +6,7 @@ pub mod gwas;
 pub mod history;
 pub mod ingest;
 pub mod maintain;
+pub mod merge;
 pub mod qc;
 pub mod register;
 pub mod schema;

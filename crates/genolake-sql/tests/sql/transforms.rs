@@ -305,3 +305,39 @@ async fn lift_over_matches_ucsc_liftover_and_picard() {
         );
     }
 }
+
+/// The SQL recipe for merging that `genolake_ops::merge` documents runs in
+/// DataFusion and joins each site's samples, as bcftools merge does for
+/// inputs with the same sites.
+#[tokio::test]
+async fn the_documented_merge_recipe_runs() {
+    let ctx = session();
+    let first = ops_data("vcf-merge/HG00096.vcf.bgz");
+    let second = ops_data("vcf-merge/HG00097.vcf.bgz");
+    let merged = query(
+        &ctx,
+        &format!(
+            "SELECT count(*), min(cardinality(genotypes)), max(cardinality(genotypes)) FROM (
+               SELECT contigName, start, \"end\", referenceAllele, alternateAlleles,
+                      flatten(array_agg(genotypes)) AS genotypes,
+                      sum(\"INFO_DP\") AS \"INFO_DP\"
+               FROM (
+                 SELECT * FROM read_vcf('{first}')
+                 UNION ALL
+                 SELECT * FROM read_vcf('{second}')
+               )
+               GROUP BY contigName, start, \"end\", referenceAllele, alternateAlleles
+               ORDER BY contigName, start)"
+        ),
+    )
+    .await;
+    let values: Vec<i64> = (0..3)
+        .map(|c| {
+            let column =
+                arrow::compute::cast(merged[0].column(c), &arrow::datatypes::DataType::Int64)
+                    .unwrap();
+            column.as_primitive::<Int64Type>().value(0)
+        })
+        .collect();
+    assert_eq!(values, [1000, 2, 2]);
+}
