@@ -36,6 +36,11 @@ pub enum Error {
     /// Reading a VCF header failed.
     #[error(transparent)]
     Vcf(#[from] genolake_vcf::Error),
+    /// A piped command could not start, failed, or wrote output that does
+    /// not parse; `message` says which, with its exit status and the last
+    /// lines of its stderr.
+    #[error("pipe command `{command}`: {message}")]
+    Pipe { command: String, message: String },
 }
 
 /// The result of fallible functions of this crate.

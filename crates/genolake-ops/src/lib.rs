@@ -42,6 +42,12 @@
 //! indels left-aligned, swapped REF/ALT recovered with genotype calls and
 //! array fields flipped, and a `liftOverStatus` column saying why a row
 //! could not be lifted.
+//!
+//! [`pipe`] is Glow's pipe transformer: it writes a partition's rows to an
+//! external command's stdin as VCF, CSV or text, and reads the command's
+//! stdout back as a table (VCF into the variant table, CSV into string
+//! columns, text into one `text` column), with Glow's option names, the
+//! command's exit status and stderr in its errors.
 
 pub mod annotation;
 pub mod chain;
@@ -50,6 +56,7 @@ pub mod fasta;
 pub mod liftover;
 pub mod merge;
 pub mod normalize;
+pub mod pipe;
 pub mod pipeline;
 pub mod split;
 
