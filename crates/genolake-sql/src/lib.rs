@@ -92,6 +92,7 @@ mod functions;
 pub mod matrix;
 pub mod options;
 mod output;
+mod pipe;
 mod regions;
 mod scan;
 mod session;
@@ -111,6 +112,7 @@ pub use functions::{
     vector_type,
 };
 pub use output::{BatchWriter, OutputFormat, write_batches, write_dataframe};
+pub use pipe::PipeFunction;
 pub use scan::{
     BatchIter, FileOrderExec, FormatReader, GenomicsFormat, GenomicsFormatFactory, GenomicsSource,
     GenomicsTable, KeepFileOrder, LOOKAHEAD_BYTES, SharedReader, genomics_table,

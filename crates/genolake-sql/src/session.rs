@@ -12,6 +12,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::error::Result;
 use crate::formats::InputFormat;
 use crate::functions::{ReadDelta, ReadGenomics};
+use crate::pipe::PipeFunction;
 use crate::scan::{GenomicsFormatFactory, KeepFileOrder};
 use crate::transform::{Transform, TransformFunction};
 
@@ -126,6 +127,7 @@ fn register_state(state: &mut SessionState) -> Result<()> {
         );
     }
     state.register_udtf("read_delta", Arc::new(ReadDelta));
+    state.register_udtf("pipe", Arc::new(PipeFunction));
     for transform in Transform::ALL {
         state.register_udtf(
             transform.name(),

@@ -191,6 +191,11 @@ impl TableFunctionImpl for TransformFunction {
         let (input, pairs) = path_and_options(name, self.transform.usage(), args.exprs())?;
         let pipeline = self.transform.pipeline(&pairs)?;
         let (provider, header) = resolve_input(args.session(), name, &input)?;
+        let header = header
+            .as_deref()
+            .map(genolake_ops::pipeline::parse_header)
+            .transpose()
+            .map_err(Error::from)?;
         let prepared = pipeline
             .prepare(&provider.schema(), header.as_ref())
             .map_err(Error::from)?;
@@ -198,14 +203,14 @@ impl TableFunctionImpl for TransformFunction {
     }
 }
 
-/// The table `input` names, or the file it is the path of; with the VCF
-/// header the rows were read under when there is one (for the Number of
-/// INFO and FORMAT keys).
-fn resolve_input(
+/// The table `input` names, or the file it is the path of; with the text
+/// of the VCF header the rows were read under when there is one (for the
+/// Number of INFO and FORMAT keys, or a command's input).
+pub(crate) fn resolve_input(
     session: &dyn Session,
     function: &str,
     input: &str,
-) -> Result<(Arc<dyn TableProvider>, Option<genolake_vcf::Header>)> {
+) -> Result<(Arc<dyn TableProvider>, Option<String>)> {
     if let Some(state) = session.as_any().downcast_ref::<SessionState>() {
         let reference = TableReference::from(input);
         if let Ok(schema) = state.schema_for_ref(reference.clone()) {
@@ -246,20 +251,14 @@ fn resolve_input(
     Ok((Arc::new(table), header))
 }
 
-/// The header of a VCF or BCF file table (its first file's: the files of
-/// one table share their columns).
-fn header_of(table: &GenomicsTable) -> Result<Option<genolake_vcf::Header>> {
+/// The header text of a VCF or BCF file table (its first file's: the
+/// files of one table share their columns).
+fn header_of(table: &GenomicsTable) -> Result<Option<String>> {
     let files: Vec<PathBuf> = table.files().map(Path::to_path_buf).collect();
     if files.is_empty() {
         return Ok(None);
     }
-    let source = WriteSource::of_files(table.reader().as_ref(), &files[..1])?;
-    match source.vcf_header {
-        Some(text) => Ok(Some(
-            genolake_ops::pipeline::parse_header(&text).map_err(Error::from)?,
-        )),
-        None => Ok(None),
-    }
+    Ok(WriteSource::of_files(table.reader().as_ref(), &files[..1])?.vcf_header)
 }
 
 /// A table whose rows are another's, transformed.

@@ -341,3 +341,66 @@ async fn the_documented_merge_recipe_runs() {
         .collect();
     assert_eq!(values, [1000, 2, 2]);
 }
+
+/// `pipe` runs a command over a table's rows as Glow's pipe transformer
+/// does: VCF through bcftools gives what bcftools gives on the file, text
+/// through `wc -l` one line, and a failing command its status and stderr.
+#[tokio::test]
+async fn pipe_runs_commands_over_rows_as_glow_does() {
+    let ctx = session();
+    let path = ops_data("CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf");
+    let snps = query(
+        &ctx,
+        &format!(
+            "SELECT contigName, start, referenceAllele, alternateAlleles FROM \
+             pipe('{path}', 'cmd', '[\"bcftools\", \"view\", \"-v\", \"snps\"]', \
+                  'inputFormatter', 'vcf', 'outputFormatter', 'vcf')"
+        ),
+    )
+    .await;
+    if let Some(expected) = bcftools(&["view", "-v", "snps", "-Ov", &path]) {
+        let direct = std::env::temp_dir().join(format!("genolake-pipe-{}.vcf", std::process::id()));
+        std::fs::write(&direct, expected).unwrap();
+        let sites = bcftools(&["query", "-f", SITES, direct.to_str().unwrap()]).unwrap();
+        std::fs::remove_file(&direct).unwrap();
+        assert!(sites.lines().count() > 100);
+        assert_eq!(site_lines(&snps), sorted_lines(&sites));
+    }
+
+    query(
+        &ctx,
+        &format!("CREATE VIEW contigs AS SELECT contigName FROM read_vcf('{path}')"),
+    )
+    .await;
+    let rows: usize = query(&ctx, &format!("SELECT count(*) FROM read_vcf('{path}')"))
+        .await
+        .iter()
+        .map(|b| b.column(0).as_primitive::<Int64Type>().value(0) as usize)
+        .sum();
+    let counted = query(
+        &ctx,
+        "SELECT text FROM pipe('contigs', 'cmd', '[\"wc\", \"-l\"]', \
+         'inputFormatter', 'text', 'outputFormatter', 'text')",
+    )
+    .await;
+    let lines: usize = counted
+        .iter()
+        .flat_map(|b| {
+            let text = b.column(0).as_string::<i32>();
+            (0..b.num_rows())
+                .map(|i| text.value(i).trim().parse::<usize>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    assert_eq!(lines, rows);
+
+    let error = query_error(
+        &ctx,
+        &format!(
+            "SELECT * FROM pipe('{path}', 'cmd', '[\"sh\", \"-c\", \"echo oops >&2; exit 3\"]', \
+             'inputFormatter', 'vcf', 'outputFormatter', 'vcf')"
+        ),
+    )
+    .await;
+    assert!(error.contains("oops") && error.contains('3'), "{error}");
+}

@@ -1,0 +1,307 @@
+//! Glow's pipe transformer as a table function: a table's rows through an
+//! external command, partition by partition.
+//!
+//! ```sql
+//! SELECT * FROM pipe('calls.vcf.gz', 'cmd', '["bcftools", "view", "-v", "snps"]',
+//!                    'inputFormatter', 'vcf', 'outputFormatter', 'vcf');
+//! SELECT * FROM pipe('v', 'cmd', '["wc", "-l"]', 'inputFormatter', 'text',
+//!                    'outputFormatter', 'text');
+//! ```
+//!
+//! The first argument names a table of the session or a file, as for the
+//! other transforms ([`crate::transform`]); the options are Glow's (`cmd`
+//! as a JSON array, `inputFormatter`, `outputFormatter`, `in_vcfHeader`,
+//! `env_<NAME>`, the formatters' own). Each partition of the input's scan
+//! runs the command once, on its own thread ([`genolake_ops::pipe`]); a
+//! command that fails reports its exit status and the end of its stderr.
+//!
+//! The output's columns must be known while planning: the command is run
+//! once on the input's first batch to learn them (a VCF's header, a CSV's
+//! header line), and every partition's output must have those columns, as
+//! Glow requires of its partitions.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties,
+    PlanProperties, ReplaceChildrenOptions, execute_stream,
+};
+use futures::StreamExt;
+use genolake_ops::pipe::{Pipe, PipeOptions};
+
+use crate::error::{Error, Result};
+use crate::functions::{block_on, path_and_options};
+use crate::transform::resolve_input;
+
+const USAGE: &str = "pipe('table or path', 'cmd', '[\"bcftools\", \"view\"]', \
+                     'inputFormatter', 'vcf', 'outputFormatter', 'vcf')";
+
+/// The `pipe` table function.
+#[derive(Debug, Default)]
+pub struct PipeFunction;
+
+impl TableFunctionImpl for PipeFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
+        let (input, pairs) = path_and_options("pipe", USAGE, args.exprs())?;
+        let pipe = Pipe::new(PipeOptions::from_pairs(&pairs).map_err(Error::from)?);
+        let session = args.session();
+        let (provider, header) = resolve_input(session, "pipe", &input)?;
+        let schema = probe_schema(session, &provider, &pipe, header.as_deref())?;
+        Ok(Arc::new(PipeTable {
+            input: provider,
+            pipe,
+            header,
+            schema,
+        }))
+    }
+}
+
+/// The output's columns: the command run on the input's first batch.
+fn probe_schema(
+    session: &dyn Session,
+    provider: &Arc<dyn TableProvider>,
+    pipe: &Pipe,
+    header: Option<&str>,
+) -> Result<SchemaRef> {
+    let input_schema = provider.schema();
+    let first = block_on(async {
+        let plan = provider.scan(session, None, &[], Some(1024)).await?;
+        let mut stream = execute_stream(plan, session.task_ctx())?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            if batch.num_rows() > 0 {
+                return Ok::<_, DataFusionError>(Some(batch));
+            }
+        }
+        Ok(None)
+    })??;
+    let Some(first) = first else {
+        return Err(Error::Usage(format!(
+            "pipe: {} has no rows, so the command's output columns cannot be learnt",
+            pipe.command_line()
+        )));
+    };
+    let output = pipe.run(
+        &input_schema,
+        header,
+        std::iter::once(Ok::<_, String>(first)),
+    )?;
+    output.schema().ok_or_else(|| {
+        Error::Usage(format!(
+            "pipe: {} wrote nothing for the input's first rows, so its output columns cannot \
+             be learnt",
+            pipe.command_line()
+        ))
+    })
+}
+
+/// A table whose rows are a command's output over another's.
+#[derive(Debug)]
+struct PipeTable {
+    input: Arc<dyn TableProvider>,
+    pipe: Pipe,
+    header: Option<String>,
+    schema: SchemaRef,
+}
+
+#[async_trait]
+impl TableProvider for PipeTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let input = self.input.scan(state, None, &[], None).await?;
+        Ok(Arc::new(PipeExec::new(
+            input,
+            self.pipe.clone(),
+            self.header.clone(),
+            Arc::clone(&self.schema),
+            projection.cloned(),
+        )?))
+    }
+}
+
+/// Runs the command over each partition of its input.
+#[derive(Debug, Clone)]
+struct PipeExec {
+    input: Arc<dyn ExecutionPlan>,
+    pipe: Pipe,
+    header: Option<String>,
+    /// The command's output columns, as the probe found them.
+    full: SchemaRef,
+    projection: Option<Vec<usize>>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+}
+
+impl PipeExec {
+    fn new(
+        input: Arc<dyn ExecutionPlan>,
+        pipe: Pipe,
+        header: Option<String>,
+        full: SchemaRef,
+        projection: Option<Vec<usize>>,
+    ) -> DfResult<Self> {
+        let schema = match &projection {
+            Some(columns) => Arc::new(full.project(columns)?),
+            None => Arc::clone(&full),
+        };
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            input.output_partitioning().clone(),
+            input.pipeline_behavior(),
+            input.boundedness(),
+        );
+        Ok(Self {
+            input,
+            pipe,
+            header,
+            full,
+            projection,
+            schema,
+            properties: Arc::new(properties),
+        })
+    }
+}
+
+impl DisplayAs for PipeExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "PipeExec: {}", self.pipe.command_line())
+    }
+}
+
+impl ExecutionPlan for PipeExec {
+    fn name(&self) -> &str {
+        "PipeExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        options: ReplaceChildrenOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let input = crate::scan::only_child(children, "PipeExec")?;
+        Ok(Arc::new(match options.children_properties {
+            ChildrenPropertiesMode::Keep => Self {
+                input,
+                ..Self::clone(&self)
+            },
+            ChildrenPropertiesMode::Recompute => Self::new(
+                input,
+                self.pipe.clone(),
+                self.header.clone(),
+                Arc::clone(&self.full),
+                self.projection.clone(),
+            )?,
+        }))
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let mut input = self.input.execute(partition, context)?;
+        let input_schema = self.input.schema();
+        let (sender, receiver) = tokio::sync::mpsc::channel::<DfResult<RecordBatch>>(2);
+        let this = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        // The command and its spool files are blocking work: a thread of
+        // its own, which pulls the partition's rows from the async stream
+        // and sends the output's batches back.
+        tokio::task::spawn_blocking(move || {
+            let rows = std::iter::from_fn(|| handle.block_on(input.next()));
+            let send = |batch: DfResult<RecordBatch>| sender.blocking_send(batch).is_ok();
+            let output = match this.pipe.run(&input_schema, this.header.as_deref(), rows) {
+                Ok(output) => output,
+                Err(e) => {
+                    send(Err(Error::from(e).into()));
+                    return;
+                }
+            };
+            if let Some(schema) = output.schema()
+                && schema.fields() != this.full.fields()
+            {
+                send(Err(Error::Usage(format!(
+                    "pipe: {} gave other columns for partition {partition} than for the \
+                     first rows ({:?} against {:?}); every partition must give the same",
+                    this.pipe.command_line(),
+                    schema.fields().iter().map(|f| f.name()).collect::<Vec<_>>(),
+                    this.full
+                        .fields()
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>(),
+                ))
+                .into()));
+                return;
+            }
+            for batch in output {
+                let batch = batch
+                    .map_err(|e| DataFusionError::from(Error::from(e)))
+                    .and_then(|b| match &this.projection {
+                        Some(columns) => Ok(b.project(columns)?),
+                        None => Ok(b),
+                    });
+                let failed = batch.is_err();
+                if !send(batch) || failed {
+                    return;
+                }
+            }
+        });
+        let batches = futures::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|batch| (batch, receiver))
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            batches,
+        )))
+    }
+}
