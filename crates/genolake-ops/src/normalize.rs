@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, BooleanBuilder, GenericListArray, Int64Array, Int64Builder, ListBuilder,
-    RecordBatch, StringArray, StringBuilder, StructArray, UInt32Array,
+    RecordBatch, StringArray, StringBuilder, StructArray,
 };
 use arrow::buffer::NullBuffer;
 use arrow::compute;
@@ -664,7 +664,9 @@ impl Normalizer {
 #[derive(Debug)]
 pub struct SortWindow {
     window: i64,
-    pending: Option<RecordBatch>,
+    /// Rows held back, in input order: slices of input batches, or one
+    /// batch of rows taken out of order.
+    pending: Vec<RecordBatch>,
     last: Option<(String, i64)>,
     unsorted: u64,
 }
@@ -677,7 +679,7 @@ impl SortWindow {
     pub fn new(window: u64) -> Self {
         Self {
             window: i64::try_from(window).unwrap_or(i64::MAX),
-            pending: None,
+            pending: Vec::new(),
             last: None,
             unsorted: 0,
         }
@@ -689,62 +691,82 @@ impl SortWindow {
         self.unsorted
     }
 
-    /// Adds `batch`; returns the rows now known to be in their place, if any.
-    pub fn push(&mut self, batch: RecordBatch) -> Result<Option<RecordBatch>> {
-        let combined = match self.pending.take() {
-            Some(pending) => compute::concat_batches(&pending.schema(), [&pending, &batch])?,
-            None => batch,
-        };
-        self.release(combined, false)
+    /// Adds `batch`; returns the rows now known to be in their place (none,
+    /// or one or more batches).
+    ///
+    /// Rows already in order come out as slices of the input, without a
+    /// copy; when some moved, the rows released are gathered into one
+    /// batch, copied once.
+    pub fn push(&mut self, batch: RecordBatch) -> Result<Vec<RecordBatch>> {
+        if batch.num_rows() > 0 {
+            self.pending.push(batch);
+        }
+        self.release(false)
     }
 
     /// Returns every row still held, sorted.
-    pub fn finish(&mut self) -> Result<Option<RecordBatch>> {
-        match self.pending.take() {
-            Some(pending) => self.release(pending, true),
-            None => Ok(None),
-        }
+    pub fn finish(&mut self) -> Result<Vec<RecordBatch>> {
+        self.release(true)
     }
 
-    fn release(&mut self, batch: RecordBatch, all: bool) -> Result<Option<RecordBatch>> {
-        let contig: &StringArray = column(&batch, CONTIG_NAME, "Utf8")?;
-        let start: &Int64Array = column(&batch, START, "Int64")?;
-        if let Some(row) = (0..batch.num_rows()).find(|&r| contig.is_null(r) || start.is_null(r)) {
-            return Err(Error::Column {
-                column: if contig.is_null(row) {
-                    CONTIG_NAME
-                } else {
-                    START
-                }
-                .to_string(),
-                message: format!("null in row {row}; rows without a position cannot be sorted"),
-            });
+    fn release(&mut self, all: bool) -> Result<Vec<RecordBatch>> {
+        if self.pending.is_empty() {
+            return Ok(Vec::new());
         }
-        let rows = batch.num_rows();
+        let mut contigs: Vec<&StringArray> = Vec::with_capacity(self.pending.len());
+        let mut starts: Vec<&Int64Array> = Vec::with_capacity(self.pending.len());
+        for batch in &self.pending {
+            let contig: &StringArray = column(batch, CONTIG_NAME, "Utf8")?;
+            let start: &Int64Array = column(batch, START, "Int64")?;
+            if let Some(row) =
+                (0..batch.num_rows()).find(|&r| contig.is_null(r) || start.is_null(r))
+            {
+                return Err(Error::Column {
+                    column: if contig.is_null(row) {
+                        CONTIG_NAME
+                    } else {
+                        START
+                    }
+                    .to_string(),
+                    message: format!("null in row {row}; rows without a position cannot be sorted"),
+                });
+            }
+            contigs.push(contig);
+            starts.push(start);
+        }
+        // Every held row, in input order, as (batch, row).
+        let rows: Vec<(usize, usize)> = self
+            .pending
+            .iter()
+            .enumerate()
+            .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)))
+            .collect();
+        let contig_of = |(b, r): (usize, usize)| contigs[b].value(r);
+        let start_of = |(b, r): (usize, usize)| starts[b].value(r);
         // Runs of one contig, in input order.
         let mut runs: Vec<(usize, usize)> = Vec::new();
-        for row in 0..rows {
+        for i in 0..rows.len() {
             match runs.last_mut() {
-                Some((_, end)) if contig.value(row) == contig.value(*end - 1) => *end = row + 1,
-                _ => runs.push((row, row + 1)),
+                Some((_, end)) if contig_of(rows[i]) == contig_of(rows[*end - 1]) => *end = i + 1,
+                _ => runs.push((i, i + 1)),
             }
         }
-        let mut emit: Vec<u32> = Vec::new();
-        let mut keep: Vec<u32> = Vec::new();
+        let mut emit: Vec<usize> = Vec::with_capacity(rows.len());
+        let mut keep: Vec<usize> = Vec::new();
         let last_run = runs.len().saturating_sub(1);
         for (i, &(from, to)) in runs.iter().enumerate() {
-            let mut order: Vec<u32> = (from as u32..to as u32).collect();
-            order.sort_by_key(|&r| start.value(r as usize));
+            let mut order: Vec<usize> = (from..to).collect();
+            // Stable: ties keep input order.
+            order.sort_by_key(|&k| start_of(rows[k]));
             if i == last_run && !all {
-                let max = order.last().map_or(i64::MIN, |&r| start.value(r as usize));
-                let ready = order.partition_point(|&r| {
-                    start.value(r as usize).saturating_add(self.window) <= max
-                });
+                let max = order.last().map_or(i64::MIN, |&k| start_of(rows[k]));
+                let ready = order
+                    .partition_point(|&k| start_of(rows[k]).saturating_add(self.window) <= max);
                 keep.extend_from_slice(&order[ready..]);
                 order.truncate(ready);
             }
-            for &r in &order {
-                let (name, pos) = (contig.value(r as usize), start.value(r as usize));
+            for &k in &order {
+                let (name, pos) = (contig_of(rows[k]), start_of(rows[k]));
                 if let Some((last_name, last_pos)) = &self.last
                     && last_name == name
                     && pos < *last_pos
@@ -758,19 +780,44 @@ impl SortWindow {
             }
             emit.extend_from_slice(&order);
         }
-        if !keep.is_empty() {
-            self.pending = Some(compute::take_record_batch(
-                &batch,
-                &UInt32Array::from(keep),
-            )?);
+        let out = self.gather(&rows, &emit, 0)?;
+        let held = self.gather(&rows, &keep, rows.len() - keep.len())?;
+        self.pending = held;
+        Ok(out)
+    }
+
+    /// The rows `picked` (positions into `rows`) as batches: slices of the
+    /// held batches when they are exactly the rows `from..` in input order,
+    /// else one batch gathered from them.
+    fn gather(
+        &self,
+        rows: &[(usize, usize)],
+        picked: &[usize],
+        from: usize,
+    ) -> Result<Vec<RecordBatch>> {
+        if picked.is_empty() {
+            return Ok(Vec::new());
         }
-        if emit.is_empty() {
-            return Ok(None);
+        let in_place = picked.iter().enumerate().all(|(i, &k)| k == from + i);
+        if !in_place {
+            let batches: Vec<&RecordBatch> = self.pending.iter().collect();
+            let indices: Vec<(usize, usize)> = picked.iter().map(|&k| rows[k]).collect();
+            return Ok(vec![compute::interleave_record_batch(&batches, &indices)?]);
         }
-        Ok(Some(compute::take_record_batch(
-            &batch,
-            &UInt32Array::from(emit),
-        )?))
+        // A contiguous run of rows in input order: a slice of each batch.
+        let mut out = Vec::new();
+        let (first, last) = (rows[from], rows[from + picked.len() - 1]);
+        for b in first.0..=last.0 {
+            let batch = &self.pending[b];
+            let start = if b == first.0 { first.1 } else { 0 };
+            let end = if b == last.0 {
+                last.1 + 1
+            } else {
+                batch.num_rows()
+            };
+            out.push(batch.slice(start, end - start));
+        }
+        Ok(out)
     }
 }
 
@@ -857,5 +904,46 @@ mod tests {
         out.extend(sorter.finish().unwrap());
         assert_eq!(rows(&out).len(), 3);
         assert_eq!(sorter.unsorted_rows(), 1);
+    }
+
+    proptest::proptest! {
+        /// Rows shifted left by at most the window, pushed in batches of
+        /// any size, come out sorted by start (ties in input order), each
+        /// exactly once, whether released as slices or gathered.
+        #[test]
+        fn the_window_sorts_whatever_the_batches(
+            steps in proptest::collection::vec(0i64..50, 1..200),
+            shifts in proptest::collection::vec(0i64..100, 200),
+            cuts in proptest::collection::vec(1usize..40, 1..20),
+        ) {
+            let window = 100;
+            let mut position = 1000;
+            let starts: Vec<i64> = steps
+                .iter()
+                .zip(&shifts)
+                .map(|(step, shift)| {
+                    position += step;
+                    position - shift
+                })
+                .collect();
+            let contigs = vec!["1"; starts.len()];
+            let all = batch(&contigs, &starts);
+            let mut sorter = SortWindow::new(window);
+            let mut out = Vec::new();
+            let (mut at, mut cut) = (0, cuts.iter().cycle());
+            while at < starts.len() {
+                let n = (*cut.next().unwrap()).min(starts.len() - at);
+                out.extend(sorter.push(all.slice(at, n)).unwrap());
+                at += n;
+            }
+            out.extend(sorter.finish().unwrap());
+            let mut expected: Vec<(i64, usize)> =
+                starts.iter().copied().zip(0..).collect();
+            expected.sort_by_key(|&(start, _)| start);
+            let got: Vec<i64> = rows(&out).into_iter().map(|(_, start)| start).collect();
+            let want: Vec<i64> = expected.iter().map(|&(start, _)| start).collect();
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(sorter.unsorted_rows(), 0);
+        }
     }
 }

@@ -490,14 +490,14 @@ struct Reordered {
 
 impl FormatWriter for Reordered {
     fn write(&mut self, batch: &RecordBatch) -> genolake_sql::Result<()> {
-        if let Some(ready) = self.window.push(batch.clone())? {
+        for ready in self.window.push(batch.clone())? {
             self.inner.write(&ready)?;
         }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> genolake_sql::Result<Written> {
-        if let Some(ready) = self.window.finish()? {
+        for ready in self.window.finish()? {
             self.inner.write(&ready)?;
         }
         self.inner.finish()
