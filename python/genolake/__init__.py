@@ -26,6 +26,7 @@ line or byte offset.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from os import PathLike, fspath
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, Union
@@ -49,6 +50,7 @@ __all__ = [
     "read_plink",
     "read_vcf",
     "sql",
+    "transform",
 ]
 
 __version__ = _native.__version__
@@ -225,6 +227,38 @@ def sql(query: str) -> ArrowStream:
     in ``genolake sql``; Glow's camelCase names need no quotes.
     """
     return ArrowStream(_native.sql(query))
+
+
+#: Glow's transformers that ``transform`` runs, by Glow's names.
+TRANSFORMS = ("split_multiallelics", "normalize_variants", "lift_over_variants", "pipe")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def transform(name: str, source: Union[str, PathLike], **options: Any) -> ArrowStream:
+    """Runs one of Glow's transformers, as ``glow.transform(name, df, **options)`` does,
+    over a file genolake reads (VCF, BCF, BGEN, PLINK) or a Delta table's directory.
+
+    ``name`` is ``split_multiallelics``, ``normalize_variants``
+    (``reference_genome_path``, ``replace_columns``), ``lift_over_variants``
+    (``chain_file``, ``reference_file``, ``min_match_ratio``) or ``pipe``
+    (``cmd`` as a list of strings, ``input_formatter``, ``output_formatter``,
+    ``in_vcf_header``, ``env_<NAME>`` and the formatters' options). Option
+    names may be Glow's snake case or camel case. The same transforms are
+    table functions in ``sql``: ``SELECT * FROM split_multiallelics('calls.vcf.gz')``.
+    """
+    if name not in TRANSFORMS:
+        raise GenolakeError(f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+    args = [_sql_text(fspath(source))]
+    for option, value in options.items():
+        if value is None:
+            continue
+        if option == "cmd" and isinstance(value, (list, tuple)):
+            value = json.dumps([str(v) for v in value])
+        args += [_sql_text(option), _sql_text(_option_value(option, value))]
+    return sql(f"SELECT * FROM {name}({', '.join(args)})")
 
 
 @dataclass(frozen=True)
