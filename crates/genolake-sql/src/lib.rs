@@ -89,6 +89,7 @@ mod copy;
 pub mod error;
 mod formats;
 mod functions;
+mod map_exec;
 pub mod matrix;
 pub mod options;
 mod output;
@@ -120,4 +121,4 @@ pub use scan::{
 };
 pub use session::{SessionBuilder, register, session};
 pub use statements::{QueryResult, collect, execute_stream, run_sql, run_statements};
-pub use transform::{Transform, TransformExec, TransformFunction, TransformTable};
+pub use transform::{Transform, TransformFunction, TransformTable};

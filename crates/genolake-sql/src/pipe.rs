@@ -20,28 +20,23 @@
 //! header line), and every partition's output must have those columns, as
 //! Glow requires of its partitions.
 
-use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{
-    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties,
-    PlanProperties, ReplaceChildrenOptions, execute_stream,
-};
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use genolake_ops::pipe::{Pipe, PipeOptions};
 
 use crate::error::{Error, Result};
 use crate::functions::{block_on, path_and_options};
+use crate::map_exec::{MapExec, PartitionMap};
 use crate::transform::resolve_input;
 
 const USAGE: &str = "pipe('table or path', 'cmd', '[\"bcftools\", \"view\"]', \
@@ -133,125 +128,49 @@ impl TableProvider for PipeTable {
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let input = self.input.scan(state, None, &[], None).await?;
-        Ok(Arc::new(PipeExec::new(
-            input,
-            self.pipe.clone(),
-            self.header.clone(),
-            Arc::clone(&self.schema),
-            projection.cloned(),
-        )?))
+        let map = Arc::new(PipeMap {
+            pipe: self.pipe.clone(),
+            header: self.header.clone(),
+            schema: Arc::clone(&self.schema),
+        });
+        Ok(Arc::new(MapExec::new(input, map, projection.cloned())?))
     }
 }
 
 /// Runs the command over each partition of its input.
-#[derive(Debug, Clone)]
-struct PipeExec {
-    input: Arc<dyn ExecutionPlan>,
+#[derive(Debug)]
+struct PipeMap {
     pipe: Pipe,
     header: Option<String>,
     /// The command's output columns, as the probe found them.
-    full: SchemaRef,
-    projection: Option<Vec<usize>>,
     schema: SchemaRef,
-    properties: Arc<PlanProperties>,
 }
 
-impl PipeExec {
-    fn new(
-        input: Arc<dyn ExecutionPlan>,
-        pipe: Pipe,
-        header: Option<String>,
-        full: SchemaRef,
-        projection: Option<Vec<usize>>,
-    ) -> DfResult<Self> {
-        let schema = match &projection {
-            Some(columns) => Arc::new(full.project(columns)?),
-            None => Arc::clone(&full),
-        };
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
-            input.output_partitioning().clone(),
-            input.pipeline_behavior(),
-            input.boundedness(),
-        );
-        Ok(Self {
-            input,
-            pipe,
-            header,
-            full,
-            projection,
-            schema,
-            properties: Arc::new(properties),
-        })
-    }
-}
-
-impl DisplayAs for PipeExec {
-    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "PipeExec: {}", self.pipe.command_line())
-    }
-}
-
-impl ExecutionPlan for PipeExec {
-    fn name(&self) -> &str {
+impl PartitionMap for PipeMap {
+    fn name(&self) -> &'static str {
         "PipeExec"
     }
 
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
+    fn describe(&self) -> String {
+        self.pipe.command_line()
     }
 
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
     }
 
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn replace_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-        options: ReplaceChildrenOptions,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let input = crate::scan::only_child(children, "PipeExec")?;
-        Ok(Arc::new(match options.children_properties {
-            ChildrenPropertiesMode::Keep => Self {
-                input,
-                ..Self::clone(&self)
-            },
-            ChildrenPropertiesMode::Recompute => Self::new(
-                input,
-                self.pipe.clone(),
-                self.header.clone(),
-                Arc::clone(&self.full),
-                self.projection.clone(),
-            )?,
-        }))
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.replace_children(
-            children,
-            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
-        )
-    }
-
-    fn execute(
+    fn map(
         &self,
         partition: usize,
-        context: Arc<TaskContext>,
-    ) -> DfResult<SendableRecordBatchStream> {
-        let mut input = self.input.execute(partition, context)?;
-        let input_schema = self.input.schema();
+        mut input: SendableRecordBatchStream,
+    ) -> DfResult<BoxStream<'static, DfResult<RecordBatch>>> {
+        let input_schema = input.schema();
         let (sender, receiver) = tokio::sync::mpsc::channel::<DfResult<RecordBatch>>(2);
-        let this = self.clone();
+        let (pipe, header, expected) = (
+            self.pipe.clone(),
+            self.header.clone(),
+            Arc::clone(&self.schema),
+        );
         let handle = tokio::runtime::Handle::current();
         // The command and its spool files are blocking work: a thread of
         // its own, which pulls the partition's rows from the async stream
@@ -259,7 +178,7 @@ impl ExecutionPlan for PipeExec {
         tokio::task::spawn_blocking(move || {
             let rows = std::iter::from_fn(|| handle.block_on(input.next()));
             let send = |batch: DfResult<RecordBatch>| sender.blocking_send(batch).is_ok();
-            let output = match this.pipe.run(&input_schema, this.header.as_deref(), rows) {
+            let output = match pipe.run(&input_schema, header.as_deref(), rows) {
                 Ok(output) => output,
                 Err(e) => {
                     send(Err(Error::from(e).into()));
@@ -267,41 +186,34 @@ impl ExecutionPlan for PipeExec {
                 }
             };
             if let Some(schema) = output.schema()
-                && schema.fields() != this.full.fields()
+                && schema.fields() != expected.fields()
             {
+                let names = |s: &SchemaRef| -> Vec<String> {
+                    s.fields().iter().map(|f| f.name().clone()).collect()
+                };
                 send(Err(Error::Usage(format!(
                     "pipe: {} gave other columns for partition {partition} than for the \
                      first rows ({:?} against {:?}); every partition must give the same",
-                    this.pipe.command_line(),
-                    schema.fields().iter().map(|f| f.name()).collect::<Vec<_>>(),
-                    this.full
-                        .fields()
-                        .iter()
-                        .map(|f| f.name())
-                        .collect::<Vec<_>>(),
+                    pipe.command_line(),
+                    names(&schema),
+                    names(&expected),
                 ))
                 .into()));
                 return;
             }
             for batch in output {
-                let batch = batch
-                    .map_err(|e| DataFusionError::from(Error::from(e)))
-                    .and_then(|b| match &this.projection {
-                        Some(columns) => Ok(b.project(columns)?),
-                        None => Ok(b),
-                    });
+                let batch = batch.map_err(|e| DataFusionError::from(Error::from(e)));
                 let failed = batch.is_err();
                 if !send(batch) || failed {
                     return;
                 }
             }
         });
-        let batches = futures::stream::unfold(receiver, |mut receiver| async move {
-            receiver.recv().await.map(|batch| (batch, receiver))
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            Arc::clone(&self.schema),
-            batches,
-        )))
+        Ok(
+            futures::stream::unfold(receiver, |mut receiver| async move {
+                receiver.recv().await.map(|batch| (batch, receiver))
+            })
+            .boxed(),
+        )
     }
 }

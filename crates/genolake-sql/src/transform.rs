@@ -17,36 +17,31 @@
 //! ```
 //!
 //! The rows are transformed as they stream out of the input's scan, each
-//! partition on its own thread with its own FASTA handles
-//! ([`TransformExec`]), by genolake-ops' [`Pipeline`]. Filters are not
+//! partition with its own FASTA handles, by genolake-ops' [`Pipeline`]. Filters are not
 //! pushed below a transform: the transform changes the very columns they
 //! would test.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::TableReference;
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::Result as DfResult;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::session_state::SessionState;
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{
-    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties,
-    PlanProperties, ReplaceChildrenOptions,
-};
+use datafusion::physical_plan::ExecutionPlan;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use genolake_ops::pipeline::{LiftOverOptions, NormalizeOptions, Pipeline, Prepared, SplitOptions};
 
 use crate::error::{Error, Result};
 use crate::formats::{InputFormat, WriteSource};
 use crate::functions::{block_on, path_and_options};
+use crate::map_exec::{MapExec, PartitionMap};
 use crate::options::{normalize_key, parse_bool};
 use crate::scan::GenomicsTable;
 
@@ -295,124 +290,37 @@ impl TableProvider for TransformTable {
         // Every input column: the transform reads the site columns and
         // carries the others; the projection is applied after it.
         let input = self.input.scan(state, None, &[], None).await?;
-        Ok(Arc::new(TransformExec::new(
-            input,
-            self.prepared.clone(),
-            projection.cloned(),
-        )?))
+        let map = Arc::new(TransformMap(self.prepared.clone()));
+        Ok(Arc::new(MapExec::new(input, map, projection.cloned())?))
     }
 }
 
-/// Runs a [`Prepared`] pipeline over each batch of its input, partition by
-/// partition.
-#[derive(Debug, Clone)]
-pub struct TransformExec {
-    input: Arc<dyn ExecutionPlan>,
-    prepared: Prepared,
-    projection: Option<Vec<usize>>,
-    schema: SchemaRef,
-    properties: Arc<PlanProperties>,
-}
+/// Runs a [`Prepared`] pipeline over each batch of a partition, with a
+/// worker (its own FASTA handles) per partition.
+#[derive(Debug)]
+struct TransformMap(Prepared);
 
-impl TransformExec {
-    fn new(
-        input: Arc<dyn ExecutionPlan>,
-        prepared: Prepared,
-        projection: Option<Vec<usize>>,
-    ) -> DfResult<Self> {
-        let full = prepared.output_schema();
-        let schema = match &projection {
-            Some(columns) => Arc::new(full.project(columns)?),
-            None => full,
-        };
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
-            input.output_partitioning().clone(),
-            input.pipeline_behavior(),
-            input.boundedness(),
-        );
-        Ok(Self {
-            input,
-            prepared,
-            projection,
-            schema,
-            properties: Arc::new(properties),
-        })
-    }
-}
-
-impl DisplayAs for TransformExec {
-    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "TransformExec: {}", self.prepared.describe())
-    }
-}
-
-impl ExecutionPlan for TransformExec {
-    fn name(&self) -> &str {
+impl PartitionMap for TransformMap {
+    fn name(&self) -> &'static str {
         "TransformExec"
     }
 
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
+    fn describe(&self) -> String {
+        self.0.describe()
     }
 
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
+    fn schema(&self) -> SchemaRef {
+        self.0.output_schema()
     }
 
-    fn apply_expressions(
+    fn map(
         &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn replace_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-        options: ReplaceChildrenOptions,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let input = crate::scan::only_child(children, "TransformExec")?;
-        Ok(Arc::new(match options.children_properties {
-            ChildrenPropertiesMode::Keep => Self {
-                input,
-                ..Self::clone(&self)
-            },
-            ChildrenPropertiesMode::Recompute => {
-                Self::new(input, self.prepared.clone(), self.projection.clone())?
-            }
-        }))
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.replace_children(
-            children,
-            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
-        )
-    }
-
-    fn execute(
-        &self,
-        partition: usize,
-        context: Arc<TaskContext>,
-    ) -> DfResult<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, context)?;
-        // Each partition has its own worker (its own FASTA handles).
-        let mut worker = self.prepared.worker().map_err(Error::from)?;
-        let projection = self.projection.clone();
-        let batches = input.map(move |batch| {
-            let transformed = worker.apply(&batch?).map_err(Error::from)?;
-            Ok(match &projection {
-                Some(columns) => transformed.project(columns)?,
-                None => transformed,
-            })
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            Arc::clone(&self.schema),
-            batches,
-        )))
+        _partition: usize,
+        input: SendableRecordBatchStream,
+    ) -> DfResult<BoxStream<'static, DfResult<RecordBatch>>> {
+        let mut worker = self.0.worker().map_err(Error::from)?;
+        Ok(input
+            .map(move |batch| Ok(worker.apply(&batch?).map_err(Error::from)?))
+            .boxed())
     }
 }
