@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use genolake_core::Stringency;
-use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder, TransformTable};
+use genolake_sql::{GenomicsTable, InputFormat, SessionBuilder, transform_table};
 use serde_json::{Value, json};
 
 use crate::describe::{HeaderDescriptions, table_description};
@@ -138,7 +138,7 @@ impl Ingest {
         let ctx = SessionBuilder::new().target_partitions(threads).build();
         let mut provider: Arc<dyn TableProvider> = Arc::new(files);
         if let Some(prepared) = &self.transform {
-            provider = Arc::new(TransformTable::new(provider, prepared.clone()));
+            provider = transform_table(provider, prepared.clone());
         }
         let input = ctx
             .read_table(provider)

@@ -121,4 +121,4 @@ pub use scan::{
 };
 pub use session::{SessionBuilder, register, session};
 pub use statements::{QueryResult, collect, execute_stream, run_sql, run_statements};
-pub use transform::{Transform, TransformFunction, TransformTable};
+pub use transform::{Transform, TransformFunction, transform_table};

@@ -1,14 +1,17 @@
-//! A plan node that maps each partition of its input to a new stream of
-//! batches: what the transform and pipe table functions run.
+//! A table whose rows are another's mapped partition by partition, and its
+//! plan node: what the transform and pipe table functions return.
 
 use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
@@ -34,6 +37,49 @@ pub(crate) trait PartitionMap: fmt::Debug + Send + Sync + 'static {
         partition: usize,
         input: SendableRecordBatchStream,
     ) -> DfResult<BoxStream<'static, DfResult<RecordBatch>>>;
+}
+
+/// A table whose rows are `input`'s through a [`PartitionMap`]. Filters
+/// and limits are not pushed below the map: it changes the rows they would
+/// test.
+#[derive(Debug)]
+pub(crate) struct MapTable {
+    input: Arc<dyn TableProvider>,
+    map: Arc<dyn PartitionMap>,
+}
+
+impl MapTable {
+    pub(crate) fn new(input: Arc<dyn TableProvider>, map: Arc<dyn PartitionMap>) -> Self {
+        Self { input, map }
+    }
+}
+
+#[async_trait]
+impl TableProvider for MapTable {
+    fn schema(&self) -> SchemaRef {
+        self.map.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        // Every input column: the map reads some and carries the others;
+        // the projection is applied after it.
+        let input = self.input.scan(state, None, &[], None).await?;
+        Ok(Arc::new(MapExec::new(
+            input,
+            Arc::clone(&self.map),
+            projection.cloned(),
+        )?))
+    }
 }
 
 /// Each partition of `input` through a [`PartitionMap`], then projected;

@@ -19,30 +19,24 @@
 //! Filters on site columns go down to delta-rs (file skipping) in both.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::{
     BinaryExpr, Expr, Operator, TableProviderFilterPushDown, TableType,
 };
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{
-    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties,
-    PlanProperties, ReplaceChildrenOptions,
-};
+use datafusion::physical_plan::ExecutionPlan;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use genolake_core::matrix::{GenotypeColumn, MatrixLayout, Samples};
 use genolake_core::schema::{GENOTYPES, SAMPLE_ID};
 
-use crate::scan::only_child;
+use crate::map_exec::{MapExec, PartitionMap};
 
 /// How a matrix table is presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,55 +236,29 @@ impl TableProvider for MatrixTable {
             .inner
             .scan(state, Some(&inner_projection), &site_filters, inner_limit)
             .await?;
-        Ok(Arc::new(MatrixExec::new(
-            input,
-            Arc::clone(&self.layout),
-            Arc::clone(&self.samples),
-            self.view,
-            chosen.map(|c| c.into_iter().collect()),
+        let map = MatrixMap {
+            layout: Arc::clone(&self.layout),
+            samples: Arc::clone(&self.samples),
+            view: self.view,
+            chosen: chosen.map(|c| c.into_iter().collect::<Vec<_>>().into()),
             schema,
-        )))
+        };
+        Ok(Arc::new(MapExec::new(input, Arc::new(map), None)?))
     }
 }
 
-/// Converts the matrix batches of its input into a [`View`].
-#[derive(Debug, Clone)]
-pub struct MatrixExec {
-    input: Arc<dyn ExecutionPlan>,
+/// Converts the matrix batches of a partition into a [`View`].
+#[derive(Debug)]
+struct MatrixMap {
     layout: Arc<MatrixLayout>,
     samples: Arc<Samples>,
     view: View,
     chosen: Option<Arc<[usize]>>,
+    /// The view's columns the scan asked for.
     schema: SchemaRef,
-    properties: Arc<PlanProperties>,
 }
 
-impl MatrixExec {
-    fn new(
-        input: Arc<dyn ExecutionPlan>,
-        layout: Arc<MatrixLayout>,
-        samples: Arc<Samples>,
-        view: View,
-        chosen: Option<Vec<usize>>,
-        schema: SchemaRef,
-    ) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
-            input.output_partitioning().clone(),
-            input.pipeline_behavior(),
-            input.boundedness(),
-        );
-        Self {
-            input,
-            layout,
-            samples,
-            view,
-            chosen: chosen.map(Arc::from),
-            schema,
-            properties: Arc::new(properties),
-        }
-    }
-
+impl MatrixMap {
     fn convert(&self, batch: &RecordBatch) -> DfResult<Vec<RecordBatch>> {
         let external = |e: genolake_core::Error| DataFusionError::External(Box::new(e));
         match self.view {
@@ -320,88 +288,46 @@ impl MatrixExec {
     }
 }
 
-impl DisplayAs for MatrixExec {
-    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+impl PartitionMap for MatrixMap {
+    fn name(&self) -> &'static str {
+        "MatrixExec"
+    }
+
+    fn describe(&self) -> String {
         let view = match self.view {
             View::Glow => "glow",
             View::Long => "long",
         };
         match &self.chosen {
-            Some(chosen) => write!(f, "MatrixExec: view={view}, samples={}", chosen.len()),
-            None => write!(f, "MatrixExec: view={view}"),
+            Some(chosen) => format!("view={view}, samples={}", chosen.len()),
+            None => format!("view={view}"),
         }
     }
-}
 
-impl ExecutionPlan for MatrixExec {
-    fn name(&self) -> &str {
-        "MatrixExec"
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
     }
 
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
-    }
-
-    fn apply_expressions(
+    fn map(
         &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn replace_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-        options: ReplaceChildrenOptions,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let input = only_child(children, "MatrixExec")?;
-        Ok(Arc::new(match options.children_properties {
-            ChildrenPropertiesMode::Keep => Self {
-                input,
-                ..Self::clone(&self)
-            },
-            ChildrenPropertiesMode::Recompute => Self::new(
-                input,
-                Arc::clone(&self.layout),
-                Arc::clone(&self.samples),
-                self.view,
-                self.chosen.as_deref().map(<[usize]>::to_vec),
-                Arc::clone(&self.schema),
-            ),
-        }))
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.replace_children(
-            children,
-            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
-        )
-    }
-
-    fn execute(
-        &self,
-        partition: usize,
-        context: Arc<TaskContext>,
-    ) -> DfResult<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, context)?;
-        let this = self.clone();
-        let batches = input.flat_map(move |batch| {
-            let converted = batch.and_then(|batch| this.convert(&batch));
-            futures::stream::iter(match converted {
-                Ok(batches) => batches.into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(e)],
+        _partition: usize,
+        input: SendableRecordBatchStream,
+    ) -> DfResult<BoxStream<'static, DfResult<RecordBatch>>> {
+        let this = Self {
+            layout: Arc::clone(&self.layout),
+            samples: Arc::clone(&self.samples),
+            view: self.view,
+            chosen: self.chosen.clone(),
+            schema: Arc::clone(&self.schema),
+        };
+        Ok(input
+            .flat_map(move |batch| {
+                let converted = batch.and_then(|batch| this.convert(&batch));
+                futures::stream::iter(match converted {
+                    Ok(batches) => batches.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                })
             })
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            Arc::clone(&self.schema),
-            batches,
-        )))
+            .boxed())
     }
 }

@@ -24,19 +24,17 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use genolake_ops::pipe::{Pipe, PipeOptions};
 
 use crate::error::{Error, Result};
 use crate::functions::{block_on, path_and_options};
-use crate::map_exec::{MapExec, PartitionMap};
+use crate::map_exec::{MapTable, PartitionMap};
 use crate::transform::resolve_input;
 
 const USAGE: &str = "pipe('table or path', 'cmd', '[\"bcftools\", \"view\"]', \
@@ -53,12 +51,12 @@ impl TableFunctionImpl for PipeFunction {
         let session = args.session();
         let (provider, header) = resolve_input(session, "pipe", &input)?;
         let schema = probe_schema(session, &provider, &pipe, header.as_deref())?;
-        Ok(Arc::new(PipeTable {
-            input: provider,
+        let map = PipeMap {
             pipe,
             header,
             schema,
-        }))
+        };
+        Ok(Arc::new(MapTable::new(provider, Arc::new(map))))
     }
 }
 
@@ -99,42 +97,6 @@ fn probe_schema(
             pipe.command_line()
         ))
     })
-}
-
-/// A table whose rows are a command's output over another's.
-#[derive(Debug)]
-struct PipeTable {
-    input: Arc<dyn TableProvider>,
-    pipe: Pipe,
-    header: Option<String>,
-    schema: SchemaRef,
-}
-
-#[async_trait]
-impl TableProvider for PipeTable {
-    fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let input = self.input.scan(state, None, &[], None).await?;
-        let map = Arc::new(PipeMap {
-            pipe: self.pipe.clone(),
-            header: self.header.clone(),
-            schema: Arc::clone(&self.schema),
-        });
-        Ok(Arc::new(MapExec::new(input, map, projection.cloned())?))
-    }
 }
 
 /// Runs the command over each partition of its input.

@@ -26,14 +26,12 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::TableReference;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::logical_expr::Expr;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use genolake_ops::pipeline::{LiftOverOptions, NormalizeOptions, Pipeline, Prepared, SplitOptions};
@@ -41,7 +39,7 @@ use genolake_ops::pipeline::{LiftOverOptions, NormalizeOptions, Pipeline, Prepar
 use crate::error::{Error, Result};
 use crate::formats::{InputFormat, WriteSource};
 use crate::functions::{block_on, path_and_options};
-use crate::map_exec::{MapExec, PartitionMap};
+use crate::map_exec::{MapTable, PartitionMap};
 use crate::options::{normalize_key, parse_bool};
 use crate::scan::GenomicsTable;
 
@@ -194,7 +192,7 @@ impl TableFunctionImpl for TransformFunction {
         let prepared = pipeline
             .prepare(&provider.schema(), header.as_ref())
             .map_err(Error::from)?;
-        Ok(Arc::new(TransformTable::new(provider, prepared)))
+        Ok(transform_table(provider, prepared))
     }
 }
 
@@ -256,43 +254,13 @@ fn header_of(table: &GenomicsTable) -> Result<Option<String>> {
     Ok(WriteSource::of_files(table.reader().as_ref(), &files[..1])?.vcf_header)
 }
 
-/// A table whose rows are another's, transformed.
-#[derive(Debug)]
-pub struct TransformTable {
+/// A table whose rows are `input`'s through `prepared` (what the transform
+/// table functions return; `genolake ingest` runs its transforms so).
+pub fn transform_table(
     input: Arc<dyn TableProvider>,
     prepared: Prepared,
-}
-
-impl TransformTable {
-    /// `input`'s rows through `prepared`.
-    pub fn new(input: Arc<dyn TableProvider>, prepared: Prepared) -> Self {
-        Self { input, prepared }
-    }
-}
-
-#[async_trait]
-impl TableProvider for TransformTable {
-    fn schema(&self) -> SchemaRef {
-        self.prepared.output_schema()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        // Every input column: the transform reads the site columns and
-        // carries the others; the projection is applied after it.
-        let input = self.input.scan(state, None, &[], None).await?;
-        let map = Arc::new(TransformMap(self.prepared.clone()));
-        Ok(Arc::new(MapExec::new(input, map, projection.cloned())?))
-    }
+) -> Arc<dyn TableProvider> {
+    Arc::new(MapTable::new(input, Arc::new(TransformMap(prepared))))
 }
 
 /// Runs a [`Prepared`] pipeline over each batch of a partition, with a
