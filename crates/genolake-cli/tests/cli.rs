@@ -2810,7 +2810,10 @@ fn convert_and_ingest_transform_as_bcftools_norm_and_picard_do() {
 #[test]
 fn merge_gives_what_bcftools_merge_gives() {
     let dir = tempfile::tempdir().unwrap();
-    let first = ops_data("vcf-merge/HG00096.vcf.bgz");
+    // bcftools merge reads indexed inputs: a copy of the first, indexed.
+    let first = dir.path().join("HG00096.vcf.gz");
+    std::fs::copy(ops_data("vcf-merge/HG00096.vcf.bgz"), &first).unwrap();
+    bcftools(&["index", "-t", first.to_str().unwrap()]);
     // Every other site of the second sample, so the union matters.
     let second = dir.path().join("HG00097.odd.vcf.gz");
     bcftools(&[
