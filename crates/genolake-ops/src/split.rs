@@ -523,6 +523,8 @@ impl Splitter {
         let mut entry_sources: Vec<u32> = Vec::new();
         let mut entry_row: Vec<u32> = Vec::new();
         let mut out_offsets: Vec<i32> = Vec::with_capacity(rows.sources.len() + 1);
+        // Each output row's entries, as a range of input entries.
+        let mut row_entries: Vec<(usize, usize)> = Vec::with_capacity(rows.sources.len());
         out_offsets.push(0);
         for (o, &src) in rows.sources.iter().enumerate() {
             let i = src as usize;
@@ -530,6 +532,9 @@ impl Splitter {
                 let (from, to) = (offsets[i] as usize, offsets[i + 1] as usize);
                 entry_sources.extend(from as u32..to as u32);
                 entry_row.extend(std::iter::repeat_n(o as u32, to - from));
+                row_entries.push((from, to));
+            } else {
+                row_entries.push((0, 0));
             }
             out_offsets.push(offset(entry_sources.len())?);
         }
@@ -547,12 +552,16 @@ impl Splitter {
                     let list = child
                         .as_list_opt::<i32>()
                         .ok_or_else(|| column_error(CALLS, "is not a list of Int32"))?;
-                    recode_calls(
-                        list,
-                        &entry_sources,
-                        |e| rows.allele[entry_row[e] as usize],
-                        self.other_alleles,
-                    )?
+                    match recode_calls_by_row(list, &row_entries, &rows.allele, self.other_alleles)?
+                    {
+                        Some(recoded) => recoded,
+                        None => recode_calls(
+                            list,
+                            &entry_sources,
+                            |e| rows.allele[entry_row[e] as usize],
+                            self.other_alleles,
+                        )?,
+                    }
                 }
                 GenotypeFieldPlan::Split(number) => {
                     let number = *number;
@@ -810,6 +819,66 @@ fn rebuild_list(
         values,
         nulls,
     )?))
+}
+
+/// `calls` recoded row by row, without nulls: each output row's entries
+/// are a range of input entries (`row_entries`), so its calls are one run
+/// of the values, copied whole for a row kept as it was (allele 0) and
+/// mapped for a split row. `None` when the calls hold nulls (a null list
+/// or a null call): [`recode_calls`] handles those entry by entry.
+fn recode_calls_by_row(
+    list: &ListArray,
+    row_entries: &[(usize, usize)],
+    alleles: &[u32],
+    other_alleles: OtherAlleles,
+) -> Result<Option<ArrayRef>> {
+    let values = list
+        .values()
+        .as_primitive_opt::<arrow::datatypes::Int32Type>()
+        .ok_or_else(|| column_error(CALLS, "is not a list of Int32"))?;
+    if list.null_count() > 0 || values.null_count() > 0 {
+        return Ok(None);
+    }
+    let other = match other_alleles {
+        OtherAlleles::Missing => -1,
+        OtherAlleles::Reference => 0,
+    };
+    let offsets = list.value_offsets();
+    let values = values.values();
+    let mut out: Vec<i32> = Vec::with_capacity(values.len());
+    let mut out_offsets: Vec<i32> = Vec::with_capacity(offsets.len());
+    out_offsets.push(0);
+    for (&(from, to), &k) in row_entries.iter().zip(alleles) {
+        if from == to {
+            continue;
+        }
+        let (first, last) = (offsets[from] as usize, offsets[to] as usize);
+        let base = offset(out.len())? - offsets[from];
+        let run = &values[first..last];
+        if k == 0 {
+            out.extend_from_slice(run);
+        } else {
+            let k = k as i32;
+            out.extend(run.iter().map(|&c| match c {
+                c if c <= 0 => c,
+                c if c == k => 1,
+                _ => other,
+            }));
+        }
+        for e in from..to {
+            out_offsets.push(offsets[e + 1] + base);
+        }
+    }
+    let item = match list.data_type() {
+        DataType::List(item) => item.clone(),
+        _ => Arc::new(Field::new_list_field(DataType::Int32, true)),
+    };
+    Ok(Some(Arc::new(ListArray::try_new(
+        item,
+        OffsetBuffer::new(out_offsets.into()),
+        Arc::new(arrow::array::Int32Array::from(out)),
+        None,
+    )?)))
 }
 
 /// `calls` of each entry in `sources`, recoded for the allele `allele_of`
