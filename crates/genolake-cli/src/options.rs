@@ -293,6 +293,17 @@ pub struct TransformArgs {
     /// (with .fai and .gzi), as `samtools faidx` indexes it.
     #[arg(long, value_name = "FASTA")]
     pub reference: Option<PathBuf>,
+    /// With --normalize, what a REF that differs from --reference does, as
+    /// in `bcftools norm --check-ref`: e (stop with an error naming the
+    /// record; the default), w (keep the record as it is, and count it) or
+    /// x (leave it out, and count it).
+    #[arg(
+        long,
+        value_name = "e|w|x",
+        default_value = "e",
+        requires = "normalize"
+    )]
+    pub check_ref: String,
     /// Lift variants to another assembly with this UCSC chain file (plain or
     /// gzip), as Glow's lift_over_variants and Picard's LiftoverVcf do.
     /// Variants that do not lift are left out and counted.
@@ -340,10 +351,15 @@ impl TransformArgs {
                 .reference
                 .clone()
                 .context("--normalize needs --reference")?;
+            let check = self
+                .check_ref
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--check-ref: {e}"))?;
             pipeline.normalize = Some(NormalizeOptions {
                 reference,
                 replace_columns: true,
                 status: false,
+                check_reference: Some(check),
             });
         } else if self.reference.is_some() {
             bail!("--reference is the reference of --normalize; give --normalize too");

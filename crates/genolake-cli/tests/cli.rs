@@ -2873,3 +2873,99 @@ fn merge_gives_what_bcftools_merge_gives() {
     assert!(stderr(&out).contains("HG00096"), "{}", stderr(&out));
     assert!(!twice.exists());
 }
+
+/// `--normalize` checks each REF against the reference as `bcftools norm
+/// -f --check-ref` does: e stops at the record, x leaves it out (the same
+/// records as bcftools writes), w keeps it as it is and counts it.
+#[test]
+fn normalize_checks_ref_as_bcftools_norm_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let norm = "variantsplitternormalizer-test";
+    let fasta = ops_data(&format!("{norm}/20_altered.fasta"));
+    let text =
+        std::fs::read_to_string(ops_data(&format!("{norm}/01_IN_altered_biallelic.vcf"))).unwrap();
+    // 20:302 C>CTTGT, with a REF the reference does not have.
+    let bad = text.replacen("20\t302\t.\tC\tCTTGT", "20\t302\t.\tG\tGTTGT", 1);
+    assert_ne!(bad, text);
+    let input = dir.path().join("bad_ref.vcf");
+    std::fs::write(&input, bad).unwrap();
+    let input = input.to_str().unwrap();
+    let fasta = fasta.to_str().unwrap();
+    let run = |check: &str, output: &Path| {
+        genolake(&[
+            "convert",
+            input,
+            "-o",
+            output.to_str().unwrap(),
+            "--normalize",
+            "--reference",
+            fasta,
+            "--check-ref",
+            check,
+        ])
+    };
+
+    let out = run("e", &dir.path().join("e.vcf"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("Reference allele mismatch at 20:302"),
+        "{}",
+        stderr(&out)
+    );
+    let theirs = Command::new("bcftools")
+        .args([
+            "norm",
+            "-f",
+            fasta,
+            "-c",
+            "e",
+            "-Ov",
+            "-o",
+            "/dev/null",
+            input,
+        ])
+        .output()
+        .expect("bcftools is needed for this test (apt-get install bcftools)");
+    assert!(!theirs.status.success());
+    assert!(stderr(&theirs).contains("Reference allele mismatch at 20:302"));
+
+    let ours = dir.path().join("x.vcf");
+    let out = run("x", &ours);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("1 variants had a REF that differs from the reference and were left out"),
+        "{}",
+        stderr(&out)
+    );
+    let theirs = dir.path().join("theirs_x.vcf");
+    bcftools(&[
+        "norm",
+        "-f",
+        fasta,
+        "-c",
+        "x",
+        "-Ov",
+        "-o",
+        theirs.to_str().unwrap(),
+        input,
+    ]);
+    let format = every_field(Path::new(input));
+    let expected = bcftools(&["query", "-f", &format, theirs.to_str().unwrap()]);
+    assert_eq!(
+        bcftools(&["query", "-f", &format, ours.to_str().unwrap()]),
+        expected
+    );
+    assert!(!expected.contains("20\t302\t"));
+
+    let kept = dir.path().join("w.vcf");
+    let out = run("w", &kept);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("were kept as they were"),
+        "{}",
+        stderr(&out)
+    );
+    let records = bcftools(&["query", "-f", "%POS\t%REF\t%ALT\n", kept.to_str().unwrap()]);
+    assert!(records.contains("302\tG\tGTTGT\n"), "{records}");
+}

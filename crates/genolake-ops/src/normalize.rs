@@ -38,6 +38,9 @@ pub const CHANGED: &str = "changed";
 pub const ERROR_MESSAGE: &str = "errorMessage";
 /// The status Glow gives a row whose REF allele is empty.
 pub const NO_ALLELES_MESSAGE: &str = "No REF or ALT alleles found.";
+/// How a REF that differs from the reference is reported when
+/// [`Normalizer::check_reference`] is on (bcftools' words).
+pub const REFERENCE_MISMATCH: &str = "Reference allele mismatch";
 
 /// Bases fetched from the reference each time left-alignment runs off the
 /// alleles' left end, as Glow pads: a long repeat costs one fetch per 100
@@ -307,6 +310,9 @@ pub fn status_fields() -> Fields {
 pub struct Normalizer {
     fasta: IndexedFasta,
     replace_columns: bool,
+    check_reference: bool,
+    /// Reused for the reference bases under a REF.
+    reference_bases: Vec<u8>,
 }
 
 impl std::fmt::Debug for Normalizer {
@@ -458,7 +464,19 @@ impl Normalizer {
         Self {
             fasta,
             replace_columns: true,
+            check_reference: false,
+            reference_bases: Vec::new(),
         }
+    }
+
+    /// Check each REF against the reference first, as `bcftools norm -f`
+    /// does (Glow does not): a row whose REF differs keeps its alleles,
+    /// with `changed` false and an `errorMessage` starting
+    /// [`REFERENCE_MISMATCH`]. REF and reference are compared without
+    /// regard to case; an `N` on either side matches any base.
+    pub fn check_reference(mut self, check: bool) -> Self {
+        self.check_reference = check;
+        self
     }
 
     /// Glow's `replace_columns` option: false keeps the input columns and
@@ -537,6 +555,46 @@ impl Normalizer {
         )))
     }
 
+    /// The message for a REF that differs from the reference at `start`
+    /// (`None` when they agree).
+    fn reference_mismatch(
+        &mut self,
+        contig: &str,
+        start: i64,
+        reference: &str,
+    ) -> Result<Option<String>> {
+        let Ok(from) = u64::try_from(start) else {
+            return Ok(Some(format!(
+                "{REFERENCE_MISMATCH} at {contig}:{}: the position is before the contig",
+                start + 1
+            )));
+        };
+        let to = from + reference.len() as u64;
+        if self
+            .fasta
+            .contig_length(contig)
+            .is_some_and(|length| to > length)
+        {
+            return Ok(Some(format!(
+                "{REFERENCE_MISMATCH} at {contig}:{}: REF {reference} runs past the contig's end",
+                start + 1
+            )));
+        }
+        self.reference_bases.clear();
+        self.fasta
+            .fetch_into(contig, from, to, &mut self.reference_bases)?;
+        let agree = reference.bytes().zip(&self.reference_bases).all(|(a, &b)| {
+            a.eq_ignore_ascii_case(&b) || a.eq_ignore_ascii_case(&b'N') || b == b'N'
+        });
+        Ok((!agree).then(|| {
+            format!(
+                "{REFERENCE_MISMATCH} at {contig}:{}: REF {reference}, the reference has {}",
+                start + 1,
+                String::from_utf8_lossy(&self.reference_bases)
+            )
+        }))
+    }
+
     /// Normalizes every row of `batch`.
     pub fn transform(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
         let schema = self.output_schema(&batch.schema())?;
@@ -569,6 +627,21 @@ impl Normalizer {
                     "."
                 });
             }
+            let mismatch = match self.check_reference {
+                true => self.reference_mismatch(
+                    inputs.contig.value(row),
+                    inputs.start.value(row),
+                    inputs.reference.value(row),
+                )?,
+                false => None,
+            };
+            valid.push(true);
+            if let Some(text) = mismatch {
+                variant.append_input(&inputs, row);
+                changed.append_value(false);
+                message.append_value(text);
+                continue;
+            }
             let outcome = normalize(
                 &mut self.fasta,
                 inputs.contig.value(row),
@@ -577,7 +650,6 @@ impl Normalizer {
                 inputs.reference.value(row),
                 &alternates,
             )?;
-            valid.push(true);
             match outcome {
                 Outcome::Unchanged => {
                     variant.append_input(&inputs, row);

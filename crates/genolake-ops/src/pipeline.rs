@@ -43,7 +43,7 @@ use arrow::compute::filter_record_batch;
 use crate::chain::ChainIndex;
 use crate::fasta::IndexedFasta;
 use crate::liftover::{ERROR_MESSAGE, LIFT_OVER_STATUS, LiftOverVariants, SUCCESS};
-use crate::normalize::{NORMALIZATION_STATUS, Normalizer};
+use crate::normalize::{NORMALIZATION_STATUS, Normalizer, REFERENCE_MISMATCH};
 use crate::split::{FieldNumbers, OLD_MULTIALLELIC, OtherAlleles, Splitter};
 use crate::{Error, Result};
 
@@ -101,6 +101,37 @@ pub struct NormalizeOptions {
     /// Keep the `normalizationStatus` column (Glow's output); files written
     /// by the CLI leave it out.
     pub status: bool,
+    /// Check each REF against the reference, as `bcftools norm -f` does
+    /// (`None`: not checked, as Glow does not).
+    pub check_reference: Option<RefCheck>,
+}
+
+/// What to do with a REF that differs from the reference: `bcftools norm
+/// --check-ref` e, w and x.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefCheck {
+    /// Stop with an error naming the record (bcftools' default).
+    Error,
+    /// Keep the record as it is; count it (and say so in
+    /// `normalizationStatus.errorMessage` when that column is kept).
+    Warn,
+    /// Leave the record out; count it.
+    Exclude,
+}
+
+impl std::str::FromStr for RefCheck {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "e" | "error" => Ok(RefCheck::Error),
+            "w" | "warn" => Ok(RefCheck::Warn),
+            "x" | "exclude" => Ok(RefCheck::Exclude),
+            _ => Err(format!(
+                "expected e (error), w (warn) or x (exclude), not '{s}'"
+            )),
+        }
+    }
 }
 
 /// How to lift over.
@@ -205,7 +236,8 @@ impl Pipeline {
         };
         if let Some(options) = &self.normalize {
             let normalizer = Normalizer::new(IndexedFasta::open(&options.reference)?)
-                .replace_columns(options.replace_columns);
+                .replace_columns(options.replace_columns)
+                .check_reference(options.check_reference.is_some());
             current = drop_added(
                 &current,
                 normalizer.output_schema(&current)?,
@@ -313,7 +345,8 @@ impl Prepared {
         let normalizer = match &self.0.pipeline.normalize {
             Some(options) => Some(
                 Normalizer::new(IndexedFasta::open(&options.reference)?)
-                    .replace_columns(options.replace_columns),
+                    .replace_columns(options.replace_columns)
+                    .check_reference(options.check_reference.is_some()),
             ),
             None => None,
         };
@@ -443,7 +476,10 @@ impl Worker {
         if let (Some(options), Some(normalizer)) = (&inner.pipeline.normalize, &mut self.normalizer)
         {
             let schema = batch.schema();
-            let normalized = normalizer.transform(&batch)?;
+            let mut normalized = normalizer.transform(&batch)?;
+            if let Some(check) = options.check_reference {
+                normalized = self.prepared.checked(normalized, check)?;
+            }
             batch = without_added(
                 &schema,
                 normalized,
@@ -464,6 +500,54 @@ impl Worker {
 }
 
 impl Prepared {
+    /// `batch` after the REF check `check` asks for: an error at the first
+    /// REF that differs from the reference, or such rows counted (and, for
+    /// [`RefCheck::Exclude`], left out).
+    fn checked(&self, batch: RecordBatch, check: RefCheck) -> Result<RecordBatch> {
+        let Ok(index) = batch.schema().index_of(NORMALIZATION_STATUS) else {
+            // Glow's keep mode: the status inside normalizationResult says it.
+            return Ok(batch);
+        };
+        let status = batch.column(index).as_struct();
+        let Some(message) = status
+            .column_by_name(ERROR_MESSAGE)
+            .and_then(|c| c.as_string_opt::<i32>())
+        else {
+            return Ok(batch);
+        };
+        let mismatched: Vec<bool> = (0..batch.num_rows())
+            .map(|row| message.is_valid(row) && message.value(row).starts_with(REFERENCE_MISMATCH))
+            .collect();
+        let count = mismatched.iter().filter(|m| **m).count() as u64;
+        if count == 0 {
+            return Ok(batch);
+        }
+        match check {
+            RefCheck::Error => {
+                let row = mismatched.iter().position(|m| *m).unwrap_or(0);
+                Err(Error::Invalid(format!(
+                    "{} (bcftools norm --check-ref: w keeps such records, x leaves them out)",
+                    message.value(row)
+                )))
+            }
+            RefCheck::Warn => {
+                self.count(
+                    "had a REF that differs from the reference and were kept as they were",
+                    count,
+                );
+                Ok(batch)
+            }
+            RefCheck::Exclude => {
+                self.count(
+                    "had a REF that differs from the reference and were left out",
+                    count,
+                );
+                let keep: BooleanArray = mismatched.iter().map(|m| Some(!m)).collect();
+                Ok(filter_record_batch(&batch, &keep)?)
+            }
+        }
+    }
+
     /// The rows of `batch` that lifted, without the status column; the
     /// others counted by reason.
     fn only_lifted(&self, batch: RecordBatch) -> Result<RecordBatch> {

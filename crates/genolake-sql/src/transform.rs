@@ -34,7 +34,9 @@ use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::Expr;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use genolake_ops::pipeline::{LiftOverOptions, NormalizeOptions, Pipeline, Prepared, SplitOptions};
+use genolake_ops::pipeline::{
+    LiftOverOptions, NormalizeOptions, Pipeline, Prepared, RefCheck, SplitOptions,
+};
 
 use crate::error::{Error, Result};
 use crate::formats::{InputFormat, WriteSource};
@@ -78,7 +80,7 @@ impl Transform {
             }
             Transform::NormalizeVariants => {
                 "normalize_variants('table or path', 'referenceGenomePath', 'ref.fa' \
-                 [, 'replaceColumns', true])"
+                 [, 'replaceColumns', true] [, 'checkReference', false])"
             }
             Transform::LiftOverVariants => {
                 "lift_over_variants('table or path', 'chainFile', 'a_to_b.over.chain.gz', \
@@ -93,6 +95,7 @@ impl Transform {
         let mut reference = None;
         let mut chain = None;
         let mut replace_columns = true;
+        let mut check_reference = false;
         let mut min_match_ratio = None;
         let mut split = SplitOptions::default();
         for (name, value) in pairs {
@@ -106,6 +109,9 @@ impl Transform {
                 }
                 (Transform::NormalizeVariants, "replacecolumns") => {
                     replace_columns = parse_bool(value).map_err(|e| Error::option(name, e))?;
+                }
+                (Transform::NormalizeVariants, "checkreference") => {
+                    check_reference = parse_bool(value).map_err(|e| Error::option(name, e))?;
                 }
                 (Transform::LiftOverVariants, "chainfile") => chain = Some(PathBuf::from(value)),
                 (Transform::LiftOverVariants, "referencefile") => {
@@ -147,6 +153,8 @@ impl Transform {
                     reference: reference.ok_or_else(|| missing("referenceGenomePath"))?,
                     replace_columns,
                     status: true,
+                    // Reported in the status, as bcftools' `--check-ref w`.
+                    check_reference: check_reference.then_some(RefCheck::Warn),
                 });
             }
             Transform::LiftOverVariants => {

@@ -197,6 +197,25 @@ async fn normalize_variants_and_normalize_variant_agree_with_bcftools_norm() {
     .await;
     let changed = status[0].column(0).as_primitive::<Int64Type>().value(0);
     assert!(changed > 0);
+    // bcftools' REF check, as a status message: none on Glow's fixture.
+    let mismatches = query(
+        &ctx,
+        &format!(
+            "SELECT count(*) FILTER (WHERE normalizationStatus.errorMessage LIKE 'Reference%'), \
+                    count(*) FILTER (WHERE normalizationStatus.changed) \
+             FROM normalize_variants('{path}', 'referenceGenomePath', '{fasta}', \
+                                     'checkReference', true)"
+        ),
+    )
+    .await;
+    assert_eq!(
+        mismatches[0].column(0).as_primitive::<Int64Type>().value(0),
+        0
+    );
+    assert_eq!(
+        mismatches[0].column(1).as_primitive::<Int64Type>().value(0),
+        changed
+    );
     let kept = query(
         &ctx,
         &format!(
