@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
 use genolake_core::Stringency;
 use genolake_vcf::header::{Header, HeaderParser};
 
@@ -215,6 +215,7 @@ impl Pipeline {
     /// FORMAT key to split by; without one, the keys the specification
     /// reserves are split and the others copied) and opens its files.
     pub fn prepare(&self, schema: &SchemaRef, header: Option<&Header>) -> Result<Prepared> {
+        let schema = &plain_strings(schema);
         let numbers = match header {
             Some(header) => FieldNumbers::from_header(header),
             None => FieldNumbers::default(),
@@ -456,7 +457,7 @@ impl Worker {
     /// `batch` through every step.
     pub fn apply(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
         let inner = &self.prepared.0;
-        let mut batch = batch.clone();
+        let mut batch = with_plain_strings(batch)?;
         if let Some(options) = &inner.pipeline.split {
             let schema = batch.schema();
             let prepared_fits = inner.splitter.is_some() && schema == inner.input_schema;
@@ -584,6 +585,61 @@ impl Prepared {
     }
 }
 
+/// `data_type` with every string as `Utf8` and every list as `List`, at
+/// any depth: Delta tables and SQL results hold `Utf8View` and `LargeList`,
+/// which the transforms do not read.
+fn plain_type(data_type: &DataType) -> DataType {
+    let field =
+        |f: &FieldRef| Arc::new(f.as_ref().clone().with_data_type(plain_type(f.data_type())));
+    match data_type {
+        DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
+        DataType::List(item) | DataType::LargeList(item) | DataType::ListView(item) => {
+            DataType::List(field(item))
+        }
+        DataType::Struct(fields) => DataType::Struct(fields.iter().map(field).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `schema` with [`plain_type`] columns.
+fn plain_strings(schema: &SchemaRef) -> SchemaRef {
+    if schema
+        .fields()
+        .iter()
+        .all(|f| plain_type(f.data_type()) == *f.data_type())
+    {
+        return Arc::clone(schema);
+    }
+    let fields: Vec<FieldRef> = schema
+        .fields()
+        .iter()
+        .map(|f| Arc::new(f.as_ref().clone().with_data_type(plain_type(f.data_type()))))
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `batch` with [`plain_type`] columns (cast only where they differ).
+fn with_plain_strings(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let plain = plain_strings(&schema);
+    if Arc::ptr_eq(&plain, &schema) {
+        return Ok(batch.clone());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(plain.fields())
+        .map(|(column, field)| {
+            if column.data_type() == field.data_type() {
+                Ok(Arc::clone(column))
+            } else {
+                Ok(arrow::compute::cast(column, field.data_type())?)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(plain, columns)?)
+}
+
 /// [`drop_added`] for a batch.
 fn without_added(
     before: &Schema,
@@ -621,4 +677,65 @@ pub fn parse_header(text: &str) -> Result<Header> {
     parser
         .finish()
         .map_err(|e| Error::Invalid(format!("the VCF header: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Delta tables and SQL results hold `Utf8View` strings and may hold
+    /// `LargeList`s: the pipeline reads them as it reads the VCF reader's
+    /// types, with the same result.
+    #[test]
+    fn view_strings_and_large_lists_split_like_plain_ones() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/variantsplitternormalizer-test/01_IN_altered_multiallelic.vcf"
+        );
+        let header = genolake_vcf::read_header(path, Stringency::Strict).unwrap();
+        let reader = genolake_vcf::Reader::builder(path).build().unwrap();
+        let schema = reader.schema();
+        let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+        let pipeline = Pipeline {
+            split: Some(SplitOptions::default()),
+            ..Pipeline::default()
+        };
+        let mut plain = pipeline
+            .prepare(&schema, Some(&header))
+            .unwrap()
+            .worker()
+            .unwrap();
+        let view_of = |data_type: &DataType| match data_type {
+            DataType::Utf8 => DataType::Utf8View,
+            DataType::List(item) if item.data_type() == &DataType::Utf8 => DataType::LargeList(
+                Arc::new(item.as_ref().clone().with_data_type(DataType::Utf8View)),
+            ),
+            other => other.clone(),
+        };
+        let viewed: Vec<FieldRef> = schema
+            .fields()
+            .iter()
+            .map(|f| Arc::new(f.as_ref().clone().with_data_type(view_of(f.data_type()))))
+            .collect();
+        let viewed = Arc::new(Schema::new(viewed));
+        assert_ne!(viewed, schema);
+        let mut from_views = pipeline
+            .prepare(&viewed, Some(&header))
+            .unwrap()
+            .worker()
+            .unwrap();
+        for batch in &batches {
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(viewed.fields())
+                .map(|(c, f)| arrow::compute::cast(c, f.data_type()).unwrap())
+                .collect();
+            let as_views = RecordBatch::try_new(Arc::clone(&viewed), columns).unwrap();
+            assert_eq!(
+                from_views.apply(&as_views).unwrap(),
+                plain.apply(batch).unwrap()
+            );
+        }
+    }
 }
