@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use genolake_core::Stringency;
 use genolake_vcf::header::{Header, HeaderParser};
 
@@ -593,8 +593,13 @@ fn plain_type(data_type: &DataType) -> DataType {
         |f: &FieldRef| Arc::new(f.as_ref().clone().with_data_type(plain_type(f.data_type())));
     match data_type {
         DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
+        // Lists as the VCF reader makes them, whatever their item is
+        // called (Delta's Parquet says `element`).
         DataType::List(item) | DataType::LargeList(item) | DataType::ListView(item) => {
-            DataType::List(field(item))
+            DataType::List(Arc::new(Field::new_list_field(
+                plain_type(item.data_type()),
+                item.is_nullable(),
+            )))
         }
         DataType::Struct(fields) => DataType::Struct(fields.iter().map(field).collect()),
         other => other.clone(),
@@ -707,9 +712,13 @@ mod tests {
             .unwrap();
         let view_of = |data_type: &DataType| match data_type {
             DataType::Utf8 => DataType::Utf8View,
-            DataType::List(item) if item.data_type() == &DataType::Utf8 => DataType::LargeList(
-                Arc::new(item.as_ref().clone().with_data_type(DataType::Utf8View)),
-            ),
+            DataType::List(item) if item.data_type() == &DataType::Utf8 => {
+                DataType::LargeList(Arc::new(Field::new(
+                    "element",
+                    DataType::Utf8View,
+                    item.is_nullable(),
+                )))
+            }
             other => other.clone(),
         };
         let viewed: Vec<FieldRef> = schema
