@@ -29,9 +29,11 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 declare -A CRATE=(
     [read_vcf]=genolake-vcf [read_vcf_file]=genolake-vcf [bgzf_blocks]=genolake-vcf [read_bcf]=genolake-vcf
     [read_bgen]=genolake-bgen [read_plink]=genolake-plink [matrix_rows]=genolake-core
+    [read_chain]=genolake-ops [parse_annotations]=genolake-ops [read_fasta]=genolake-ops
 )
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink matrix_rows)
+[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink matrix_rows
+    read_chain parse_annotations read_fasta)
 
 # Copies the files find prints into the corpus $1 under unique names
 # (copied, never linked: libFuzzer writes into its corpus).
@@ -63,6 +65,22 @@ seed() {
             local set=$ROOT/crates/genolake-plink/tests/data/five-samples-five-variants/bed-bim-fam/test
             { cat "$set.fam"; printf '\xff'; cat "$set.bim"; printf '\xff'; cat "$set.bed"; } \
                 > "$corpus/five-samples-five-variants" ;;
+        read_chain)
+            find "$ROOT/crates/genolake-ops/tests/data/liftover/picard" -name '*.chain' \
+                | copy_into "$corpus" ;;
+        parse_annotations)
+            # The CSQ/ANN Description, then values.
+            local vcf
+            for vcf in vep snpeff loftee; do
+                vcf=$ROOT/crates/genolake-ops/tests/data/vcf/$vcf.vcf
+                { grep -m1 -oE 'ID=(CSQ|ANN),[^>]*Description="[^"]*' "$vcf" | sed 's/.*Description="//'
+                  grep -v '^#' "$vcf" | grep -oE '(CSQ|ANN)=[^;	]*' | cut -d= -f2 | head -5
+                } > "$corpus/$(basename "$vcf")"
+            done ;;
+        read_fasta)
+            # The .fai, a 0xff byte, then the FASTA.
+            local ref=$ROOT/crates/genolake-ops/tests/data/variantsplitternormalizer-test/20_altered.fasta
+            { cat "$ref.fai"; printf '\xff'; head -c 4096 "$ref"; } > "$corpus/20_altered" ;;
         matrix_rows)
             # Three diploid samples: 0/1 1/1 ./., then a padded haploid one.
             printf '\x03\x02\x00\x01\x01\x01\xff\xff\xfd\x00\x01\x02\xfe\x00\xfe\x01\x01\xff\xfe' \
