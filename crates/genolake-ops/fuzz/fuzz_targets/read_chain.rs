@@ -14,10 +14,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(index) = ChainIndex::from_reader(data, "fuzz.chain") else {
         return;
     };
-    for chain in index.chains().iter().take(4) {
-        let _ = chain;
-    }
-    for (start, end) in [(0, 1), (0, 100), (10, 11), (1 << 20, (1 << 20) + 5), (-5, 3)] {
+    for (start, end) in [
+        (0, 1),
+        (0, 100),
+        (10, 11),
+        (1 << 20, (1 << 20) + 5),
+        (-5, 3),
+    ] {
         for contig in ["chr1", "1", "chr20", ""] {
             let _ = index.lift_over(contig, start, end, 0.95);
             let _ = index.lift_over(contig, start, end, 0.0);
