@@ -142,3 +142,13 @@ pub async fn explain(ctx: &datafusion::prelude::SessionContext, sql: &str) -> St
     }
     text
 }
+
+/// The batches `sql` gives in `ctx`, or a panic naming the query.
+pub async fn query(ctx: &datafusion::prelude::SessionContext, sql: &str) -> Vec<RecordBatch> {
+    ctx.sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

@@ -15,15 +15,6 @@ const THOUSAND_GENOMES: &str =
 const CEU_TRIO_BGZF: &str = "tabix-test-vcf/CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf.gz";
 const CEU_TRIO_PLAIN: &str = "CEUTrio.HiSeq.WGS.b37.NA12878.20.21.vcf";
 
-async fn query(ctx: &SessionContext, sql: &str) -> Vec<arrow::array::RecordBatch> {
-    ctx.sql(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 async fn count(ctx: &SessionContext, sql: &str) -> usize {
     single_i64(&query(ctx, sql).await) as usize
 }

@@ -23,15 +23,6 @@ fn ops_data(relative: &str) -> String {
 
 const NORMALIZER: &str = "variantsplitternormalizer-test";
 
-async fn query(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
-    ctx.sql(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 async fn query_error(ctx: &SessionContext, sql: &str) -> String {
     let result = match ctx.sql(sql).await {
         Ok(df) => df.collect().await.map(|_| ()),
