@@ -139,6 +139,69 @@ pub fn decode_selected(record: &[u8], selected: &[u32], out: &mut Vec<i32>) {
     }
 }
 
+/// The matrix layout's one-byte slots (`i8` allele indexes, −1 missing) of
+/// each 2-bit code: the calls of [`CODE_CALLS`].
+const CODE_SLOTS: [[u8; 2]; 4] = [[1, 1], [0xff, 0xff], [0, 1], [0, 0]];
+
+const fn byte_slots_table() -> [[u8; 8]; 256] {
+    let mut table = [[0u8; 8]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut sample = 0;
+        while sample < 4 {
+            let code = (byte >> (2 * sample)) & 3;
+            table[byte][2 * sample] = CODE_SLOTS[code][0];
+            table[byte][2 * sample + 1] = CODE_SLOTS[code][1];
+            sample += 1;
+        }
+        byte += 1;
+    }
+    table
+}
+
+/// For every byte of a record, the slots of its four samples.
+static BYTE_SLOTS: [[u8; 8]; 256] = byte_slots_table();
+
+/// Appends the matrix layout's `calls` of consecutive records (whole
+/// records of `bytes_per_variant(samples)` bytes, back to back) to `out`:
+/// two one-byte slots per sample (`[0, 0]`, `[0, 1]`, `[1, 1]` or
+/// `[-1, -1]` as `i8`), `2 × samples` bytes per record.
+///
+/// ```
+/// // One record of five samples: 11, 10, 00, 01 | 11.
+/// let mut out = Vec::new();
+/// genolake_plink::bed::decode_records_to_slots(&[0b0100_1011, 0b11], 5, &mut out);
+/// assert_eq!(out, [0, 0, 0, 1, 1, 1, 0xff, 0xff, 0, 0]);
+/// ```
+pub fn decode_records_to_slots(records: &[u8], samples: usize, out: &mut Vec<u8>) {
+    let width = samples.div_ceil(4);
+    if width == 0 {
+        return;
+    }
+    let per_row = 2 * samples;
+    for record in records.chunks_exact(width) {
+        let start = out.len();
+        // Whole bytes of the record as 8-byte copies; the last byte's unused
+        // samples are cut off by the truncation.
+        out.reserve(8 * width);
+        for &byte in record {
+            out.extend_from_slice(&BYTE_SLOTS[byte as usize]);
+        }
+        out.truncate(start + per_row);
+    }
+}
+
+/// Appends the slots (see [`decode_records_to_slots`]) of the samples at
+/// `selected` (indices into the record, in the order wanted) to `out`.
+pub fn decode_selected_to_slots(record: &[u8], selected: &[u32], out: &mut Vec<u8>) {
+    out.reserve(2 * selected.len());
+    for &i in selected {
+        let i = i as usize;
+        let code = (record[i / 4] >> (2 * (i % 4))) & 3;
+        out.extend_from_slice(&CODE_SLOTS[code as usize]);
+    }
+}
+
 /// Packs 2-bit codes (one per sample, each below 4) into a record, appended
 /// to `out`; unused bits of the last byte are zero.
 pub fn encode_record(codes: &[u8], out: &mut Vec<u8>) {
@@ -199,6 +262,28 @@ mod tests {
             let mut all = vec![42];
             decode_records(&records, samples, &mut all);
             assert_eq!(all, one, "{samples} samples");
+        }
+    }
+
+    #[test]
+    fn slots_are_the_calls_as_bytes() {
+        for samples in [0usize, 1, 3, 4, 5, 9, 33] {
+            let width = samples.div_ceil(4);
+            let records: Vec<u8> = (0..width * 3).map(|i| (i * 53 + 7) as u8).collect();
+            let mut calls = Vec::new();
+            decode_records(&records, samples, &mut calls);
+            let mut slots = vec![9];
+            decode_records_to_slots(&records, samples, &mut slots);
+            let as_bytes: Vec<u8> = calls.iter().map(|&c| c as i8 as u8).collect();
+            assert_eq!(slots[1..], as_bytes[..], "{samples} samples");
+            if samples > 0 {
+                let picked: Vec<u32> = (0..samples as u32).rev().step_by(2).collect();
+                let (mut by_calls, mut by_slots) = (Vec::new(), Vec::new());
+                decode_selected(&records[..width], &picked, &mut by_calls);
+                decode_selected_to_slots(&records[..width], &picked, &mut by_slots);
+                let as_bytes: Vec<u8> = by_calls.iter().map(|&c| c as i8 as u8).collect();
+                assert_eq!(by_slots, as_bytes);
+            }
         }
     }
 

@@ -72,7 +72,9 @@ pub use bim::read_contigs;
 pub use error::{Error, ErrorKind, Position, Result};
 pub use fam::{Sample, read_fam};
 pub use fileset::{Fileset, FilesetPaths};
-pub use reader::{Reader, ReaderBuilder, ReaderOptions, plan_splits, read_fileset, schema};
+pub use reader::{
+    Reader, ReaderBuilder, ReaderOptions, plan_splits, read_fileset, schema, schema_of,
+};
 pub use text::Delimiter;
 pub use writer::{FamilyIds, WriteSummary, Writer, WriterBuilder, WriterOptions};
 

@@ -18,7 +18,7 @@ use crate::bed::{self, decode_records, decode_selected};
 use crate::bim::{self, BimLines};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::fileset::{Fileset, FilesetPaths, open_bed};
-use crate::record::{BatchBuilder, plink_schema};
+use crate::record::{BatchBuilder, CallsOut, plink_schema};
 use crate::text::Delimiter;
 
 /// Largest number of genotypes a default batch holds; rows per batch follow
@@ -57,6 +57,12 @@ pub struct ReaderOptions {
     /// The `.bim` is scanned; only the `.bed` records of matching variants
     /// are read.
     pub regions: Vec<Region>,
+    /// Decode genotypes straight into the matrix layout
+    /// ([`genolake_core::matrix`]) instead of Glow's `genotypes` list: each
+    /// row's `calls` are two one-byte slots per sample and `callsPloidy`
+    /// is 2; the batches' schema describes the layout and names the
+    /// samples ([`schema_of`]). Default false.
+    pub matrix_genotypes: bool,
 }
 
 impl Default for ReaderOptions {
@@ -70,6 +76,7 @@ impl Default for ReaderOptions {
             samples: None,
             batch_size: None,
             regions: Vec::new(),
+            matrix_genotypes: false,
         }
     }
 }
@@ -104,6 +111,38 @@ pub fn read_fileset(path: impl AsRef<Path>, options: &ReaderOptions) -> Result<F
 /// ```
 pub fn schema(options: &ReaderOptions) -> SchemaRef {
     plink_schema(options.include_sample_ids)
+}
+
+/// The Arrow schema of the batches read from `fileset` under `options`:
+/// [`schema`], or with [`ReaderOptions::matrix_genotypes`] the matrix
+/// layout's, which names the samples read (so it needs the fileset).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use genolake_core::matrix::MatrixLayout;
+/// use genolake_plink::ReaderOptions;
+///
+/// let path = "tests/data/five-samples-five-variants/bed-bim-fam/test.bed";
+/// let fileset = genolake_plink::read_fileset(path, &Default::default())?;
+/// let options = ReaderOptions { matrix_genotypes: true, ..Default::default() };
+/// let schema = genolake_plink::schema_of(&fileset, &options)?;
+/// let (_, samples) = MatrixLayout::of_described(&schema)?.unwrap();
+/// assert_eq!(samples.ids().unwrap()[4], "fam5_ind5");
+/// # Ok(()) }
+/// ```
+pub fn schema_of(fileset: &Fileset, options: &ReaderOptions) -> Result<SchemaRef> {
+    if !options.matrix_genotypes {
+        return Ok(schema(options));
+    }
+    let (_, ids) = builder::select_samples(fileset, options)?;
+    let samples = if options.include_sample_ids {
+        genolake_core::matrix::Samples::with_ids(ids)
+    } else {
+        genolake_core::matrix::Samples::anonymous(ids.len())
+    };
+    crate::record::matrix_schema(options.include_sample_ids, &samples)
+        .map(|(_, schema)| schema)
+        .map_err(|e| Error::new(&fileset.paths().bed, Position::File, ErrorKind::Arrow(e)))
 }
 
 /// Cuts a fileset's `.bed` into at most `target` splits on variant
@@ -320,12 +359,20 @@ impl Reader {
         let samples = self.samples;
         // Each decoder reserves what it writes, once: a second, larger
         // reservation would copy the whole (still empty) buffer.
-        let calls = self.builder.calls();
-        match &self.selected {
-            None => decode_records(&self.records, samples, calls),
-            Some(selected) => {
-                for record in self.records.chunks_exact(width.max(1)).take(rows) {
+        let records = self.records.chunks_exact(width.max(1)).take(rows);
+        match (self.builder.calls(), &self.selected) {
+            (CallsOut::Lists(calls), None) => decode_records(&self.records, samples, calls),
+            (CallsOut::Lists(calls), Some(selected)) => {
+                for record in records {
                     decode_selected(record, selected, calls);
+                }
+            }
+            (CallsOut::Slots(slots), None) => {
+                bed::decode_records_to_slots(&self.records, samples, slots)
+            }
+            (CallsOut::Slots(slots), Some(selected)) => {
+                for record in records {
+                    bed::decode_selected_to_slots(record, selected, slots);
                 }
             }
         }

@@ -7,10 +7,17 @@
 //! built once per fileset and shared by every batch of every reader of it
 //! (Arrow buffers are reference counted), leaving one flat `Int32` buffer of calls per batch,
 //! filled from the `.bed` bytes by a 256-entry table.
+//!
+//! In the matrix layout ([`ReaderOptions::matrix_genotypes`]) there is no
+//! genotype struct at all: each row's `calls` are `2 × samples` one-byte
+//! slots, filled from the same bytes by a table of 8-byte entries, and the
+//! sample ids are stored once, in the schema's description.
+//!
+//! [`ReaderOptions::matrix_genotypes`]: crate::ReaderOptions::matrix_genotypes
 
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{ArrayRef, Int32Array, ListArray, RecordBatch};
+use arrow::array::{ArrayRef, BinaryArray, Int32Array, ListArray, RecordBatch, new_empty_array};
 use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
@@ -18,6 +25,7 @@ use genolake_core::builder::{
     ColumnBuilder, ListColumn, PrimitiveColumn, RepeatedStrings, StringColumn, ascending_offsets,
     struct_array,
 };
+use genolake_core::matrix::{GenotypeParts, MatrixLayout, Samples};
 use genolake_core::schema::{self as names, list_of};
 
 use crate::bim::BimRecord;
@@ -112,15 +120,64 @@ pub(crate) struct BatchBuilder {
     rows: usize,
     shared: Option<Arc<Shared>>,
     cache: SharedCache,
+    /// Set when decoding into the matrix layout.
+    matrix: Option<MatrixOut>,
+}
+
+/// The matrix layout of the PLINK schema and its rows' slots.
+struct MatrixOut {
+    layout: MatrixLayout,
+    /// The flat one-byte slots of the rows pushed so far.
+    slots: Vec<u8>,
+}
+
+/// Where a batch's genotypes are decoded to.
+pub(crate) enum CallsOut<'a> {
+    /// Glow's flat `calls` values, two per genotype.
+    Lists(&'a mut Vec<i32>),
+    /// The matrix layout's one-byte slots, two per genotype.
+    Slots(&'a mut Vec<u8>),
+}
+
+/// The matrix layout of the PLINK schema and the schema of its batches,
+/// which describes the layout and `samples`.
+pub(crate) fn matrix_schema(
+    include_sample_ids: bool,
+    samples: &Samples,
+) -> Result<(MatrixLayout, SchemaRef), ArrowError> {
+    let layout = MatrixLayout::from_glow(&plink_schema(include_sample_ids))
+        .map_err(|e| ArrowError::InvalidArgumentError(e.to_string()))?;
+    let schema = layout.described_schema(samples);
+    Ok((layout, schema))
 }
 
 impl BatchBuilder {
     /// A builder for rows of `samples.len()` genotypes; `sample_ids` is
-    /// `None` when the struct carries no `sampleId`.
-    pub(crate) fn new(samples: usize, sample_ids: Option<Vec<String>>, cache: SharedCache) -> Self {
+    /// `None` when the struct carries no `sampleId`. With `matrix`, rows
+    /// are built in the matrix layout, whose schema names the samples.
+    pub(crate) fn new(
+        samples: usize,
+        sample_ids: Option<Vec<String>>,
+        cache: SharedCache,
+        matrix: bool,
+    ) -> Result<Self, ArrowError> {
         let include = sample_ids.is_some();
-        Self {
-            schema: plink_schema(include),
+        let (schema, matrix) = if matrix {
+            let described = match &sample_ids {
+                Some(ids) => Samples::with_ids(ids.clone()),
+                None => Samples::anonymous(samples),
+            };
+            let (layout, schema) = matrix_schema(include, &described)?;
+            let out = MatrixOut {
+                layout,
+                slots: Vec::new(),
+            };
+            (schema, Some(out))
+        } else {
+            (plink_schema(include), None)
+        };
+        Ok(Self {
+            schema,
             genotype_fields: genotype_fields(include),
             samples,
             sample_ids,
@@ -135,7 +192,8 @@ impl BatchBuilder {
             rows: 0,
             shared: None,
             cache,
-        }
+            matrix,
+        })
     }
 
     pub(crate) fn schema(&self) -> SchemaRef {
@@ -158,9 +216,13 @@ impl BatchBuilder {
         self.rows += 1;
     }
 
-    /// The flat calls of the rows pushed so far: two per genotype, row after row.
-    pub(crate) fn calls(&mut self) -> &mut Vec<i32> {
-        &mut self.calls
+    /// Where the genotypes of the rows pushed so far go: two calls (or
+    /// slots) per genotype, row after row.
+    pub(crate) fn calls(&mut self) -> CallsOut<'_> {
+        match &mut self.matrix {
+            Some(matrix) => CallsOut::Slots(&mut matrix.slots),
+            None => CallsOut::Lists(&mut self.calls),
+        }
     }
 
     fn shared(&mut self, rows: usize) -> Result<&Shared, ArrowError> {
@@ -223,12 +285,75 @@ impl BatchBuilder {
     /// Checks that the rows' genotype columns can be built, before any
     /// work is spent on them.
     pub(crate) fn prepare(&mut self, rows: usize) -> Result<(), ArrowError> {
+        if let Some(matrix) = &mut self.matrix {
+            let bytes = rows
+                .checked_mul(self.samples)
+                .and_then(|g| g.checked_mul(2))
+                .filter(|&b| b <= i32::MAX as usize)
+                .ok_or_else(|| {
+                    ArrowError::InvalidArgumentError(format!(
+                        "{rows} rows of {} samples exceed the 2 GiB an Arrow binary column \
+                         holds in one batch; use a smaller batch size",
+                        self.samples
+                    ))
+                })?;
+            matrix.slots.reserve(bytes);
+            return Ok(());
+        }
         self.shared(rows).map(|_| ())
+    }
+
+    /// Takes the rows pushed so far as a matrix batch.
+    fn finish_matrix(&mut self, rows: usize) -> Result<RecordBatch, ArrowError> {
+        let per_row = 2 * self.samples;
+        let sites = vec![
+            self.contig.finish()?,
+            self.names.finish()?,
+            self.position.finish()?,
+            self.start.finish()?,
+            self.end.finish()?,
+            self.reference.finish()?,
+            self.alternates.finish()?,
+        ];
+        let Some(matrix) = &mut self.matrix else {
+            return Err(ArrowError::InvalidArgumentError(
+                "not building the matrix layout".into(),
+            ));
+        };
+        let slots = std::mem::take(&mut matrix.slots);
+        if slots.len() != rows * per_row {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "{} call slots decoded for {rows} rows of {} samples",
+                slots.len(),
+                self.samples
+            )));
+        }
+        let ends: Vec<i32> = (0..=rows).map(|r| (r * per_row) as i32).collect();
+        let calls = BinaryArray::try_new(ascending_offsets(ends)?, slots.into(), None)?;
+        let ploidy = Int32Array::from(vec![2; rows]);
+        let parts = GenotypeParts {
+            offsets: OffsetBuffer::new_zeroed(rows),
+            calls: Some((Arc::new(calls), Arc::new(ploidy))),
+            phased: None,
+            // The sample ids and calls are taken from above, not from here.
+            fields: (0..self.genotype_fields.len())
+                .map(|_| new_empty_array(&DataType::Null))
+                .collect(),
+        };
+        let batch = matrix
+            .layout
+            .assemble(sites, parts, rows)
+            .map_err(|e| ArrowError::InvalidArgumentError(e.to_string()))?;
+        // The batch carries the schema that names the samples.
+        batch.with_schema(self.schema.clone())
     }
 
     /// Takes the rows pushed so far as a batch.
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let rows = std::mem::take(&mut self.rows);
+        if self.matrix.is_some() {
+            return self.finish_matrix(rows);
+        }
         let genotypes = rows * self.samples;
         let calls = std::mem::take(&mut self.calls);
         if calls.len() != 2 * genotypes {

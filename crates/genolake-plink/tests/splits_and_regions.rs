@@ -217,3 +217,78 @@ fn readers_sharing_a_fileset_each_get_their_own_options() {
         );
     }
 }
+
+/// The matrix layout decoded from the `.bed` is what the layout makes of
+/// Glow's rows, for every sample or some, in small batches or one.
+#[test]
+fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
+    use arrow::array::{Array, AsArray};
+    use genolake_core::matrix::MatrixLayout;
+
+    let dir = tempfile::tempdir().unwrap();
+    let bed = cohort(dir.path());
+    let fileset = read_fileset(&bed, &ReaderOptions::default()).unwrap();
+    let ids = fileset.sample_ids(true);
+    let picked = vec![ids[12].clone(), ids[3].clone(), ids[4].clone()];
+    let regions: Vec<Region> = vec!["2".parse().unwrap(), "5:1-500".parse().unwrap()];
+    let cases = [(None, Some(7), Vec::new()), (Some(picked), None, regions)];
+    for (samples, batch_size, regions) in cases {
+        let glow_options = ReaderOptions {
+            samples: samples.clone(),
+            batch_size,
+            regions,
+            ..ReaderOptions::default()
+        };
+        let matrix_options = ReaderOptions {
+            matrix_genotypes: true,
+            ..glow_options.clone()
+        };
+        let glow = read_plink(&bed, glow_options);
+        let matrix = read_plink(&bed, matrix_options.clone());
+        let schema = genolake_plink::schema_of(&fileset, &matrix_options).unwrap();
+        let (_, described) = MatrixLayout::of_described(&schema).unwrap().unwrap();
+        let layout = MatrixLayout::from_glow(&glow[0].schema()).unwrap();
+        let (mut expected_rows, mut got_rows) = (0, 0);
+        let expected: Vec<Vec<u8>> = glow
+            .iter()
+            .flat_map(|b| {
+                let (m, ids) = layout.to_matrix(b).unwrap();
+                assert_eq!(ids.unwrap().ids(), described.ids());
+                expected_rows += m.num_rows();
+                let calls = m
+                    .column_by_name("calls")
+                    .unwrap()
+                    .as_binary::<i32>()
+                    .clone();
+                (0..calls.len()).map(move |r| calls.value(r).to_vec())
+            })
+            .collect();
+        let got: Vec<Vec<u8>> = matrix
+            .iter()
+            .flat_map(|b| {
+                assert_eq!(b.schema(), schema);
+                got_rows += b.num_rows();
+                let calls = b
+                    .column_by_name("calls")
+                    .unwrap()
+                    .as_binary::<i32>()
+                    .clone();
+                (0..calls.len()).map(move |r| calls.value(r).to_vec())
+            })
+            .collect();
+        assert_eq!(got_rows, expected_rows);
+        assert!(got.len() > 10 && got == expected, "samples {samples:?}");
+        // The site columns are Glow's.
+        for (g, m) in glow.iter().zip(&matrix) {
+            for name in [
+                "contigName",
+                "start",
+                "end",
+                "referenceAllele",
+                "alternateAlleles",
+            ] {
+                assert_eq!(g.column_by_name(name), m.column_by_name(name), "{name}");
+            }
+        }
+    }
+}

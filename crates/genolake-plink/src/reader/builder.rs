@@ -102,43 +102,7 @@ impl ReaderBuilder {
             }
             None => Arc::new(Fileset::open(&paths.bed, options.fam_delimiter)?),
         };
-        let ids = fileset.sample_ids(options.merge_fid_iid);
-        let (selected, ids) = match &options.samples {
-            None => (None, ids),
-            Some(wanted) => {
-                let position: HashMap<&str, u32> = ids
-                    .iter()
-                    .enumerate()
-                    .map(|(i, id)| (id.as_str(), i as u32))
-                    .collect();
-                let mut picked = Vec::with_capacity(wanted.len());
-                for w in wanted {
-                    match position.get(w.as_str()) {
-                        Some(&i) => picked.push(i),
-                        None => {
-                            return Err(Error::new(
-                                &paths.fam,
-                                Position::File,
-                                ErrorKind::Options(format!(
-                                    "sample {w:?} is not in the file (sample IDs are {}; \
-                                     mergeFidIid is {})",
-                                    if options.merge_fid_iid {
-                                        "FID_IID"
-                                    } else {
-                                        "IIDs"
-                                    },
-                                    options.merge_fid_iid
-                                )),
-                            ));
-                        }
-                    }
-                }
-                picked.sort_unstable();
-                picked.dedup();
-                let chosen = picked.iter().map(|&i| ids[i as usize].clone()).collect();
-                (Some(picked), chosen)
-            }
-        };
+        let (selected, ids) = select_samples(&fileset, &options)?;
         let samples = ids.len();
         let sample_bytes: usize = ids.iter().map(String::len).sum();
         // Keep each batch's offsets within what an i32 holds.
@@ -186,7 +150,9 @@ impl ReaderBuilder {
             samples,
             options.include_sample_ids.then_some(ids),
             fileset.cache(),
-        );
+            options.matrix_genotypes,
+        )
+        .map_err(|e| Error::new(&paths.bed, Position::File, ErrorKind::Arrow(e)))?;
         Ok(Reader {
             fileset,
             bim,
@@ -210,4 +176,46 @@ impl ReaderBuilder {
             finished: false,
         })
     }
+}
+
+/// The samples `options` reads: their indices in the `.fam` when only some
+/// are (ascending, whatever order they were asked in), and their ids.
+pub(crate) fn select_samples(
+    fileset: &Fileset,
+    options: &ReaderOptions,
+) -> Result<(Option<Vec<u32>>, Vec<String>)> {
+    let ids = fileset.sample_ids(options.merge_fid_iid);
+    let Some(wanted) = &options.samples else {
+        return Ok((None, ids));
+    };
+    let position: HashMap<&str, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect();
+    let mut picked = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        match position.get(w.as_str()) {
+            Some(&i) => picked.push(i),
+            None => {
+                return Err(Error::new(
+                    &fileset.paths().fam,
+                    Position::File,
+                    ErrorKind::Options(format!(
+                        "sample {w:?} is not in the file (sample IDs are {}; mergeFidIid is {})",
+                        if options.merge_fid_iid {
+                            "FID_IID"
+                        } else {
+                            "IIDs"
+                        },
+                        options.merge_fid_iid
+                    )),
+                ));
+            }
+        }
+    }
+    picked.sort_unstable();
+    picked.dedup();
+    let chosen = picked.iter().map(|&i| ids[i as usize].clone()).collect();
+    Ok((Some(picked), chosen))
 }

@@ -14,7 +14,7 @@ use super::writer::{FormatWriter, WriteSource, WriteSpec, Written};
 use super::{InputFormat, ReadSpec};
 use crate::error::{Error, Result};
 use crate::options::{PLINK_OPTION_NAMES, apply_plink_option};
-use crate::scan::{BatchIter, FormatReader, PathCache};
+use crate::scan::{BatchIter, FormatReader, PathCache, SharedReader};
 
 /// Endings of the files that name a fileset besides its `.bed`.
 const COMPANIONS: &[&str] = &[".bim", ".fam"];
@@ -85,8 +85,8 @@ impl FormatReader for PlinkFormatReader {
 
     fn schema(&self, path: &Path) -> Result<SchemaRef> {
         // Opening the fileset checks that its three files fit together.
-        self.fileset(path)?;
-        Ok(genolake_plink::schema(&self.options))
+        let fileset = self.fileset(path)?;
+        Ok(genolake_plink::schema_of(&fileset, &self.options)?)
     }
 
     fn splittable(&self, _path: &Path) -> bool {
@@ -119,6 +119,17 @@ impl FormatReader for PlinkFormatReader {
             builder = builder.progress(progress);
         }
         Ok(Box::new(builder.build()?.map(|b| b.map_err(Error::from))))
+    }
+
+    /// Every `.bed` record decodes to two one-byte slots per sample.
+    fn matrix_genotypes(&self) -> Option<SharedReader> {
+        Some(Arc::new(Self {
+            options: ReaderOptions {
+                matrix_genotypes: true,
+                ..self.options.clone()
+            },
+            filesets: self.filesets.clone(),
+        }))
     }
 
     /// The chromosomes of the `.bim`, so a VCF or BCF written from the

@@ -215,10 +215,8 @@ impl SparseDosages {
     /// all-missing row adds no column.
     pub fn push_calls<C: Calls + ?Sized>(&mut self, calls: &C) -> Result<RowDosages> {
         self.check_samples(calls.samples())?;
-        if let Some(bytes) = crate::diploid::bytes(calls)
-            && let Some(row) = self.push_diploid_bytes(bytes)
-        {
-            return Ok(row);
+        if let Some(bytes) = crate::diploid::bytes(calls) {
+            return Ok(self.push_diploid_bytes(bytes));
         }
         self.push_through_dense(|column| dosage::from_calls(calls, column))
     }
@@ -325,60 +323,82 @@ impl SparseDosages {
     }
 
     /// A diploid one-byte row (0, 1 or 0xFF a byte) read four samples to a
-    /// word, skipping the words of four `0/0` samples. `None` when the row
-    /// has too many carriers for base 0 (nothing is kept).
-    fn push_diploid_bytes(&mut self, bytes: &[u8]) -> Option<RowDosages> {
-        let limit = self.starts[self.starts.len() - 1] + self.limit();
-        let (mut sum, mut missing) = (0u64, 0usize);
+    /// word, in two passes: the first counts each dosage (bit counts of
+    /// whole words) and picks the commonest as the base, as
+    /// [`push_dense`](Self::push_dense) does; the second lists the samples
+    /// that differ from it, skipping the words of four samples that hold it.
+    /// A common variant is so based on 1 or 2 without a dense detour.
+    fn push_diploid_bytes(&mut self, bytes: &[u8]) -> RowDosages {
+        const LANE_ONE: u64 = 0x0001_0001_0001_0001;
         let words = bytes.chunks_exact(8);
-        let rest = words.remainder();
-        for (k, word) in words.enumerate() {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-            if w == 0 {
-                continue;
+        // The last samples, fewer than four: a pair of slots each.
+        let rest = || {
+            words
+                .remainder()
+                .chunks_exact(2)
+                .map(|p| (u64::from(p[0]), u64::from(p[1])))
+        };
+        let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        let (mut ones, mut twos, mut missing) = (0usize, 0usize, 0usize);
+        for w in words.clone() {
+            let (sums, miss) = dosage::word_dosages(word(w));
+            ones += (sums & LANE_ONE).count_ones() as usize;
+            twos += (sums & (LANE_ONE << 1)).count_ones() as usize;
+            missing += miss.count_ones() as usize;
+        }
+        for (a, b) in rest() {
+            match ((a | b) >> 7 != 0, a + b) {
+                (true, _) => missing += 1,
+                (false, 1) => ones += 1,
+                (false, 2) => twos += 1,
+                _ => {}
             }
-            // A lane is listed when it carries an allele or is missing.
-            let (sums, miss) = dosage::word_dosages(w);
-            let mut lanes = sums | miss;
+        }
+        let called = self.samples - missing;
+        if called == 0 {
+            return RowDosages::AllMissing;
+        }
+        let zeros = called - ones - twos;
+        let counts = [zeros, ones, twos];
+        let base = (0..3)
+            .max_by_key(|&k| (counts[k], usize::from(k == 0)))
+            .unwrap_or(0) as u64;
+        let mean = (ones + 2 * twos) as f64 / called as f64;
+        let base_lanes = base * LANE_ONE;
+        let basef = base as f64;
+        let start = self.indices.len();
+        for (k, w) in words.clone().enumerate() {
+            let (sums, miss) = dosage::word_dosages(word(w));
+            // Lanes off the base, or missing (their sums read 0).
+            let mut lanes = (sums ^ base_lanes) | miss;
             while lanes != 0 {
                 let lane = lanes.trailing_zeros() as usize / 16;
                 let shift = 16 * lane;
                 self.indices.push((4 * k + lane) as u32);
-                if (miss >> shift) & 0x80 != 0 {
-                    missing += 1;
-                    self.deltas.push(f64::NAN);
+                self.deltas.push(if (miss >> shift) & 0x80 != 0 {
+                    mean - basef
                 } else {
-                    let value = (sums >> shift) & 0xff;
-                    sum += value;
-                    self.deltas.push(value as f64);
-                }
+                    ((sums >> shift) & 0xff) as f64 - basef
+                });
                 lanes &= !(0xffff << shift);
-            }
-            if self.indices.len() > limit {
-                self.abandon();
-                return None;
             }
         }
         let first = 4 * (bytes.len() / 8);
-        for (k, pair) in rest.chunks_exact(2).enumerate() {
-            let (a, b) = (u64::from(pair[0]), u64::from(pair[1]));
-            if a | b == 0 {
+        for (k, (a, b)) in rest().enumerate() {
+            let is_missing = (a | b) >> 7 != 0;
+            if !is_missing && a + b == base {
                 continue;
             }
             self.indices.push((first + k) as u32);
-            if (a | b) >> 7 != 0 {
-                missing += 1;
-                self.deltas.push(f64::NAN);
-            } else {
-                sum += a + b;
-                self.deltas.push((a + b) as f64);
-            }
+            self.deltas
+                .push(if is_missing { mean } else { (a + b) as f64 } - basef);
         }
-        if self.indices.len() > limit {
-            self.abandon();
-            return None;
+        debug_assert!(self.indices.len() - start <= self.samples);
+        self.close(basef);
+        RowDosages::Written {
+            imputed: missing,
+            mean,
         }
-        Some(self.finish_base0(sum, missing))
     }
 
     /// A `.bed` record read a word (32 samples) at a time, skipping words
@@ -506,6 +526,41 @@ mod tests {
         assert_eq!(column.deltas, &[-1.0, -1.5]);
         assert!(block.push_dense(&[0.0, f64::NAN, 0.0, 0.0, 0.0]).is_err());
         assert!(block.push_dense(&[0.0; 4]).is_err());
+    }
+
+    #[test]
+    fn matrix_rows_are_based_on_their_commonest_dosage() {
+        // Nine samples (two words and a pair): mostly 0/1, some 1/1, three
+        // missing; then a row of missing calls only.
+        let slots: [[u8; 2]; 9] = [
+            [0, 1],
+            [1, 0],
+            [0xff, 0xff],
+            [1, 1],
+            [0, 1],
+            [0xff, 0xff],
+            [0, 1],
+            [0, 0],
+            [0xff, 0xff],
+        ];
+        let bytes: Vec<u8> = slots.iter().flatten().copied().collect();
+        let mut block = SparseDosages::new(9);
+        let row = block
+            .push_calls(&MatrixCalls::new(&bytes, 2, 9).unwrap())
+            .unwrap();
+        let mean = 6.0 / 6.0;
+        assert_eq!(row, RowDosages::Written { imputed: 3, mean });
+        let column = block.block().column(0);
+        assert_eq!(column.base, 1.0);
+        // The missing samples are listed even when the mean is the base.
+        assert_eq!(column.indices, &[2, 3, 5, 7, 8]);
+        assert_eq!(column.deltas, &[0.0, 1.0, 0.0, -1.0, 0.0]);
+        let missing = [0xffu8; 18];
+        let row = block
+            .push_calls(&MatrixCalls::new(&missing, 2, 9).unwrap())
+            .unwrap();
+        assert_eq!(row, RowDosages::AllMissing);
+        assert_eq!(block.columns(), 1);
     }
 
     #[test]
