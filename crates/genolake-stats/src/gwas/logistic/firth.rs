@@ -100,16 +100,40 @@ pub(crate) struct FirthFit {
     pub chol: Vec<f64>,
 }
 
+/// The likelihood at one β, in buffers reused from evaluation to
+/// evaluation (a fit makes tens of them).
 struct Eval {
+    eta: Vec<f64>,
     mu: Vec<f64>,
     w: Vec<f64>,
     chol: Vec<f64>,
     deviance: f64,
 }
 
-fn evaluate(p: &FirthProblem<'_>, free: usize, beta: &[f64]) -> Option<Eval> {
+impl Eval {
+    fn new(n: usize, k: usize) -> Self {
+        Self {
+            eta: vec![0.0; n],
+            mu: vec![0.0; n],
+            w: vec![0.0; n],
+            chol: vec![0.0; k * k],
+            deviance: f64::INFINITY,
+        }
+    }
+}
+
+/// Evaluates the penalized likelihood at `beta` into `into`; false when the
+/// information matrix is singular or the deviance not finite.
+fn evaluate(
+    p: &FirthProblem<'_>,
+    free: usize,
+    beta: &[f64],
+    into: &mut Eval,
+    scratch: &mut Vec<f64>,
+) -> bool {
     let n = p.n;
-    let mut eta = p.offset.to_vec();
+    let eta = &mut into.eta;
+    eta.copy_from_slice(&p.offset[..n]);
     for (c, &b) in beta.iter().enumerate().take(free) {
         if b != 0.0 {
             for (e, &x) in eta.iter_mut().zip(&p.x[c * n..(c + 1) * n]) {
@@ -117,21 +141,13 @@ fn evaluate(p: &FirthProblem<'_>, free: usize, beta: &[f64]) -> Option<Eval> {
             }
         }
     }
-    let mut mu = vec![0.0; n];
-    let mut w = vec![0.0; n];
-    let loglik = linalg::logistic_pass(&eta, p.y, &mut mu, &mut w);
-    let mut chol = vec![0.0; p.k * p.k];
-    linalg::weighted_gram(p.x, n, p.k, &w, &mut chol);
-    if !linalg::cholesky(&mut chol, p.k) {
-        return None;
+    let loglik = linalg::logistic_pass(eta, p.y, &mut into.mu, &mut into.w);
+    linalg::weighted_gram_gemm(p.x, n, p.k, &into.w, scratch, &mut into.chol);
+    if !linalg::cholesky(&mut into.chol, p.k) {
+        return false;
     }
-    let deviance = -2.0 * (loglik + 0.5 * linalg::log_det(&chol, p.k));
-    deviance.is_finite().then_some(Eval {
-        mu,
-        w,
-        chol,
-        deviance,
-    })
+    into.deviance = -2.0 * (loglik + 0.5 * linalg::log_det(&into.chol, p.k));
+    into.deviance.is_finite()
 }
 
 /// Fits the first `free` coefficients from `start` (the others stay 0),
@@ -145,8 +161,16 @@ pub(crate) fn fit(
 ) -> Option<FirthFit> {
     let (n, k) = (p.n, p.k);
     let mut beta = start.to_vec();
-    let mut current = evaluate(p, free, &beta)?;
-    let mut z = vec![0.0; k];
+    let mut scratch = Vec::new();
+    let mut current = Eval::new(n, k);
+    if !evaluate(p, free, &beta, &mut current, &mut scratch) {
+        return None;
+    }
+    // The last valid evaluation of a line search, and the one under way.
+    let (mut next, mut candidate) = (Eval::new(n, k), Eval::new(n, k));
+    let mut z = vec![0.0; n * k];
+    let mut leverage = vec![0.0; n];
+    let mut residual = vec![0.0; n];
     let mut score = vec![0.0; free];
     let mut step = vec![0.0; free];
     let mut trial = vec![0.0; k];
@@ -154,17 +178,13 @@ pub(crate) fn fit(
     for _ in 0..params.max_iter {
         // Leverages h_i = w_i x_iᵀ I⁻¹ x_i and the modified score
         // Xᵀ (y − μ + h (½ − μ)).
-        score.iter_mut().for_each(|s| *s = 0.0);
+        linalg::leverage_sums(p.x, n, k, &current.chol, &mut z, &mut leverage);
         for i in 0..n {
-            for (c, zc) in z.iter_mut().enumerate() {
-                *zc = p.x[c * n + i];
-            }
-            linalg::forward(&current.chol, k, k, &mut z);
-            let h = current.w[i] * linalg::dot(&z, &z);
-            let r = p.y[i] - current.mu[i] + h * (0.5 - current.mu[i]);
-            for (c, s) in score.iter_mut().enumerate() {
-                *s += p.x[c * n + i] * r;
-            }
+            let (mu, h) = (current.mu[i], current.w[i] * leverage[i]);
+            residual[i] = p.y[i] - mu + h * (0.5 - mu);
+        }
+        for (c, s) in score.iter_mut().enumerate() {
+            *s = linalg::dot(&p.x[c * n..(c + 1) * n], &residual);
         }
         step.copy_from_slice(&score);
         linalg::solve(&current.chol, k, free, &mut step);
@@ -192,29 +212,28 @@ pub(crate) fn fit(
         // REGENIE divides by 1, 2, 4, … in turn, so the step shrinks by
         // 1, 1/2, 1/8, 1/64, …
         let mut divisor = 1.0;
-        let mut next = None;
+        let mut taken = None;
         for _ in 0..params.max_halvings.max(1) {
             step.iter_mut().for_each(|s| *s /= divisor);
             trial.copy_from_slice(&beta);
             for (t, s) in trial.iter_mut().zip(&step) {
                 *t += s;
             }
-            let candidate = evaluate(p, free, &trial);
-            let accept = candidate
-                .as_ref()
-                .is_some_and(|c| c.deviance < current.deviance + params.deviance_slack);
-            if let Some(candidate) = candidate {
-                next = Some((candidate, trial.clone()));
+            let valid = evaluate(p, free, &trial, &mut candidate, &mut scratch);
+            let accept = valid && candidate.deviance < current.deviance + params.deviance_slack;
+            if valid {
+                std::mem::swap(&mut next, &mut candidate);
+                taken = Some(trial.clone());
             }
             if accept {
                 break;
             }
             divisor *= 2.0;
         }
-        let (next, taken) = next?;
+        let taken = taken?;
         previous = Some(taken.iter().zip(&beta).map(|(t, b)| t - b).collect());
         beta = taken;
-        current = next;
+        std::mem::swap(&mut current, &mut next);
         if score.iter().all(|s| s.abs() < params.score_tolerance) {
             return Some(FirthFit {
                 beta,
