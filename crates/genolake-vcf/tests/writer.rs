@@ -1337,3 +1337,88 @@ fn a_bcf_that_bcftools_wrote_is_written_back_with_the_same_records() {
         assert_eq!(original, copy);
     }
 }
+
+/// `array` with every `Int32` equal to `from` (at any depth of lists and
+/// structs) made `to`.
+fn replace_ints(array: &arrow::array::ArrayRef, from: i32, to: i32) -> arrow::array::ArrayRef {
+    use arrow::array::{AsArray, Int32Array, ListArray, StructArray};
+    use arrow::datatypes::{DataType, Int32Type};
+    match array.data_type() {
+        DataType::Int32 => Arc::new(Int32Array::from_iter(
+            array
+                .as_primitive::<Int32Type>()
+                .iter()
+                .map(|v| v.map(|v| if v == from { to } else { v })),
+        )),
+        DataType::List(item) => {
+            let list = array.as_list::<i32>();
+            Arc::new(ListArray::new(
+                item.clone(),
+                list.offsets().clone(),
+                replace_ints(list.values(), from, to),
+                list.nulls().cloned(),
+            ))
+        }
+        DataType::Struct(fields) => {
+            let structs = array.as_struct();
+            let columns = structs
+                .columns()
+                .iter()
+                .map(|c| replace_ints(c, from, to))
+                .collect();
+            Arc::new(StructArray::new(
+                fields.clone(),
+                columns,
+                structs.nulls().cloned(),
+            ))
+        }
+        _ => array.clone(),
+    }
+}
+
+/// BCF reserves the eight lowest 32-bit integers: a FORMAT value there, in
+/// a scalar or in a list, is refused naming the record, not written as a
+/// marker. (The VCF reader refuses them in text: such a value can only come
+/// from another table.)
+#[test]
+fn format_integers_in_bcfs_reserved_range_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (dp, ad) in [("4321", "1,2"), ("7", "1,4321"), ("7", "1,2")] {
+        let vcf = dir.path().join("x.vcf");
+        std::fs::write(
+            &vcf,
+            format!(
+                "##fileformat=VCFv4.3\n##contig=<ID=1>\n\
+                 ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n\
+                 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n\
+                 ##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"a\">\n\
+                 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n\
+                 1\t5\t.\tA\tC\t.\t.\t.\tGT:DP:AD\t0/1:3:2,1\t0/1:{dp}:{ad}\n"
+            ),
+        )
+        .unwrap();
+        let reader = Reader::open(&vcf).unwrap();
+        let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().unwrap();
+        let batch = &batches[0];
+        let columns = batch
+            .columns()
+            .iter()
+            .map(|c| replace_ints(c, 4321, i32::MIN + 3))
+            .collect();
+        let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
+        let path = dir.path().join("x.bcf");
+        let mut writer = bcf::Writer::create(&path, &batch.schema()).unwrap();
+        let written = writer.write(&batch);
+        if dp == "7" && ad == "1,2" {
+            written.unwrap();
+            writer.finish().unwrap();
+            assert_eq!(read_bcf(&path, ReaderOptions::default()).num_rows(), 1);
+            continue;
+        }
+        let err = written.unwrap_err().to_string();
+        assert!(
+            err.contains("record 1") && err.contains("does not fit BCF's 32-bit integers"),
+            "{err}"
+        );
+    }
+}

@@ -47,28 +47,36 @@ pub(crate) fn int1(out: &mut Vec<u8>, v: i32) {
 /// multiple: one vector per sample for FORMAT), [`INT_MISSING`] and
 /// [`INT_END`] written as the chosen width's.
 pub(crate) fn ints(out: &mut Vec<u8>, values: &[i32], per: usize) {
+    // Selects, not branches, so that both loops vectorise: this is every
+    // integer FORMAT field of every sample. Only the two markers lie in the
+    // reserved range (the callers check items against it).
+    const LOWEST: i32 = INT_MIN_VALUE as i32;
     let (mut min, mut max) = (i32::MAX, i32::MIN);
     for &v in values {
-        if v != INT_MISSING && v != INT_END {
-            min = min.min(v);
-            max = max.max(v);
-        }
+        let value = v >= LOWEST;
+        min = if value { min.min(v) } else { min };
+        max = if value { max.max(v) } else { max };
     }
     // All missing: the narrowest.
     let ty = if min > max { INT8 } else { int_type(min, max) };
     descriptor(out, ty, per);
+    // A marker's offset from i32::MIN is its offset from the width's
+    // smallest value: missing 0, end of vector 1.
+    let marker = |v: i32| v.wrapping_sub(i32::MIN);
     match ty {
-        INT8 => out.extend(values.iter().map(|&v| match v {
-            INT_MISSING => i8::MIN as u8,
-            INT_END => (i8::MIN + 1) as u8,
-            v => v as i8 as u8,
+        INT8 => out.extend(values.iter().map(|&v| {
+            if v >= LOWEST {
+                v as i8 as u8
+            } else {
+                (marker(v) as i8).wrapping_add(i8::MIN) as u8
+            }
         })),
         INT16 => {
             for &v in values {
-                let v = match v {
-                    INT_MISSING => i16::MIN,
-                    INT_END => i16::MIN + 1,
-                    v => v as i16,
+                let v = if v >= LOWEST {
+                    v as i16
+                } else {
+                    (marker(v) as i16).wrapping_add(i16::MIN)
                 };
                 out.extend_from_slice(&v.to_le_bytes());
             }

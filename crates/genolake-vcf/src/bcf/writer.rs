@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, RecordBatch};
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::Schema;
 use genolake_core::Stringency;
 use genolake_core::schema::ValueType;
@@ -710,7 +711,15 @@ impl BcfRecords {
                     self.ints.clear();
                     self.floats.clear();
                     self.ends.clear();
-                    for &at in &placed {
+                    let fast = int
+                        && push_int32_items(
+                            field,
+                            &placed,
+                            g.struct_nulls.as_ref(),
+                            &mut self.ints,
+                            &mut self.ends,
+                        )?;
+                    for &at in placed.iter().filter(|_| !fast) {
                         if missing(at) {
                             if int {
                                 self.ints.push(INT_MISSING);
@@ -759,6 +768,69 @@ impl BcfRecords {
         self.genotype_index = placed;
         result
     }
+}
+
+/// The items of an `Int32` field (scalar, or list) for the `placed`
+/// samples into `ints`, each sample's end into `ends`, as
+/// [`Value::push_ints`] gives them but read straight from the Arrow
+/// buffers: no dispatch on the column's type per item, a list's items
+/// copied as a slice. False (nothing written) for a field of another type.
+/// Errs on an item in BCF's reserved range of 32-bit integers.
+fn push_int32_items(
+    field: &Value,
+    placed: &[usize],
+    struct_nulls: Option<&NullBuffer>,
+    ints: &mut Vec<i32>,
+    ends: &mut Vec<usize>,
+) -> std::result::Result<bool, String> {
+    let null_struct = |at: usize| struct_nulls.is_some_and(|n| n.is_null(at));
+    let mut lowest = i32::MAX;
+    match field {
+        Value::Scalar(Scalar::I32(array)) => {
+            let values = array.values();
+            for &at in placed {
+                if null_struct(at) || array.is_null(at) {
+                    ints.push(INT_MISSING);
+                } else {
+                    lowest = lowest.min(values[at]);
+                    ints.push(values[at]);
+                }
+                ends.push(ints.len());
+            }
+        }
+        Value::List {
+            offsets,
+            nulls,
+            items: Scalar::I32(items),
+        } => {
+            let values = items.values();
+            for &at in placed {
+                let (a, b) = (offsets[at] as usize, offsets[at + 1] as usize);
+                if a == b || null_struct(at) || nulls.as_ref().is_some_and(|n| n.is_null(at)) {
+                    ints.push(INT_MISSING);
+                } else if let Some(item_nulls) = items.nulls() {
+                    for j in a..b {
+                        if item_nulls.is_null(j) {
+                            ints.push(INT_MISSING);
+                        } else {
+                            lowest = lowest.min(values[j]);
+                            ints.push(values[j]);
+                        }
+                    }
+                } else {
+                    let run = &values[a..b];
+                    lowest = run.iter().fold(lowest, |m, &v| m.min(v));
+                    ints.extend_from_slice(run);
+                }
+                ends.push(ints.len());
+            }
+        }
+        _ => return Ok(false),
+    }
+    if i64::from(lowest) < INT_MIN_VALUE {
+        int_item(i64::from(lowest))?;
+    }
+    Ok(true)
 }
 
 /// GT of a row where every placed sample is diploid with alleles below 63
