@@ -95,7 +95,9 @@ impl Drop for Staging {
 }
 
 /// One worker's variant rows, in a Parquet file of its own (fast to write
-/// and to read back: no compression), opened on the first batch.
+/// and to read back: no compression, no dictionaries, whose hashing of
+/// every string was a tenth of a `gwas linear` run), opened on the first
+/// batch.
 pub struct Part {
     path: PathBuf,
     writer: Option<ArrowWriter<File>>,
@@ -117,6 +119,7 @@ impl Part {
                     .with_context(|| format!("{}: cannot be created", self.path.display()))?;
                 let properties = WriterProperties::builder()
                     .set_compression(Compression::UNCOMPRESSED)
+                    .set_dictionary_enabled(false)
                     .build();
                 self.writer.insert(ArrowWriter::try_new(
                     file,
