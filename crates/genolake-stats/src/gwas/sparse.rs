@@ -322,13 +322,88 @@ impl SparseDosages {
         }
     }
 
-    /// A diploid one-byte row (0, 1 or 0xFF a byte) read four samples to a
-    /// word, in two passes: the first counts each dosage (bit counts of
-    /// whole words) and picks the commonest as the base, as
-    /// [`push_dense`](Self::push_dense) does; the second lists the samples
-    /// that differ from it, skipping the words of four samples that hold it.
-    /// A common variant is so based on 1 or 2 without a dense detour.
+    /// A diploid one-byte row (0, 1 or 0xFF a byte), listed against base
+    /// 0 in one pass when it has few carriers (most rows of a cohort), else
+    /// based on its commonest dosage (see [`Self::push_diploid_rebased`]).
     fn push_diploid_bytes(&mut self, bytes: &[u8]) -> RowDosages {
+        match self.push_diploid_base0(bytes) {
+            Some(row) => row,
+            None => self.push_diploid_rebased(bytes),
+        }
+    }
+
+    /// A diploid one-byte row read four samples to a word, skipping the
+    /// words of four `0/0` samples. `None` when the row has too many
+    /// carriers for base 0 (nothing is kept).
+    fn push_diploid_base0(&mut self, bytes: &[u8]) -> Option<RowDosages> {
+        let limit = self.starts[self.starts.len() - 1] + self.limit();
+        let (mut sum, mut missing) = (0u64, 0usize);
+        // The vectors as locals, room made once: their lengths then stay in
+        // registers through the pushes, the cost of a listed sample.
+        let mut indices = std::mem::take(&mut self.indices);
+        let mut deltas = std::mem::take(&mut self.deltas);
+        indices.reserve(self.samples);
+        deltas.reserve(self.samples);
+        let words = bytes.chunks_exact(8);
+        let rest = words.remainder();
+        let mut over = false;
+        for (k, word) in words.enumerate() {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            if w == 0 {
+                continue;
+            }
+            // A lane is listed when it carries an allele or is missing.
+            let (sums, miss) = dosage::word_dosages(w);
+            let mut lanes = sums | miss;
+            while lanes != 0 {
+                let lane = lanes.trailing_zeros() as usize / 16;
+                let shift = 16 * lane;
+                indices.push((4 * k + lane) as u32);
+                let value = (sums >> shift) & 0xff;
+                let is_missing = (miss >> shift) & 0x80 != 0;
+                missing += usize::from(is_missing);
+                sum += value;
+                deltas.push(if is_missing { f64::NAN } else { value as f64 });
+                lanes &= !(0xffff << shift);
+            }
+            if indices.len() > limit {
+                over = true;
+                break;
+            }
+        }
+        if !over {
+            let first = 4 * (bytes.len() / 8);
+            for (k, pair) in rest.chunks_exact(2).enumerate() {
+                let (a, b) = (u64::from(pair[0]), u64::from(pair[1]));
+                if a | b == 0 {
+                    continue;
+                }
+                indices.push((first + k) as u32);
+                if (a | b) >> 7 != 0 {
+                    missing += 1;
+                    deltas.push(f64::NAN);
+                } else {
+                    sum += a + b;
+                    deltas.push((a + b) as f64);
+                }
+            }
+            over = indices.len() > limit;
+        }
+        self.indices = indices;
+        self.deltas = deltas;
+        if over {
+            self.abandon();
+            return None;
+        }
+        Some(self.finish_base0(sum, missing))
+    }
+
+    /// A diploid one-byte row with many carriers, in two passes: the first
+    /// counts each dosage (bit counts of whole words) and picks the
+    /// commonest as the base, as [`push_dense`](Self::push_dense) does; the
+    /// second lists the samples that differ from it. A common variant is
+    /// so based on 1 or 2 without a dense detour.
+    fn push_diploid_rebased(&mut self, bytes: &[u8]) -> RowDosages {
         const LANE_ONE: u64 = 0x0001_0001_0001_0001;
         let words = bytes.chunks_exact(8);
         // The last samples, fewer than four: a pair of slots each.
