@@ -32,7 +32,7 @@ declare -A CRATE=(
     [read_chain]=genolake-ops [parse_annotations]=genolake-ops [read_fasta]=genolake-ops
 )
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bgen read_plink matrix_rows
+[ ${#targets[@]} -eq 0 ] && targets=(read_vcf read_vcf_file bgzf_blocks read_bcf read_bgen read_plink matrix_rows
     read_chain parse_annotations read_fasta)
 
 # Copies the files find prints into the corpus $1 under unique names

@@ -3,7 +3,8 @@
 //!
 //! The input is cut into the `.fam`, the `.bim` and the `.bed` at its first
 //! two `0xff` bytes (absent cuts leave the later files empty); a fileset
-//! with a valid magic is tried as well, so the fuzzer reaches the decoder.
+//! with a valid magic is tried as well, so the fuzzer reaches the decoder,
+//! in Glow's layout and in the matrix layout.
 //!
 //! `cargo +nightly fuzz run read_plink` from crates/genolake-plink.
 
@@ -38,9 +39,17 @@ fuzz_target!(|data: &[u8]| {
         if !written {
             return;
         }
-        for stringency in [Stringency::Strict, Stringency::Lenient] {
-            let options = ReaderOptions { stringency, batch_size: Some(3), ..Default::default() };
-            read(&dir.join("f.bed"), options);
+        // Both layouts: Glow's calls lists and the matrix layout's slots.
+        for matrix_genotypes in [false, true] {
+            for stringency in [Stringency::Strict, Stringency::Lenient] {
+                let options = ReaderOptions {
+                    stringency,
+                    batch_size: Some(3),
+                    matrix_genotypes,
+                    ..Default::default()
+                };
+                read(&dir.join("f.bed"), options);
+            }
         }
     }
 });
