@@ -193,6 +193,38 @@ fn gwas_linear_agrees_with_plink2_glm_from_files_and_tables() {
             "{layout} table"
         );
     }
+    // The .bed plink2 makes of the VCF (its calls decoded straight into the
+    // matrix layout, its FID_IID samples matched by IID) gives the same file.
+    plink2(
+        dir.path(),
+        &[
+            "--vcf",
+            path(&vcf),
+            "--max-alleles",
+            "2",
+            "--make-bed",
+            "--out",
+            "cohort",
+        ],
+    );
+    let from_bed = dir.path().join("bed.csv");
+    ok(&[
+        "gwas",
+        "linear",
+        "-i",
+        path(&dir.path().join("cohort.bed")),
+        "-p",
+        path(&phenotypes),
+        "-c",
+        path(&covariates),
+        "-o",
+        path(&from_bed),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(&from_bed).unwrap(),
+        from_vcf,
+        ".bed"
+    );
 
     let delta = dir.path().join("results_table");
     ok(&[
