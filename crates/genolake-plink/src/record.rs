@@ -303,10 +303,9 @@ impl BatchBuilder {
         self.shared(rows).map(|_| ())
     }
 
-    /// Takes the rows pushed so far as a matrix batch.
-    fn finish_matrix(&mut self, rows: usize) -> Result<RecordBatch, ArrowError> {
-        let per_row = 2 * self.samples;
-        let sites = vec![
+    /// The site columns of the rows pushed so far, in the schema's order.
+    fn site_columns(&mut self) -> Result<Vec<ArrayRef>, ArrowError> {
+        Ok(vec![
             self.contig.finish()?,
             self.names.finish()?,
             self.position.finish()?,
@@ -314,7 +313,13 @@ impl BatchBuilder {
             self.end.finish()?,
             self.reference.finish()?,
             self.alternates.finish()?,
-        ];
+        ])
+    }
+
+    /// Takes the rows pushed so far as a matrix batch.
+    fn finish_matrix(&mut self, rows: usize) -> Result<RecordBatch, ArrowError> {
+        let per_row = 2 * self.samples;
+        let sites = self.site_columns()?;
         let Some(matrix) = &mut self.matrix else {
             return Err(ArrowError::InvalidArgumentError(
                 "not building the matrix layout".into(),
@@ -388,16 +393,8 @@ impl BatchBuilder {
             structs,
             None,
         )?;
-        let columns: Vec<ArrayRef> = vec![
-            self.contig.finish()?,
-            self.names.finish()?,
-            self.position.finish()?,
-            self.start.finish()?,
-            self.end.finish()?,
-            self.reference.finish()?,
-            self.alternates.finish()?,
-            Arc::new(genotypes_array),
-        ];
+        let mut columns = self.site_columns()?;
+        columns.push(Arc::new(genotypes_array));
         RecordBatch::try_new(self.schema.clone(), columns)
     }
 }

@@ -218,11 +218,17 @@ fn readers_sharing_a_fileset_each_get_their_own_options() {
     }
 }
 
+/// Each row's `calls` bytes of a matrix batch.
+fn calls_rows(batch: &arrow::array::RecordBatch) -> Vec<Vec<u8>> {
+    use arrow::array::{Array, AsArray};
+    let calls = batch.column_by_name("calls").unwrap().as_binary::<i32>();
+    (0..calls.len()).map(|r| calls.value(r).to_vec()).collect()
+}
+
 /// The matrix layout decoded from the `.bed` is what the layout makes of
 /// Glow's rows, for every sample or some, in small batches or one.
 #[test]
 fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
-    use arrow::array::{Array, AsArray};
     use genolake_core::matrix::MatrixLayout;
 
     let dir = tempfile::tempdir().unwrap();
@@ -255,12 +261,7 @@ fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
                 let (m, ids) = layout.to_matrix(b).unwrap();
                 assert_eq!(ids.unwrap().ids(), described.ids());
                 expected_rows += m.num_rows();
-                let calls = m
-                    .column_by_name("calls")
-                    .unwrap()
-                    .as_binary::<i32>()
-                    .clone();
-                (0..calls.len()).map(move |r| calls.value(r).to_vec())
+                calls_rows(&m)
             })
             .collect();
         let got: Vec<Vec<u8>> = matrix
@@ -268,12 +269,7 @@ fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
             .flat_map(|b| {
                 assert_eq!(b.schema(), schema);
                 got_rows += b.num_rows();
-                let calls = b
-                    .column_by_name("calls")
-                    .unwrap()
-                    .as_binary::<i32>()
-                    .clone();
-                (0..calls.len()).map(move |r| calls.value(r).to_vec())
+                calls_rows(b)
             })
             .collect();
         assert_eq!(got_rows, expected_rows);
