@@ -178,17 +178,26 @@ pub fn decode_records_to_slots(records: &[u8], samples: usize, out: &mut Vec<u8>
     if width == 0 {
         return;
     }
+    let rows = records.len() / width;
     let per_row = 2 * samples;
-    for record in records.chunks_exact(width) {
-        let start = out.len();
-        // Whole bytes of the record as 8-byte copies; the last byte's unused
-        // samples are cut off by the truncation.
-        out.reserve(8 * width);
-        for &byte in record {
-            out.extend_from_slice(&BYTE_SLOTS[byte as usize]);
+    // As in `decode_records`: one 8-byte copy per input byte into the
+    // spare capacity, a record's last byte spilling up to six slots into
+    // the next record's place (and 8 bytes of slack after the last).
+    out.reserve_exact(rows * per_row + 8);
+    let spare = out.spare_capacity_mut();
+    for (r, record) in records.chunks_exact(width).enumerate() {
+        let dst = &mut spare[r * per_row..r * per_row + 8 * width];
+        for (slots, &byte) in dst.chunks_exact_mut(8).zip(record) {
+            slots.write_copy_of_slice(&BYTE_SLOTS[byte as usize]);
         }
-        out.truncate(start + per_row);
     }
+    let len = out.len() + rows * per_row;
+    // SAFETY: record `r` wrote `[r × per_row, r × per_row + 8 × width)` of
+    // the spare capacity, which covers its own `per_row` slots since
+    // `8 × width >= 2 × samples`; records were written in order, so each of
+    // the `rows × per_row` slots is initialized by the record it belongs to;
+    // `reserve_exact` made room for them all plus the spill.
+    unsafe { out.set_len(len) };
 }
 
 /// Appends the slots (see [`decode_records_to_slots`]) of the samples at

@@ -297,7 +297,8 @@ impl BatchBuilder {
                         self.samples
                     ))
                 })?;
-            matrix.slots.reserve(bytes);
+            // The decoder writes up to 8 bytes past the last record.
+            matrix.slots.reserve(bytes + 8);
             return Ok(());
         }
         self.shared(rows).map(|_| ())
