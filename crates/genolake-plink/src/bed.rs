@@ -39,15 +39,17 @@ pub const CODE_CALLS: [[i32; 2]; 4] = [[1, 1], [-1, -1], [0, 1], [0, 0]];
 /// The 2-bit code of a missing genotype.
 pub const MISSING: u8 = 0b01;
 
-const fn byte_table() -> [[i32; 8]; 256] {
-    let mut table = [[0i32; 8]; 256];
+/// For every byte of a record, the values `codes` gives its four samples'
+/// 2-bit codes, two per sample, flat.
+const fn byte_table<T: Copy>(codes: [[T; 2]; 4]) -> [[T; 8]; 256] {
+    let mut table = [[codes[0][0]; 8]; 256];
     let mut byte = 0;
     while byte < 256 {
         let mut sample = 0;
         while sample < 4 {
             let code = (byte >> (2 * sample)) & 3;
-            table[byte][2 * sample] = CODE_CALLS[code][0];
-            table[byte][2 * sample + 1] = CODE_CALLS[code][1];
+            table[byte][2 * sample] = codes[code][0];
+            table[byte][2 * sample + 1] = codes[code][1];
             sample += 1;
         }
         byte += 1;
@@ -57,7 +59,7 @@ const fn byte_table() -> [[i32; 8]; 256] {
 
 /// For every byte of a record, the calls of its four samples, flat: the
 /// whole decode is one 32-byte copy per input byte.
-static BYTE_CALLS: [[i32; 8]; 256] = byte_table();
+static BYTE_CALLS: [[i32; 8]; 256] = byte_table(CODE_CALLS);
 
 /// Appends the calls of every sample of one record (`2 × samples` values) to
 /// `out`. `record` must hold at least `bytes_per_variant(samples)` bytes.
@@ -104,6 +106,18 @@ unsafe fn decode_records_avx2(records: &[u8], samples: usize, out: &mut Vec<i32>
 
 #[inline(always)]
 fn decode_records_portable(records: &[u8], samples: usize, out: &mut Vec<i32>) {
+    decode_with(&BYTE_CALLS, records, samples, out);
+}
+
+/// Appends two values per sample of consecutive whole records to `out`,
+/// each input byte's eight from `table`: one 8-value copy per byte,
+/// written straight into `out`'s spare capacity with no per-value length or
+/// capacity updates. A record's last byte may carry fewer than four
+/// samples; its copy spills up to six values into the next record's place,
+/// which that record then overwrites (and 8 values of slack cover the last
+/// record).
+#[inline(always)]
+fn decode_with<T: Copy>(table: &[[T; 8]; 256], records: &[u8], samples: usize, out: &mut Vec<T>) {
     let width = samples.div_ceil(4);
     if width == 0 {
         return;
@@ -114,8 +128,8 @@ fn decode_records_portable(records: &[u8], samples: usize, out: &mut Vec<i32>) {
     let spare = out.spare_capacity_mut();
     for (r, record) in records.chunks_exact(width).enumerate() {
         let dst = &mut spare[r * per_row..r * per_row + 8 * width];
-        for (calls, &byte) in dst.chunks_exact_mut(8).zip(record) {
-            calls.write_copy_of_slice(&BYTE_CALLS[byte as usize]);
+        for (values, &byte) in dst.chunks_exact_mut(8).zip(record) {
+            values.write_copy_of_slice(&table[byte as usize]);
         }
     }
     let len = out.len() + rows * per_row;
@@ -127,40 +141,31 @@ fn decode_records_portable(records: &[u8], samples: usize, out: &mut Vec<i32>) {
     unsafe { out.set_len(len) };
 }
 
-/// Appends the calls of the samples at `selected` (indices into the
-/// record, in the order wanted) to `out`.
+/// The values `codes` gives the samples at `selected` (indices into the
+/// record, in the order wanted), appended to `out`.
 #[inline]
-pub fn decode_selected(record: &[u8], selected: &[u32], out: &mut Vec<i32>) {
+fn select_with<T: Copy>(codes: &[[T; 2]; 4], record: &[u8], selected: &[u32], out: &mut Vec<T>) {
     out.reserve_exact(2 * selected.len());
     for &i in selected {
         let i = i as usize;
         let code = (record[i / 4] >> (2 * (i % 4))) & 3;
-        out.extend_from_slice(&CODE_CALLS[code as usize]);
+        out.extend_from_slice(&codes[code as usize]);
     }
+}
+
+/// Appends the calls of the samples at `selected` (indices into the
+/// record, in the order wanted) to `out`.
+#[inline]
+pub fn decode_selected(record: &[u8], selected: &[u32], out: &mut Vec<i32>) {
+    select_with(&CODE_CALLS, record, selected, out);
 }
 
 /// The matrix layout's one-byte slots (`i8` allele indexes, −1 missing) of
 /// each 2-bit code: the calls of [`CODE_CALLS`].
 const CODE_SLOTS: [[u8; 2]; 4] = [[1, 1], [0xff, 0xff], [0, 1], [0, 0]];
 
-const fn byte_slots_table() -> [[u8; 8]; 256] {
-    let mut table = [[0u8; 8]; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let mut sample = 0;
-        while sample < 4 {
-            let code = (byte >> (2 * sample)) & 3;
-            table[byte][2 * sample] = CODE_SLOTS[code][0];
-            table[byte][2 * sample + 1] = CODE_SLOTS[code][1];
-            sample += 1;
-        }
-        byte += 1;
-    }
-    table
-}
-
 /// For every byte of a record, the slots of its four samples.
-static BYTE_SLOTS: [[u8; 8]; 256] = byte_slots_table();
+static BYTE_SLOTS: [[u8; 8]; 256] = byte_table(CODE_SLOTS);
 
 /// Appends the matrix layout's `calls` of consecutive records (whole
 /// records of `bytes_per_variant(samples)` bytes, back to back) to `out`:
@@ -174,41 +179,13 @@ static BYTE_SLOTS: [[u8; 8]; 256] = byte_slots_table();
 /// assert_eq!(out, [0, 0, 0, 1, 1, 1, 0xff, 0xff, 0, 0]);
 /// ```
 pub fn decode_records_to_slots(records: &[u8], samples: usize, out: &mut Vec<u8>) {
-    let width = samples.div_ceil(4);
-    if width == 0 {
-        return;
-    }
-    let rows = records.len() / width;
-    let per_row = 2 * samples;
-    // As in `decode_records`: one 8-byte copy per input byte into the
-    // spare capacity, a record's last byte spilling up to six slots into
-    // the next record's place (and 8 bytes of slack after the last).
-    out.reserve_exact(rows * per_row + 8);
-    let spare = out.spare_capacity_mut();
-    for (r, record) in records.chunks_exact(width).enumerate() {
-        let dst = &mut spare[r * per_row..r * per_row + 8 * width];
-        for (slots, &byte) in dst.chunks_exact_mut(8).zip(record) {
-            slots.write_copy_of_slice(&BYTE_SLOTS[byte as usize]);
-        }
-    }
-    let len = out.len() + rows * per_row;
-    // SAFETY: record `r` wrote `[r × per_row, r × per_row + 8 × width)` of
-    // the spare capacity, which covers its own `per_row` slots since
-    // `8 × width >= 2 × samples`; records were written in order, so each of
-    // the `rows × per_row` slots is initialized by the record it belongs to;
-    // `reserve_exact` made room for them all plus the spill.
-    unsafe { out.set_len(len) };
+    decode_with(&BYTE_SLOTS, records, samples, out);
 }
 
 /// Appends the slots (see [`decode_records_to_slots`]) of the samples at
 /// `selected` (indices into the record, in the order wanted) to `out`.
 pub fn decode_selected_to_slots(record: &[u8], selected: &[u32], out: &mut Vec<u8>) {
-    out.reserve(2 * selected.len());
-    for &i in selected {
-        let i = i as usize;
-        let code = (record[i / 4] >> (2 * (i % 4))) & 3;
-        out.extend_from_slice(&CODE_SLOTS[code as usize]);
-    }
+    select_with(&CODE_SLOTS, record, selected, out);
 }
 
 /// Packs 2-bit codes (one per sample, each below 4) into a record, appended
