@@ -28,7 +28,7 @@ use faer::{Accum, Mat, MatRef, Par};
 
 use crate::error::{Error, Result};
 use crate::gwas::pvalue::{StudentT, chi2_1df};
-use crate::gwas::sparse::SparseBlock;
+use crate::gwas::sparse::{SparseBlock, SparseColumn};
 
 /// Which published method the statistics reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -231,7 +231,8 @@ pub struct LinearModel {
     /// gives all the cross products (n × (p + c × patterns in use)).
     stacked: Mat<f64>,
     /// `stacked` row-major, for sparse blocks: sample i's row is
-    /// `rows[i × width .. (i + 1) × width]`.
+    /// `rows[i × stride .. i × stride + width]`, zero-padded to a stride of
+    /// whole 4-value lanes (see [`cross_products`]).
     rows: Vec<f64>,
     /// Column sums of `stacked`: the cross products of a constant column.
     column_sums: Vec<f64>,
@@ -558,10 +559,13 @@ impl LinearModel {
                 }
             }
         }
-        self.rows = (0..n)
-            .flat_map(|i| (0..width).map(move |l| (i, l)))
-            .map(|(i, l)| stacked[(i, l)])
-            .collect();
+        let stride = width.next_multiple_of(LANE);
+        self.rows = vec![0.0; n * stride];
+        for (i, row) in self.rows.chunks_exact_mut(stride.max(1)).enumerate() {
+            for (l, value) in row[..width].iter_mut().enumerate() {
+                *value = stacked[(i, l)];
+            }
+        }
         self.column_sums = (0..width)
             .map(|l| stacked.col_as_slice(l).iter().sum())
             .collect();
@@ -699,22 +703,12 @@ impl LinearModel {
         resize(&mut scratch.product, width, m);
         scratch.gg.clear();
         scratch.gg.resize(weighted.len() * m, 0.0);
-        let mut acc = vec![0.0; width];
+        let mut acc = vec![0.0; width.next_multiple_of(LANE)];
         for v in 0..m {
             let column = block.column(v);
-            acc.fill(0.0);
-            let (mut sum, mut squares) = (0.0, 0.0);
-            for (&i, &d) in column.indices.iter().zip(column.deltas) {
-                let i = i as usize;
-                let row = &self.rows[i * width..(i + 1) * width];
-                for (a, r) in acc.iter_mut().zip(row) {
-                    *a += d * r;
-                }
-                sum += d;
-                squares += d * d;
-            }
+            let (sum, squares) = cross_products(&self.rows, column, &mut acc)?;
             let b = column.base;
-            for (l, a) in acc.iter().enumerate() {
+            for (l, a) in acc[..width].iter().enumerate() {
                 scratch.product[(l, v)] = b * self.column_sums[l] + a;
             }
             // Σ over a pattern's samples of (b + d)².
@@ -869,6 +863,101 @@ impl LinearModel {
         }
         Ok(())
     }
+}
+
+/// Values per lane of [`cross_products`]: four f64 fill an AVX register.
+const LANE: usize = 4;
+
+/// Σₖ deltas[k] · rows[indices[k]] into `acc` (one padded row's length),
+/// with Σ deltas and Σ deltas²: the cross products of a sparse column.
+///
+/// A row of 12 values (a phenotype and 11 covariate columns) is too short
+/// for the compiler's vectorised loop over a slice of unknown length, which
+/// then ran on scalars; rows padded to whole lanes, summed in a fixed
+/// number of lanes held in registers, and AVX2 where the CPU has it, made
+/// this a third of its former time per listed sample. No fused
+/// multiply-add: the results are the same with or without AVX2.
+fn cross_products(rows: &[f64], column: SparseColumn<'_>, acc: &mut [f64]) -> Result<(f64, f64)> {
+    // The indices ascend: the last is the largest.
+    if let Some(&last) = column.indices.last()
+        && (last as usize + 1) * acc.len() > rows.len()
+    {
+        return Err(Error::Argument(format!(
+            "a sparse column lists sample {last} of a model of {} samples",
+            rows.len() / acc.len().max(1)
+        )));
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return Ok(unsafe { cross_products_avx2(rows, column, acc) });
+    }
+    Ok(cross_products_lanes(rows, column, acc))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn cross_products_avx2(rows: &[f64], column: SparseColumn<'_>, acc: &mut [f64]) -> (f64, f64) {
+    cross_products_lanes(rows, column, acc)
+}
+
+/// [`cross_products`] for the row lengths of one to four lanes, any
+/// other length in a loop over its lanes.
+#[inline(always)]
+fn cross_products_lanes(rows: &[f64], column: SparseColumn<'_>, acc: &mut [f64]) -> (f64, f64) {
+    match acc.len() / LANE {
+        1 => fixed_lanes::<1>(rows, column, acc),
+        2 => fixed_lanes::<2>(rows, column, acc),
+        3 => fixed_lanes::<3>(rows, column, acc),
+        4 => fixed_lanes::<4>(rows, column, acc),
+        _ => {
+            let stride = acc.len();
+            acc.fill(0.0);
+            let (mut sum, mut squares) = (0.0, 0.0);
+            for (&i, &d) in column.indices.iter().zip(column.deltas) {
+                let row = &rows[i as usize * stride..][..stride];
+                for (a, r) in acc.chunks_exact_mut(LANE).zip(row.chunks_exact(LANE)) {
+                    for l in 0..LANE {
+                        a[l] += d * r[l];
+                    }
+                }
+                sum += d;
+                squares += d * d;
+            }
+            (sum, squares)
+        }
+    }
+}
+
+#[inline(always)]
+fn fixed_lanes<const N: usize>(
+    rows: &[f64],
+    column: SparseColumn<'_>,
+    acc: &mut [f64],
+) -> (f64, f64) {
+    let rows = rows.as_chunks::<LANE>().0;
+    let mut lanes = [[0.0f64; LANE]; N];
+    let (mut sum, mut squares) = (0.0, 0.0);
+    for (&i, &d) in column.indices.iter().zip(column.deltas) {
+        // Always a row: the caller checked the indices.
+        let Some(row) = rows
+            .get(i as usize * N..)
+            .and_then(|r| r.first_chunk::<N>())
+        else {
+            continue;
+        };
+        for (lane, values) in lanes.iter_mut().zip(row) {
+            for (a, r) in lane.iter_mut().zip(values) {
+                *a += d * r;
+            }
+        }
+        sum += d;
+        squares += d * d;
+    }
+    for (out, lane) in acc.chunks_exact_mut(LANE).zip(&lanes) {
+        out.copy_from_slice(lane);
+    }
+    (sum, squares)
 }
 
 /// Σ x², in eight independent lanes: a single running sum would keep the

@@ -114,6 +114,87 @@ impl<'a> SparseBlock<'a> {
     }
 }
 
+/// What [`SparseDosages::list_words`] counted: the dosages of the called
+/// samples, and the missing samples.
+struct Listed {
+    sum: u64,
+    missing: usize,
+}
+
+/// The low bit of each sample's lane in a word of four diploid samples.
+const LANE_ONE: u64 = 0x0001_0001_0001_0001;
+
+/// Eight bytes of a row as a little-endian word.
+#[inline(always)]
+fn word(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]))
+}
+
+/// The entries one word of four diploid samples adds to a column of a
+/// given base: the listed lanes first (`count` of them; the slots past
+/// them are written and overwritten by the next word's), with the dosage
+/// sum of the called samples and the number of missing ones.
+#[derive(Clone, Copy)]
+struct WordEntries {
+    lanes: [u32; 4],
+    /// Dosage minus base; NaN for a missing sample.
+    deltas: [f64; 4],
+    count: u32,
+    sum: u32,
+    missing: u32,
+}
+
+/// [`WordEntries`] of every word key (see [`word_key`]), for bases 0, 1
+/// and 2.
+static WORD_ENTRIES: [[WordEntries; 256]; 3] = [word_entries(0), word_entries(1), word_entries(2)];
+
+const fn word_entries(base: u32) -> [WordEntries; 256] {
+    let empty = WordEntries {
+        lanes: [0; 4],
+        deltas: [0.0; 4],
+        count: 0,
+        sum: 0,
+        missing: 0,
+    };
+    let mut table = [empty; 256];
+    let mut key = 0;
+    while key < 256 {
+        let mut entries = empty;
+        let mut lane = 0;
+        while lane < 4 {
+            let code = (key >> (2 * lane)) & 3;
+            let at = entries.count as usize;
+            if code == 3 {
+                entries.lanes[at] = lane;
+                entries.deltas[at] = f64::NAN;
+                entries.count += 1;
+                entries.missing += 1;
+            } else {
+                entries.sum += code;
+                if code != base {
+                    entries.lanes[at] = lane;
+                    entries.deltas[at] = code as f64 - base as f64;
+                    entries.count += 1;
+                }
+            }
+            lane += 1;
+        }
+        table[key as usize] = entries;
+        key += 1;
+    }
+    table
+}
+
+/// A word of four diploid one-byte samples as 8 bits: each sample's
+/// dosage (0, 1, 2) or 3 when missing, two bits a sample.
+#[inline(always)]
+fn word_key(w: u64) -> u8 {
+    let (sums, miss) = dosage::word_dosages(w);
+    // A missing lane's sum is 0; its bit 7 becomes code 3.
+    let codes = sums | (miss >> 6) | (miss >> 7);
+    ((codes | codes >> 14 | codes >> 28 | codes >> 42) & 0xff) as u8
+}
+
 /// A growing block of sparse dosage columns; reuse one value across blocks
 /// ([`clear`](Self::clear) keeps its buffers).
 #[derive(Debug, Clone)]
@@ -197,9 +278,7 @@ impl SparseDosages {
             counts[1] += usize::from(v == 1.0);
             counts[2] += usize::from(v == 2.0);
         }
-        let base = (0..3)
-            .max_by_key(|&k| (counts[k], usize::from(k == 0)))
-            .unwrap_or(0) as f64;
+        let base = commonest(counts) as f64;
         for (i, &v) in column.iter().enumerate() {
             if v != base {
                 self.indices.push(i as u32);
@@ -216,7 +295,7 @@ impl SparseDosages {
     pub fn push_calls<C: Calls + ?Sized>(&mut self, calls: &C) -> Result<RowDosages> {
         self.check_samples(calls.samples())?;
         if let Some(bytes) = crate::diploid::bytes(calls) {
-            return Ok(self.push_diploid_bytes(bytes));
+            return Ok(self.push_packed(&SlotRow(bytes)));
         }
         self.push_through_dense(|column| dosage::from_calls(calls, column))
     }
@@ -236,7 +315,8 @@ impl SparseDosages {
     }
 
     /// Appends the dosages of a `.bed` record (see [`dosage::from_bed`])
-    /// unless no sample is called.
+    /// unless no sample is called: listed against base 0 when it has few
+    /// carriers, else based on its commonest dosage, as matrix rows are.
     pub fn push_bed(&mut self, record: &[u8]) -> Result<RowDosages> {
         if record.len() != self.samples.div_ceil(4) {
             return Err(Error::Argument(format!(
@@ -246,10 +326,10 @@ impl SparseDosages {
                 self.samples.div_ceil(4)
             )));
         }
-        if let Some(row) = self.push_bed_sparse(record) {
-            return Ok(row);
-        }
-        self.push_through_dense(|column| dosage::from_bed(record, column))
+        Ok(self.push_packed(&BedRow {
+            record,
+            samples: self.samples,
+        }))
     }
 
     /// The rows the sparse readers leave: `fill` writes a dense column,
@@ -322,163 +402,77 @@ impl SparseDosages {
         }
     }
 
-    /// A diploid one-byte row (0, 1 or 0xFF a byte), listed against base
-    /// 0 in one pass when it has few carriers (most rows of a cohort), else
-    /// based on its commonest dosage (see [`Self::push_diploid_rebased`]).
-    fn push_diploid_bytes(&mut self, bytes: &[u8]) -> RowDosages {
-        match self.push_diploid_base0(bytes) {
-            Some(row) => row,
-            None => self.push_diploid_rebased(bytes),
+    /// A packed row (see [`PackedRow`]), listed against base 0 in one
+    /// pass when it has few carriers (most rows of a cohort), else based
+    /// on its commonest dosage (see [`Self::push_rebased`]).
+    fn push_packed(&mut self, row: &impl PackedRow) -> RowDosages {
+        match self.push_base0(row) {
+            Some(written) => written,
+            None => self.push_rebased(row),
         }
     }
 
-    /// A diploid one-byte row read four samples to a word, skipping the
-    /// words of four `0/0` samples. `None` when the row has too many
-    /// carriers for base 0 (nothing is kept).
-    fn push_diploid_base0(&mut self, bytes: &[u8]) -> Option<RowDosages> {
-        let limit = self.starts[self.starts.len() - 1] + self.limit();
-        let (mut sum, mut missing) = (0u64, 0usize);
-        // The vectors as locals, room made once: their lengths then stay in
-        // registers through the pushes, the cost of a listed sample.
-        let mut indices = std::mem::take(&mut self.indices);
-        let mut deltas = std::mem::take(&mut self.deltas);
-        indices.reserve(self.samples);
-        deltas.reserve(self.samples);
-        let words = bytes.chunks_exact(8);
-        let rest = words.remainder();
-        let mut over = false;
-        for (k, word) in words.enumerate() {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-            if w == 0 {
+    /// A packed row listed against base 0 in one pass; `None` when it has
+    /// too many carriers for base 0 (nothing is kept).
+    fn push_base0(&mut self, row: &impl PackedRow) -> Option<RowDosages> {
+        // Missing entries hold NaN until the row's mean is known.
+        let listed = row.list(self, 0, f64::NAN, self.limit())?;
+        let (mut sum, mut missing) = (listed.sum, listed.missing);
+        for (sample, code) in row.tail() {
+            if code == 0 {
                 continue;
             }
-            // A lane is listed when it carries an allele or is missing.
-            let (sums, miss) = dosage::word_dosages(w);
-            let mut lanes = sums | miss;
-            while lanes != 0 {
-                let lane = lanes.trailing_zeros() as usize / 16;
-                let shift = 16 * lane;
-                indices.push((4 * k + lane) as u32);
-                let value = (sums >> shift) & 0xff;
-                let is_missing = (miss >> shift) & 0x80 != 0;
-                missing += usize::from(is_missing);
-                sum += value;
-                deltas.push(if is_missing { f64::NAN } else { value as f64 });
-                lanes &= !(0xffff << shift);
-            }
-            if indices.len() > limit {
-                over = true;
-                break;
+            self.indices.push(sample);
+            if code == MISSING {
+                missing += 1;
+                self.deltas.push(f64::NAN);
+            } else {
+                sum += u64::from(code);
+                self.deltas.push(f64::from(code));
             }
         }
-        if !over {
-            let first = 4 * (bytes.len() / 8);
-            for (k, pair) in rest.chunks_exact(2).enumerate() {
-                let (a, b) = (u64::from(pair[0]), u64::from(pair[1]));
-                if a | b == 0 {
-                    continue;
-                }
-                indices.push((first + k) as u32);
-                if (a | b) >> 7 != 0 {
-                    missing += 1;
-                    deltas.push(f64::NAN);
-                } else {
-                    sum += a + b;
-                    deltas.push((a + b) as f64);
-                }
-            }
-            over = indices.len() > limit;
-        }
-        self.indices = indices;
-        self.deltas = deltas;
-        if over {
+        if self.indices.len() - self.starts[self.starts.len() - 1] > self.limit() {
             self.abandon();
             return None;
         }
         Some(self.finish_base0(sum, missing))
     }
 
-    /// A diploid one-byte row with many carriers, in two passes: the first
-    /// counts each dosage (bit counts of whole words) and picks the
-    /// commonest as the base, as [`push_dense`](Self::push_dense) does; the
-    /// second lists the samples that differ from it. A common variant is
-    /// so based on 1 or 2 without a dense detour.
-    fn push_diploid_rebased(&mut self, bytes: &[u8]) -> RowDosages {
-        const LANE_ONE: u64 = 0x0001_0001_0001_0001;
-        let words = bytes.chunks_exact(8);
-        // The last samples, fewer than four: a pair of slots each.
-        let rest = || {
-            words
-                .remainder()
-                .chunks_exact(2)
-                .map(|p| (u64::from(p[0]), u64::from(p[1])))
-        };
-        let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-        let (mut ones, mut twos, mut missing) = (0usize, 0usize, 0usize);
-        for w in words.clone() {
-            let (sums, miss) = dosage::word_dosages(word(w));
-            ones += (sums & LANE_ONE).count_ones() as usize;
-            twos += (sums & (LANE_ONE << 1)).count_ones() as usize;
-            missing += miss.count_ones() as usize;
-        }
-        for (a, b) in rest() {
-            match ((a | b) >> 7 != 0, a + b) {
-                (true, _) => missing += 1,
-                (false, 1) => ones += 1,
-                (false, 2) => twos += 1,
-                _ => {}
-            }
-        }
+    /// A packed row with many carriers, in two passes: the first counts
+    /// each dosage and picks the commonest as the base, as
+    /// [`push_dense`](Self::push_dense) does; the second lists the samples
+    /// that differ from it. A common variant is so based on 1 or 2 without
+    /// a dense detour.
+    fn push_rebased(&mut self, row: &impl PackedRow) -> RowDosages {
+        let Counts {
+            ones,
+            twos,
+            missing,
+        } = row.counts();
         let called = self.samples - missing;
         if called == 0 {
             return RowDosages::AllMissing;
         }
         let zeros = called - ones - twos;
-        let counts = [zeros, ones, twos];
-        let base = (0..3)
-            .max_by_key(|&k| (counts[k], usize::from(k == 0)))
-            .unwrap_or(0) as u64;
+        let base = commonest([zeros, ones, twos]);
         let mean = (ones + 2 * twos) as f64 / called as f64;
-        let base_lanes = base * LANE_ONE;
         let basef = base as f64;
-        // The vectors as locals, room made once: their lengths then stay in
-        // registers through the pushes (a quarter of the samples are
-        // listed on average in a coalescent cohort).
-        let mut indices = std::mem::take(&mut self.indices);
-        let mut deltas = std::mem::take(&mut self.deltas);
-        indices.reserve(self.samples);
-        deltas.reserve(self.samples);
-        let start = indices.len();
-        let missing_delta = mean - basef;
-        for (k, w) in words.clone().enumerate() {
-            let (sums, miss) = dosage::word_dosages(word(w));
-            // Lanes off the base, or missing (their sums read 0).
-            let mut lanes = (sums ^ base_lanes) | miss;
-            while lanes != 0 {
-                let lane = lanes.trailing_zeros() as usize / 16;
-                let shift = 16 * lane;
-                indices.push((4 * k + lane) as u32);
-                let value = ((sums >> shift) & 0xff) as f64 - basef;
-                deltas.push(if (miss >> shift) & 0x80 != 0 {
-                    missing_delta
-                } else {
-                    value
-                });
-                lanes &= !(0xffff << shift);
-            }
-        }
-        let first = 4 * (bytes.len() / 8);
-        for (k, (a, b)) in rest().enumerate() {
-            let is_missing = (a | b) >> 7 != 0;
-            if !is_missing && a + b == base {
+        // At most two thirds of the samples differ from the commonest
+        // dosage: the limit is never reached.
+        let listed = row.list(self, base, mean - basef, self.samples);
+        debug_assert!(listed.is_some());
+        for (sample, code) in row.tail() {
+            if u64::from(code) == base {
                 continue;
             }
-            indices.push((first + k) as u32);
-            deltas.push(if is_missing { mean } else { (a + b) as f64 } - basef);
+            self.indices.push(sample);
+            let value = if code == MISSING {
+                mean
+            } else {
+                f64::from(code)
+            };
+            self.deltas.push(value - basef);
         }
-        debug_assert!(indices.len() - start <= self.samples);
-        self.indices = indices;
-        self.deltas = deltas;
         self.close(basef);
         RowDosages::Written {
             imputed: missing,
@@ -486,50 +480,302 @@ impl SparseDosages {
         }
     }
 
-    /// A `.bed` record read a word (32 samples) at a time, skipping words
-    /// of samples homozygous for allele 2 (code 11, dosage 0). `None` when
-    /// the row has too many carriers for base 0.
-    fn push_bed_sparse(&mut self, record: &[u8]) -> Option<RowDosages> {
-        let limit = self.starts[self.starts.len() - 1] + self.limit();
-        let n = self.samples;
-        let (mut sum, mut missing) = (0u64, 0usize);
-        for (k, chunk) in record.chunks(8).enumerate() {
-            let mut word = [0xffu8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            let codes = u64::from_le_bytes(word);
-            // Codes other than 11 have a zero bit: invert to find them.
-            let mut other = !codes;
-            while other != 0 {
-                let slot = other.trailing_zeros() as usize / 2;
-                let sample = 32 * k + slot;
-                other &= !(3u64 << (2 * slot));
-                if sample >= n {
-                    break;
-                }
-                self.indices.push(sample as u32);
-                // Codes 00: two copies of allele 1, 10: one, 01: missing.
-                match (codes >> (2 * slot)) & 3 {
-                    0b00 => {
-                        sum += 2;
-                        self.deltas.push(2.0);
-                    }
-                    0b10 => {
-                        sum += 1;
-                        self.deltas.push(1.0);
-                    }
-                    _ => {
-                        missing += 1;
-                        self.deltas.push(f64::NAN);
-                    }
+    /// Appends the entries of `keys` word keys (see [`word_key`]; key k
+    /// holds samples 4k to 4k + 3), read `K` at a time by `group` (`None`:
+    /// every sample of the group is at base 0, nothing to list) and the
+    /// last ones by `single`: every sample whose dosage is not `base` (0,
+    /// 1 or 2), with its dosage minus `base`, and every missing sample,
+    /// with `missing_delta`. `None`, with nothing kept, once more than
+    /// `limit` entries are listed.
+    ///
+    /// A key's entries come from a table (see [`WordEntries`]), copied
+    /// whole: no branch a sample. A coalescent cohort lists an eighth of
+    /// its samples, scattered, and a branch a listed sample, mispredicted
+    /// as often as not, cost more than the listing itself.
+    #[inline(always)]
+    fn list_keys<const K: usize>(
+        &mut self,
+        keys: usize,
+        group: impl Fn(usize) -> Option<[u8; K]>,
+        single: impl Fn(usize) -> u8,
+        base: u64,
+        missing_delta: f64,
+        limit: usize,
+    ) -> Option<Listed> {
+        let table = &WORD_ENTRIES[base.min(2) as usize];
+        let room = 4 * keys;
+        let start = self.indices.len();
+        self.indices.reserve(room);
+        self.deltas.reserve(room);
+        let mut room = Room {
+            indices: &mut self.indices.spare_capacity_mut()[..room],
+            deltas: &mut self.deltas.spare_capacity_mut()[..room],
+            table,
+            n: 0,
+            sum: 0,
+            missing: 0,
+        };
+        let groups = keys / K;
+        for g in 0..groups {
+            if let Some(group_keys) = group(g) {
+                for (j, key) in group_keys.into_iter().enumerate() {
+                    room.list(K * g + j, key)?;
                 }
             }
-            if self.indices.len() > limit {
-                self.abandon();
+            if room.n > limit {
                 return None;
             }
         }
-        Some(self.finish_base0(sum, missing))
+        for k in K * groups..keys {
+            room.list(k, single(k))?;
+        }
+        let Room {
+            n, sum, missing, ..
+        } = room;
+        if n > limit {
+            return None;
+        }
+        // SAFETY: the first n slots of each room were written above (a
+        // key's entries are written before n moves past them), and n ≤ room.
+        unsafe {
+            self.indices.set_len(start + n);
+            self.deltas.set_len(start + n);
+        }
+        if missing > 0 && !missing_delta.is_nan() {
+            for d in &mut self.deltas[start..] {
+                if d.is_nan() {
+                    *d = missing_delta;
+                }
+            }
+        }
+        Some(Listed { sum, missing })
     }
+}
+
+/// The code of a missing sample in a word key (see [`word_key`]).
+const MISSING: u8 = 3;
+
+/// Dosages counted over a row.
+struct Counts {
+    ones: usize,
+    twos: usize,
+    missing: usize,
+}
+
+/// A row of diploid hard calls in a packed form the sparse readers take:
+/// whole word keys of four samples each (listed through
+/// [`SparseDosages::list_keys`]) and up to three samples after them.
+trait PackedRow {
+    /// Lists the samples of the whole keys as [`SparseDosages::list_keys`]
+    /// does.
+    fn list(
+        &self,
+        block: &mut SparseDosages,
+        base: u64,
+        missing_delta: f64,
+        limit: usize,
+    ) -> Option<Listed>;
+
+    /// The samples after the whole keys, with their codes (0, 1 or 2
+    /// copies of the counted allele, or [`MISSING`]).
+    fn tail(&self) -> impl Iterator<Item = (u32, u8)>;
+
+    /// The dosages of the whole row.
+    fn counts(&self) -> Counts;
+}
+
+/// A diploid row of the matrix layout: two one-byte slots a sample (0, 1
+/// or 0xFF), four samples a word.
+struct SlotRow<'a>(&'a [u8]);
+
+impl PackedRow for SlotRow<'_> {
+    /// Against base 0, four words of `0/0` samples are skipped at once
+    /// (most of a rare variant's row).
+    fn list(
+        &self,
+        block: &mut SparseDosages,
+        base: u64,
+        missing_delta: f64,
+        limit: usize,
+    ) -> Option<Listed> {
+        let bytes = self.0;
+        let skip_zeros = base == 0;
+        let group = |g: usize| {
+            let group: &[u8; 32] = bytes[32 * g..].first_chunk()?;
+            let words: [u64; 4] = std::array::from_fn(|j| word(&group[8 * j..8 * j + 8]));
+            if skip_zeros && words.iter().fold(0, |a, w| a | w) == 0 {
+                return None;
+            }
+            Some(words.map(word_key))
+        };
+        let single = |k: usize| word_key(word(&bytes[8 * k..8 * k + 8]));
+        block.list_keys(bytes.len() / 8, group, single, base, missing_delta, limit)
+    }
+
+    fn tail(&self) -> impl Iterator<Item = (u32, u8)> {
+        let first = 4 * (self.0.len() / 8);
+        let rest = self.0.chunks_exact(8).remainder();
+        rest.chunks_exact(2).enumerate().map(move |(k, pair)| {
+            let code = if (pair[0] | pair[1]) >> 7 != 0 {
+                MISSING
+            } else {
+                pair[0] + pair[1]
+            };
+            ((first + k) as u32, code)
+        })
+    }
+
+    fn counts(&self) -> Counts {
+        let (mut ones, mut twos, mut missing) = (0usize, 0usize, 0usize);
+        for w in self.0.chunks_exact(8) {
+            let (sums, miss) = dosage::word_dosages(word(w));
+            ones += (sums & LANE_ONE).count_ones() as usize;
+            twos += (sums & (LANE_ONE << 1)).count_ones() as usize;
+            missing += miss.count_ones() as usize;
+        }
+        tally_tail(
+            self.tail(),
+            Counts {
+                ones,
+                twos,
+                missing,
+            },
+        )
+    }
+}
+
+/// A PLINK `.bed` record of `samples` samples: two bits a sample (00 two
+/// copies of allele 1, 10 one, 11 none, 01 missing), four a byte.
+struct BedRow<'a> {
+    record: &'a [u8],
+    samples: usize,
+}
+
+impl PackedRow for BedRow<'_> {
+    /// Against base 0, eight bytes of samples homozygous for allele 2 are
+    /// skipped at once.
+    fn list(
+        &self,
+        block: &mut SparseDosages,
+        base: u64,
+        missing_delta: f64,
+        limit: usize,
+    ) -> Option<Listed> {
+        let bytes = &self.record[..self.samples / 4];
+        let skip_zeros = base == 0;
+        let group = |g: usize| {
+            let group: &[u8; 8] = bytes[8 * g..].first_chunk()?;
+            if skip_zeros && u64::from_le_bytes(*group) == u64::MAX {
+                return None;
+            }
+            Some(group.map(bed_key))
+        };
+        let single = |k: usize| bed_key(bytes[k]);
+        block.list_keys(bytes.len(), group, single, base, missing_delta, limit)
+    }
+
+    fn tail(&self) -> impl Iterator<Item = (u32, u8)> {
+        let full = self.samples / 4;
+        let last = self.record.get(full).copied().map_or(0, bed_key);
+        (4 * full..self.samples).map(move |sample| {
+            let lane = sample - 4 * full;
+            (sample as u32, (last >> (2 * lane)) & 3)
+        })
+    }
+
+    fn counts(&self) -> Counts {
+        const LOW: u64 = 0x5555_5555_5555_5555;
+        let (mut ones, mut twos, mut missing) = (0usize, 0usize, 0usize);
+        for chunk in self.record[..self.samples / 4].chunks(8) {
+            // Padding bytes of 11 (allele 2 twice) count for nothing.
+            let mut bytes = [0xffu8; 8];
+            bytes[..chunk.len()].copy_from_slice(chunk);
+            let w = u64::from_le_bytes(bytes);
+            let (high, low) = ((w >> 1) & LOW, w & LOW);
+            twos += (!high & !low & LOW).count_ones() as usize;
+            missing += (!high & low).count_ones() as usize;
+            ones += (high & !low).count_ones() as usize;
+        }
+        tally_tail(
+            self.tail(),
+            Counts {
+                ones,
+                twos,
+                missing,
+            },
+        )
+    }
+}
+
+/// `counts` plus the dosages of a row's `tail`.
+fn tally_tail(tail: impl Iterator<Item = (u32, u8)>, mut counts: Counts) -> Counts {
+    for (_, code) in tail {
+        match code {
+            1 => counts.ones += 1,
+            2 => counts.twos += 1,
+            MISSING => counts.missing += 1,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// The spare capacity of a column's vectors being filled by
+/// [`SparseDosages::list_keys`], with what it counted so far.
+struct Room<'a> {
+    indices: &'a mut [std::mem::MaybeUninit<u32>],
+    deltas: &'a mut [std::mem::MaybeUninit<f64>],
+    table: &'a [WordEntries; 256],
+    /// Entries written.
+    n: usize,
+    sum: u64,
+    missing: usize,
+}
+
+impl Room<'_> {
+    /// Writes the entries of word key `key` of word `k` (samples 4k to
+    /// 4k + 3); `None` if they do not fit, which the callers rule out.
+    #[inline(always)]
+    fn list(&mut self, k: usize, key: u8) -> Option<()> {
+        let entries = &self.table[usize::from(key)];
+        if entries.count == 0 {
+            return Some(());
+        }
+        // n ≤ 4k entries before this word: its four slots fit.
+        let indices = self.indices.get_mut(self.n..)?.first_chunk_mut::<4>()?;
+        let deltas = self.deltas.get_mut(self.n..)?.first_chunk_mut::<4>()?;
+        let first = 4 * k as u32;
+        for ((index, delta), (&lane, &value)) in indices
+            .iter_mut()
+            .zip(deltas.iter_mut())
+            .zip(entries.lanes.iter().zip(&entries.deltas))
+        {
+            index.write(first + lane);
+            delta.write(value);
+        }
+        self.n += entries.count as usize;
+        self.sum += u64::from(entries.sum);
+        self.missing += entries.missing as usize;
+        Some(())
+    }
+}
+
+/// The dosage (0, 1 or 2) that most of `counts` (of dosages 0, 1, 2) have,
+/// 0 on ties with it: the base of a column.
+fn commonest(counts: [usize; 3]) -> u64 {
+    (0..3)
+        .max_by_key(|&k| (counts[k], usize::from(k == 0)))
+        .unwrap_or(0) as u64
+}
+
+/// A `.bed` byte (four samples, two bits each: 00 two copies of allele 1,
+/// 10 one, 11 none, 01 missing) as a word key (see [`word_key`]).
+#[inline(always)]
+fn bed_key(byte: u8) -> u8 {
+    // Inverted, dosages 2, 1, 0 and a missing sample read 3, 1, 0 and 2:
+    // flipping the low bit under a set high bit swaps the 3 and the 2.
+    let inverted = !byte;
+    inverted ^ ((inverted >> 1) & 0x55)
 }
 
 #[cfg(test)]
@@ -571,8 +817,18 @@ mod tests {
                     2 => Just([1, 0]),
                 ],
                 1..90,
-            )
+            ),
+            // Which dosage the common 0/0 becomes: rows based on 0, 2 or 1.
+            common in prop_oneof![Just([0, 0]), Just([1, 1]), Just([1, 0])],
         ) {
+            let row: Vec<[i32; 2]> = row
+                .into_iter()
+                .map(|s| match s {
+                    [0, 0] => common,
+                    s if s == common => [0, 0],
+                    s => s,
+                })
+                .collect();
             let n = row.len();
             let values: Vec<i32> = row.iter().flatten().copied().collect();
             let offsets: Vec<i32> = (0..=n as i32).map(|s| 2 * s).collect();
