@@ -602,11 +602,17 @@ impl PackedRow for SlotRow<'_> {
         let skip_zeros = base == 0;
         let group = |g: usize| {
             let group: &[u8; 32] = bytes[32 * g..].first_chunk()?;
-            let words: [u64; 4] = std::array::from_fn(|j| word(&group[8 * j..8 * j + 8]));
-            if skip_zeros && words.iter().fold(0, |a, w| a | w) == 0 {
+            let (words, _) = group.as_chunks::<8>();
+            let w = [0, 1, 2, 3].map(|j| u64::from_le_bytes(words[j]));
+            if skip_zeros && (w[0] | w[1] | w[2] | w[3]) == 0 {
                 return None;
             }
-            Some(words.map(word_key))
+            Some([
+                word_key(w[0]),
+                word_key(w[1]),
+                word_key(w[2]),
+                word_key(w[3]),
+            ])
         };
         let single = |k: usize| word_key(word(&bytes[8 * k..8 * k + 8]));
         block.list_keys(bytes.len() / 8, group, single, base, missing_delta, limit)
@@ -668,7 +674,11 @@ impl PackedRow for BedRow<'_> {
             if skip_zeros && u64::from_le_bytes(*group) == u64::MAX {
                 return None;
             }
-            Some(group.map(bed_key))
+            let mut keys = *group;
+            for key in &mut keys {
+                *key = bed_key(*key);
+            }
+            Some(keys)
         };
         let single = |k: usize| bed_key(bytes[k]);
         block.list_keys(bytes.len(), group, single, base, missing_delta, limit)
@@ -737,10 +747,9 @@ impl Room<'_> {
     /// 4k + 3); `None` if they do not fit, which the callers rule out.
     #[inline(always)]
     fn list(&mut self, k: usize, key: u8) -> Option<()> {
+        // A key with nothing to list writes its slots all the same: a
+        // branch on it would be mispredicted as often as not.
         let entries = &self.table[usize::from(key)];
-        if entries.count == 0 {
-            return Some(());
-        }
         // n ≤ 4k entries before this word: its four slots fit.
         let indices = self.indices.get_mut(self.n..)?.first_chunk_mut::<4>()?;
         let deltas = self.deltas.get_mut(self.n..)?.first_chunk_mut::<4>()?;
