@@ -188,6 +188,21 @@ pub fn decode_selected_to_slots(record: &[u8], selected: &[u32], out: &mut Vec<u
     select_with(&CODE_SLOTS, record, selected, out);
 }
 
+/// Appends to `out` the record of the samples at `selected` (indices into
+/// `record`, in the order wanted): their 2-bit codes packed again, four to
+/// a byte, unused bits of the last byte zero.
+pub fn select_record(record: &[u8], selected: &[u32], out: &mut Vec<u8>) {
+    out.reserve(selected.len().div_ceil(4));
+    for group in selected.chunks(4) {
+        let mut byte = 0;
+        for (k, &i) in group.iter().enumerate() {
+            let i = i as usize;
+            byte |= ((record[i / 4] >> (2 * (i % 4))) & 3) << (2 * k);
+        }
+        out.push(byte);
+    }
+}
+
 /// Packs 2-bit codes (one per sample, each below 4) into a record, appended
 /// to `out`; unused bits of the last byte are zero.
 pub fn encode_record(codes: &[u8], out: &mut Vec<u8>) {

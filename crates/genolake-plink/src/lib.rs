@@ -28,6 +28,13 @@
 //! second on one core once the process's memory is warm, measured with
 //! `examples/plink_count.rs` on 20,000 variants × 2,000 samples).
 //!
+//! Two other outputs skip the Glow layout
+//! ([`ReaderOptions::genotypes`]): the matrix layout of
+//! [`genolake_core::matrix`] (two one-byte slots a sample, from a table of
+//! 8-byte entries), and the `.bed` records themselves
+//! ([`GenotypeOutput::BedRecords`]), for readers of the 2-bit codes such as
+//! genolake's association tests.
+//!
 //! # Errors
 //!
 //! Every [`Error`] names the file, the place (line of a `.bim` or `.fam`,
@@ -73,7 +80,8 @@ pub use error::{Error, ErrorKind, Position, Result};
 pub use fam::{Sample, read_fam};
 pub use fileset::{Fileset, FilesetPaths};
 pub use reader::{
-    Reader, ReaderBuilder, ReaderOptions, plan_splits, read_fileset, schema, schema_of,
+    BED_RECORD, GenotypeOutput, Reader, ReaderBuilder, ReaderOptions, plan_splits, read_fileset,
+    schema, schema_of,
 };
 pub use text::Delimiter;
 pub use writer::{FamilyIds, WriteSummary, Writer, WriterBuilder, WriterOptions};

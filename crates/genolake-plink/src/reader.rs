@@ -57,13 +57,35 @@ pub struct ReaderOptions {
     /// The `.bim` is scanned; only the `.bed` records of matching variants
     /// are read.
     pub regions: Vec<Region>,
-    /// Decode genotypes straight into the matrix layout
-    /// ([`genolake_core::matrix`]) instead of Glow's `genotypes` list: each
+    /// How each row's genotypes are given (default: Glow's `genotypes`
+    /// list).
+    pub genotypes: GenotypeOutput,
+}
+
+/// How the PLINK reader gives each row's genotypes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GenotypeOutput {
+    /// Glow's `genotypes` list of {`sampleId`, `calls`} structs.
+    #[default]
+    Glow,
+    /// Straight into the matrix layout ([`genolake_core::matrix`]): each
     /// row's `calls` are two one-byte slots per sample and `callsPloidy`
     /// is 2; the batches' schema describes the layout and names the
-    /// samples ([`schema_of`]). Default false.
-    pub matrix_genotypes: bool,
+    /// samples ([`schema_of`]).
+    Matrix,
+    /// The `.bed` record itself, in a [`BED_RECORD`] column of
+    /// `ceil(samples / 4)` bytes (two bits a sample, the first sample in
+    /// the low bits; unused bits of the last byte zero), for readers of
+    /// the 2-bit codes (genolake's association tests). With a sample
+    /// selection the selected samples' codes are packed again, in the
+    /// `.fam`'s order. The samples are those [`GenotypeOutput::Matrix`]
+    /// names.
+    BedRecords,
 }
+
+/// The column of [`GenotypeOutput::BedRecords`] batches that holds each
+/// row's `.bed` record.
+pub const BED_RECORD: &str = "bedRecord";
 
 impl Default for ReaderOptions {
     fn default() -> Self {
@@ -76,7 +98,7 @@ impl Default for ReaderOptions {
             samples: None,
             batch_size: None,
             regions: Vec::new(),
-            matrix_genotypes: false,
+            genotypes: GenotypeOutput::Glow,
         }
     }
 }
@@ -114,27 +136,33 @@ pub fn schema(options: &ReaderOptions) -> SchemaRef {
 }
 
 /// The Arrow schema of the batches read from `fileset` under `options`:
-/// [`schema`], or with [`ReaderOptions::matrix_genotypes`] the matrix
-/// layout's, which names the samples read (so it needs the fileset).
+/// [`schema`]; with [`GenotypeOutput::Matrix`] the matrix layout's, which
+/// names the samples read (so it needs the fileset); with
+/// [`GenotypeOutput::BedRecords`] the site columns and [`BED_RECORD`].
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use genolake_core::matrix::MatrixLayout;
-/// use genolake_plink::ReaderOptions;
+/// use genolake_plink::{GenotypeOutput, ReaderOptions};
 ///
 /// let path = "tests/data/five-samples-five-variants/bed-bim-fam/test.bed";
 /// let fileset = genolake_plink::read_fileset(path, &Default::default())?;
-/// let options = ReaderOptions { matrix_genotypes: true, ..Default::default() };
+/// let options = ReaderOptions { genotypes: GenotypeOutput::Matrix, ..Default::default() };
 /// let schema = genolake_plink::schema_of(&fileset, &options)?;
 /// let (_, samples) = MatrixLayout::of_described(&schema)?.unwrap();
 /// assert_eq!(samples.ids().unwrap()[4], "fam5_ind5");
 /// # Ok(()) }
 /// ```
 pub fn schema_of(fileset: &Fileset, options: &ReaderOptions) -> Result<SchemaRef> {
-    if !options.matrix_genotypes {
-        return Ok(schema(options));
+    let ids = match options.genotypes {
+        GenotypeOutput::Glow => return Ok(schema(options)),
+        GenotypeOutput::BedRecords | GenotypeOutput::Matrix => {
+            builder::select_samples(fileset, options)?.1
+        }
+    };
+    if options.genotypes == GenotypeOutput::BedRecords {
+        return Ok(crate::record::bed_record_schema(ids.len()));
     }
-    let (_, ids) = builder::select_samples(fileset, options)?;
     let samples = if options.include_sample_ids {
         genolake_core::matrix::Samples::with_ids(ids)
     } else {
@@ -373,6 +401,14 @@ impl Reader {
             (CallsOut::Slots(slots), Some(selected)) => {
                 for record in records {
                     bed::decode_selected_to_slots(record, selected, slots);
+                }
+            }
+            (CallsOut::Records(out), None) => {
+                out.extend_from_slice(&self.records[..rows * width]);
+            }
+            (CallsOut::Records(out), Some(selected)) => {
+                for record in records {
+                    bed::select_record(record, selected, out);
                 }
             }
         }

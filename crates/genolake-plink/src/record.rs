@@ -8,16 +8,23 @@
 //! (Arrow buffers are reference counted), leaving one flat `Int32` buffer of calls per batch,
 //! filled from the `.bed` bytes by a 256-entry table.
 //!
-//! In the matrix layout ([`ReaderOptions::matrix_genotypes`]) there is no
+//! In the matrix layout ([`GenotypeOutput::Matrix`]) there is no
 //! genotype struct at all: each row's `calls` are `2 × samples` one-byte
 //! slots, filled from the same bytes by a table of 8-byte entries, and the
 //! sample ids are stored once, in the schema's description.
 //!
-//! [`ReaderOptions::matrix_genotypes`]: crate::ReaderOptions::matrix_genotypes
+//! [`GenotypeOutput::BedRecords`] batches carry each row's `.bed` record as
+//! it is, in a fixed-size binary column.
+//!
+//! [`GenotypeOutput::Matrix`]: crate::GenotypeOutput::Matrix
+//! [`GenotypeOutput::BedRecords`]: crate::GenotypeOutput::BedRecords
 
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{ArrayRef, BinaryArray, Int32Array, ListArray, RecordBatch, new_empty_array};
+use arrow::array::{
+    ArrayRef, BinaryArray, FixedSizeBinaryArray, Int32Array, ListArray, RecordBatch,
+    new_empty_array,
+};
 use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
@@ -29,6 +36,7 @@ use genolake_core::matrix::{GenotypeParts, MatrixLayout, Samples};
 use genolake_core::schema::{self as names, list_of};
 
 use crate::bim::BimRecord;
+use crate::reader::{BED_RECORD, GenotypeOutput};
 
 /// The fields of a genotype struct.
 pub(crate) fn genotype_fields(include_sample_ids: bool) -> Fields {
@@ -42,21 +50,14 @@ pub(crate) fn genotype_fields(include_sample_ids: bool) -> Fields {
 
 /// The schema of Glow's PLINK reader, in its column order.
 pub(crate) fn plink_schema(include_sample_ids: bool) -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new(names::CONTIG_NAME, DataType::Utf8, true),
-        Field::new(names::NAMES, list_of(DataType::Utf8), true),
-        Field::new(names::POSITION, DataType::Float64, true),
-        Field::new(names::START, DataType::Int64, true),
-        Field::new(names::END, DataType::Int64, true),
-        Field::new(names::REFERENCE_ALLELE, DataType::Utf8, true),
-        Field::new(names::ALTERNATE_ALLELES, list_of(DataType::Utf8), true),
-        genolake_core::schema::genotypes_field(
-            genotype_fields(include_sample_ids)
-                .iter()
-                .map(|f| f.as_ref().clone())
-                .collect(),
-        ),
-    ]))
+    let mut fields = site_fields();
+    fields.push(genolake_core::schema::genotypes_field(
+        genotype_fields(include_sample_ids)
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect(),
+    ));
+    Arc::new(Schema::new(fields))
 }
 
 /// The parts of the genotype column that depend only on the row count
@@ -122,6 +123,8 @@ pub(crate) struct BatchBuilder {
     cache: SharedCache,
     /// Set when decoding into the matrix layout.
     matrix: Option<MatrixOut>,
+    /// Set when the rows keep their `.bed` records: their bytes.
+    records: Option<Vec<u8>>,
 }
 
 /// The matrix layout of the PLINK schema and its rows' slots.
@@ -137,6 +140,34 @@ pub(crate) enum CallsOut<'a> {
     Lists(&'a mut Vec<i32>),
     /// The matrix layout's one-byte slots, two per genotype.
     Slots(&'a mut Vec<u8>),
+    /// The `.bed` records, back to back.
+    Records(&'a mut Vec<u8>),
+}
+
+/// The site columns of the PLINK schema.
+fn site_fields() -> Vec<Field> {
+    vec![
+        Field::new(names::CONTIG_NAME, DataType::Utf8, true),
+        Field::new(names::NAMES, list_of(DataType::Utf8), true),
+        Field::new(names::POSITION, DataType::Float64, true),
+        Field::new(names::START, DataType::Int64, true),
+        Field::new(names::END, DataType::Int64, true),
+        Field::new(names::REFERENCE_ALLELE, DataType::Utf8, true),
+        Field::new(names::ALTERNATE_ALLELES, list_of(DataType::Utf8), true),
+    ]
+}
+
+/// The schema of [`GenotypeOutput::BedRecords`] batches of `samples`
+/// samples: the site columns and [`BED_RECORD`].
+pub(crate) fn bed_record_schema(samples: usize) -> SchemaRef {
+    let mut fields = site_fields();
+    let width = i32::try_from(samples.div_ceil(4)).unwrap_or(i32::MAX);
+    fields.push(Field::new(
+        BED_RECORD,
+        DataType::FixedSizeBinary(width),
+        false,
+    ));
+    Arc::new(Schema::new(fields))
 }
 
 /// The matrix layout of the PLINK schema and the schema of its batches,
@@ -153,16 +184,19 @@ pub(crate) fn matrix_schema(
 
 impl BatchBuilder {
     /// A builder for rows of `samples.len()` genotypes; `sample_ids` is
-    /// `None` when the struct carries no `sampleId`. With `matrix`, rows
-    /// are built in the matrix layout, whose schema names the samples.
+    /// `None` when the struct carries no `sampleId`. `output` says how the
+    /// genotypes are given (the matrix layout's schema names the samples).
     pub(crate) fn new(
         samples: usize,
         sample_ids: Option<Vec<String>>,
         cache: SharedCache,
-        matrix: bool,
+        output: GenotypeOutput,
     ) -> Result<Self, ArrowError> {
         let include = sample_ids.is_some();
-        let (schema, matrix) = if matrix {
+        let records = (output == GenotypeOutput::BedRecords).then(Vec::new);
+        let (schema, matrix) = if records.is_some() {
+            (bed_record_schema(samples), None)
+        } else if output == GenotypeOutput::Matrix {
             let described = match &sample_ids {
                 Some(ids) => Samples::with_ids(ids.clone()),
                 None => Samples::anonymous(samples),
@@ -193,6 +227,7 @@ impl BatchBuilder {
             shared: None,
             cache,
             matrix,
+            records,
         })
     }
 
@@ -219,9 +254,10 @@ impl BatchBuilder {
     /// Where the genotypes of the rows pushed so far go: two calls (or
     /// slots) per genotype, row after row.
     pub(crate) fn calls(&mut self) -> CallsOut<'_> {
-        match &mut self.matrix {
-            Some(matrix) => CallsOut::Slots(&mut matrix.slots),
-            None => CallsOut::Lists(&mut self.calls),
+        match (&mut self.matrix, &mut self.records) {
+            (Some(matrix), _) => CallsOut::Slots(&mut matrix.slots),
+            (None, Some(records)) => CallsOut::Records(records),
+            (None, None) => CallsOut::Lists(&mut self.calls),
         }
     }
 
@@ -285,6 +321,20 @@ impl BatchBuilder {
     /// Checks that the rows' genotype columns can be built, before any
     /// work is spent on them.
     pub(crate) fn prepare(&mut self, rows: usize) -> Result<(), ArrowError> {
+        if let Some(records) = &mut self.records {
+            let bytes = rows
+                .checked_mul(self.samples.div_ceil(4))
+                .filter(|&b| b <= i32::MAX as usize)
+                .ok_or_else(|| {
+                    ArrowError::InvalidArgumentError(format!(
+                        "{rows} .bed records of {} samples exceed the 2 GiB an Arrow binary \
+                         column holds in one batch; use a smaller batch size",
+                        self.samples
+                    ))
+                })?;
+            records.reserve_exact(bytes);
+            return Ok(());
+        }
         if let Some(matrix) = &mut self.matrix {
             let bytes = rows
                 .checked_mul(self.samples)
@@ -354,9 +404,35 @@ impl BatchBuilder {
         batch.with_schema(self.schema.clone())
     }
 
+    /// Takes the rows pushed so far as a batch of `.bed` records.
+    fn finish_records(&mut self, rows: usize) -> Result<RecordBatch, ArrowError> {
+        let width = self.samples.div_ceil(4);
+        let records = self
+            .records
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if records.len() != rows * width {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "{} .bed bytes read for {rows} records of {width} bytes",
+                records.len()
+            )));
+        }
+        let width = i32::try_from(width).map_err(|_| {
+            ArrowError::InvalidArgumentError(format!("{} samples in one .bed record", self.samples))
+        })?;
+        let records = FixedSizeBinaryArray::try_new(width, records.into(), None)?;
+        let mut columns = self.site_columns()?;
+        columns.push(Arc::new(records));
+        RecordBatch::try_new(self.schema.clone(), columns)
+    }
+
     /// Takes the rows pushed so far as a batch.
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let rows = std::mem::take(&mut self.rows);
+        if self.records.is_some() {
+            return self.finish_records(rows);
+        }
         if self.matrix.is_some() {
             return self.finish_matrix(rows);
         }

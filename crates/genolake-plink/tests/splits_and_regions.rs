@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::{Rng, Row, read_plink, read_vcf, rows, simulated_vcf};
 use genolake_core::{Progress, Region, Split};
-use genolake_plink::{Reader, ReaderOptions, Writer, read_fileset};
+use genolake_plink::{GenotypeOutput, Reader, ReaderOptions, Writer, read_fileset};
 
 const SAMPLES: usize = 13; // 4 bytes a variant, the last one padded
 
@@ -246,7 +246,7 @@ fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
             ..ReaderOptions::default()
         };
         let matrix_options = ReaderOptions {
-            matrix_genotypes: true,
+            genotypes: GenotypeOutput::Matrix,
             ..glow_options.clone()
         };
         let glow = read_plink(&bed, glow_options);
@@ -285,6 +285,74 @@ fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
             ] {
                 assert_eq!(g.column_by_name(name), m.column_by_name(name), "{name}");
             }
+        }
+    }
+}
+
+/// `.bed` record batches hold the file's records as they are, and for a
+/// selection of samples their codes packed again: each row reads as the
+/// matrix layout's row of the same options.
+#[test]
+fn bed_record_rows_are_the_records_of_the_samples_read() {
+    use arrow::array::{Array, AsArray};
+
+    let dir = tempfile::tempdir().unwrap();
+    let bed = cohort(dir.path());
+    let fileset = read_fileset(&bed, &ReaderOptions::default()).unwrap();
+    let ids = fileset.sample_ids(true);
+    let picked = vec![ids[12].clone(), ids[3].clone(), ids[4].clone()];
+    let regions: Vec<Region> = vec!["2".parse().unwrap(), "5:1-500".parse().unwrap()];
+    let cases = [(None, Some(7), Vec::new()), (Some(picked), None, regions)];
+    let file = std::fs::read(&bed).unwrap();
+    for (samples, batch_size, regions) in cases {
+        let selected = samples.as_ref().map_or(SAMPLES, Vec::len);
+        let matrix_options = ReaderOptions {
+            samples: samples.clone(),
+            batch_size,
+            regions: regions.clone(),
+            genotypes: GenotypeOutput::Matrix,
+            ..ReaderOptions::default()
+        };
+        let records_options = ReaderOptions {
+            genotypes: GenotypeOutput::BedRecords,
+            ..matrix_options.clone()
+        };
+        let schema = genolake_plink::schema_of(&fileset, &records_options).unwrap();
+        let matrix = read_plink(&bed, matrix_options);
+        let batches = read_plink(&bed, records_options);
+        let records: Vec<Vec<u8>> = batches
+            .iter()
+            .flat_map(|b| {
+                assert_eq!(b.schema(), schema);
+                let column = b
+                    .column_by_name(genolake_plink::BED_RECORD)
+                    .unwrap()
+                    .as_fixed_size_binary();
+                (0..column.len())
+                    .map(|r| column.value(r).to_vec())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let expected: Vec<Vec<u8>> = matrix.iter().flat_map(calls_rows).collect();
+        assert!(records.len() > 10);
+        assert_eq!(records.len(), expected.len());
+        // Codes 00, 01, 10, 11: allele 1 twice, missing, once, never.
+        let slots = [[1u8, 1], [0xff, 0xff], [0, 1], [0, 0]];
+        for (record, calls) in records.iter().zip(&expected) {
+            assert_eq!(record.len(), selected.div_ceil(4));
+            let decoded: Vec<u8> = (0..selected)
+                .flat_map(|i| slots[usize::from((record[i / 4] >> (2 * (i % 4))) & 3)])
+                .collect();
+            assert_eq!(&decoded, calls, "samples {samples:?}");
+            // Unused bits of the last byte are zero.
+            if selected % 4 != 0 {
+                assert_eq!(record[selected / 4] >> (2 * (selected % 4)), 0);
+            }
+        }
+        if samples.is_none() && regions.is_empty() {
+            let width = SAMPLES.div_ceil(4);
+            let file_records: Vec<Vec<u8>> = file[3..].chunks(width).map(<[u8]>::to_vec).collect();
+            assert_eq!(records, file_records);
         }
     }
 }

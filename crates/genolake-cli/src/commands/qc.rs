@@ -28,7 +28,7 @@ use genolake_stats::SampleCallCounts;
 use crate::leaves::LeafScan;
 use crate::options::{Input, ReadArgs, threads};
 use crate::progress::Bar;
-use crate::qc::output::{Format, Part, Staging, TableWriter, concatenate};
+use crate::qc::output::{Format, Staging, TableWriter, join_parts};
 use crate::qc::{Finished, Genotypes, Worker, merge, plots, variant_schema};
 use crate::table::Table;
 use crate::workers;
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> Result<()> {
             let bar = Bar::start(progress.clone(), inputs.total_bytes, "QC");
             let done = workers::in_order(threads, splits, "QC", |index, split| {
                 let mut worker: Option<Worker> = None;
-                let mut part = Part::new(staging.path(&format!("part-{index:06}.parquet")));
+                let mut part = staging.part(index, args.format);
                 for batch in reader.read(&split, regions.clone(), Some(progress.clone()))? {
                     let batch = batch?;
                     let worker = match &mut worker {
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Result<()> {
             let finished = done.into_iter().map(|(_, f)| f).collect();
             (parts, finished)
         }
-        Input::Table(table) => table_qc(&table, threads, &staging)?,
+        Input::Table(table) => table_qc(&table, threads, &staging, args.format)?,
     };
     let all = merge(finished)?;
 
@@ -105,10 +105,12 @@ pub fn run(args: Args) -> Result<()> {
     let sample_name = format!("sample_qc.{extension}");
     let mut names = vec![variant_name.clone(), sample_name.clone()];
 
-    let mut variants =
-        TableWriter::create(&staging.path(&variant_name), args.format, variant_schema())?;
-    concatenate(&parts, &mut variants)?;
-    variants.close()?;
+    join_parts(
+        &parts,
+        &staging.path(&variant_name),
+        args.format,
+        variant_schema(),
+    )?;
     for part in &parts {
         let _ = std::fs::remove_file(part);
     }
@@ -147,6 +149,7 @@ fn table_qc(
     table: &Table,
     threads: usize,
     staging: &Staging,
+    format: Format,
 ) -> Result<(Vec<PathBuf>, Vec<Finished>)> {
     let site_columns = "contigName, start, \"end\", names, referenceAllele, alternateAlleles";
     let matrix_samples = table.matrix_samples()?;
@@ -154,7 +157,7 @@ fn table_qc(
         && !table.has_regions()
         && let Some(scan) = LeafScan::open(&table.location()?)?
     {
-        return glow_leaves_qc(&scan, threads, staging);
+        return glow_leaves_qc(&scan, threads, staging, format);
     }
     let (columns, layout, genotypes) = match &matrix_samples {
         Some(samples) => (
@@ -173,12 +176,7 @@ fn table_qc(
         threads,
         &columns,
         layout,
-        |index| {
-            (
-                Worker::new(genotypes.clone()),
-                Part::new(staging.path(&format!("part-{index:06}.parquet"))),
-            )
-        },
+        |index| (Worker::new(genotypes.clone()), staging.part(index, format)),
         |(worker, part), batch| part.write(&worker.batch(batch)?),
     )?;
     let mut parts = Vec::new();
@@ -207,6 +205,7 @@ fn glow_leaves_qc(
     scan: &LeafScan,
     threads: usize,
     staging: &Staging,
+    format: Format,
 ) -> Result<(Vec<PathBuf>, Vec<Finished>)> {
     const SITES: [&str; 6] = [
         "contigName",
@@ -226,12 +225,7 @@ fn glow_leaves_qc(
         &keep,
         true,
         "QC",
-        |index| {
-            (
-                Worker::new(Genotypes::Glow),
-                Part::new(staging.path(&format!("part-{index:06}.parquet"))),
-            )
-        },
+        |index| (Worker::new(Genotypes::Glow), staging.part(index, format)),
         |(worker, part), batch| part.write(&worker.batch(batch)?),
     )?;
     let mut parts = Vec::new();

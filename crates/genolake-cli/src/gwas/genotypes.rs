@@ -1,7 +1,7 @@
 //! The genotypes of any input, read on every core as blocks of dosages.
 //!
 //! Files are cut into splits (a VCF decoded straight into the matrix
-//! layout); a matrix table is read as its raw `calls` bytes; a local,
+//! layout, a PLINK fileset read as its `.bed` records); a matrix table is read as its raw `calls` bytes; a local,
 //! unpartitioned Glow table by leaf (its calls rebuilt from their Parquet
 //! levels, no `sampleId` decoded); any other table through `read_delta`.
 //! A BGEN input, or a Glow table holding `posteriorProbabilities`, gives
@@ -17,6 +17,7 @@ use arrow::datatypes::{DataType, Float64Type, Int32Type, SchemaRef};
 use genolake_core::Progress;
 use genolake_core::matrix::MatrixLayout;
 use genolake_core::schema::{CALLS, GENOTYPES, SAMPLE_ID};
+use genolake_plink::BED_RECORD;
 use genolake_stats::gwas::dosage::{self, Probabilities, RowDosages};
 use genolake_stats::gwas::sparse::{SparseBlock, SparseDosages};
 use genolake_stats::{ListCalls, MatrixCalls};
@@ -41,6 +42,8 @@ const BLOCK: usize = 512;
 enum Layout {
     Glow,
     Matrix,
+    /// PLINK `.bed` records (two bits a sample), beside the site columns.
+    Bed,
 }
 
 /// One input's genotypes, ready to be scanned.
@@ -119,15 +122,22 @@ impl Genotypes {
         };
         let states = match &self.input {
             Input::Files(inputs) => {
-                let reader = inputs
-                    .reader
-                    .matrix_genotypes()
-                    .unwrap_or_else(|| inputs.reader.clone());
-                let reader = reader.as_ref();
-                let layout = match MatrixLayout::of_described(&reader.schema(&inputs.paths[0])?)? {
-                    Some(_) => Layout::Matrix,
-                    None => Layout::Glow,
+                let (reader, layout) = match inputs.reader.bed_records() {
+                    Some(reader) => (reader, Layout::Bed),
+                    None => {
+                        let reader = inputs
+                            .reader
+                            .matrix_genotypes()
+                            .unwrap_or_else(|| inputs.reader.clone());
+                        let schema = reader.schema(&inputs.paths[0])?;
+                        let layout = match MatrixLayout::of_described(&schema)? {
+                            Some(_) => Layout::Matrix,
+                            None => Layout::Glow,
+                        };
+                        (reader, layout)
+                    }
                 };
+                let reader = reader.as_ref();
                 let mut splits = Vec::new();
                 for path in &inputs.paths {
                     splits.extend(reader.plan_splits(path, threads)?);
@@ -357,6 +367,28 @@ impl Dosages {
             .ok_or_else(|| anyhow!("the input has no alternateAlleles list"))?;
         let biallelic = |row: usize| alternates.is_valid(row) && alternates.value_length(row) == 1;
         match self.layout {
+            Layout::Bed => {
+                let records = batch
+                    .column_by_name(BED_RECORD)
+                    .and_then(|c| c.as_fixed_size_binary_opt())
+                    .ok_or_else(|| anyhow!("the PLINK rows have no {BED_RECORD} column"))?;
+                for row in 0..batch.num_rows() {
+                    if !biallelic(row) {
+                        self.multiallelic += 1;
+                        continue;
+                    }
+                    let record = records.value(row);
+                    if let Some(sparse) = &mut self.sparse {
+                        // Straight from the 2-bit codes: eight bytes of
+                        // non-carriers are skipped at once.
+                        let written = sparse.push_bed(record)?;
+                        self.count(row, written);
+                        continue;
+                    }
+                    let written = dosage::from_bed(record, self.push_column(row))?;
+                    self.finish_column(written)?;
+                }
+            }
             Layout::Matrix => {
                 let calls = batch
                     .column_by_name(CALLS)

@@ -16,7 +16,7 @@ use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::qc::output::{Format, Part, TableWriter};
+use crate::qc::output::{Format, Part, TableWriter, join_parts};
 
 use super::genotypes::SITE_COLUMNS;
 use super::plots::Collected;
@@ -139,9 +139,14 @@ impl Destination {
         })
     }
 
-    /// A worker's part file.
+    /// A worker's part file (for a Parquet output, written as the output
+    /// is: [`commit`](Self::commit) then copies its row groups).
     pub fn part(&self, index: usize) -> Part {
-        Part::new(self.staging.join(format!("part-{index:06}.parquet")))
+        let path = self.staging.join(format!("part-{index:06}.parquet"));
+        match self.format {
+            OutputFormat::Parquet => Part::of(path, Format::Parquet),
+            _ => Part::new(path),
+        }
     }
 
     /// Joins the parts into the output and hands every row's plot values
@@ -153,6 +158,7 @@ impl Destination {
         collected: Option<&mut Collected>,
         threads: usize,
     ) -> Result<()> {
+        let plotting = collected.is_some();
         let mut collected = collected;
         let mut note = |batch: &RecordBatch| -> Result<()> {
             if let Some(collected) = collected.as_deref_mut() {
@@ -187,12 +193,25 @@ impl Destination {
                         .await
                 })?;
             }
+            OutputFormat::Parquet => {
+                // The parts' row groups are copied as they are; they are
+                // decoded only for plots.
+                let staged = self.staging.join("result");
+                if plotting {
+                    for part in parts {
+                        for batch in read_part(part)? {
+                            note(&batch?)?;
+                        }
+                    }
+                }
+                join_parts(parts, &staged, Format::Parquet, schema)?;
+                self.rename_into_place(&staged)?;
+            }
             format => {
                 let staged = self.staging.join("result");
                 let table_format = match format {
-                    OutputFormat::Csv => Format::Csv,
                     OutputFormat::Tsv => Format::Tsv,
-                    _ => Format::Parquet,
+                    _ => Format::Csv,
                 };
                 let mut writer = TableWriter::create(&staged, table_format, schema)?;
                 for part in parts {
@@ -203,13 +222,19 @@ impl Destination {
                     }
                 }
                 writer.close()?;
-                std::fs::rename(&staged, &self.output)
-                    .with_context(|| format!("{}: cannot be written", self.output.display()))?;
+                self.rename_into_place(&staged)?;
             }
         }
         self.committed = true;
         let _ = std::fs::remove_dir_all(&self.staging);
         Ok(())
+    }
+}
+
+impl Destination {
+    fn rename_into_place(&self, staged: &Path) -> Result<()> {
+        std::fs::rename(staged, &self.output)
+            .with_context(|| format!("{}: cannot be written", self.output.display()))
     }
 }
 

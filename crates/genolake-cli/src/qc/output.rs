@@ -13,7 +13,10 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
 
 /// The format of the QC tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -67,6 +70,11 @@ impl Staging {
         self.staging.join(name)
     }
 
+    /// Worker `index`'s part of a table in `format` (see [`Part::of`]).
+    pub fn part(&self, index: usize, format: Format) -> Part {
+        Part::of(self.path(&format!("part-{index:06}.parquet")), format)
+    }
+
     /// The final place of a staged file.
     pub fn final_path(&self, name: &str) -> PathBuf {
         self.output.join(name)
@@ -101,11 +109,37 @@ impl Drop for Staging {
 pub struct Part {
     path: PathBuf,
     writer: Option<ArrowWriter<File>>,
+    properties: WriterProperties,
 }
 
 impl Part {
+    /// A part of a text table: written fast (uncompressed, no
+    /// dictionaries; interning every string cost up to a tenth of a run),
+    /// read back once.
     pub fn new(path: PathBuf) -> Self {
-        Self { path, writer: None }
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::UNCOMPRESSED)
+            .set_dictionary_enabled(false)
+            .build();
+        Self {
+            path,
+            writer: None,
+            properties,
+        }
+    }
+
+    /// A part of a table in `format`: a Parquet table's parts are written
+    /// as the table is, so that [`join_parts`] copies their row groups
+    /// into it without decoding them.
+    pub fn of(path: PathBuf, format: Format) -> Self {
+        match format {
+            Format::Parquet => Self {
+                path,
+                writer: None,
+                properties: table_properties(),
+            },
+            Format::Csv | Format::Tsv => Self::new(path),
+        }
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -117,14 +151,10 @@ impl Part {
             None => {
                 let file = File::create(&self.path)
                     .with_context(|| format!("{}: cannot be created", self.path.display()))?;
-                let properties = WriterProperties::builder()
-                    .set_compression(Compression::UNCOMPRESSED)
-                    .set_dictionary_enabled(false)
-                    .build();
                 self.writer.insert(ArrowWriter::try_new(
                     file,
                     batch.schema(),
-                    Some(properties),
+                    Some(self.properties.clone()),
                 )?)
             }
         };
@@ -159,12 +189,11 @@ impl TableWriter {
         let file =
             File::create(path).with_context(|| format!("{}: cannot be created", path.display()))?;
         let inner = match format {
-            Format::Parquet => {
-                let properties = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .build();
-                Inner::Parquet(ArrowWriter::try_new(file, schema, Some(properties))?)
-            }
+            Format::Parquet => Inner::Parquet(ArrowWriter::try_new(
+                file,
+                schema,
+                Some(table_properties()),
+            )?),
             Format::Csv | Format::Tsv => Inner::Csv(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
@@ -194,6 +223,94 @@ impl TableWriter {
         }
         Ok(())
     }
+}
+
+/// How Parquet tables are written for a user.
+fn table_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build()
+}
+
+/// Writes the parts' rows, in order, to `path` as one table in `format`
+/// of `schema`. Parts made by [`Part::of`] for a Parquet table have their
+/// row groups copied as they are (a byte copy, however many rows); other
+/// tables, or no part at all, go through [`TableWriter`].
+pub fn join_parts(
+    parts: &[PathBuf],
+    path: &Path,
+    format: Format,
+    schema: Arc<Schema>,
+) -> Result<()> {
+    if format == Format::Parquet && !parts.is_empty() {
+        return copy_row_groups(parts, path);
+    }
+    let mut writer = TableWriter::create(path, format, schema)?;
+    concatenate(parts, &mut writer)?;
+    writer.close()
+}
+
+/// The row groups of Parquet files of one schema, copied in order into a
+/// new file at `path` with their statistics and page indexes (the
+/// technique of parquet's `parquet-concat`); the file keeps the first
+/// part's key-value metadata, where Arrow's schema is.
+fn copy_row_groups(parts: &[PathBuf], path: &Path) -> Result<()> {
+    let mut inputs = Vec::with_capacity(parts.len());
+    for part in parts {
+        let file =
+            File::open(part).with_context(|| format!("{}: cannot be read", part.display()))?;
+        let metadata = ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Optional)
+            .parse_and_finish(&file)
+            .with_context(|| format!("{}: cannot be read", part.display()))?;
+        inputs.push((file, metadata));
+    }
+    let first = inputs[0].1.file_metadata();
+    let schema = first.schema_descr().root_schema_ptr();
+    let properties = WriterProperties::builder()
+        .set_key_value_metadata(first.key_value_metadata().cloned())
+        .build();
+    let output =
+        File::create(path).with_context(|| format!("{}: cannot be created", path.display()))?;
+    let mut writer = SerializedFileWriter::new(output, schema.clone(), Arc::new(properties))?;
+    for ((file, metadata), part) in inputs.iter().zip(parts) {
+        if metadata.file_metadata().schema_descr().root_schema_ptr() != schema {
+            anyhow::bail!(
+                "{}: holds another schema than {}",
+                part.display(),
+                parts[0].display()
+            );
+        }
+        for (g, group) in metadata.row_groups().iter().enumerate() {
+            let mut out = writer.next_row_group()?;
+            for (c, column) in group.columns().iter().enumerate() {
+                let column_index = metadata
+                    .column_index()
+                    .and_then(|i| i.get(g))
+                    .and_then(|i| i.get(c))
+                    .cloned();
+                let offset_index = metadata
+                    .offset_index()
+                    .and_then(|i| i.get(g))
+                    .and_then(|i| i.get(c))
+                    .cloned();
+                out.append_column(
+                    file,
+                    ColumnCloseResult {
+                        bytes_written: u64::try_from(column.compressed_size()).unwrap_or(0),
+                        rows_written: u64::try_from(group.num_rows()).unwrap_or(0),
+                        metadata: column.clone(),
+                        bloom_filter: None,
+                        column_index,
+                        offset_index,
+                    },
+                )?;
+            }
+            out.close()?;
+        }
+    }
+    writer.close()?;
+    Ok(())
 }
 
 /// Copies the parts' rows, in order, into one table.

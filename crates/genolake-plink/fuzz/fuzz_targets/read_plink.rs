@@ -11,7 +11,7 @@
 #![no_main]
 
 use genolake_core::Stringency;
-use genolake_plink::{Reader, ReaderOptions};
+use genolake_plink::{GenotypeOutput, Reader, ReaderOptions};
 use libfuzzer_sys::fuzz_target;
 
 fn read(path: &std::path::Path, options: ReaderOptions) {
@@ -39,13 +39,18 @@ fuzz_target!(|data: &[u8]| {
         if !written {
             return;
         }
-        // Both layouts: Glow's calls lists and the matrix layout's slots.
-        for matrix_genotypes in [false, true] {
+        // Every output: Glow's calls lists, the matrix layout's slots and
+        // the .bed records.
+        for genotypes in [
+            GenotypeOutput::Glow,
+            GenotypeOutput::Matrix,
+            GenotypeOutput::BedRecords,
+        ] {
             for stringency in [Stringency::Strict, Stringency::Lenient] {
                 let options = ReaderOptions {
                     stringency,
                     batch_size: Some(3),
-                    matrix_genotypes,
+                    genotypes,
                     ..Default::default()
                 };
                 read(&dir.join("f.bed"), options);

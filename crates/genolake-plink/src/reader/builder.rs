@@ -150,7 +150,7 @@ impl ReaderBuilder {
             samples,
             options.include_sample_ids.then_some(ids),
             fileset.cache(),
-            options.matrix_genotypes,
+            options.genotypes,
         )
         .map_err(|e| Error::new(&paths.bed, Position::File, ErrorKind::Arrow(e)))?;
         Ok(Reader {

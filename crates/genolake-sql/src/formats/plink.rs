@@ -7,7 +7,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use genolake_core::{Progress, Region, Split};
 use genolake_plink::{
-    FamilyIds, Fileset, FilesetPaths, Reader, ReaderOptions, Writer, WriterOptions,
+    FamilyIds, Fileset, FilesetPaths, GenotypeOutput, Reader, ReaderOptions, Writer, WriterOptions,
 };
 
 use super::writer::{FormatWriter, WriteSource, WriteSpec, Written};
@@ -59,6 +59,18 @@ impl PlinkFormatReader {
     /// The reader options.
     pub fn options(&self) -> &ReaderOptions {
         &self.options
+    }
+
+    /// This reader, giving the genotypes as `genotypes` says, sharing the
+    /// filesets opened.
+    fn with_genotypes(&self, genotypes: GenotypeOutput) -> SharedReader {
+        Arc::new(Self {
+            options: ReaderOptions {
+                genotypes,
+                ..self.options.clone()
+            },
+            filesets: self.filesets.clone(),
+        })
     }
 
     fn fileset(&self, bed: &Path) -> Result<Arc<Fileset>> {
@@ -123,13 +135,13 @@ impl FormatReader for PlinkFormatReader {
 
     /// Every `.bed` record decodes to two one-byte slots per sample.
     fn matrix_genotypes(&self) -> Option<SharedReader> {
-        Some(Arc::new(Self {
-            options: ReaderOptions {
-                matrix_genotypes: true,
-                ..self.options.clone()
-            },
-            filesets: self.filesets.clone(),
-        }))
+        Some(self.with_genotypes(GenotypeOutput::Matrix))
+    }
+
+    /// The `.bed` records as they are (packed again for a sample
+    /// selection).
+    fn bed_records(&self) -> Option<SharedReader> {
+        Some(self.with_genotypes(GenotypeOutput::BedRecords))
     }
 
     /// The chromosomes of the `.bim`, so a VCF or BCF written from the

@@ -83,6 +83,16 @@ pub trait FormatReader: fmt::Debug + Send + Sync {
         None
     }
 
+    /// This reader, giving each row's genotypes as a PLINK `.bed` record
+    /// (two bits a sample, in the column [`genolake_plink::BED_RECORD`])
+    /// beside the site columns, if its format stores them so: for
+    /// consumers that read the codes themselves, with no decoding. The
+    /// samples are those [`matrix_genotypes`](Self::matrix_genotypes)
+    /// describes. `None` by default.
+    fn bed_records(&self) -> Option<SharedReader> {
+        None
+    }
+
     /// What a writer can carry over from `path` (see [`WriteSource`]):
     /// nothing by default.
     ///
