@@ -5,18 +5,30 @@
 //! pages, each costing a page fault and a zeroing on first touch: a fifth of
 //! the decoding time. So the big buffers are lent to Arrow rather than given
 //! away: the decoder keeps a reference to each, and when the next batch
-//! starts, a buffer whose arrays have all been dropped (the common case: a
-//! batch is consumed before the next is asked for) comes back, pages
-//! already mapped. A buffer still in use is left to its user and replaced by
-//! a new one, so holding on to batches is never affected.
+//! starts, a buffer whose arrays have all been dropped comes back, pages
+//! already mapped. The last [`LENT`] buffers are watched, not only the
+//! last: a pipeline that decodes ahead of its consumer (`convert` keeps two
+//! batches a thread waiting) still has the previous batch in use when the
+//! next one starts, but the one before it is free. A buffer still in use is
+//! left to its user and replaced by a new one, so holding on to batches is
+//! never affected.
+
+use std::collections::VecDeque;
 
 use arrow::buffer::{Buffer, ScalarBuffer};
 use arrow_buffer::ArrowNativeType;
 
+/// Buffers a [`Recycler`] watches: the batches a decoder may run ahead of
+/// its consumer, and one more.
+const LENT: usize = 4;
+
 /// Lends a `Vec` to Arrow and takes it back once Arrow is done with it.
 #[derive(Debug)]
 pub(crate) struct Recycler<T> {
-    lent: Option<Buffer>,
+    /// The buffers lent last, oldest first.
+    lent: VecDeque<Buffer>,
+    /// Whether a buffer was lent since the last refill.
+    fresh: bool,
     /// Length of the last buffer lent: the capacity a new one starts with.
     last_len: usize,
     _values: std::marker::PhantomData<T>,
@@ -25,7 +37,8 @@ pub(crate) struct Recycler<T> {
 impl<T> Default for Recycler<T> {
     fn default() -> Self {
         Self {
-            lent: None,
+            lent: VecDeque::new(),
+            fresh: false,
             last_len: 0,
             _values: std::marker::PhantomData,
         }
@@ -37,24 +50,42 @@ impl<T: ArrowNativeType> Recycler<T> {
     pub(crate) fn lend(&mut self, values: Vec<T>) -> ScalarBuffer<T> {
         self.last_len = values.len();
         let buffer = Buffer::from_vec(values);
-        self.lent = Some(buffer.clone());
+        if self.lent.len() == LENT {
+            self.lent.pop_front();
+        }
+        self.lent.push_back(buffer.clone());
+        self.fresh = true;
         ScalarBuffer::from(buffer)
     }
 
     /// Gives `values` (what was left in place of the `Vec` lent last, and
-    /// anything appended since) room for a batch: the memory lent last time
-    /// if no array uses it any more, else a new `Vec` as large as the last
+    /// anything appended since) room for a batch: the oldest memory lent
+    /// that no array uses any more, else a new `Vec` as large as the last
     /// batch needed. Does nothing more until the next lend.
     pub(crate) fn refill(&mut self, values: &mut Vec<T>) {
-        let Some(lent) = self.lent.take() else {
+        if !std::mem::take(&mut self.fresh) {
             return;
-        };
-        let mut room = match lent.into_vec::<T>() {
-            Ok(mut reclaimed) => {
-                reclaimed.clear();
-                reclaimed
+        }
+        let mut reclaimed = None;
+        for _ in 0..self.lent.len() {
+            let Some(buffer) = self.lent.pop_front() else {
+                break;
+            };
+            match buffer.into_vec::<T>() {
+                Ok(vec) => {
+                    reclaimed = Some(vec);
+                    break;
+                }
+                // Still in use: watched again next time, in its turn.
+                Err(buffer) => self.lent.push_back(buffer),
             }
-            Err(_) => Vec::with_capacity(self.last_len),
+        }
+        let mut room = match reclaimed {
+            Some(mut vec) => {
+                vec.clear();
+                vec
+            }
+            None => Vec::with_capacity(self.last_len),
         };
         room.extend_from_slice(values);
         *values = room;
@@ -77,6 +108,23 @@ mod tests {
         recycler.refill(&mut next);
         assert_eq!(next.as_ptr(), address, "the same memory");
         assert_eq!(next, [0], "what was there is kept");
+    }
+
+    #[test]
+    fn memory_comes_back_while_the_last_batch_is_in_use() {
+        let mut recycler = Recycler::<i32>::default();
+        let first = recycler.lend(vec![1, 2, 3]);
+        let address = first.as_ptr();
+        let mut next = Vec::new();
+        recycler.refill(&mut next);
+        next.extend([4, 5]);
+        let second = recycler.lend(next);
+        drop(first);
+        let mut third = Vec::new();
+        recycler.refill(&mut third);
+        assert_eq!(third.as_ptr(), address, "the first batch's memory");
+        assert!(third.is_empty());
+        assert_eq!(&second[..], &[4, 5], "the second batch is untouched");
     }
 
     #[test]
