@@ -225,6 +225,18 @@ fn calls_rows(batch: &arrow::array::RecordBatch) -> Vec<Vec<u8>> {
     (0..calls.len()).map(|r| calls.value(r).to_vec()).collect()
 }
 
+/// The reads the layout tests compare: every sample in batches of 7, and
+/// three samples (asked out of order) in two regions in one batch.
+#[allow(clippy::type_complexity)]
+fn selections(
+    fileset: &genolake_plink::Fileset,
+) -> [(Option<Vec<String>>, Option<usize>, Vec<Region>); 2] {
+    let ids = fileset.sample_ids(true);
+    let picked = vec![ids[12].clone(), ids[3].clone(), ids[4].clone()];
+    let regions: Vec<Region> = vec!["2".parse().unwrap(), "5:1-500".parse().unwrap()];
+    [(None, Some(7), Vec::new()), (Some(picked), None, regions)]
+}
+
 /// The matrix layout decoded from the `.bed` is what the layout makes of
 /// Glow's rows, for every sample or some, in small batches or one.
 #[test]
@@ -234,10 +246,7 @@ fn matrix_rows_are_the_glow_rows_in_the_matrix_layout() {
     let dir = tempfile::tempdir().unwrap();
     let bed = cohort(dir.path());
     let fileset = read_fileset(&bed, &ReaderOptions::default()).unwrap();
-    let ids = fileset.sample_ids(true);
-    let picked = vec![ids[12].clone(), ids[3].clone(), ids[4].clone()];
-    let regions: Vec<Region> = vec!["2".parse().unwrap(), "5:1-500".parse().unwrap()];
-    let cases = [(None, Some(7), Vec::new()), (Some(picked), None, regions)];
+    let cases = selections(&fileset);
     for (samples, batch_size, regions) in cases {
         let glow_options = ReaderOptions {
             samples: samples.clone(),
@@ -299,10 +308,7 @@ fn bed_record_rows_are_the_records_of_the_samples_read() {
     let dir = tempfile::tempdir().unwrap();
     let bed = cohort(dir.path());
     let fileset = read_fileset(&bed, &ReaderOptions::default()).unwrap();
-    let ids = fileset.sample_ids(true);
-    let picked = vec![ids[12].clone(), ids[3].clone(), ids[4].clone()];
-    let regions: Vec<Region> = vec!["2".parse().unwrap(), "5:1-500".parse().unwrap()];
-    let cases = [(None, Some(7), Vec::new()), (Some(picked), None, regions)];
+    let cases = selections(&fileset);
     let file = std::fs::read(&bed).unwrap();
     for (samples, batch_size, regions) in cases {
         let selected = samples.as_ref().map_or(SAMPLES, Vec::len);

@@ -39,6 +39,23 @@ fn number(row: &HashMap<String, String>, column: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{column} = {:?} is not a number", row[column]))
 }
 
+/// The `.bed` plink2 makes of `vcf` (its biallelic sites), in `dir`.
+fn plink2_bed(dir: &Path, vcf: &Path) -> PathBuf {
+    plink2(
+        dir,
+        &[
+            "--vcf",
+            path(vcf),
+            "--max-alleles",
+            "2",
+            "--make-bed",
+            "--out",
+            "cohort",
+        ],
+    );
+    dir.join("cohort.bed")
+}
+
 /// Writes a gzipped CSV as plink2's tab-separated `#IID` table.
 fn csv_gz_as_plink2(from: &Path, to: &Path) {
     use std::io::Read;
@@ -193,26 +210,16 @@ fn gwas_linear_agrees_with_plink2_glm_from_files_and_tables() {
             "{layout} table"
         );
     }
-    // The .bed plink2 makes of the VCF (its calls decoded straight into the
-    // matrix layout, its FID_IID samples matched by IID) gives the same file.
-    plink2(
-        dir.path(),
-        &[
-            "--vcf",
-            path(&vcf),
-            "--max-alleles",
-            "2",
-            "--make-bed",
-            "--out",
-            "cohort",
-        ],
-    );
+    // The .bed plink2 makes of the VCF (its 2-bit records listed straight
+    // into sparse dosages, its FID_IID samples matched by IID) gives the
+    // same file.
+    let bed = plink2_bed(dir.path(), &vcf);
     let from_bed = dir.path().join("bed.csv");
     ok(&[
         "gwas",
         "linear",
         "-i",
-        path(&dir.path().join("cohort.bed")),
+        path(&bed),
         "-p",
         path(&phenotypes),
         "-c",
@@ -602,18 +609,7 @@ fn gwas_logistic_wald_agrees_with_plink2_firth_fallback() {
     assert!(compared >= 100, "{compared} tests compared");
     // The .bed plink2 makes of the VCF (read as its 2-bit records, into
     // dense dosages) gives the same file.
-    plink2(
-        dir.path(),
-        &[
-            "--vcf",
-            path(&vcf),
-            "--max-alleles",
-            "2",
-            "--make-bed",
-            "--out",
-            "cohort",
-        ],
-    );
+    let bed = plink2_bed(dir.path(), &vcf);
     let from_bed = dir.path().join("wald_bed.csv");
     ok(&[
         "gwas",
@@ -621,7 +617,7 @@ fn gwas_logistic_wald_agrees_with_plink2_firth_fallback() {
         "--test",
         "wald",
         "-i",
-        path(&dir.path().join("cohort.bed")),
+        path(&bed),
         "-p",
         path(&phenotypes),
         "-c",
