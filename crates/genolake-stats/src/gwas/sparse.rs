@@ -114,15 +114,12 @@ impl<'a> SparseBlock<'a> {
     }
 }
 
-/// What [`SparseDosages::list_words`] counted: the dosages of the called
+/// What [`SparseDosages::list_keys`] counted: the dosages of the called
 /// samples, and the missing samples.
 struct Listed {
     sum: u64,
     missing: usize,
 }
-
-/// The low bit of each sample's lane in a word of four diploid samples.
-const LANE_ONE: u64 = 0x0001_0001_0001_0001;
 
 /// Eight bytes of a row as a little-endian word.
 #[inline(always)]
@@ -417,25 +414,12 @@ impl SparseDosages {
     fn push_base0(&mut self, row: &impl PackedRow) -> Option<RowDosages> {
         // Missing entries hold NaN until the row's mean is known.
         let listed = row.list(self, 0, f64::NAN, self.limit())?;
-        let (mut sum, mut missing) = (listed.sum, listed.missing);
-        for (sample, code) in row.tail() {
-            if code == 0 {
-                continue;
-            }
-            self.indices.push(sample);
-            if code == MISSING {
-                missing += 1;
-                self.deltas.push(f64::NAN);
-            } else {
-                sum += u64::from(code);
-                self.deltas.push(f64::from(code));
-            }
-        }
+        let tail = self.list_tail(row, 0, f64::NAN);
         if self.indices.len() - self.starts[self.starts.len() - 1] > self.limit() {
             self.abandon();
             return None;
         }
-        Some(self.finish_base0(sum, missing))
+        Some(self.finish_base0(listed.sum + tail.sum, listed.missing + tail.missing))
     }
 
     /// A packed row with many carriers, in two passes: the first counts
@@ -461,23 +445,32 @@ impl SparseDosages {
         // dosage: the limit is never reached.
         let listed = row.list(self, base, mean - basef, self.samples);
         debug_assert!(listed.is_some());
-        for (sample, code) in row.tail() {
-            if u64::from(code) == base {
-                continue;
-            }
-            self.indices.push(sample);
-            let value = if code == MISSING {
-                mean
-            } else {
-                f64::from(code)
-            };
-            self.deltas.push(value - basef);
-        }
+        self.list_tail(row, base, mean - basef);
         self.close(basef);
         RowDosages::Written {
             imputed: missing,
             mean,
         }
+    }
+
+    /// Appends the entries of the samples after a row's whole keys, as
+    /// [`list_keys`](Self::list_keys) does for the keys.
+    fn list_tail(&mut self, row: &impl PackedRow, base: u64, missing_delta: f64) -> Listed {
+        let (mut sum, mut missing) = (0, 0);
+        for (sample, code) in row.tail() {
+            if u64::from(code) == base {
+                continue;
+            }
+            self.indices.push(sample);
+            if code == MISSING {
+                missing += 1;
+                self.deltas.push(missing_delta);
+            } else {
+                sum += u64::from(code);
+                self.deltas.push(f64::from(code) - base as f64);
+            }
+        }
+        Listed { sum, missing }
     }
 
     /// Appends the entries of `keys` word keys (see [`word_key`]; key k
@@ -632,21 +625,14 @@ impl PackedRow for SlotRow<'_> {
     }
 
     fn counts(&self) -> Counts {
-        let (mut ones, mut twos, mut missing) = (0usize, 0usize, 0usize);
-        for w in self.0.chunks_exact(8) {
-            let (sums, miss) = dosage::word_dosages(word(w));
-            ones += (sums & LANE_ONE).count_ones() as usize;
-            twos += (sums & (LANE_ONE << 1)).count_ones() as usize;
-            missing += miss.count_ones() as usize;
+        let sums = crate::diploid::RowSums::of(self.0);
+        let called = sums.hom_ref + sums.het + sums.hom_var;
+        Counts {
+            ones: sums.het as usize,
+            twos: sums.hom_var as usize,
+            // A sample with a missing allele is missing.
+            missing: self.0.len() / 2 - called as usize,
         }
-        tally_tail(
-            self.tail(),
-            Counts {
-                ones,
-                twos,
-                missing,
-            },
-        )
     }
 }
 
@@ -706,28 +692,20 @@ impl PackedRow for BedRow<'_> {
             missing += (!high & low).count_ones() as usize;
             ones += (high & !low).count_ones() as usize;
         }
-        tally_tail(
-            self.tail(),
-            Counts {
-                ones,
-                twos,
-                missing,
-            },
-        )
-    }
-}
-
-/// `counts` plus the dosages of a row's `tail`.
-fn tally_tail(tail: impl Iterator<Item = (u32, u8)>, mut counts: Counts) -> Counts {
-    for (_, code) in tail {
-        match code {
-            1 => counts.ones += 1,
-            2 => counts.twos += 1,
-            MISSING => counts.missing += 1,
-            _ => {}
+        for (_, code) in self.tail() {
+            match code {
+                1 => ones += 1,
+                2 => twos += 1,
+                MISSING => missing += 1,
+                _ => {}
+            }
+        }
+        Counts {
+            ones,
+            twos,
+            missing,
         }
     }
-    counts
 }
 
 /// The spare capacity of a column's vectors being filled by
