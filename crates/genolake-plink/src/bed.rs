@@ -147,10 +147,15 @@ fn decode_with<T: Copy>(table: &[[T; 8]; 256], records: &[u8], samples: usize, o
 fn select_with<T: Copy>(codes: &[[T; 2]; 4], record: &[u8], selected: &[u32], out: &mut Vec<T>) {
     out.reserve_exact(2 * selected.len());
     for &i in selected {
-        let i = i as usize;
-        let code = (record[i / 4] >> (2 * (i % 4))) & 3;
-        out.extend_from_slice(&codes[code as usize]);
+        out.extend_from_slice(&codes[usize::from(code_of(record, i))]);
     }
+}
+
+/// The 2-bit code of sample `i` of `record`.
+#[inline(always)]
+fn code_of(record: &[u8], i: u32) -> u8 {
+    let i = i as usize;
+    (record[i / 4] >> (2 * (i % 4))) & 3
 }
 
 /// Appends the calls of the samples at `selected` (indices into the
@@ -196,8 +201,7 @@ pub fn select_record(record: &[u8], selected: &[u32], out: &mut Vec<u8>) {
     for group in selected.chunks(4) {
         let mut byte = 0;
         for (k, &i) in group.iter().enumerate() {
-            let i = i as usize;
-            byte |= ((record[i / 4] >> (2 * (i % 4))) & 3) << (2 * k);
+            byte |= code_of(record, i) << (2 * k);
         }
         out.push(byte);
     }

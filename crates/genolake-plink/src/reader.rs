@@ -154,12 +154,10 @@ pub fn schema(options: &ReaderOptions) -> SchemaRef {
 /// # Ok(()) }
 /// ```
 pub fn schema_of(fileset: &Fileset, options: &ReaderOptions) -> Result<SchemaRef> {
-    let ids = match options.genotypes {
-        GenotypeOutput::Glow => return Ok(schema(options)),
-        GenotypeOutput::BedRecords | GenotypeOutput::Matrix => {
-            builder::select_samples(fileset, options)?.1
-        }
-    };
+    if options.genotypes == GenotypeOutput::Glow {
+        return Ok(schema(options));
+    }
+    let (_, ids) = builder::select_samples(fileset, options)?;
     if options.genotypes == GenotypeOutput::BedRecords {
         return Ok(crate::record::bed_record_schema(ids.len()));
     }

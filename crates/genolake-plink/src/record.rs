@@ -117,21 +117,24 @@ pub(crate) struct BatchBuilder {
     end: PrimitiveColumn<Int64Type>,
     reference: StringColumn,
     alternates: ListColumn<StringColumn>,
-    calls: Vec<i32>,
     rows: usize,
     shared: Option<Arc<Shared>>,
     cache: SharedCache,
-    /// Set when decoding into the matrix layout.
-    matrix: Option<MatrixOut>,
-    /// Set when the rows keep their `.bed` records: their bytes.
-    records: Option<Vec<u8>>,
+    out: Out,
 }
 
-/// The matrix layout of the PLINK schema and its rows' slots.
-struct MatrixOut {
-    layout: MatrixLayout,
-    /// The flat one-byte slots of the rows pushed so far.
-    slots: Vec<u8>,
+/// A builder's genotypes of the rows pushed so far, by [`GenotypeOutput`].
+enum Out {
+    /// Glow's flat `calls` values, two per genotype.
+    Lists(Vec<i32>),
+    /// The matrix layout of the PLINK schema (shared with each batch's
+    /// finishing) and its flat one-byte slots.
+    Slots {
+        layout: Arc<MatrixLayout>,
+        slots: Vec<u8>,
+    },
+    /// The `.bed` records, back to back.
+    Records(Vec<u8>),
 }
 
 /// Where a batch's genotypes are decoded to.
@@ -193,22 +196,18 @@ impl BatchBuilder {
         output: GenotypeOutput,
     ) -> Result<Self, ArrowError> {
         let include = sample_ids.is_some();
-        let records = (output == GenotypeOutput::BedRecords).then(Vec::new);
-        let (schema, matrix) = if records.is_some() {
-            (bed_record_schema(samples), None)
-        } else if output == GenotypeOutput::Matrix {
-            let described = match &sample_ids {
-                Some(ids) => Samples::with_ids(ids.clone()),
-                None => Samples::anonymous(samples),
-            };
-            let (layout, schema) = matrix_schema(include, &described)?;
-            let out = MatrixOut {
-                layout,
-                slots: Vec::new(),
-            };
-            (schema, Some(out))
-        } else {
-            (plink_schema(include), None)
+        let (schema, out) = match output {
+            GenotypeOutput::Glow => (plink_schema(include), Out::Lists(Vec::new())),
+            GenotypeOutput::Matrix => {
+                let described = match &sample_ids {
+                    Some(ids) => Samples::with_ids(ids.clone()),
+                    None => Samples::anonymous(samples),
+                };
+                let (layout, schema) = matrix_schema(include, &described)?;
+                let (layout, slots) = (Arc::new(layout), Vec::new());
+                (schema, Out::Slots { layout, slots })
+            }
+            GenotypeOutput::BedRecords => (bed_record_schema(samples), Out::Records(Vec::new())),
         };
         Ok(Self {
             schema,
@@ -222,12 +221,10 @@ impl BatchBuilder {
             end: PrimitiveColumn::default(),
             reference: StringColumn::default(),
             alternates: ListColumn::new(StringColumn::default()),
-            calls: Vec::new(),
             rows: 0,
             shared: None,
             cache,
-            matrix,
-            records,
+            out,
         })
     }
 
@@ -254,10 +251,10 @@ impl BatchBuilder {
     /// Where the genotypes of the rows pushed so far go: two calls (or
     /// slots) per genotype, row after row.
     pub(crate) fn calls(&mut self) -> CallsOut<'_> {
-        match (&mut self.matrix, &mut self.records) {
-            (Some(matrix), _) => CallsOut::Slots(&mut matrix.slots),
-            (None, Some(records)) => CallsOut::Records(records),
-            (None, None) => CallsOut::Lists(&mut self.calls),
+        match &mut self.out {
+            Out::Lists(calls) => CallsOut::Lists(calls),
+            Out::Slots { slots, .. } => CallsOut::Slots(slots),
+            Out::Records(records) => CallsOut::Records(records),
         }
     }
 
@@ -321,37 +318,30 @@ impl BatchBuilder {
     /// Checks that the rows' genotype columns can be built, before any
     /// work is spent on them.
     pub(crate) fn prepare(&mut self, rows: usize) -> Result<(), ArrowError> {
-        if let Some(records) = &mut self.records {
-            let bytes = rows
-                .checked_mul(self.samples.div_ceil(4))
-                .filter(|&b| b <= i32::MAX as usize)
-                .ok_or_else(|| {
-                    ArrowError::InvalidArgumentError(format!(
-                        "{rows} .bed records of {} samples exceed the 2 GiB an Arrow binary \
-                         column holds in one batch; use a smaller batch size",
-                        self.samples
-                    ))
-                })?;
-            records.reserve_exact(bytes);
-            return Ok(());
+        // Bytes a row takes in its binary column, and the room the decoder
+        // writes past the last row (up to 8 bytes of slots).
+        let (per_row, slack) = match self.out {
+            Out::Lists(_) => return self.shared(rows).map(|_| ()),
+            Out::Slots { .. } => (self.samples.checked_mul(2), 8),
+            Out::Records(_) => (Some(self.samples.div_ceil(4)), 0),
+        };
+        let bytes = per_row
+            .and_then(|b| b.checked_mul(rows))
+            .filter(|&b| b <= i32::MAX as usize)
+            .ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!(
+                    "{rows} rows of {} samples exceed the 2 GiB an Arrow binary column \
+                     holds in one batch; use a smaller batch size",
+                    self.samples
+                ))
+            })?;
+        match &mut self.out {
+            Out::Slots { slots: buffer, .. } | Out::Records(buffer) => {
+                buffer.reserve_exact(bytes + slack)
+            }
+            Out::Lists(_) => {}
         }
-        if let Some(matrix) = &mut self.matrix {
-            let bytes = rows
-                .checked_mul(self.samples)
-                .and_then(|g| g.checked_mul(2))
-                .filter(|&b| b <= i32::MAX as usize)
-                .ok_or_else(|| {
-                    ArrowError::InvalidArgumentError(format!(
-                        "{rows} rows of {} samples exceed the 2 GiB an Arrow binary column \
-                         holds in one batch; use a smaller batch size",
-                        self.samples
-                    ))
-                })?;
-            // The decoder writes up to 8 bytes past the last record.
-            matrix.slots.reserve(bytes + 8);
-            return Ok(());
-        }
-        self.shared(rows).map(|_| ())
+        Ok(())
     }
 
     /// The site columns of the rows pushed so far, in the schema's order.
@@ -367,16 +357,16 @@ impl BatchBuilder {
         ])
     }
 
-    /// Takes the rows pushed so far as a matrix batch.
-    fn finish_matrix(&mut self, rows: usize) -> Result<RecordBatch, ArrowError> {
+    /// The rows pushed so far, with their matrix `slots`, as a matrix
+    /// batch assembled by `layout`.
+    fn finish_matrix(
+        &mut self,
+        rows: usize,
+        layout: &MatrixLayout,
+        slots: Vec<u8>,
+    ) -> Result<RecordBatch, ArrowError> {
         let per_row = 2 * self.samples;
         let sites = self.site_columns()?;
-        let Some(matrix) = &mut self.matrix else {
-            return Err(ArrowError::InvalidArgumentError(
-                "not building the matrix layout".into(),
-            ));
-        };
-        let slots = std::mem::take(&mut matrix.slots);
         if slots.len() != rows * per_row {
             return Err(ArrowError::InvalidArgumentError(format!(
                 "{} call slots decoded for {rows} rows of {} samples",
@@ -396,22 +386,16 @@ impl BatchBuilder {
                 .map(|_| new_empty_array(&DataType::Null))
                 .collect(),
         };
-        let batch = matrix
-            .layout
+        let batch = layout
             .assemble(sites, parts, rows)
             .map_err(|e| ArrowError::InvalidArgumentError(e.to_string()))?;
         // The batch carries the schema that names the samples.
         batch.with_schema(self.schema.clone())
     }
 
-    /// Takes the rows pushed so far as a batch of `.bed` records.
-    fn finish_records(&mut self, rows: usize) -> Result<RecordBatch, ArrowError> {
+    /// The rows pushed so far, with their `.bed` `records`, as a batch.
+    fn finish_records(&mut self, rows: usize, records: Vec<u8>) -> Result<RecordBatch, ArrowError> {
         let width = self.samples.div_ceil(4);
-        let records = self
-            .records
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default();
         if records.len() != rows * width {
             return Err(ArrowError::InvalidArgumentError(format!(
                 "{} .bed bytes read for {rows} records of {width} bytes",
@@ -430,14 +414,18 @@ impl BatchBuilder {
     /// Takes the rows pushed so far as a batch.
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let rows = std::mem::take(&mut self.rows);
-        if self.records.is_some() {
-            return self.finish_records(rows);
-        }
-        if self.matrix.is_some() {
-            return self.finish_matrix(rows);
-        }
+        let calls = match &mut self.out {
+            Out::Lists(calls) => std::mem::take(calls),
+            Out::Records(records) => {
+                let records = std::mem::take(records);
+                return self.finish_records(rows, records);
+            }
+            Out::Slots { layout, slots } => {
+                let (layout, slots) = (Arc::clone(layout), std::mem::take(slots));
+                return self.finish_matrix(rows, &layout, slots);
+            }
+        };
         let genotypes = rows * self.samples;
-        let calls = std::mem::take(&mut self.calls);
         if calls.len() != 2 * genotypes {
             return Err(ArrowError::InvalidArgumentError(format!(
                 "{} calls decoded for {rows} rows of {} samples",
