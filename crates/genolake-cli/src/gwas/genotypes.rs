@@ -1,9 +1,10 @@
 //! The genotypes of any input, read on every core as blocks of dosages.
 //!
 //! Files are cut into splits (a VCF decoded straight into the matrix
-//! layout, a PLINK fileset read as its `.bed` records); a matrix table is read as its raw `calls` bytes; a local,
-//! unpartitioned Glow table by leaf (its calls rebuilt from their Parquet
-//! levels, no `sampleId` decoded); any other table through `read_delta`.
+//! layout, a PLINK fileset read as its `.bed` records); a matrix table is
+//! read as its raw `calls` bytes; a local, unpartitioned Glow table by leaf
+//! (its calls rebuilt from their Parquet levels, no `sampleId` decoded);
+//! any other table through `read_delta`.
 //! A BGEN input, or a Glow table holding `posteriorProbabilities`, gives
 //! dosages from its probabilities; every other input from its calls. Each
 //! batch becomes one column of ALT-allele dosages per biallelic variant

@@ -229,9 +229,7 @@ impl Destination {
         let _ = std::fs::remove_dir_all(&self.staging);
         Ok(())
     }
-}
 
-impl Destination {
     fn rename_into_place(&self, staged: &Path) -> Result<()> {
         std::fs::rename(staged, &self.output)
             .with_context(|| format!("{}: cannot be written", self.output.display()))
